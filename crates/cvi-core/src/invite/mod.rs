@@ -1,0 +1,1 @@
+//! The invite block: rendering, upsert/remove in a body, extraction. (in progress)
