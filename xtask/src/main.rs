@@ -1,1 +1,58 @@
-fn main() {}
+//! Project automation: `cargo xtask setup|build|serve|test|bench`.
+//!
+//! Plain Rust over `std::process` (the cargo-xtask pattern), so the only prerequisite on a
+//! new machine is cargo. Every external tool is installed by `setup` into a versioned cache
+//! outside the clone (see [`tools`]), so CI's fresh clone reuses what a previous run built.
+
+mod bench;
+mod build;
+mod run;
+mod serve;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup   install every tool the project needs into the tool cache (skips what is there)
+  build   release build of the add-in into dist/
+  serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
+  test    fmt check, clippy, native tests, wasm tests in headless Chromium
+  bench   benchmarks (criterion for cvi-core), printed as a table
+
+environment:
+  CVI_TOOLS_DIR   tool cache (default: $XDG_CACHE_HOME/cvi/tools or ~/.cache/cvi/tools)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => tools::setup().map(|_| ()),
+        Some("build") => build::build(),
+        Some("serve") => serve::serve(&args[1..]),
+        Some("test") => test::test(),
+        Some("bench") => bench::bench(),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("xtask: unknown command {other:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -79,7 +79,9 @@ fn bare_address(input: &str) -> &str {
     let s = s.split(['>', ';', '?']).next().unwrap_or("");
     for scheme in ["sips:", "sip:", "h323:"] {
         // `get` rather than indexing: the input may have a multi-byte char at that offset.
-        if s.get(..scheme.len()).is_some_and(|p| p.eq_ignore_ascii_case(scheme)) {
+        if s.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        {
             return &s[scheme.len()..];
         }
     }
@@ -91,7 +93,10 @@ fn bare_address(input: &str) -> &str {
 /// A provider is recognised by its configured tenant key (key and domain), never by the
 /// host alone: Pexip has no fixed partner domain and a lookalike domain is no partner.
 #[must_use]
-pub fn match_direct_dial(uri: &str, configured: &[(ProviderName, TenantKey)]) -> Option<DirectDialMatch> {
+pub fn match_direct_dial(
+    uri: &str,
+    configured: &[(ProviderName, TenantKey)],
+) -> Option<DirectDialMatch> {
     let addr = bare_address(uri);
     let (local, domain) = addr.rsplit_once('@')?;
     let domain = domain.to_ascii_lowercase();
@@ -144,16 +149,25 @@ mod tests {
         let p = dial_strings(&provider(ProviderName::Polycom, "813878896@t.plcm.vc"), &id);
         assert_eq!(p.ivr_uri, "813878896@t.plcm.vc");
         assert_eq!(p.direct_dial_uri, "813878896.1223269647@t.plcm.vc");
-        assert_eq!(p.more_info_url, "https://dialin.plcm.vc/teams/?key=813878896&conf=1223269647");
+        assert_eq!(
+            p.more_info_url,
+            "https://dialin.plcm.vc/teams/?key=813878896&conf=1223269647"
+        );
         let c = dial_strings(&provider(ProviderName::Cisco, "contoso@m.webex.com"), &id);
         assert_eq!(c.direct_dial_uri, "1223269647.contoso@m.webex.com");
         assert_eq!(
             c.more_info_url,
             "https://www.webex.com/msteams?confid=1223269647&tenantkey=contoso&domain=m.webex.com"
         );
-        let x = dial_strings(&provider(ProviderName::Pexip, "teams@video.contoso.com"), &id);
+        let x = dial_strings(
+            &provider(ProviderName::Pexip, "teams@video.contoso.com"),
+            &id,
+        );
         assert_eq!(x.direct_dial_uri, "1223269647@video.contoso.com");
-        assert_eq!(x.more_info_url, "https://pexip.me/teams/video.contoso.com/1223269647");
+        assert_eq!(
+            x.more_info_url,
+            "https://pexip.me/teams/video.contoso.com/1223269647"
+        );
         let b = dial_strings(&provider(ProviderName::BlueJeans, "acme@bjn.vc"), &id);
         assert_eq!(b.direct_dial_uri, "acme.1223269647@bjn.vc");
         assert_eq!(b.more_info_url, BLUEJEANS_HELP_URL);
@@ -162,7 +176,10 @@ mod tests {
     #[test]
     fn instruction_uri_overrides_the_default() {
         let mut p = provider(ProviderName::Pexip, "teams@video.contoso.com");
-        p.instruction_uri = Some(InstructionUri::parse("https://node.contoso.com/teams/?conf={ConfId}&ivr=teams").unwrap());
+        p.instruction_uri = Some(
+            InstructionUri::parse("https://node.contoso.com/teams/?conf={ConfId}&ivr=teams")
+                .unwrap(),
+        );
         let id = VideoId::from_body(1);
         assert_eq!(
             dial_strings(&p, &id).more_info_url,
@@ -173,9 +190,18 @@ mod tests {
     #[test]
     fn direct_dial_round_trips_and_lookalikes_do_not_match() {
         let configured = vec![
-            (ProviderName::Polycom, TenantKey::parse("813878896@t.plcm.vc").unwrap()),
-            (ProviderName::Cisco, TenantKey::parse("contoso@m.webex.com").unwrap()),
-            (ProviderName::Pexip, TenantKey::parse("teams@video.contoso.com").unwrap()),
+            (
+                ProviderName::Polycom,
+                TenantKey::parse("813878896@t.plcm.vc").unwrap(),
+            ),
+            (
+                ProviderName::Cisco,
+                TenantKey::parse("contoso@m.webex.com").unwrap(),
+            ),
+            (
+                ProviderName::Pexip,
+                TenantKey::parse("teams@video.contoso.com").unwrap(),
+            ),
         ];
         let id = VideoId::from_body(987_654_321);
         for (name, tk) in &configured {
@@ -184,9 +210,21 @@ mod tests {
             let m = match_direct_dial(&format!("sip:{uri};transport=tls"), &configured).unwrap();
             assert_eq!((m.provider, m.video_id.clone()), (*name, id.clone()));
         }
-        assert_eq!(match_direct_dial(&format!("813878896.{id}@t.plcm.vc.evil.example"), &configured), None);
-        assert_eq!(match_direct_dial(&format!("999.{id}@t.plcm.vc"), &configured), None);
-        assert_eq!(match_direct_dial("813878896.12ab@t.plcm.vc", &configured), None);
+        assert_eq!(
+            match_direct_dial(
+                &format!("813878896.{id}@t.plcm.vc.evil.example"),
+                &configured
+            ),
+            None
+        );
+        assert_eq!(
+            match_direct_dial(&format!("999.{id}@t.plcm.vc"), &configured),
+            None
+        );
+        assert_eq!(
+            match_direct_dial("813878896.12ab@t.plcm.vc", &configured),
+            None
+        );
     }
 
     proptest! {

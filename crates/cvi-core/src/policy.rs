@@ -150,15 +150,18 @@ pub struct EffectivePolicy {
 #[must_use]
 pub fn effective_policy(upn: &str, groups: &[String], grants: &[Grant]) -> EffectivePolicy {
     let known = |g: &&Grant| Policy::by_identity(&g.policy_name).is_ok();
-    let direct = grants.iter().filter(known).find(|g| {
-        matches!(&g.target, GrantTarget::User { upn: u } if u.eq_ignore_ascii_case(upn))
-    });
+    let direct = grants
+        .iter()
+        .filter(known)
+        .find(|g| matches!(&g.target, GrantTarget::User { upn: u } if u.eq_ignore_ascii_case(upn)));
     let group = || {
         grants
             .iter()
             .filter(known)
             .filter_map(|g| match &g.target {
-                GrantTarget::Group { group_id, rank } if groups.iter().any(|m| m.eq_ignore_ascii_case(group_id)) => {
+                GrantTarget::Group { group_id, rank }
+                    if groups.iter().any(|m| m.eq_ignore_ascii_case(group_id)) =>
+                {
                     Some((*rank, g))
                 }
                 _ => None,
@@ -166,7 +169,12 @@ pub fn effective_policy(upn: &str, groups: &[String], grants: &[Grant]) -> Effec
             .min_by_key(|(rank, _)| *rank)
             .map(|(_, g)| g)
     };
-    let global = || grants.iter().filter(known).find(|g| g.target == GrantTarget::Global);
+    let global = || {
+        grants
+            .iter()
+            .filter(known)
+            .find(|g| g.target == GrantTarget::Global)
+    };
 
     let (grant, reason): (Option<&Grant>, fn(Grant) -> PolicyReason) = if let Some(g) = direct {
         (Some(g), |grant| PolicyReason::Direct { grant })
@@ -180,7 +188,9 @@ pub fn effective_policy(upn: &str, groups: &[String], grants: &[Grant]) -> Effec
     match grant {
         Some(g) => EffectivePolicy {
             // `known` filtered out unknown names above.
-            policy: Policy::by_identity(&g.policy_name).unwrap_or(Policy::global()).clone(),
+            policy: Policy::by_identity(&g.policy_name)
+                .unwrap_or(Policy::global())
+                .clone(),
             reason: reason(g.clone()),
         },
         None => EffectivePolicy {
@@ -196,13 +206,25 @@ mod tests {
     use proptest::prelude::*;
 
     fn user(upn: &str, p: &str) -> Grant {
-        Grant { target: GrantTarget::User { upn: upn.into() }, policy_name: p.into() }
+        Grant {
+            target: GrantTarget::User { upn: upn.into() },
+            policy_name: p.into(),
+        }
     }
     fn group(id: &str, rank: u32, p: &str) -> Grant {
-        Grant { target: GrantTarget::Group { group_id: id.into(), rank }, policy_name: p.into() }
+        Grant {
+            target: GrantTarget::Group {
+                group_id: id.into(),
+                rank,
+            },
+            policy_name: p.into(),
+        }
     }
     fn global(p: &str) -> Grant {
-        Grant { target: GrantTarget::Global, policy_name: p.into() }
+        Grant {
+            target: GrantTarget::Global,
+            policy_name: p.into(),
+        }
     }
     const POLY: &str = "Tag:PolycomServiceProviderEnabled";
     const CISCO: &str = "Tag:CiscoServiceProviderEnabled";
@@ -214,16 +236,29 @@ mod tests {
         let g = vec!["a".to_string(), "b".to_string()];
         // nothing granted
         let e = effective_policy("u@x.com", &g, &[]);
-        assert_eq!((e.policy.identity.as_ref(), e.reason), ("Global", PolicyReason::Default));
+        assert_eq!(
+            (e.policy.identity.as_ref(), e.reason),
+            ("Global", PolicyReason::Default)
+        );
         // global only
         let e = effective_policy("u@x.com", &g, &[global(POLY)]);
         assert_eq!(e.policy.provider_name, Some(ProviderName::Polycom));
         assert!(matches!(e.reason, PolicyReason::Global { .. }));
         // group beats global; best rank wins regardless of order
-        let grants = [global(POLY), group("b", 2, PEXIP), group("a", 1, CISCO), group("zz", 0, OFF)];
+        let grants = [
+            global(POLY),
+            group("b", 2, PEXIP),
+            group("a", 1, CISCO),
+            group("zz", 0, OFF),
+        ];
         let e = effective_policy("u@x.com", &g, &grants);
         assert_eq!(e.policy.provider_name, Some(ProviderName::Cisco));
-        assert_eq!(e.reason, PolicyReason::Group { grant: group("a", 1, CISCO) });
+        assert_eq!(
+            e.reason,
+            PolicyReason::Group {
+                grant: group("a", 1, CISCO)
+            }
+        );
         // direct beats group, case-insensitive UPN
         let mut grants = grants.to_vec();
         grants.push(user("U@X.com", OFF));
@@ -237,8 +272,16 @@ mod tests {
 
     #[test]
     fn policy_lookup() {
-        assert_eq!(Policy::by_identity("polycomserviceproviderenabled").unwrap().identity, POLY);
-        assert!(Policy::by_identity("Tag:Zoom").unwrap_err().to_string().contains("Global"));
+        assert_eq!(
+            Policy::by_identity("polycomserviceproviderenabled")
+                .unwrap()
+                .identity,
+            POLY
+        );
+        assert!(Policy::by_identity("Tag:Zoom")
+            .unwrap_err()
+            .to_string()
+            .contains("Global"));
     }
 
     proptest! {

@@ -95,16 +95,19 @@ impl InstructionUri {
         else {
             return Err(InstructionUriError::NotHttps(s.to_string()));
         };
-        if let Some(c) = s
-            .chars()
-            .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\'))
-        {
+        if let Some(c) = s.chars().find(|c| {
+            c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\')
+        }) {
             return Err(InstructionUriError::Character(c));
         }
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host = host.rsplit('@').next().unwrap_or("");
         let host = host.split(':').next().unwrap_or("");
-        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
             return Err(InstructionUriError::NoHost);
         }
         Ok(InstructionUri(format!("https://{rest}")))
@@ -221,22 +224,40 @@ mod tests {
 
     #[test]
     fn provider_names_are_case_insensitive() {
-        assert_eq!("bluejeans".parse::<ProviderName>(), Ok(ProviderName::BlueJeans));
-        assert!("Zoom".parse::<ProviderName>().unwrap_err().to_string().contains("Polycom"));
+        assert_eq!(
+            "bluejeans".parse::<ProviderName>(),
+            Ok(ProviderName::BlueJeans)
+        );
+        assert!("Zoom"
+            .parse::<ProviderName>()
+            .unwrap_err()
+            .to_string()
+            .contains("Polycom"));
     }
 
     #[test]
     fn instruction_uri_rules() {
         assert!(InstructionUri::parse("https://dialin.plcm.vc/teams/?conf={ConfId}").is_ok());
-        assert!(matches!(InstructionUri::parse("http://x.example"), Err(InstructionUriError::NotHttps(_))));
-        assert!(matches!(InstructionUri::parse("javascript:alert(1)"), Err(InstructionUriError::NotHttps(_))));
-        assert!(matches!(InstructionUri::parse("https://"), Err(InstructionUriError::NoHost)));
+        assert!(matches!(
+            InstructionUri::parse("http://x.example"),
+            Err(InstructionUriError::NotHttps(_))
+        ));
+        assert!(matches!(
+            InstructionUri::parse("javascript:alert(1)"),
+            Err(InstructionUriError::NotHttps(_))
+        ));
+        assert!(matches!(
+            InstructionUri::parse("https://"),
+            Err(InstructionUriError::NoHost)
+        ));
         assert!(matches!(
             InstructionUri::parse("https://x.example/\"><script>"),
             Err(InstructionUriError::Character('"'))
         ));
         assert_eq!(
-            InstructionUri::parse("HTTPS://Help.example/a").unwrap().as_str(),
+            InstructionUri::parse("HTTPS://Help.example/a")
+                .unwrap()
+                .as_str(),
             "https://Help.example/a"
         );
     }

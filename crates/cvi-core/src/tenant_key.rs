@@ -13,7 +13,9 @@ pub enum TenantKeyError {
     Shape(String),
     #[error("the part before '@' may hold letters, digits, '.', '_' and '-' (1 to 64 of them); got {0:?}")]
     Key(String),
-    #[error("the part after '@' must be a DNS name with at least one dot, such as t.plcm.vc; got {0:?}")]
+    #[error(
+        "the part after '@' must be a DNS name with at least one dot, such as t.plcm.vc; got {0:?}"
+    )]
     Domain(String),
 }
 
@@ -33,7 +35,9 @@ fn is_dns_name(d: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -129,13 +133,34 @@ mod tests {
 
     #[test]
     fn rejects_with_the_part_that_is_wrong() {
-        assert!(matches!(TenantKey::parse("813878896"), Err(TenantKeyError::Shape(_))));
-        assert!(matches!(TenantKey::parse("a@b@c.d"), Err(TenantKeyError::Shape(_))));
-        assert!(matches!(TenantKey::parse("@t.plcm.vc"), Err(TenantKeyError::Key(_))));
-        assert!(matches!(TenantKey::parse("<b>@t.plcm.vc"), Err(TenantKeyError::Key(_))));
-        assert!(matches!(TenantKey::parse("123@localhost"), Err(TenantKeyError::Domain(_))));
-        assert!(matches!(TenantKey::parse("123@-bad.vc"), Err(TenantKeyError::Domain(_))));
-        assert!(matches!(TenantKey::parse("123@a..vc"), Err(TenantKeyError::Domain(_))));
+        assert!(matches!(
+            TenantKey::parse("813878896"),
+            Err(TenantKeyError::Shape(_))
+        ));
+        assert!(matches!(
+            TenantKey::parse("a@b@c.d"),
+            Err(TenantKeyError::Shape(_))
+        ));
+        assert!(matches!(
+            TenantKey::parse("@t.plcm.vc"),
+            Err(TenantKeyError::Key(_))
+        ));
+        assert!(matches!(
+            TenantKey::parse("<b>@t.plcm.vc"),
+            Err(TenantKeyError::Key(_))
+        ));
+        assert!(matches!(
+            TenantKey::parse("123@localhost"),
+            Err(TenantKeyError::Domain(_))
+        ));
+        assert!(matches!(
+            TenantKey::parse("123@-bad.vc"),
+            Err(TenantKeyError::Domain(_))
+        ));
+        assert!(matches!(
+            TenantKey::parse("123@a..vc"),
+            Err(TenantKeyError::Domain(_))
+        ));
     }
 
     proptest! {

@@ -42,7 +42,9 @@ pub enum VideoIdError {
     Length(usize),
     #[error("a Video ID holds only digits, spaces and dashes; found {0:?}")]
     Character(char),
-    #[error("the Video ID's last digit does not match (check digit); the ID was probably mistyped")]
+    #[error(
+        "the Video ID's last digit does not match (check digit); the ID was probably mistyped"
+    )]
     CheckDigit,
 }
 
@@ -206,7 +208,10 @@ mod tests {
     #[test]
     fn rejects_bad_input_with_a_reason() {
         assert_eq!(VideoId::parse("12345"), Err(VideoIdError::Length(5)));
-        assert_eq!(VideoId::parse("12345678x0"), Err(VideoIdError::Character('x')));
+        assert_eq!(
+            VideoId::parse("12345678x0"),
+            Err(VideoIdError::Character('x'))
+        );
         let good = VideoId::from_body(123_456_789);
         let mut bad = good.as_str().to_string();
         let last = bad.pop().unwrap();

@@ -1,0 +1,36 @@
+//! `cargo xtask build`: the release add-in into `dist/` with Trunk (wasm-opt -Oz included).
+
+use std::fs;
+
+use crate::{
+    run::{root, run, step, Result},
+    tools::{self, Toolbox},
+};
+
+/// Sets up the tools, then builds.
+pub fn build() -> Result<()> {
+    let tools = tools::setup()?;
+    build_with(&tools)
+}
+
+/// Builds the release add-in with already set-up tools and prints the size of each file.
+pub fn build_with(tools: &Toolbox) -> Result<()> {
+    step("trunk build --release (add-in into dist/)", || {
+        run(tools.command("trunk").args(["build", "--release"]))
+    })?;
+    let dist = root().join("dist");
+    let mut entries: Vec<_> = fs::read_dir(&dist)
+        .map_err(|e| format!("trunk wrote no {}: {e}", dist.display()))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+        println!(
+            "    dist/{:<40} {:>9} bytes",
+            e.file_name().to_string_lossy(),
+            size
+        );
+    }
+    Ok(())
+}

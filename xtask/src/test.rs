@@ -1,0 +1,61 @@
+//! `cargo xtask test`: everything CI checks, in order of cost, stopping at the first failure.
+
+use std::time::Instant;
+
+use crate::{
+    run::{human, run, step, Result},
+    tools,
+};
+
+/// fmt, clippy (native and wasm32), native tests, wasm tests in headless Chromium.
+pub fn test() -> Result<()> {
+    let started = Instant::now();
+    let tools = step("setup", tools::setup)?;
+    step("cargo fmt --check", || {
+        run(tools
+            .command("cargo")
+            .args(["fmt", "--all", "--", "--check"]))
+    })?;
+    step("clippy (native, all targets)", || {
+        run(tools.command("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("clippy (add-in for wasm32)", || {
+        run(tools.command("cargo").args([
+            "clippy",
+            "-p",
+            "cvi-addin",
+            "--all-targets",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step(
+        "native tests (cvi-core, cvi-server, xtask; unit, property, doc, CLI)",
+        || run(tools.command("cargo").args(["test", "--workspace"])),
+    )?;
+    step(
+        "wasm tests in headless Chromium (wasm-bindgen-test)",
+        || {
+            // webdriver.json at the workspace root tells the runner which Chromium and flags to use.
+            run(tools.command("cargo").args([
+                "test",
+                "-p",
+                "cvi-addin",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]))
+        },
+    )?;
+    println!("\nall checks passed in {}", human(started.elapsed()));
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! `cargo xtask setup`: every tool the project needs, pinned, installed once into a
+//! versioned cache outside the clone (`~/.cache/cvi/tools/<tool>-<version>`), so a fresh
+//! clone on a warm machine skips them and a fresh machine installs them. Only package
+//! registries are used (crates.io, npm, Debian); nothing is downloaded from anywhere else.
+
+use std::{
+    env,
+    ffi::OsString,
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
+
+use crate::run::{human, read, root, run, Result};
+
+/// Trunk 0.22 needs a newer rustc than this machine's 1.95; 0.21.14 is known good.
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// npm `binaryen` (Debian's binaryen 108 produced a wasm that failed to load).
+pub const BINARYEN_VERSION: &str = "132";
+/// Debian packages: the browser for wasm tests and end-to-end tests.
+const APT_PACKAGES: [(&str, &str); 2] = [
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+];
+
+/// Where the installed tools are, for building PATH.
+pub struct Toolbox {
+    pub bin_dirs: Vec<PathBuf>,
+}
+
+impl Toolbox {
+    /// PATH with the cached tools first, so Trunk and cargo find the pinned versions.
+    pub fn path(&self) -> OsString {
+        let mut dirs = self.bin_dirs.clone();
+        dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+        env::join_paths(dirs).expect("tool paths hold no separator")
+    }
+
+    /// A command with PATH and the tool environment (offline Trunk, chromedriver) set.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("PATH", self.path())
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .current_dir(root());
+        c
+    }
+}
+
+/// The tool cache: `$CVI_TOOLS_DIR`, else `$XDG_CACHE_HOME/cvi/tools`, else `~/.cache/cvi/tools`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = env::var_os("CVI_TOOLS_DIR") {
+        return PathBuf::from(d);
+    }
+    let base = env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| env::temp_dir().join("cvi-cache"));
+    base.join("cvi").join("tools")
+}
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+pub fn wasm_bindgen_version() -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock ({e}); run `cargo generate-lockfile`"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+/// Prints one progress line per tool: cached, or installed and how long it took.
+fn ensure(
+    name: &str,
+    present: bool,
+    hint: &str,
+    install: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    if present {
+        println!("setup: {name:<28} cached");
+        return Ok(());
+    }
+    println!("setup: {name:<28} installing ({hint}) ...");
+    let t = Instant::now();
+    install().map_err(|e| format!("installing {name}: {e}"))?;
+    println!("setup: {name:<28} installed in {}", human(t.elapsed()));
+    Ok(())
+}
+
+/// `<dest>.partial`: where an install is assembled before it is renamed into place.
+fn partial(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    dest.with_file_name(name)
+}
+
+/// `cargo install` into a temporary root, then renamed into place, so an interrupted
+/// install never leaves a half-written tool that a later run would take as cached.
+fn cargo_install(dest: &Path, krate: &str, version: &str, locked: bool) -> Result<()> {
+    let tmp = partial(dest);
+    let _ = fs::remove_dir_all(&tmp);
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.args(["install", krate, "--version", version, "--root"])
+        .arg(&tmp);
+    if locked {
+        c.arg("--locked");
+    }
+    run(&mut c)?;
+    fs::rename(&tmp, dest).map_err(|e| format!("moving {} into place: {e}", tmp.display()))
+}
+
+fn is_root() -> bool {
+    read(Command::new("id").arg("-u")).as_deref() == Some("0")
+}
+
+/// Installs everything that is missing and returns where it is.
+pub fn setup() -> Result<Toolbox> {
+    let started = Instant::now();
+    let cache = cache_dir();
+    fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+    println!("setup: tool cache {}", cache.display());
+
+    let installed =
+        read(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    ensure(
+        "rust target wasm32",
+        installed.contains("wasm32-unknown-unknown"),
+        "~2 s",
+        || run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"])),
+    )?;
+
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(_, bin)| !Path::new(bin).exists())
+        .map(|(pkg, _)| *pkg)
+        .collect();
+    ensure(
+        "apt: chromium, chromium-driver",
+        missing.is_empty(),
+        "Debian, ~1 min",
+        || {
+            if !is_root() {
+                return Err(format!(
+                    "needs root: run `sudo apt-get update && sudo apt-get install -y {}`",
+                    missing.join(" ")
+                ));
+            }
+            run(Command::new("apt-get")
+                .arg("update")
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "--no-install-recommends"])
+                .args(&missing)
+                .env("DEBIAN_FRONTEND", "noninteractive"))
+        },
+    )?;
+
+    let wb_version = wasm_bindgen_version()?;
+    let wb = cache.join(format!("wasm-bindgen-{wb_version}"));
+    ensure(
+        &format!("wasm-bindgen-cli {wb_version}"),
+        wb.join("bin/wasm-bindgen-test-runner").exists(),
+        "crates.io, ~2.5 min",
+        || {
+            // Without --locked, as measured on this machine kind (shared/TOOLCHAIN.md).
+            cargo_install(&wb, "wasm-bindgen-cli", &wb_version, false)
+        },
+    )?;
+
+    let trunk = cache.join(format!("trunk-{TRUNK_VERSION}"));
+    ensure(
+        &format!("trunk {TRUNK_VERSION}"),
+        trunk.join("bin/trunk").exists(),
+        "crates.io, ~8 min cold",
+        || cargo_install(&trunk, "trunk", TRUNK_VERSION, true),
+    )?;
+
+    let binaryen = cache.join(format!("binaryen-{BINARYEN_VERSION}"));
+    let wasm_opt_bin = binaryen.join("node_modules/.bin");
+    ensure(
+        &format!("binaryen {BINARYEN_VERSION} (wasm-opt)"),
+        wasm_opt_bin.join("wasm-opt").exists(),
+        "npm, ~5 s",
+        || {
+            let tmp = partial(&binaryen);
+            let _ = fs::remove_dir_all(&tmp);
+            fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+            run(Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&tmp)
+                .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+            fs::rename(&tmp, &binaryen).map_err(|e| e.to_string())
+        },
+    )?;
+
+    println!("setup: all tools ready in {}", human(started.elapsed()));
+    Ok(Toolbox {
+        bin_dirs: vec![wb.join("bin"), trunk.join("bin"), wasm_opt_bin],
+    })
+}
