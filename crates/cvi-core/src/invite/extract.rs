@@ -1,0 +1,158 @@
+//! Extraction, as room systems do for one-touch dial: the coordinates and the Teams join
+//! link in an invite body (HTML, text or .ics), whoever wrote it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{locate::find_all, scan, ANCHOR_IDS};
+use crate::Coordinates;
+
+/// What an invite holds (`cvi invite extract`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum Extraction {
+    /// One set of coordinates (several blocks that agree count as one).
+    #[serde(rename = "ok")]
+    Found(Box<Coordinates>),
+    /// No block in the body.
+    #[serde(rename = "none")]
+    Absent,
+    /// Blocks that disagree (e.g. a forward of another meeting): a person must choose.
+    #[serde(rename = "conflict")]
+    Conflict { candidates: Vec<Coordinates> },
+}
+
+const TEAMS_JOIN_PREFIX: &str = "https://teams.microsoft.com/l/meetup-join/";
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The real target of a link: Safe Links wrap it as `…safelinks.protection.outlook.com/?url=…`.
+pub(crate) fn unwrap_link(url: &str) -> String {
+    let is_safelink = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .is_some_and(|host| {
+            host.to_ascii_lowercase()
+                .ends_with(".safelinks.protection.outlook.com")
+        });
+    if is_safelink {
+        if let Some(q) = url.split_once('?').map(|(_, q)| q) {
+            if let Some(v) = q.split('&').find_map(|kv| kv.strip_prefix("url=")) {
+                return percent_decode(v);
+            }
+        }
+    }
+    url.to_string()
+}
+
+/// Unfolds an iCalendar file and returns its DESCRIPTION (text) and X-ALT-DESC (HTML) values.
+fn ics_bodies(ics: &str) -> Vec<(String, bool)> {
+    let unfolded = ics
+        .replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .replace("\n ", "")
+        .replace("\n\t", "");
+    unfolded
+        .lines()
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let prop = name.split(';').next()?.to_ascii_uppercase();
+            let html = match prop.as_str() {
+                "DESCRIPTION" => false,
+                "X-ALT-DESC" => true,
+                _ => return None,
+            };
+            let value = value
+                .replace("\\n", "\n")
+                .replace("\\N", "\n")
+                .replace("\\,", ",")
+                .replace("\\;", ";")
+                .replace("\\\\", "\\");
+            Some((value, html))
+        })
+        .collect()
+}
+
+fn looks_like_html(body: &str) -> bool {
+    body.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// Finds the coordinates and Teams join link in an HTML, text or .ics body.
+#[must_use]
+pub fn extract(body: &str) -> Extraction {
+    let parts: Vec<(String, bool)> = if body.contains("BEGIN:VCALENDAR") {
+        ics_bodies(body)
+    } else {
+        vec![(body.to_string(), looks_like_html(body))]
+    };
+    let mut blocks: Vec<Coordinates> = Vec::new();
+    let mut join: Option<String> = None;
+    for (text, html) in &parts {
+        let s = if *html {
+            scan::html(text, &ANCHOR_IDS)
+        } else {
+            scan::text(text)
+        };
+        if join.is_none() {
+            join = s
+                .links
+                .iter()
+                .map(|l| unwrap_link(l))
+                .find(|l| l.starts_with(TEAMS_JOIN_PREFIX));
+        }
+        blocks.extend(find_all(&s, *html).into_iter().map(|f| f.coordinates));
+    }
+    let mut distinct: Vec<Coordinates> = Vec::new();
+    for mut b in blocks {
+        b.more_info_url = b.more_info_url.map(|u| unwrap_link(&u));
+        match distinct
+            .iter_mut()
+            .find(|d| d.tenant_key == b.tenant_key && d.video_id == b.video_id)
+        {
+            // The same block twice (text and HTML of one .ics, or a quoted copy): merge.
+            Some(d) => {
+                d.more_info_url = d.more_info_url.take().or(b.more_info_url);
+                d.direct_dial_uri = d.direct_dial_uri.take().or(b.direct_dial_uri);
+            }
+            None => distinct.push(b),
+        }
+    }
+    for d in &mut distinct {
+        d.teams_join_url.clone_from(&join);
+    }
+    match distinct.len() {
+        0 => Extraction::Absent,
+        1 => Extraction::Found(Box::new(distinct.remove(0))),
+        _ => Extraction::Conflict {
+            candidates: distinct,
+        },
+    }
+}
