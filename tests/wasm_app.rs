@@ -17,7 +17,7 @@ fn field(name: &str) -> String {
 
 #[wasm_bindgen_test]
 fn app_renders_the_demo_coordinates() {
-    let handle = leptos::mount::mount_to_body(cvi_addin::App);
+    leptos::mount::mount_to_body(cvi_addin::App);
     let expected = cvi_addin::sample::demo_coordinates();
     assert_eq!(field("tenant-key"), "813878896@t.plcm.vc");
     let shown = field("video-id");
@@ -25,7 +25,6 @@ fn app_renders_the_demo_coordinates() {
     // What the page shows is a Video ID with a valid check digit.
     assert!(VideoId::parse(&shown).unwrap().has_valid_check_digit());
     assert_eq!(field("direct-dial"), expected.direct_dial_uri.unwrap());
-    drop(handle);
 }
 
 #[wasm_bindgen_test]

@@ -1,4 +1,5 @@
-//! `cargo xtask serve`: tools, add-in build, then `cvi serve` serving `dist/` at `/`.
+//! `cargo xtask serve`: tools, add-in build, then `cvi serve` with the dev issuer and the
+//! demo tenant, serving `dist/` at `/`; it prints the URL and demo tokens.
 
 use crate::{
     build,

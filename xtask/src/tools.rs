@@ -141,7 +141,7 @@ pub fn setup() -> Result<Toolbox> {
         .map(|(pkg, _)| *pkg)
         .collect();
     ensure(
-        "apt: chromium, chromium-driver",
+        "apt: chromium, chromedriver, postgresql-15",
         missing.is_empty(),
         "Debian, ~1 min",
         || {

@@ -34,6 +34,8 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
         .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
         .arg(dist.path())
+        .arg("--database")
+        .arg(format!("sqlite://{}", dist.path().join("cvi.db").display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -50,6 +52,11 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
         .to_string();
 
     assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
+    assert_eq!(get(&addr, "/readyz"), (200, "ready\n".to_string()));
+    assert!(
+        dist.path().join("cvi.db").exists(),
+        "the SQLite file is created on first start"
+    );
     let (status, body) = get(&addr, "/");
     assert_eq!(status, 200);
     assert!(body.contains("<title>add-in</title>"));
@@ -80,6 +87,22 @@ fn a_dist_without_index_is_a_usage_error() {
 }
 
 #[test]
+fn an_unknown_database_scheme_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "mysql://x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite://FILE or postgres://"));
+}
+
+#[test]
 fn healthz_in_process() {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
@@ -88,7 +111,23 @@ fn healthz_in_process() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let app = cvi_server::http::app(Default::default());
+        let db = cvi_server::db::connect("sqlite::memory:").await.unwrap();
+        let state = cvi_server::state::AppState {
+            db,
+            verifier: std::sync::Arc::new(
+                cvi_server::auth::Verifier::new("api://cvi".into(), &[], None)
+                    .await
+                    .unwrap(),
+            ),
+            metrics: Default::default(),
+            resolve_limiter: std::sync::Arc::new(cvi_server::rate_limit::RateLimiter::new(
+                1.0, 1.0,
+            )),
+            dist: None,
+            public_url: "http://localhost".into(),
+            sqlite: true,
+        };
+        let app = cvi_server::http::app(state);
         let resp = app
             .oneshot(
                 axum::http::Request::get("/healthz")

@@ -3,6 +3,8 @@
 //! Exit code 0 on success, 2 on bad usage or input, 1 on any other failure; the message
 //! goes to stderr.
 
+mod admin;
+mod client;
 mod invite;
 mod serve;
 
@@ -59,6 +61,22 @@ struct Cli {
 enum Command {
     /// Run the policy API server.
     Serve(serve::ServeArgs),
+    /// Get a token from a server started with --dev-issuer.
+    Token(admin::TokenArgs),
+    /// Video interop service providers.
+    #[command(subcommand)]
+    Provider(admin::ProviderCommand),
+    /// Video interop policies and grants.
+    #[command(subcommand)]
+    Policy(admin::PolicyCommand),
+    /// Partner admin consent.
+    #[command(subcommand)]
+    Consent(admin::ConsentCommand),
+    /// Meeting coordinates.
+    #[command(subcommand)]
+    Meeting(admin::MeetingCommand),
+    /// Resolve a dial string to its meeting (partner token).
+    Resolve(admin::ResolveArgs),
     /// Work on invite bodies offline: insert, remove or find the video conferencing block.
     #[command(subcommand)]
     Invite(invite::InviteCommand),
@@ -67,8 +85,16 @@ enum Command {
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let client = || client::Client::new(&cli.server, cli.token.clone());
+    let json = cli.json;
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Token(a) => admin::token(&client(), a, json),
+        Command::Provider(c) => admin::provider(&client(), c, json),
+        Command::Policy(c) => admin::policy(&client(), c, json),
+        Command::Consent(c) => admin::consent(&client(), c, json),
+        Command::Meeting(c) => admin::meeting(&client(), c, json),
+        Command::Resolve(a) => admin::resolve(&client(), a, json),
         Command::Invite(cmd) => invite::run(cmd),
     };
     match result {

@@ -1,25 +1,56 @@
 //! `cvi serve`: run the HTTP service until Ctrl-C / SIGTERM, then drain and stop.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 
 use super::CliError;
-use crate::http::{app, AppState};
+use crate::{
+    auth::{Verifier, DEFAULT_AUDIENCE},
+    db, demo,
+    http::app,
+    metrics::Metrics,
+    rate_limit::RateLimiter,
+    state::AppState,
+};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CVI_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Database: sqlite://FILE (created on first start) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://cvi.db")]
+    database: String,
+    /// Accept tokens from the local dev issuer and mint them at /api/v1/dev/token (`cvi token`).
+    #[arg(long)]
+    dev_issuer: bool,
+    /// Seed the demo tenant: a Polycom provider, its consent and a global grant.
+    #[arg(long)]
+    demo: bool,
+    /// A trusted OIDC issuer URL (discovery + JWKS); repeat for several.
+    #[arg(long = "issuer", env = "CVI_ISSUERS", value_delimiter = ',')]
+    issuers: Vec<String>,
+    /// The audience (`aud`) tokens must carry.
+    #[arg(long, env = "CVI_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
+    audience: String,
+    /// Public base URL of this server (consent redirect URIs); default http://LISTEN.
+    #[arg(long, env = "CVI_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Resolutions allowed per partner app per second (burst: 10 times that).
+    #[arg(long, default_value_t = 50.0)]
+    resolve_rate: f64,
     /// The built add-in to serve at `/` (`cargo xtask build` writes it to dist/).
     #[arg(long, env = "CVI_DIST")]
     dist: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
+    // Logs go to stderr: stdout carries only the "listening on" line that scripts wait for.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -41,9 +72,44 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::Failure(e.to_string()))?;
+        if !args.resolve_rate.is_finite() || args.resolve_rate <= 0.0 {
+            return Err(CliError::Input("--resolve-rate must be a positive number".into()));
+        }
+        let pool = db::connect(&args.database).await.map_err(|e| match e {
+            db::DbError::Scheme(_) => CliError::Input(e.to_string()),
+            _ => CliError::Failure(e.to_string()),
+        })?;
+        if args.issuers.is_empty() && !args.dev_issuer {
+            tracing::warn!("no --issuer and no --dev-issuer: every API call will be refused as unauthenticated");
+        }
+        let verifier = Verifier::new(args.audience, &args.issuers, args.dev_issuer.then_some(&pool))
+            .await
+            .map_err(|e| CliError::Failure(format!("auth set-up: {e}")))?;
+        if args.demo {
+            demo::seed(&pool)
+                .await
+                .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
+        }
+        let state = AppState {
+            db: pool,
+            verifier: Arc::new(verifier),
+            metrics: Arc::new(Metrics::default()),
+            resolve_limiter: Arc::new(RateLimiter::new(args.resolve_rate, args.resolve_rate * 10.0)),
+            dist: args.dist,
+            public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
+            sqlite: db::is_sqlite(&args.database),
+        };
         // Printed on stdout (not only logged) so scripts and tests can wait for it.
         println!("cvi serve: listening on http://{addr}/");
-        let state = AppState { dist: args.dist };
+        if args.demo && args.dev_issuer {
+            for (user, role) in [("organizer@demo.example", "organizer"), ("admin@demo.example", "admin")] {
+                let token = state
+                    .verifier
+                    .mint_dev(demo::claims(user, role), 8 * 3600)
+                    .map_err(|e| CliError::Failure(e.to_string()))?;
+                println!("cvi serve: demo {role} token (8 h): {token}");
+            }
+        }
         axum::serve(listener, app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await

@@ -1,28 +1,89 @@
-//! The HTTP service: health probes and the add-in's static files (the policy API joins here).
+//! The whole HTTP service: probes, metrics, the API, and the add-in's static files.
 
-use std::path::PathBuf;
+use std::time::Instant;
 
-use axum::{routing::get, Router};
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
 use tower_http::{services::ServeDir, trace::TraceLayer};
 
-/// What every request handler can reach. The server keeps no other state (SPEC §3).
-#[derive(Clone, Debug, Default)]
-pub struct AppState {
-    /// The built add-in (`dist/`), served at `/` when present.
-    pub dist: Option<PathBuf>,
-}
+use crate::{error::AppError, metrics::RequestLabels, state::AppState};
 
-/// Builds the whole service.
+/// Request bodies larger than this are refused with 413 (invites are sent to cvi-core
+/// offline; the API only takes small JSON documents).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Builds the whole service; tests drive it with `tower::ServiceExt::oneshot` or a socket.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().route("/healthz", get(healthz));
+    let (api, _doc) = crate::api::router();
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .merge(api);
     if let Some(dist) = &state.dist {
         router =
             router.fallback_service(ServeDir::new(dist).append_index_html_on_directories(true));
+    } else {
+        router = router.fallback(|| async {
+            AppError::NotFound(
+                "no such endpoint; the API lives under /api/v1 (see /api/v1/openapi.json)".into(),
+            )
+        });
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// Liveness: the process is up and serving.
 async fn healthz() -> &'static str {
     "ok\n"
+}
+
+/// Readiness: the database answers.
+async fn readyz(State(s): State<AppState>) -> Result<&'static str, AppError> {
+    sqlx::query("SELECT 1")
+        .execute(&s.db)
+        .await
+        .map_err(|e| AppError::Unavailable(format!("database not reachable: {e}")))?;
+    Ok("ready\n")
+}
+
+async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
+}
+
+async fn record_metrics(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".into());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let labels = RequestLabels {
+        method,
+        route,
+        status: resp.status().as_u16(),
+    };
+    s.metrics.requests.get_or_create(&labels).inc();
+    s.metrics
+        .latency
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    resp
 }

@@ -1,0 +1,359 @@
+//! Partner consent: the admin-consent links (one per partner app, each with a single-use
+//! CSRF state), the callback the identity platform redirects to, and the status that
+//! gates issuance.
+
+use axum::extract::{Query, State};
+use cvi_core::ProviderName;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+
+use super::providers::{find, list, provider_name};
+use crate::{
+    audit,
+    auth::{Caller, Role},
+    db::now_ms,
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+};
+
+/// The Microsoft Graph application permissions a partner app needs (SPEC §2).
+pub const PERMISSIONS: [(&str, &str); 4] = [
+    (
+        "Calls.JoinGroupCall.All",
+        "f6b49018-60ab-4f81-83bd-22caeabfed2d",
+    ),
+    (
+        "Calls.JoinGroupCallAsGuest.All",
+        "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
+    ),
+    (
+        "Calls.AccessMedia.All",
+        "a7a681dc-756e-4909-b988-f160edc6655f",
+    ),
+    (
+        "OnlineMeetings.Read.All",
+        "c1684f21-1984-47fa-9d61-2dc8c296bb70",
+    ),
+];
+
+/// A consent state is good for one hour.
+const STATE_TTL_MS: i64 = 3_600_000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProviderQuery {
+    /// Polycom, BlueJeans, Pexip or Cisco.
+    pub provider: Option<String>,
+}
+
+/// One partner app's consent link.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsentLink {
+    pub app_id: String,
+    pub url: String,
+    pub consented: bool,
+}
+
+/// The links for one provider.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsentLinks {
+    pub provider: String,
+    pub links: Vec<ConsentLink>,
+    /// The Graph application permissions each app asks for.
+    pub permissions: Vec<String>,
+}
+
+/// The app ids of `provider` that lack a recorded admin consent.
+pub async fn missing<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    app_ids: &[cvi_core::AppId],
+) -> Result<Vec<String>, AppError> {
+    let granted: Vec<String> =
+        sqlx::query_scalar("SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1")
+            .bind(tenant)
+            .fetch_all(db)
+            .await?;
+    Ok(app_ids
+        .iter()
+        .map(|a| a.to_string())
+        .filter(|a| !granted.contains(a))
+        .collect())
+}
+
+fn random_state() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// Admin-consent links for each of a provider's partner apps.
+#[utoipa::path(get, path = "/consent/links", params(ProviderQuery), tag = "consent",
+    responses((status = 200, body = ConsentLinks), (status = 404, body = crate::error::Problem)))]
+pub async fn links(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ProviderQuery>,
+) -> ApiResult<ConsentLinks> {
+    caller.require(Role::Admin)?;
+    let name = provider_name(
+        q.provider
+            .as_deref()
+            .ok_or_else(|| AppError::InvalidInput("give ?provider=NAME".into()))?,
+    )?;
+    let p = find(&s.db, &caller.tenant, name).await?.ok_or_else(|| {
+        AppError::NotFound(format!("no {name} provider is configured in this tenant"))
+    })?;
+    if p.aad_application_ids.is_empty() {
+        return Err(AppError::InvalidInput(format!(
+            "the {name} provider lists no partner app ids; set them with `cvi provider set --identity {name} --aad-application-ids ID;ID`"
+        )));
+    }
+    let missing_ids = missing(&s.db, &caller.tenant, &p.aad_application_ids).await?;
+    let callback = format!(
+        "{}/api/v1/consent/callback",
+        s.public_url.trim_end_matches('/')
+    );
+    let mut tx = s.write_tx().await?;
+    let mut out = Vec::new();
+    for app in &p.aad_application_ids {
+        let state = random_state();
+        sqlx::query("INSERT INTO consent_states (state, tenant_id, provider, app_id, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&state)
+            .bind(&caller.tenant)
+            .bind(name.as_str())
+            .bind(app.as_str())
+            .bind(now_ms() + STATE_TTL_MS)
+            .execute(&mut *tx)
+            .await?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", app.as_str())
+            .append_pair("scope", "https://graph.microsoft.com/.default")
+            .append_pair("redirect_uri", &callback)
+            .append_pair("state", &state)
+            .finish();
+        let tenant_seg: String =
+            form_urlencoded::byte_serialize(caller.tenant.as_bytes()).collect();
+        out.push(ConsentLink {
+            app_id: app.to_string(),
+            url: format!(
+                "https://login.microsoftonline.com/{tenant_seg}/v2.0/adminconsent?{query}"
+            ),
+            consented: !missing_ids.contains(&app.to_string()),
+        });
+    }
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "consent.links",
+        name.as_str(),
+        None::<&()>,
+        Some(&p.aad_application_ids),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(ConsentLinks {
+        provider: name.to_string(),
+        links: out,
+        permissions: PERMISSIONS
+            .iter()
+            .map(|(n, id)| format!("{n} ({id})"))
+            .collect(),
+    }))
+}
+
+/// What the identity platform sends back.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CallbackQuery {
+    pub admin_consent: Option<String>,
+    pub tenant: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// What the callback recorded.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CallbackOutcome {
+    pub provider: String,
+    pub app_id: String,
+    pub consented: bool,
+    pub message: String,
+}
+
+/// The admin-consent redirect target. Authenticated by its single-use state, not a token.
+#[utoipa::path(get, path = "/consent/callback", params(CallbackQuery), tag = "consent",
+    responses((status = 200, body = CallbackOutcome), (status = 400, body = crate::error::Problem)))]
+pub async fn callback(
+    State(s): State<AppState>,
+    Query(q): Query<CallbackQuery>,
+) -> ApiResult<CallbackOutcome> {
+    let state = q
+        .state
+        .as_deref()
+        .filter(|st| !st.is_empty() && st.len() <= 64)
+        .ok_or_else(|| {
+            AppError::InvalidInput(
+                "the consent callback has no state; start again from `cvi consent link`".into(),
+            )
+        })?;
+    let mut tx = s.write_tx().await?;
+    // Single use: the row goes whatever happens next.
+    let row = sqlx::query("DELETE FROM consent_states WHERE state = $1 RETURNING tenant_id, provider, app_id, expires_at")
+        .bind(state)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::InvalidInput("unknown or already used consent state; start again from `cvi consent link`".into()))?;
+    let tenant: String = row.try_get("tenant_id")?;
+    let provider: String = row.try_get("provider")?;
+    let app_id: String = row.try_get("app_id")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if expires_at < now_ms() {
+        tx.commit().await?;
+        return Err(AppError::InvalidInput(
+            "this consent link expired (links last an hour); get a new one with `cvi consent link`"
+                .into(),
+        ));
+    }
+    if q.tenant
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case(&tenant))
+    {
+        tx.commit().await?;
+        return Err(AppError::InvalidInput(
+            "the consent was given in a different tenant than the link was made for".into(),
+        ));
+    }
+    let granted = q.error.is_none()
+        && q.admin_consent
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let error = if granted {
+        None
+    } else {
+        Some(format!(
+            "{}: {}",
+            q.error.as_deref().unwrap_or("not_granted"),
+            q.error_description
+                .as_deref()
+                .unwrap_or("admin consent was not given")
+        ))
+    };
+    let before: Option<i64> =
+        sqlx::query_scalar("SELECT granted FROM consents WHERE tenant_id = $1 AND app_id = $2")
+            .bind(&tenant)
+            .bind(&app_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    sqlx::query(
+        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, app_id) DO UPDATE SET granted = excluded.granted, error = excluded.error, updated_at = excluded.updated_at",
+    )
+    .bind(&tenant)
+    .bind(&app_id)
+    .bind(i64::from(granted))
+    .bind(error.clone())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &tenant,
+        "consent-callback",
+        "consent.record",
+        &app_id,
+        before.map(|b| b != 0).as_ref(),
+        Some(&granted),
+    )
+    .await?;
+    tx.commit().await?;
+    let message = match &error {
+        None => format!("Admin consent recorded for {provider} app {app_id}. You can close this window."),
+        Some(e) => format!("Consent for {provider} app {app_id} was not given ({e}). Retry from `cvi consent link`."),
+    };
+    Ok(ApiJson(CallbackOutcome {
+        provider,
+        app_id,
+        consented: granted,
+        message,
+    }))
+}
+
+/// One app's consent state.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AppConsent {
+    pub app_id: String,
+    pub consented: bool,
+    pub error: Option<String>,
+}
+
+/// Consent state of one provider.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProviderConsent {
+    pub provider: String,
+    pub apps: Vec<AppConsent>,
+    /// App ids still lacking consent: no coordinates are issued until this is empty.
+    pub missing: Vec<String>,
+}
+
+/// Which partner apps have consent, per provider.
+#[utoipa::path(get, path = "/consent/status", params(ProviderQuery), tag = "consent",
+    responses((status = 200, body = [ProviderConsent])))]
+pub async fn status(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ProviderQuery>,
+) -> ApiResult<Vec<ProviderConsent>> {
+    caller.require(Role::Admin)?;
+    let only: Option<ProviderName> = q.provider.as_deref().map(provider_name).transpose()?;
+    let rows = sqlx::query("SELECT app_id, granted, error FROM consents WHERE tenant_id = $1")
+        .bind(&caller.tenant)
+        .fetch_all(&s.db)
+        .await?;
+    let recorded: Vec<(String, bool, Option<String>)> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("app_id")?,
+                r.try_get::<i64, _>("granted")? != 0,
+                r.try_get("error")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let providers = list(&s.db, &caller.tenant).await?;
+    if let Some(name) = only {
+        if !providers.iter().any(|p| p.name == name) {
+            return Err(AppError::NotFound(format!(
+                "no {name} provider is configured in this tenant"
+            )));
+        }
+    }
+    Ok(ApiJson(
+        providers
+            .iter()
+            .filter(|p| only.is_none_or(|n| n == p.name))
+            .map(|p| {
+                let apps: Vec<AppConsent> = p
+                    .aad_application_ids
+                    .iter()
+                    .map(|a| {
+                        let r = recorded.iter().find(|(id, _, _)| id == a.as_str());
+                        AppConsent {
+                            app_id: a.to_string(),
+                            consented: r.is_some_and(|(_, g, _)| *g),
+                            error: r.and_then(|(_, _, e)| e.clone()),
+                        }
+                    })
+                    .collect();
+                ProviderConsent {
+                    provider: p.name.to_string(),
+                    missing: apps
+                        .iter()
+                        .filter(|a| !a.consented)
+                        .map(|a| a.app_id.clone())
+                        .collect(),
+                    apps,
+                }
+            })
+            .collect(),
+    ))
+}

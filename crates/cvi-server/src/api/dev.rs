@@ -1,0 +1,84 @@
+//! The local dev issuer's token endpoint (only with `cvi serve --dev-issuer`).
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    auth::{Claims, Role},
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+};
+
+/// Dev tokens last a working day.
+const TTL_SECS: i64 = 8 * 3600;
+
+/// Who the token is for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub tenant: String,
+    /// UPN (users) or a name for the app (partner apps).
+    pub user: String,
+    pub role: Role,
+    /// Partner apps: the app id that must be one of the provider's AadApplicationIds.
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A bearer token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenReply {
+    pub token: String,
+    pub expires_in: i64,
+}
+
+/// Mint a dev token.
+#[utoipa::path(post, path = "/dev/token", request_body = TokenRequest, tag = "dev",
+    responses((status = 200, body = TokenReply), (status = 404, description = "dev issuer off", body = crate::error::Problem)))]
+pub async fn token(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> ApiResult<TokenReply> {
+    let tenant = req.tenant.trim();
+    if tenant.is_empty()
+        || tenant.len() > 128
+        || !tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(AppError::InvalidInput(
+            "tenant must be 1-128 letters, digits, '-', '_' or '.'".into(),
+        ));
+    }
+    if req.role == Role::Partner && req.app_id.is_none() {
+        return Err(AppError::InvalidInput(
+            "a partner token needs --app-id (one of the provider's AadApplicationIds)".into(),
+        ));
+    }
+    let role = serde_json::to_value(req.role)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    let is_user = req.role != Role::Partner;
+    let claims = Claims {
+        iss: String::new(),
+        aud: String::new(),
+        exp: 0,
+        iat: None,
+        tid: tenant.to_string(),
+        upn: is_user.then(|| req.user.clone()),
+        preferred_username: None,
+        roles: vec![role],
+        groups: req.groups,
+        appid: req.app_id.map(|a| a.to_ascii_lowercase()),
+        azp: None,
+    };
+    let token = s.verifier.mint_dev(claims, TTL_SECS)?;
+    Ok(ApiJson(TokenReply {
+        token,
+        expires_in: TTL_SECS,
+    }))
+}

@@ -1,0 +1,513 @@
+//! Meetings: issue coordinates for the caller's meeting key (idempotent, also under
+//! concurrent calls), show, update times, cancel.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use cvi_core::{
+    invite::{self, Lang},
+    Coordinates, ProviderName, TenantKey, VideoId,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{any::AnyRow, Row};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use utoipa::ToSchema;
+
+use super::{consent, policies::effective, providers};
+use crate::{
+    audit,
+    auth::{Caller, Role},
+    db::{now_ms, parse_col},
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+};
+
+/// Coordinates stay valid this long after the meeting (or its series) ends.
+const EXPIRY_AFTER_END_MS: i64 = 60 * 24 * 3600 * 1000;
+/// Collisions in 10^9 IDs are rare; this many in a row means something is wrong.
+const MAX_ID_ATTEMPTS: usize = 8;
+
+/// Issue coordinates for a meeting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// The client's key for this meeting (Outlook item id, iCalUId, ...); 1-256 characters.
+    pub meeting_key: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// RFC 3339 start.
+    pub start: String,
+    /// RFC 3339 end.
+    pub end: String,
+    /// For recurring meetings: RFC 3339 end of the series (expiry counts from it).
+    #[serde(default)]
+    pub series_end: Option<String>,
+    /// Language of the rendered block: en, de, fr, es, ja.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// Change a meeting's times or subject; absent fields stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    pub series_end: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// The rendered invite block.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct BlockView {
+    pub html: String,
+    pub text: String,
+}
+
+/// A meeting's coordinates: the SPEC §8 coordinates JSON plus the meeting's own fields.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct MeetingView {
+    pub meeting_key: String,
+    pub provider: String,
+    pub tenant_key: String,
+    pub video_id: String,
+    pub ivr_uri: String,
+    pub direct_dial_uri: String,
+    pub more_info_url: String,
+    pub expires_at: String,
+    pub block: BlockView,
+    pub subject: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub organizer: String,
+    pub cancelled: bool,
+}
+
+fn parse_time(field: &str, s: &str) -> Result<i64, AppError> {
+    let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|e| {
+        AppError::InvalidInput(format!(
+            "{field}: {s:?} is not an RFC 3339 time like 2027-01-23T10:00:00Z ({e})"
+        ))
+    })?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn format_time(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn valid_key(k: &str) -> Result<(), AppError> {
+    let ok = !k.is_empty()
+        && k.len() <= 256
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:@+/=".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::InvalidInput(
+            "meeting_key must be 1-256 characters of letters, digits and - _ . : @ + / =".into(),
+        ))
+    }
+}
+
+fn valid_subject(s: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > 255 {
+        return Err(AppError::InvalidInput(
+            "subject is longer than 255 characters".into(),
+        ));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control() || *c == '<' || *c == '>') {
+        return Err(AppError::InvalidInput(format!(
+            "subject may not contain {c:?}: it is shown in invites, where markup is not allowed"
+        )));
+    }
+    Ok(Some(s.to_string()))
+}
+
+fn lang(s: Option<&str>) -> Result<Lang, AppError> {
+    match s {
+        None => Ok(Lang::En),
+        Some(l) => Lang::parse_strict(l).ok_or_else(|| {
+            AppError::InvalidInput(format!("lang {l:?} is not one of en, de, fr, es, ja"))
+        }),
+    }
+}
+
+struct Times {
+    start: i64,
+    end: i64,
+    expires: i64,
+}
+
+fn times(start: i64, end: i64, series_end: Option<i64>) -> Result<Times, AppError> {
+    if end <= start {
+        return Err(AppError::InvalidInput("end must be after start".into()));
+    }
+    let last = series_end.unwrap_or(end);
+    if last < end {
+        return Err(AppError::InvalidInput(
+            "series_end must not be before end".into(),
+        ));
+    }
+    Ok(Times {
+        start,
+        end,
+        expires: last + EXPIRY_AFTER_END_MS,
+    })
+}
+
+/// Builds the reply from a stored row, rendering the block with cvi-core.
+fn view(row: &AnyRow) -> Result<MeetingView, AppError> {
+    let provider: ProviderName = parse_col(&row.try_get::<String, _>("provider")?, "provider")?;
+    let tenant_key = TenantKey::parse(&row.try_get::<String, _>("tenant_key")?)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let video_id = VideoId::parse_any(&row.try_get::<String, _>("video_id")?)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let instruction_uri: Option<String> = row.try_get("instruction_uri")?;
+    let lang = Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En);
+    let p = cvi_core::Provider {
+        name: provider,
+        tenant_key,
+        instruction_uri: instruction_uri.and_then(|u| cvi_core::InstructionUri::parse(&u).ok()),
+        aad_application_ids: vec![],
+        allow_app_guest_joins_as_authenticated: false,
+    };
+    let key: String = row.try_get("meeting_key")?;
+    let expires_at = format_time(row.try_get("expires_at")?);
+    let mut c = Coordinates::for_provider(&p, video_id);
+    c.meeting_key = Some(key.clone());
+    c.expires_at = Some(expires_at.clone());
+    let block = invite::render(&c, lang);
+    Ok(MeetingView {
+        meeting_key: key,
+        provider: p.name.to_string(),
+        tenant_key: p.tenant_key.to_string(),
+        video_id: c.video_id.map(String::from).unwrap_or_default(),
+        ivr_uri: c.ivr_uri.unwrap_or_default(),
+        direct_dial_uri: c.direct_dial_uri.unwrap_or_default(),
+        more_info_url: c.more_info_url.unwrap_or_default(),
+        expires_at,
+        block: BlockView {
+            html: block.html,
+            text: block.text,
+        },
+        subject: row.try_get("subject")?,
+        start: format_time(row.try_get("starts_at")?),
+        end: format_time(row.try_get("ends_at")?),
+        organizer: row.try_get("organizer")?,
+        cancelled: row.try_get::<i64, _>("cancelled")? != 0,
+    })
+}
+
+/// Meetings joined with their provider's current InstructionUri (it may change after issue).
+const SELECT: &str =
+    "SELECT m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
+     m.starts_at, m.ends_at, m.expires_at, m.cancelled, p.instruction_uri \
+     FROM meetings m LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
+
+async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    key: &str,
+) -> Result<Option<AnyRow>, AppError> {
+    Ok(sqlx::query(&format!(
+        "{SELECT} WHERE m.tenant_id = $1 AND m.meeting_key = $2"
+    ))
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The organizer sees their meetings; admins see every meeting of the tenant.
+fn check_owner(caller: &Caller, row: &AnyRow) -> Result<(), AppError> {
+    let organizer: String = row.try_get("organizer")?;
+    if caller.roles.contains(&Role::Admin) || caller.upn.as_deref() == Some(organizer.as_str()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "this meeting key belongs to another organizer".into(),
+        ))
+    }
+}
+
+fn not_found(key: &str) -> AppError {
+    AppError::NotFound(format!("no meeting with key {key:?} in this tenant"))
+}
+
+/// Issue (or return the already issued) coordinates for a meeting key.
+#[utoipa::path(post, path = "/meetings", request_body = IssueRequest, tag = "meetings",
+    responses((status = 201, description = "issued", body = MeetingView), (status = 200, description = "already issued for this key", body = MeetingView),
+              (status = 400, body = crate::error::Problem), (status = 403, description = "policy disabled, provider missing or consent missing", body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub async fn issue(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<IssueRequest>,
+) -> Result<(StatusCode, ApiJson<MeetingView>), AppError> {
+    caller.require(Role::Organizer)?;
+    let upn = caller.user()?.to_string();
+    valid_key(&req.meeting_key)?;
+    let subject = valid_subject(req.subject.as_deref())?;
+    let lang = lang(req.lang.as_deref())?;
+    let t = times(
+        parse_time("start", &req.start)?,
+        parse_time("end", &req.end)?,
+        req.series_end
+            .as_deref()
+            .map(|e| parse_time("series_end", e))
+            .transpose()?,
+    )?;
+
+    // Fast path, and the idempotence rule: a key that has coordinates keeps them.
+    if let Some(row) = load(&s.db, &caller.tenant, &req.meeting_key).await? {
+        return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
+    }
+
+    let eff = effective(&s.db, &caller.tenant, &upn, &caller.groups).await?;
+    let provider_name = match (
+        eff.policy.enabled,
+        eff.policy.provider_name.parse::<ProviderName>(),
+    ) {
+        (true, Ok(p)) => p,
+        _ => {
+            return Err(AppError::PolicyDisabled(format!(
+                "{} ({})",
+                eff.policy.identity, eff.reason
+            )))
+        }
+    };
+    let provider = providers::find(&s.db, &caller.tenant, provider_name)
+        .await?
+        .ok_or_else(|| AppError::ProviderMissing(provider_name.to_string()))?;
+    let missing = consent::missing(&s.db, &caller.tenant, &provider.aad_application_ids).await?;
+    if !missing.is_empty() {
+        return Err(AppError::ConsentMissing {
+            provider: provider_name.to_string(),
+            missing,
+        });
+    }
+
+    for _ in 0..MAX_ID_ATTEMPTS {
+        let video_id = VideoId::generate(&mut rand::rngs::OsRng);
+        let now = now_ms();
+        // Writes first: the transaction holds the write lock from its first statement.
+        let mut tx = s.write_tx().await?;
+        // A Video ID may be reused once its meeting expired or was cancelled: purge that row.
+        sqlx::query(
+            "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
+        )
+        .bind(&caller.tenant)
+        .bind(provider_name.as_str())
+        .bind(video_id.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
+             starts_at, ends_at, expires_at, cancelled, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12) ON CONFLICT DO NOTHING",
+        )
+        .bind(&caller.tenant)
+        .bind(&req.meeting_key)
+        .bind(&upn)
+        .bind(provider_name.as_str())
+        .bind(provider.tenant_key.to_string())
+        .bind(video_id.as_str())
+        .bind(subject.clone())
+        .bind(lang.code())
+        .bind(t.start)
+        .bind(t.end)
+        .bind(t.expires)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let row = load(&mut *tx, &caller.tenant, &req.meeting_key).await?;
+        match (inserted, row) {
+            (1, Some(row)) => {
+                let v = view(&row)?;
+                audit::record(
+                    &mut tx,
+                    &caller.tenant,
+                    &caller.actor,
+                    "meeting.issue",
+                    &req.meeting_key,
+                    None::<&()>,
+                    Some(&v.video_id),
+                )
+                .await?;
+                tx.commit().await?;
+                s.metrics.coordinates_issued.inc();
+                return Ok((StatusCode::CREATED, ApiJson(v)));
+            }
+            // A concurrent call issued this key first: same key, same Video ID.
+            (_, Some(row)) => {
+                tx.rollback().await?;
+                return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
+            }
+            // The Video ID is live for another meeting: draw again.
+            (_, None) => tx.rollback().await?,
+        }
+    }
+    Err(AppError::Internal(format!(
+        "no free Video ID after {MAX_ID_ATTEMPTS} attempts"
+    )))
+}
+
+fn existing(caller: &Caller, row: &AnyRow) -> Result<MeetingView, AppError> {
+    check_owner(caller, row)?;
+    let v = view(row)?;
+    if v.cancelled {
+        return Err(AppError::Conflict(format!(
+            "meeting {:?} was cancelled; schedule it with a new meeting key",
+            v.meeting_key
+        )));
+    }
+    Ok(v)
+}
+
+/// Show a meeting's coordinates.
+#[utoipa::path(get, path = "/meetings/{key}", tag = "meetings",
+    responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)))]
+pub async fn show(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<MeetingView> {
+    if !(caller.roles.contains(&Role::Organizer) || caller.roles.contains(&Role::Admin)) {
+        caller.require(Role::Organizer)?;
+    }
+    valid_key(&key)?;
+    let row = load(&s.db, &caller.tenant, &key)
+        .await?
+        .ok_or_else(|| not_found(&key))?;
+    check_owner(&caller, &row)?;
+    Ok(ApiJson(view(&row)?))
+}
+
+/// Change a meeting's times (its Video ID stays) or subject.
+#[utoipa::path(patch, path = "/meetings/{key}", request_body = UpdateRequest, tag = "meetings",
+    responses((status = 200, body = MeetingView), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    ApiJson(req): ApiJson<UpdateRequest>,
+) -> ApiResult<MeetingView> {
+    caller.require(Role::Organizer)?;
+    valid_key(&key)?;
+    let subject = valid_subject(req.subject.as_deref())?;
+    let new_lang = req.lang.as_deref().map(|l| lang(Some(l))).transpose()?;
+    let start = req
+        .start
+        .as_deref()
+        .map(|v| parse_time("start", v))
+        .transpose()?;
+    let end = req
+        .end
+        .as_deref()
+        .map(|v| parse_time("end", v))
+        .transpose()?;
+    let series_end = req
+        .series_end
+        .as_deref()
+        .map(|v| parse_time("series_end", v))
+        .transpose()?;
+
+    let mut tx = s.write_tx().await?;
+    let row = load(&mut *tx, &caller.tenant, &key)
+        .await?
+        .ok_or_else(|| not_found(&key))?;
+    let before = existing(&caller, &row)?;
+    let t = times(
+        start.unwrap_or(row.try_get("starts_at")?),
+        end.unwrap_or(row.try_get("ends_at")?),
+        series_end,
+    )?;
+    sqlx::query(
+        "UPDATE meetings SET starts_at = $1, ends_at = $2, expires_at = $3, subject = COALESCE($4, subject), \
+         lang = COALESCE($5, lang), updated_at = $6 WHERE tenant_id = $7 AND meeting_key = $8",
+    )
+    .bind(t.start)
+    .bind(t.end)
+    .bind(t.expires)
+    .bind(subject)
+    .bind(new_lang.map(|l| l.code().to_string()))
+    .bind(now_ms())
+    .bind(&caller.tenant)
+    .bind(&key)
+    .execute(&mut *tx)
+    .await?;
+    let after = view(
+        &load(&mut *tx, &caller.tenant, &key)
+            .await?
+            .ok_or_else(|| not_found(&key))?,
+    )?;
+    let summary = |v: &MeetingView| serde_json::json!({"start": v.start, "end": v.end, "expires_at": v.expires_at, "subject": v.subject});
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "meeting.update",
+        &key,
+        Some(&summary(&before)),
+        Some(&summary(&after)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(after))
+}
+
+/// Cancel a meeting: its Video ID stops resolving at once.
+#[utoipa::path(delete, path = "/meetings/{key}", tag = "meetings",
+    responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<MeetingView> {
+    if !(caller.roles.contains(&Role::Organizer) || caller.roles.contains(&Role::Admin)) {
+        caller.require(Role::Organizer)?;
+    }
+    valid_key(&key)?;
+    let mut tx = s.write_tx().await?;
+    let row = load(&mut *tx, &caller.tenant, &key)
+        .await?
+        .ok_or_else(|| not_found(&key))?;
+    let before = existing(&caller, &row)?;
+    sqlx::query("UPDATE meetings SET cancelled = 1, updated_at = $1 WHERE tenant_id = $2 AND meeting_key = $3")
+        .bind(now_ms())
+        .bind(&caller.tenant)
+        .bind(&key)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "meeting.cancel",
+        &key,
+        Some(&before.video_id),
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(MeetingView {
+        cancelled: true,
+        ..before
+    }))
+}

@@ -1,0 +1,446 @@
+//! Policies (preconstructed, read-only), grants (user, group + rank, global) and the
+//! effective policy of a user with the grant that decided it.
+
+use axum::extract::{Path, Query, State};
+use cvi_core::{
+    policy::{effective_policy, Grant, GrantTarget, PolicyReason, POLICIES},
+    Policy,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+
+use super::providers::{filter_regex, FilterQuery};
+use crate::{
+    audit,
+    auth::{Caller, Role},
+    db::now_ms,
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+};
+
+/// A policy as `Get-CsTeamsVideoInteropServicePolicy` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct PolicyView {
+    pub identity: String,
+    pub description: String,
+    /// A provider name, or `DefaultProvider`.
+    pub provider_name: String,
+    pub enabled: bool,
+}
+
+impl From<&Policy> for PolicyView {
+    fn from(p: &Policy) -> Self {
+        PolicyView {
+            identity: p.identity.to_string(),
+            description: p.description.to_string(),
+            provider_name: p
+                .provider_name
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "DefaultProvider".into()),
+            enabled: p.enabled,
+        }
+    }
+}
+
+/// List the preconstructed policies.
+#[utoipa::path(get, path = "/policies", params(FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]
+pub async fn get_all(caller: Caller, Query(q): Query<FilterQuery>) -> ApiResult<Vec<PolicyView>> {
+    caller.require(Role::Admin)?;
+    let re = filter_regex(q.filter.as_deref())?;
+    Ok(ApiJson(
+        POLICIES
+            .iter()
+            .filter(|p| re.as_ref().is_none_or(|r| r.is_match(&p.identity)))
+            .map(PolicyView::from)
+            .collect(),
+    ))
+}
+
+/// One policy by identity.
+#[utoipa::path(get, path = "/policies/{identity}", tag = "policies",
+    responses((status = 200, body = PolicyView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_one(caller: Caller, Path(identity): Path<String>) -> ApiResult<PolicyView> {
+    caller.require(Role::Admin)?;
+    let p = Policy::by_identity(&identity).map_err(|e| AppError::NotFound(e.to_string()))?;
+    Ok(ApiJson(PolicyView::from(p)))
+}
+
+/// Whom a grant is for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    User,
+    Group,
+    Global,
+}
+
+/// A grant as stored and shown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct GrantView {
+    pub target: TargetKind,
+    /// The UPN (user) or group id (group); absent for global.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Group grants only: 1 = highest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    pub policy_name: String,
+}
+
+impl GrantView {
+    fn to_core(&self) -> Option<Grant> {
+        let target = match self.target {
+            TargetKind::User => GrantTarget::User {
+                upn: self.identity.clone()?,
+            },
+            TargetKind::Group => GrantTarget::Group {
+                group_id: self.identity.clone()?,
+                rank: self.rank?,
+            },
+            TargetKind::Global => GrantTarget::Global,
+        };
+        Some(Grant {
+            target,
+            policy_name: self.policy_name.clone(),
+        })
+    }
+
+    fn from_core(g: &Grant) -> Self {
+        let (target, identity, rank) = match &g.target {
+            GrantTarget::User { upn } => (TargetKind::User, Some(upn.clone()), None),
+            GrantTarget::Group { group_id, rank } => {
+                (TargetKind::Group, Some(group_id.clone()), Some(*rank))
+            }
+            GrantTarget::Global => (TargetKind::Global, None, None),
+        };
+        GrantView {
+            target,
+            identity,
+            rank,
+            policy_name: g.policy_name.clone(),
+        }
+    }
+}
+
+/// All grants of a tenant.
+pub async fn list_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<GrantView>, AppError> {
+    let rows = sqlx::query(
+        "SELECT target_kind, target_id, group_rank, policy_name FROM grants WHERE tenant_id = $1 \
+         ORDER BY target_kind, group_rank, target_id",
+    )
+    .bind(tenant)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("target_kind")?;
+            let id: String = r.try_get("target_id")?;
+            let rank: Option<i64> = r.try_get("group_rank")?;
+            Ok(GrantView {
+                target: match kind.as_str() {
+                    "user" => TargetKind::User,
+                    "group" => TargetKind::Group,
+                    _ => TargetKind::Global,
+                },
+                identity: (kind != "global").then_some(id),
+                rank: rank.map(|r| r as u32),
+                policy_name: r.try_get("policy_name")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+/// List the tenant's grants.
+#[utoipa::path(get, path = "/grants", tag = "policies", responses((status = 200, body = [GrantView])))]
+pub async fn get_grants(State(s): State<AppState>, caller: Caller) -> ApiResult<Vec<GrantView>> {
+    caller.require(Role::Admin)?;
+    Ok(ApiJson(list_grants(&s.db, &caller.tenant).await?))
+}
+
+/// `Grant-CsTeamsVideoInteropServicePolicy`: assign, or unassign with `policy_name: null`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRequest {
+    pub target: TargetKind,
+    /// UPN for user grants, group id for group grants.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// Group grants: 1 = highest; distinct among the tenant's group grants.
+    #[serde(default)]
+    pub rank: Option<u32>,
+    /// The policy to assign; `null` removes the grant.
+    #[serde(default)]
+    pub policy_name: Option<String>,
+}
+
+/// What a grant request did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GrantOutcome {
+    /// The grant now in force, or absent when it was removed.
+    pub grant: Option<GrantView>,
+    /// The grant it replaced or removed, if any.
+    pub previous: Option<GrantView>,
+}
+
+fn valid_identity(kind: TargetKind, identity: Option<&str>) -> Result<String, AppError> {
+    let id = identity.map(str::trim).unwrap_or_default();
+    match kind {
+        TargetKind::Global => {
+            if !id.is_empty() {
+                return Err(AppError::InvalidInput(
+                    "a global grant takes no identity".into(),
+                ));
+            }
+            Ok(String::new())
+        }
+        TargetKind::User => {
+            let ok = id.len() <= 256
+                && id.split('@').count() == 2
+                && !id.starts_with('@')
+                && !id.ends_with('@')
+                && !id
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
+            if !ok {
+                return Err(AppError::InvalidInput(format!(
+                    "identity {id:?} is not a UPN like ann@contoso.com"
+                )));
+            }
+            Ok(id.to_ascii_lowercase())
+        }
+        TargetKind::Group => {
+            let ok = !id.is_empty()
+                && id.len() <= 256
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+            if !ok {
+                return Err(AppError::InvalidInput(format!(
+                    "group id {id:?} must be 1-256 letters, digits, '-', '_', '.', '@'"
+                )));
+            }
+            Ok(id.to_string())
+        }
+    }
+}
+
+/// Assign or remove a grant.
+#[utoipa::path(put, path = "/grants", request_body = GrantRequest, tag = "policies",
+    responses((status = 200, body = GrantOutcome), (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn put_grant(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<GrantRequest>,
+) -> ApiResult<GrantOutcome> {
+    caller.require(Role::Admin)?;
+    let id = valid_identity(req.target, req.identity.as_deref())?;
+    let rank = match (req.target, req.rank) {
+        (TargetKind::Group, Some(r)) if r >= 1 => Some(r),
+        (TargetKind::Group, _) if req.policy_name.is_some() => {
+            return Err(AppError::InvalidInput(
+                "a group grant needs a rank of 1 or more (1 = highest)".into(),
+            ))
+        }
+        (TargetKind::Group, _) => None,
+        (_, Some(_)) => {
+            return Err(AppError::InvalidInput(
+                "only group grants take a rank".into(),
+            ))
+        }
+        (_, None) => None,
+    };
+    let policy = req
+        .policy_name
+        .as_deref()
+        .map(|p| Policy::by_identity(p).map_err(|e| AppError::InvalidInput(e.to_string())))
+        .transpose()?;
+    let kind = serde_json::to_value(req.target)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+
+    let mut tx = s.write_tx().await?;
+    let previous = list_grants(&mut *tx, &caller.tenant)
+        .await?
+        .into_iter()
+        .find(|g| g.target == req.target && g.identity.clone().unwrap_or_default() == id);
+    sqlx::query("DELETE FROM grants WHERE tenant_id = $1 AND target_kind = $2 AND target_id = $3")
+        .bind(&caller.tenant)
+        .bind(&kind)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    let grant = match policy {
+        Some(p) => {
+            if let Some(r) = rank {
+                let taken: Option<String> = sqlx::query_scalar(
+                    "SELECT target_id FROM grants WHERE tenant_id = $1 AND group_rank = $2",
+                )
+                .bind(&caller.tenant)
+                .bind(r as i64)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(other) = taken {
+                    return Err(AppError::Conflict(format!(
+                        "rank {r} is already held by group {other}; ranks are distinct, pick another"
+                    )));
+                }
+            }
+            sqlx::query(
+                "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&caller.tenant)
+            .bind(&kind)
+            .bind(&id)
+            .bind(rank.map(i64::from))
+            .bind(p.identity.to_string())
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            Some(GrantView {
+                target: req.target,
+                identity: (req.target != TargetKind::Global).then_some(id.clone()),
+                rank,
+                policy_name: p.identity.to_string(),
+            })
+        }
+        None => None,
+    };
+    if grant.is_none() && previous.is_none() {
+        return Err(AppError::NotFound(
+            "there is no such grant to remove".into(),
+        ));
+    }
+    let action = if grant.is_some() {
+        "grant.assign"
+    } else {
+        "grant.remove"
+    };
+    let target = if id.is_empty() {
+        kind.clone()
+    } else {
+        format!("{kind}:{id}")
+    };
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        action,
+        &target,
+        previous.as_ref(),
+        grant.as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(GrantOutcome { grant, previous }))
+}
+
+/// The effective policy of a user and why.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EffectiveView {
+    pub user: String,
+    pub policy: PolicyView,
+    /// `direct`, `group`, `global` or `default`.
+    pub source: String,
+    /// The grant that decided it (absent for `default`).
+    pub grant: Option<GrantView>,
+    /// A sentence: why this policy applies.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EffectiveQuery {
+    /// The user's groups, comma-separated (admins asking about another user).
+    pub groups: Option<String>,
+}
+
+/// Resolves a user's effective policy from the tenant's grants.
+pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    upn: &str,
+    groups: &[String],
+) -> Result<EffectiveView, AppError> {
+    let grants: Vec<Grant> = list_grants(db, tenant)
+        .await?
+        .iter()
+        .filter_map(GrantView::to_core)
+        .collect();
+    let e = effective_policy(upn, groups, &grants);
+    let (source, grant, reason) = match &e.reason {
+        PolicyReason::Direct { grant } => {
+            ("direct", Some(grant), format!("granted to {upn} directly"))
+        }
+        PolicyReason::Group { grant } => {
+            let GrantTarget::Group { group_id, rank } = &grant.target else {
+                unreachable!("group reason holds a group grant")
+            };
+            (
+                "group",
+                Some(grant),
+                format!(
+                    "granted to group {group_id} (rank {rank}), the best-ranked group of the user"
+                ),
+            )
+        }
+        PolicyReason::Global { grant } => (
+            "global",
+            Some(grant),
+            "granted tenant-wide (global)".to_string(),
+        ),
+        PolicyReason::Default => (
+            "default",
+            None,
+            "nothing is granted; the built-in Global policy applies".to_string(),
+        ),
+    };
+    Ok(EffectiveView {
+        user: upn.to_string(),
+        policy: PolicyView::from(&e.policy),
+        source: source.into(),
+        grant: grant.map(GrantView::from_core),
+        reason,
+    })
+}
+
+/// The effective policy of any user (admins).
+#[utoipa::path(get, path = "/users/{upn}/effective-policy", params(EffectiveQuery), tag = "policies",
+    responses((status = 200, body = EffectiveView)))]
+pub async fn get_effective(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(upn): Path<String>,
+    Query(q): Query<EffectiveQuery>,
+) -> ApiResult<EffectiveView> {
+    caller.require(Role::Admin)?;
+    let upn = valid_identity(TargetKind::User, Some(&upn))?;
+    let groups: Vec<String> = q
+        .groups
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(String::from)
+        .collect();
+    Ok(ApiJson(
+        effective(&s.db, &caller.tenant, &upn, &groups).await?,
+    ))
+}
+
+/// The caller's own effective policy (the add-in shows it), groups from the token.
+#[utoipa::path(get, path = "/me/effective-policy", tag = "policies", responses((status = 200, body = EffectiveView)))]
+pub async fn get_my_effective(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> ApiResult<EffectiveView> {
+    let upn = caller.user()?.to_string();
+    Ok(ApiJson(
+        effective(&s.db, &caller.tenant, &upn, &caller.groups).await?,
+    ))
+}

@@ -1,0 +1,445 @@
+//! Providers: `New-/Set-/Get-/Remove-CsVideoInteropServiceProvider` over HTTP.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use cvi_core::{AppId, InstructionUri, Provider, ProviderName, TenantKey};
+use serde::{Deserialize, Serialize};
+use sqlx::{any::AnyRow, Row};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    audit,
+    auth::{Caller, Role},
+    db::{now_ms, parse_col},
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+};
+
+/// A provider as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ProviderView {
+    /// Polycom, BlueJeans, Pexip or Cisco.
+    pub name: String,
+    /// `<key>@<domain>`, e.g. `813878896@t.plcm.vc`.
+    pub tenant_key: String,
+    pub instruction_uri: Option<String>,
+    pub aad_application_ids: Vec<String>,
+    pub allow_app_guest_joins_as_authenticated: bool,
+}
+
+impl From<&Provider> for ProviderView {
+    fn from(p: &Provider) -> Self {
+        ProviderView {
+            name: p.name.to_string(),
+            tenant_key: p.tenant_key.to_string(),
+            instruction_uri: p.instruction_uri.as_ref().map(|u| u.as_str().to_string()),
+            aad_application_ids: p
+                .aad_application_ids
+                .iter()
+                .map(|a| a.to_string())
+                .collect(),
+            allow_app_guest_joins_as_authenticated: p.allow_app_guest_joins_as_authenticated,
+        }
+    }
+}
+
+/// `New-CsVideoInteropServiceProvider`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProvider {
+    pub name: String,
+    pub tenant_key: String,
+    #[serde(default)]
+    pub instruction_uri: Option<String>,
+    /// App ids as a list, or one `;`-separated string as the cmdlet takes them.
+    #[serde(default)]
+    pub aad_application_ids: Option<AppIds>,
+    #[serde(default)]
+    pub allow_app_guest_joins_as_authenticated: Option<bool>,
+}
+
+/// `Set-CsVideoInteropServiceProvider`: only the fields given change. An empty string
+/// clears `instruction_uri`; an empty list clears the app ids.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetProvider {
+    #[serde(default)]
+    pub tenant_key: Option<String>,
+    #[serde(default)]
+    pub instruction_uri: Option<String>,
+    #[serde(default)]
+    pub aad_application_ids: Option<AppIds>,
+    #[serde(default)]
+    pub allow_app_guest_joins_as_authenticated: Option<bool>,
+}
+
+/// App ids: `["id", "id"]` or `"id;id"`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AppIds {
+    List(Vec<String>),
+    Joined(String),
+}
+
+impl AppIds {
+    fn parse(&self) -> Result<Vec<AppId>, AppError> {
+        let joined = match self {
+            AppIds::List(v) => v.join(";"),
+            AppIds::Joined(s) => s.clone(),
+        };
+        AppId::parse_list(&joined)
+            .map_err(|e| AppError::InvalidInput(format!("aad_application_ids: {e}")))
+    }
+}
+
+fn invalid(field: &str) -> impl Fn(String) -> AppError + '_ {
+    move |m| AppError::InvalidInput(format!("{field}: {m}"))
+}
+
+/// Parses a provider name from a path or body.
+pub fn provider_name(s: &str) -> Result<ProviderName, AppError> {
+    s.parse::<ProviderName>()
+        .map_err(|e| AppError::InvalidInput(e.to_string()))
+}
+
+fn from_row(row: &AnyRow) -> Result<Provider, sqlx::Error> {
+    let ids: String = row.try_get("aad_application_ids")?;
+    let uri: Option<String> = row.try_get("instruction_uri")?;
+    Ok(Provider {
+        name: parse_col(&row.try_get::<String, _>("name")?, "name")?,
+        tenant_key: TenantKey::parse(&row.try_get::<String, _>("tenant_key")?)
+            .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
+        instruction_uri: uri
+            .map(|u| InstructionUri::parse(&u))
+            .transpose()
+            .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
+        aad_application_ids: AppId::parse_list(&ids)
+            .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
+        allow_app_guest_joins_as_authenticated: row
+            .try_get::<i64, _>("allow_app_guest_joins_as_authenticated")?
+            != 0,
+    })
+}
+
+const COLUMNS: &str = "name, tenant_key, instruction_uri, aad_application_ids, allow_app_guest_joins_as_authenticated";
+
+/// Every provider of a tenant (at most four).
+pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<Provider>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM providers WHERE tenant_id = $1 ORDER BY name"
+    ))
+    .bind(tenant)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()
+        .map_err(AppError::from)
+}
+
+/// One provider of a tenant, if configured.
+pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    name: ProviderName,
+) -> Result<Option<Provider>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM providers WHERE tenant_id = $1 AND name = $2"
+    ))
+    .bind(tenant)
+    .bind(name.as_str())
+    .fetch_optional(db)
+    .await?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()
+        .map_err(AppError::from)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FilterQuery {
+    /// A regular expression over the identity (name), e.g. `^P`.
+    pub filter: Option<String>,
+}
+
+/// Compiles a user's filter pattern with a size limit (it is untrusted input).
+pub fn filter_regex(pattern: Option<&str>) -> Result<Option<regex_lite::Regex>, AppError> {
+    pattern
+        .map(|p| {
+            regex_lite::RegexBuilder::new(p)
+                .case_insensitive(true)
+                .size_limit(1 << 16)
+                .build()
+                .map_err(|e| {
+                    AppError::InvalidInput(format!("filter is not a valid regular expression: {e}"))
+                })
+        })
+        .transpose()
+}
+
+/// List providers (`Get-CsVideoInteropServiceProvider [-Filter]`).
+#[utoipa::path(get, path = "/providers", params(FilterQuery), tag = "providers",
+    responses((status = 200, body = [ProviderView]), (status = 401, body = crate::error::Problem)))]
+pub async fn get_all(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<FilterQuery>,
+) -> ApiResult<Vec<ProviderView>> {
+    caller.require(Role::Admin)?;
+    let re = filter_regex(q.filter.as_deref())?;
+    let all = list(&s.db, &caller.tenant).await?;
+    Ok(ApiJson(
+        all.iter()
+            .filter(|p| re.as_ref().is_none_or(|r| r.is_match(p.name.as_str())))
+            .map(ProviderView::from)
+            .collect(),
+    ))
+}
+
+/// One provider (`Get-CsVideoInteropServiceProvider -Identity`).
+#[utoipa::path(get, path = "/providers/{name}", tag = "providers",
+    responses((status = 200, body = ProviderView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_one(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<ProviderView> {
+    caller.require(Role::Admin)?;
+    let name = provider_name(&name)?;
+    let p = find(&s.db, &caller.tenant, name).await?.ok_or_else(|| {
+        AppError::NotFound(format!("no {name} provider is configured in this tenant"))
+    })?;
+    Ok(ApiJson(ProviderView::from(&p)))
+}
+
+/// Create a provider (`New-CsVideoInteropServiceProvider`); one per name per tenant.
+#[utoipa::path(post, path = "/providers", request_body = NewProvider, tag = "providers",
+    responses((status = 201, body = ProviderView), (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewProvider>,
+) -> Result<(StatusCode, ApiJson<ProviderView>), AppError> {
+    caller.require(Role::Admin)?;
+    let p = Provider {
+        name: provider_name(&body.name)?,
+        tenant_key: TenantKey::parse(&body.tenant_key)
+            .map_err(|e| invalid("tenant_key")(e.to_string()))?,
+        instruction_uri: body
+            .instruction_uri
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(InstructionUri::parse)
+            .transpose()
+            .map_err(|e| invalid("instruction_uri")(e.to_string()))?,
+        aad_application_ids: body
+            .aad_application_ids
+            .as_ref()
+            .map(AppIds::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        allow_app_guest_joins_as_authenticated: body
+            .allow_app_guest_joins_as_authenticated
+            .unwrap_or(false),
+    };
+    let mut tx = s.write_tx().await?;
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
+         allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (tenant_id, name) DO NOTHING",
+    )
+    .bind(&caller.tenant)
+    .bind(p.name.as_str())
+    .bind(p.tenant_key.to_string())
+    .bind(p.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
+    .bind(join_ids(&p.aad_application_ids))
+    .bind(i64::from(p.allow_app_guest_joins_as_authenticated))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(AppError::Conflict(format!(
+            "a {} provider already exists in this tenant; change it with `cvi provider set --identity {}`",
+            p.name, p.name
+        )));
+    }
+    let view = ProviderView::from(&p);
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "provider.new",
+        p.name.as_str(),
+        None::<&()>,
+        Some(&view),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, ApiJson(view)))
+}
+
+fn join_ids(ids: &[AppId]) -> String {
+    ids.iter().map(AppId::as_str).collect::<Vec<_>>().join(";")
+}
+
+/// Change a provider (`Set-CsVideoInteropServiceProvider`).
+#[utoipa::path(patch, path = "/providers/{name}", request_body = SetProvider, tag = "providers",
+    responses((status = 200, body = ProviderView), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<SetProvider>,
+) -> ApiResult<ProviderView> {
+    caller.require(Role::Admin)?;
+    let name = provider_name(&name)?;
+    // Validate everything before touching the database: nothing half-written.
+    let tenant_key = body
+        .tenant_key
+        .as_deref()
+        .map(TenantKey::parse)
+        .transpose()
+        .map_err(|e| invalid("tenant_key")(e.to_string()))?;
+    let instruction_uri = body
+        .instruction_uri
+        .as_deref()
+        .map(|u| {
+            if u.trim().is_empty() {
+                Ok(None)
+            } else {
+                InstructionUri::parse(u).map(Some)
+            }
+        })
+        .transpose()
+        .map_err(|e| invalid("instruction_uri")(e.to_string()))?;
+    let app_ids = body
+        .aad_application_ids
+        .as_ref()
+        .map(AppIds::parse)
+        .transpose()?;
+
+    let mut tx = s.write_tx().await?;
+    let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no {name} provider is configured; create it with `cvi provider new`"
+        ))
+    })?;
+    let mut after = before.clone();
+    if let Some(t) = tenant_key {
+        after.tenant_key = t;
+    }
+    if let Some(u) = instruction_uri {
+        after.instruction_uri = u;
+    }
+    if let Some(ids) = app_ids {
+        after.aad_application_ids = ids;
+    }
+    if let Some(b) = body.allow_app_guest_joins_as_authenticated {
+        after.allow_app_guest_joins_as_authenticated = b;
+    }
+    sqlx::query(
+        "UPDATE providers SET tenant_key = $1, instruction_uri = $2, aad_application_ids = $3, \
+         allow_app_guest_joins_as_authenticated = $4, updated_at = $5 WHERE tenant_id = $6 AND name = $7",
+    )
+    .bind(after.tenant_key.to_string())
+    .bind(after.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
+    .bind(join_ids(&after.aad_application_ids))
+    .bind(i64::from(after.allow_app_guest_joins_as_authenticated))
+    .bind(now_ms())
+    .bind(&caller.tenant)
+    .bind(name.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let (b, a) = (ProviderView::from(&before), ProviderView::from(&after));
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "provider.set",
+        name.as_str(),
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(a))
+}
+
+/// What removing a provider did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Removed {
+    pub removed: ProviderView,
+    /// Grants whose policy names this provider: they stop producing coordinates.
+    pub orphaned_grants: Vec<crate::api::policies::GrantView>,
+    /// A sentence for the admin.
+    pub message: String,
+}
+
+/// Remove a provider and all its data (`Remove-CsVideoInteropServiceProvider`).
+#[utoipa::path(delete, path = "/providers/{name}", tag = "providers",
+    responses((status = 200, body = Removed), (status = 404, body = crate::error::Problem)))]
+pub async fn remove(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Removed> {
+    caller.require(Role::Admin)?;
+    let name = provider_name(&name)?;
+    let mut tx = s.write_tx().await?;
+    let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
+        AppError::NotFound(format!("no {name} provider is configured in this tenant"))
+    })?;
+    sqlx::query("DELETE FROM providers WHERE tenant_id = $1 AND name = $2")
+        .bind(&caller.tenant)
+        .bind(name.as_str())
+        .execute(&mut *tx)
+        .await?;
+    // Everything about the provider goes: its consents too.
+    for app in &before.aad_application_ids {
+        sqlx::query("DELETE FROM consents WHERE tenant_id = $1 AND app_id = $2")
+            .bind(&caller.tenant)
+            .bind(app.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let orphaned: Vec<_> = crate::api::policies::list_grants(&mut *tx, &caller.tenant)
+        .await?
+        .into_iter()
+        .filter(|g| {
+            cvi_core::Policy::by_identity(&g.policy_name)
+                .is_ok_and(|p| p.provider_name == Some(name))
+        })
+        .collect();
+    let view = ProviderView::from(&before);
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "provider.remove",
+        name.as_str(),
+        Some(&view),
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    let message = if orphaned.is_empty() {
+        format!("{name} removed; no grant uses it")
+    } else {
+        format!(
+            "{name} removed; {} grant(s) still name a {name} policy and stop producing coordinates until the provider is added again or the grants change",
+            orphaned.len()
+        )
+    };
+    Ok(ApiJson(Removed {
+        removed: view,
+        orphaned_grants: orphaned,
+        message,
+    }))
+}

@@ -1,0 +1,167 @@
+//! Resolution: a dial string (IVR tenant key + Video ID, or a direct-dial URI) back to its
+//! meeting, for partner apps. Defends against Video ID enumeration: a per-caller rate
+//! limit, the check digit tested before any lookup, and one identical reply for unknown,
+//! expired and cancelled meetings.
+
+use axum::extract::State;
+use cvi_core::{dial_plan::match_direct_dial, ProviderName, TenantKey, VideoId};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use super::{consent, providers};
+use crate::{
+    auth::{Caller, Role},
+    db::now_ms,
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+};
+
+/// What a partner's IVR or gateway asks.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// A direct-dial URI (`813878896.1223269647@t.plcm.vc`, `sip:` optional), or the
+    /// tenant key dialled into the IVR (then `video_id` is required).
+    pub dial_string: String,
+    /// The Video ID typed at the IVR prompt.
+    #[serde(default)]
+    pub video_id: Option<String>,
+}
+
+/// The meeting a dial string leads to.
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Resolved {
+    pub meeting_key: String,
+    pub provider: String,
+    pub tenant_key: String,
+    pub video_id: String,
+    pub subject: Option<String>,
+    pub start: String,
+    pub end: String,
+}
+
+fn unknown() -> AppError {
+    // One message for unknown, expired and cancelled: the reply must not tell them apart.
+    AppError::NotFound("no live meeting matches this dial string".into())
+}
+
+fn checked(id: &str) -> Result<VideoId, AppError> {
+    VideoId::parse(id).map_err(|e| AppError::InvalidInput(format!("video_id: {e}")))
+}
+
+/// Resolve a dial string to its meeting (partner apps only).
+#[utoipa::path(post, path = "/resolve", request_body = ResolveRequest, tag = "resolution",
+    responses((status = 200, body = Resolved), (status = 400, description = "malformed, or the check digit is wrong", body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, description = "unknown, expired or cancelled (indistinguishable)", body = crate::error::Problem),
+              (status = 429, body = crate::error::Problem)))]
+pub async fn resolve(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ResolveRequest>,
+) -> ApiResult<Resolved> {
+    caller.require(Role::Partner)?;
+    let app_id = caller.app_id.clone().ok_or_else(|| {
+        AppError::Forbidden("resolution needs an app token (appid or azp claim)".into())
+    })?;
+    if let Err(retry) = s
+        .resolve_limiter
+        .check(&format!("{}/{}", caller.tenant, app_id))
+    {
+        s.metrics.resolution("rate-limited");
+        return Err(AppError::RateLimited(retry));
+    }
+    if req.dial_string.len() > 512 {
+        return Err(AppError::InvalidInput(
+            "dial_string is longer than 512 characters".into(),
+        ));
+    }
+    let configured = providers::list(&s.db, &caller.tenant).await?;
+    let (provider, video_id) = match &req.video_id {
+        Some(id) => {
+            let id = checked(id).inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
+            let tk = TenantKey::parse(req.dial_string.trim().trim_start_matches("sip:")).map_err(
+                |e| {
+                    AppError::InvalidInput(format!(
+                        "dial_string: with video_id it must be the IVR tenant key: {e}"
+                    ))
+                },
+            )?;
+            let p = configured
+                .iter()
+                .find(|p| p.tenant_key == tk)
+                .ok_or_else(unknown)?;
+            (p, id)
+        }
+        None => {
+            let keys: Vec<(ProviderName, TenantKey)> = configured
+                .iter()
+                .map(|p| (p.name, p.tenant_key.clone()))
+                .collect();
+            let m = match_direct_dial(&req.dial_string, &keys).ok_or_else(|| {
+                s.metrics.resolution("unknown");
+                unknown()
+            })?;
+            let id = checked(m.video_id.as_str())
+                .inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
+            let p = configured
+                .iter()
+                .find(|p| p.name == m.provider)
+                .ok_or_else(unknown)?;
+            (p, id)
+        }
+    };
+    // Only this provider's own, consented apps may resolve its meetings.
+    if !provider
+        .aad_application_ids
+        .iter()
+        .any(|a| a.as_str() == app_id)
+    {
+        return Err(AppError::Forbidden(format!(
+            "app {app_id} is not one of the {} provider's apps",
+            provider.name
+        )));
+    }
+    if consent::missing(&s.db, &caller.tenant, &provider.aad_application_ids)
+        .await?
+        .contains(&app_id)
+    {
+        return Err(AppError::ConsentMissing {
+            provider: provider.name.to_string(),
+            missing: vec![app_id],
+        });
+    }
+    let row = sqlx::query(
+        "SELECT meeting_key, subject, starts_at, ends_at FROM meetings WHERE tenant_id = $1 AND provider = $2 \
+         AND video_id = $3 AND cancelled = 0 AND expires_at >= $4",
+    )
+    .bind(&caller.tenant)
+    .bind(provider.name.as_str())
+    .bind(video_id.as_str())
+    .bind(now_ms())
+    .fetch_optional(&s.db)
+    .await?;
+    let Some(row) = row else {
+        s.metrics.resolution("unknown");
+        return Err(unknown());
+    };
+    s.metrics.resolution("found");
+    let fmt = |ms: i64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default()
+    };
+    Ok(ApiJson(Resolved {
+        meeting_key: row.try_get("meeting_key")?,
+        provider: provider.name.to_string(),
+        tenant_key: provider.tenant_key.to_string(),
+        video_id: video_id.to_string(),
+        subject: row.try_get("subject")?,
+        start: fmt(row.try_get("starts_at")?),
+        end: fmt(row.try_get("ends_at")?),
+    }))
+}

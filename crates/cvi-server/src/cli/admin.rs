@@ -1,0 +1,411 @@
+//! The cmdlets over HTTP: `cvi token|provider|policy|consent|meeting|resolve`.
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Map, Value};
+
+use super::{client::Client, CliError};
+
+/// `cvi token`: a dev-issuer token (the server must run with --dev-issuer).
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[arg(long)]
+    tenant: String,
+    /// UPN of the user (or a name for a partner app).
+    #[arg(long)]
+    user: String,
+    /// admin, organizer or partner.
+    #[arg(long, value_parser = ["admin", "organizer", "partner"])]
+    role: String,
+    /// Partner apps: the app id (one of the provider's AadApplicationIds).
+    #[arg(long)]
+    app_id: Option<String>,
+    /// Comma-separated group ids the user belongs to.
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderFields {
+    /// Partner help page (https), may hold {ConfId}; empty string clears it (set).
+    #[arg(long)]
+    instruction_uri: Option<String>,
+    /// Partner app ids, separated by ';'.
+    #[arg(long)]
+    aad_application_ids: Option<String>,
+    /// Let partner apps' guest joins count as authenticated.
+    #[arg(long)]
+    allow_app_guest_joins_as_authenticated: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Configure a provider (New-CsVideoInteropServiceProvider).
+    New {
+        /// Polycom, BlueJeans, Pexip or Cisco.
+        #[arg(long)]
+        name: String,
+        /// KEY@DOMAIN, e.g. 813878896@t.plcm.vc.
+        #[arg(long)]
+        tenant_key: String,
+        #[command(flatten)]
+        fields: ProviderFields,
+    },
+    /// Change a provider (Set-CsVideoInteropServiceProvider).
+    Set {
+        #[arg(long)]
+        identity: String,
+        #[arg(long)]
+        tenant_key: Option<String>,
+        #[command(flatten)]
+        fields: ProviderFields,
+        /// Turn AllowAppGuestJoinsAsAuthenticated off.
+        #[arg(long, conflicts_with = "allow_app_guest_joins_as_authenticated")]
+        disallow_app_guest_joins_as_authenticated: bool,
+    },
+    /// Show providers (Get-CsVideoInteropServiceProvider).
+    Get {
+        #[arg(long, conflicts_with = "filter")]
+        identity: Option<String>,
+        /// Regular expression over the name.
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Remove a provider and everything about it (Remove-CsVideoInteropServiceProvider).
+    Remove {
+        #[arg(long)]
+        identity: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show the preconstructed policies (Get-CsTeamsVideoInteropServicePolicy).
+    Get {
+        #[arg(long, conflicts_with = "filter")]
+        identity: Option<String>,
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Assign a policy (Grant-CsTeamsVideoInteropServicePolicy); no --policy-name removes the grant.
+    Grant {
+        /// A user's UPN.
+        #[arg(long, group = "target")]
+        identity: Option<String>,
+        /// A group id (needs --rank).
+        #[arg(long, group = "target", requires = "rank")]
+        group: Option<String>,
+        /// Group rank, 1 = highest; distinct among groups.
+        #[arg(long)]
+        rank: Option<u32>,
+        /// Tenant-wide.
+        #[arg(long, group = "target")]
+        global: bool,
+        #[arg(long)]
+        policy_name: Option<String>,
+    },
+    /// The policy that applies to a user, and why.
+    Effective {
+        #[arg(long)]
+        identity: String,
+        #[arg(long)]
+        groups: Option<String>,
+    },
+    /// List the tenant's grants.
+    Grants,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// One admin-consent URL per partner app of a provider.
+    Link {
+        #[arg(long)]
+        provider: String,
+    },
+    /// Which partner apps have consent.
+    Status {
+        #[arg(long)]
+        provider: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeetingCommand {
+    /// Get coordinates for a meeting key (idempotent).
+    Issue {
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        subject: Option<String>,
+        /// RFC 3339, e.g. 2027-01-23T09:00:00Z.
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+        /// en, de, fr, es or ja.
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Show a meeting's coordinates.
+    Show {
+        #[arg(long)]
+        key: String,
+    },
+    /// Cancel a meeting: its Video ID stops resolving.
+    Cancel {
+        #[arg(long)]
+        key: String,
+    },
+}
+
+/// `cvi resolve`: what a partner's IVR or gateway does.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// A direct-dial URI, or the IVR tenant key together with --video-id.
+    dial_string: String,
+    #[arg(long)]
+    video_id: Option<String>,
+}
+
+fn seg(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn query(pairs: &[(&str, &Option<String>)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            q.append_pair(k, v);
+        }
+    }
+    let q = q.finish();
+    if q.is_empty() {
+        q
+    } else {
+        format!("?{q}")
+    }
+}
+
+fn fields(map: &mut Map<String, Value>, f: &ProviderFields) {
+    if let Some(u) = &f.instruction_uri {
+        map.insert("instruction_uri".into(), json!(u));
+    }
+    if let Some(ids) = &f.aad_application_ids {
+        map.insert("aad_application_ids".into(), json!(ids));
+    }
+    if f.allow_app_guest_joins_as_authenticated {
+        map.insert("allow_app_guest_joins_as_authenticated".into(), json!(true));
+    }
+}
+
+pub fn token(c: &Client, a: TokenArgs, json_out: bool) -> Result<(), CliError> {
+    let body = json!({"tenant": a.tenant, "user": a.user, "role": a.role, "app_id": a.app_id, "groups": a.groups});
+    let v = c.call("POST", "/dev/token", Some(&body))?;
+    if json_out {
+        super::client::print(&v, true);
+    } else {
+        println!("{}", v["token"].as_str().unwrap_or_default());
+    }
+    Ok(())
+}
+
+pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), CliError> {
+    let v = match cmd {
+        ProviderCommand::New {
+            name,
+            tenant_key,
+            fields: f,
+        } => {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(name));
+            m.insert("tenant_key".into(), json!(tenant_key));
+            fields(&mut m, &f);
+            c.call("POST", "/providers", Some(&Value::Object(m)))?
+        }
+        ProviderCommand::Set {
+            identity,
+            tenant_key,
+            fields: f,
+            disallow_app_guest_joins_as_authenticated,
+        } => {
+            let mut m = Map::new();
+            if let Some(t) = tenant_key {
+                m.insert("tenant_key".into(), json!(t));
+            }
+            fields(&mut m, &f);
+            if disallow_app_guest_joins_as_authenticated {
+                m.insert(
+                    "allow_app_guest_joins_as_authenticated".into(),
+                    json!(false),
+                );
+            }
+            if m.is_empty() {
+                return Err(CliError::Input("nothing to change: give --tenant-key, --instruction-uri, --aad-application-ids or an --allow flag".into()));
+            }
+            c.call(
+                "PATCH",
+                &format!("/providers/{}", seg(&identity)),
+                Some(&Value::Object(m)),
+            )?
+        }
+        ProviderCommand::Get {
+            identity: Some(id), ..
+        } => c.call("GET", &format!("/providers/{}", seg(&id)), None)?,
+        ProviderCommand::Get {
+            identity: None,
+            filter,
+        } => c.call(
+            "GET",
+            &format!("/providers{}", query(&[("filter", &filter)])),
+            None,
+        )?,
+        ProviderCommand::Remove { identity } => {
+            let v = c.call("DELETE", &format!("/providers/{}", seg(&identity)), None)?;
+            if !json_out {
+                println!("{}", v["message"].as_str().unwrap_or_default());
+                return Ok(());
+            }
+            v
+        }
+    };
+    super::client::print(&v, json_out);
+    Ok(())
+}
+
+pub fn policy(c: &Client, cmd: PolicyCommand, json_out: bool) -> Result<(), CliError> {
+    let v = match cmd {
+        PolicyCommand::Get {
+            identity: Some(id), ..
+        } => c.call("GET", &format!("/policies/{}", seg(&id)), None)?,
+        PolicyCommand::Get {
+            identity: None,
+            filter,
+        } => c.call(
+            "GET",
+            &format!("/policies{}", query(&[("filter", &filter)])),
+            None,
+        )?,
+        PolicyCommand::Grant {
+            identity,
+            group,
+            rank,
+            global,
+            policy_name,
+        } => {
+            let body = match (identity, group, global) {
+                (Some(upn), None, false) => {
+                    json!({"target": "user", "identity": upn, "policy_name": policy_name})
+                }
+                (None, Some(g), false) => {
+                    json!({"target": "group", "identity": g, "rank": rank, "policy_name": policy_name})
+                }
+                (None, None, true) => json!({"target": "global", "policy_name": policy_name}),
+                _ => {
+                    return Err(CliError::Input(
+                        "give exactly one of --identity UPN, --group ID --rank N, --global".into(),
+                    ))
+                }
+            };
+            let v = c.call("PUT", "/grants", Some(&body))?;
+            if !json_out {
+                match (&v["grant"], &v["previous"]) {
+                    (Value::Null, prev) => println!(
+                        "removed grant of {}",
+                        prev["policy_name"].as_str().unwrap_or("?")
+                    ),
+                    (g, _) => println!("granted {}", g["policy_name"].as_str().unwrap_or("?")),
+                }
+                return Ok(());
+            }
+            v
+        }
+        PolicyCommand::Effective { identity, groups } => {
+            let v = c.call(
+                "GET",
+                &format!(
+                    "/users/{}/effective-policy{}",
+                    seg(&identity),
+                    query(&[("groups", &groups)])
+                ),
+                None,
+            )?;
+            if !json_out {
+                println!(
+                    "{}: {} ({}, provider {})\nwhy: {}",
+                    v["user"].as_str().unwrap_or_default(),
+                    v["policy"]["identity"].as_str().unwrap_or_default(),
+                    if v["policy"]["enabled"].as_bool() == Some(true) {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    },
+                    v["policy"]["provider_name"].as_str().unwrap_or_default(),
+                    v["reason"].as_str().unwrap_or_default()
+                );
+                return Ok(());
+            }
+            v
+        }
+        PolicyCommand::Grants => c.call("GET", "/grants", None)?,
+    };
+    super::client::print(&v, json_out);
+    Ok(())
+}
+
+pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), CliError> {
+    let v = match cmd {
+        ConsentCommand::Link { provider } => {
+            let v = c.call(
+                "GET",
+                &format!("/consent/links?provider={}", seg(&provider)),
+                None,
+            )?;
+            if !json_out {
+                for l in v["links"].as_array().into_iter().flatten() {
+                    let done = if l["consented"].as_bool() == Some(true) {
+                        " (already consented)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "{}{done}\n  {}",
+                        l["app_id"].as_str().unwrap_or_default(),
+                        l["url"].as_str().unwrap_or_default()
+                    );
+                }
+                return Ok(());
+            }
+            v
+        }
+        ConsentCommand::Status { provider } => c.call(
+            "GET",
+            &format!("/consent/status{}", query(&[("provider", &provider)])),
+            None,
+        )?,
+    };
+    super::client::print(&v, json_out);
+    Ok(())
+}
+
+pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), CliError> {
+    let v = match cmd {
+        MeetingCommand::Issue { key, subject, start, end, lang } => c.call(
+            "POST",
+            "/meetings",
+            Some(&json!({"meeting_key": key, "subject": subject, "start": start, "end": end, "lang": lang})),
+        )?,
+        MeetingCommand::Show { key } => c.call("GET", &format!("/meetings/{}", seg(&key)), None)?,
+        MeetingCommand::Cancel { key } => c.call("DELETE", &format!("/meetings/{}", seg(&key)), None)?,
+    };
+    super::client::print(&v, json_out);
+    Ok(())
+}
+
+pub fn resolve(c: &Client, a: ResolveArgs, json_out: bool) -> Result<(), CliError> {
+    let v = c.call(
+        "POST",
+        "/resolve",
+        Some(&json!({"dial_string": a.dial_string, "video_id": a.video_id})),
+    )?;
+    super::client::print(&v, json_out);
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! The database: SQLite (a file, WAL) by default, PostgreSQL by `postgres://` URL.
+//! Same migrations, same queries (`$1` placeholders work on both through `sqlx::Any`).
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    any::{install_default_drivers, AnyPoolOptions},
+    AnyPool, Executor,
+};
+
+/// The connection pool every handler shares; the server holds no other state.
+pub type Db = AnyPool;
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://USER@HOST/DB")]
+    Scheme(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// How long a SQLite writer waits for the lock before reporting busy.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Opens (creating a SQLite file if needed) and migrates the database at `url`.
+pub async fn connect(url: &str) -> Result<Db, DbError> {
+    install_default_drivers();
+    let (url, is_sqlite) = if let Some(rest) = url.strip_prefix("sqlite://") {
+        // mode=rwc creates the file on first start.
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let url = if rest.contains("mode=") {
+            url.to_string()
+        } else {
+            format!("{url}{sep}mode=rwc")
+        };
+        (url, true)
+    } else if url.starts_with("sqlite:") {
+        (url.to_string(), true)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (url.to_string(), false)
+    } else {
+        return Err(DbError::Scheme(url.to_string()));
+    };
+    let opts = AnyPoolOptions::new()
+        .max_connections(if is_sqlite { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if is_sqlite {
+                    // Per-connection settings, set explicitly rather than trusting defaults:
+                    // WAL for concurrent readers, NORMAL is durable under WAL against process
+                    // crashes, foreign keys on, and a busy timeout instead of instant SQLITE_BUSY.
+                    conn.execute(
+                        format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                        )
+                        .as_str(),
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        });
+    let pool = opts.connect(&url).await.map_err(DbError::Connect)?;
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .map_err(DbError::Migrate)?;
+    Ok(pool)
+}
+
+/// Milliseconds since the Unix epoch: the one clock reading format in the database.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// True when `url` selects SQLite (some statements need the dialect, e.g. locking).
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+/// Parses a `FromStr` column value, turning corruption into a sqlx decode error.
+pub fn parse_col<T: FromStr>(value: &str, column: &str) -> Result<T, sqlx::Error>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| sqlx::Error::Decode(format!("column {column}: {e}").into()))
+}

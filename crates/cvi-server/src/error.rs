@@ -1,0 +1,209 @@
+//! The one error type of the HTTP API. Every handler returns `Result<_, AppError>`; this
+//! file is the only place that turns an error into a response: RFC 9457 problem+json with a
+//! stable `type` per cause, so clients (and the `cvi` CLI) can branch on it.
+
+use axum::{
+    extract::rejection::JsonRejection,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// RFC 9457 problem details.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Problem {
+    /// Stable identifier of the cause, `urn:cvi:problem:<slug>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the cause.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What was wrong in this request and what to do about it.
+    pub detail: String,
+    /// Extra machine-readable data (e.g. the app ids still missing consent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_app_ids: Option<Vec<String>>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Video conferencing is not enabled for you: your video interop policy is {0}. Ask your admin to grant a policy such as Tag:PolycomServiceProviderEnabled.")]
+    PolicyDisabled(String),
+    #[error("Your policy uses the provider {0}, which this tenant has not configured. An admin must run `cvi provider new --name {0} --tenant-key KEY@DOMAIN`.")]
+    ProviderMissing(String),
+    #[error("The {provider} partner apps lack admin consent ({}). A tenant admin must open the links of `cvi consent link --provider {provider}`.", missing.join(", "))]
+    ConsentMissing {
+        provider: String,
+        missing: Vec<String>,
+    },
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("too many requests; retry after {0} seconds")]
+    RateLimited(u64),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        use AppError::*;
+        match self {
+            InvalidInput(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid-input",
+                "The request is not valid",
+            ),
+            Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "A valid bearer token is required",
+            ),
+            Forbidden(_) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Your role does not allow this",
+            ),
+            NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "No such resource"),
+            Conflict(_) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "The request conflicts with existing data",
+            ),
+            PolicyDisabled(_) => (
+                StatusCode::FORBIDDEN,
+                "policy-disabled",
+                "Video interop is not enabled for this user",
+            ),
+            ProviderMissing(_) => (
+                StatusCode::FORBIDDEN,
+                "provider-missing",
+                "The policy's provider is not configured",
+            ),
+            ConsentMissing { .. } => (
+                StatusCode::FORBIDDEN,
+                "consent-missing",
+                "Partner apps lack admin consent",
+            ),
+            PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "The request body is too large",
+            ),
+            RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            ),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "A dependency is unavailable",
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+
+    /// The problem document this error is shown as.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        let (status, slug, title) = self.parts();
+        Problem {
+            kind: format!("urn:cvi:problem:{slug}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            missing_app_ids: match self {
+                AppError::ConsentMissing { missing, .. } => Some(missing.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            // The client gets a generic message; the log gets the cause.
+            tracing::error!(%detail, "internal error");
+        }
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, axum::Json(problem)).into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        match self {
+            AppError::Unauthenticated(_) => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::RateLimited(secs) => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            _ => {}
+        }
+        resp
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
+                AppError::Unavailable(format!("database unavailable: {e}"))
+            }
+            _ => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::PayloadTooLarge(crate::http::BODY_LIMIT);
+        }
+        match r {
+            JsonRejection::MissingJsonContentType(_) => AppError::InvalidInput(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ),
+            other => {
+                AppError::InvalidInput(format!("the JSON body is not valid: {}", other.body_text()))
+            }
+        }
+    }
+}
+
+/// `Json<T>` whose rejections are problem documents, not axum's plain text.
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<ApiJson<T>, AppError>;

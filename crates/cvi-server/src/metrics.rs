@@ -1,0 +1,87 @@
+//! Prometheus metrics at `/metrics`: request counts and latency, coordinates issued,
+//! resolutions.
+
+use std::sync::Mutex;
+
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    /// The matched route template (`/api/v1/providers/{name}`), never the raw path, so
+    /// label cardinality stays bounded.
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub outcome: String,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub requests: Family<RequestLabels, Counter>,
+    pub latency: Family<RequestLabels, Histogram>,
+    pub coordinates_issued: Counter,
+    pub resolutions: Family<OutcomeLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("cvi");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0])
+        });
+        let coordinates_issued = Counter::default();
+        let resolutions = Family::<OutcomeLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests served", requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        registry.register(
+            "coordinates_issued",
+            "New meeting coordinates issued",
+            coordinates_issued.clone(),
+        );
+        registry.register(
+            "resolutions",
+            "Dial-string resolutions by outcome",
+            resolutions.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            requests,
+            latency,
+            coordinates_issued,
+            resolutions,
+        }
+    }
+}
+
+impl Metrics {
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = encode(&mut out, &registry);
+        out
+    }
+
+    /// Counts one resolution outcome (`found`, `unknown`, `bad-check-digit`, `rate-limited`).
+    pub fn resolution(&self, outcome: &str) {
+        self.resolutions
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
+    }
+}

@@ -1,0 +1,399 @@
+//! The `cvi` binary as an admin runs it: a real `cvi serve` child process, and every
+//! admin command run as a process, checking output and exit codes.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Output, Stdio},
+};
+
+use serde_json::Value;
+
+struct Served {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-issuer",
+            "--database",
+        ])
+        .arg(format!("sqlite://{}", dir.path().join("cvi.db").display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("cvi serve: listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Served {
+        child,
+        url,
+        _dir: dir,
+    }
+}
+
+fn cvi(s: &Served, token: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cvi"));
+    c.env("CVI_SERVER", &s.url)
+        .env_remove("CVI_TOKEN")
+        .args(args);
+    if let Some(t) = token {
+        c.env("CVI_TOKEN", t);
+    }
+    c.output().unwrap()
+}
+
+fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn json(o: Output) -> Value {
+    serde_json::from_str(&ok(o)).unwrap()
+}
+
+const APP: &str = "26a18ebc-cdf7-4a6a-91cb-beb352805e81";
+
+#[test]
+fn provision_consent_schedule_resolve() {
+    let s = serve();
+    let token = |tenant: &str, user: &str, role: &str, extra: &[&str]| {
+        let mut a = vec!["token", "--tenant", tenant, "--user", user, "--role", role];
+        a.extend_from_slice(extra);
+        ok(cvi(&s, None, &a)).trim().to_string()
+    };
+    let admin = token("contoso", "admin@contoso.example", "admin", &[]);
+    let a = Some(admin.as_str());
+
+    // Provision (New-/Get-/Set-CsVideoInteropServiceProvider).
+    let out = ok(cvi(
+        &s,
+        a,
+        &[
+            "provider",
+            "new",
+            "--name",
+            "Polycom",
+            "--tenant-key",
+            "813878896@t.plcm.vc",
+            "--aad-application-ids",
+            APP,
+        ],
+    ));
+    assert!(out.contains("813878896@t.plcm.vc"), "{out}");
+    let table = ok(cvi(&s, a, &["provider", "get"]));
+    assert!(
+        table.starts_with("NAME") && table.contains("Polycom"),
+        "{table}"
+    );
+    let v = json(cvi(
+        &s,
+        a,
+        &["--json", "provider", "get", "--identity", "polycom"],
+    ));
+    assert_eq!(v["aad_application_ids"][0], APP);
+    let v = json(cvi(
+        &s,
+        a,
+        &[
+            "provider",
+            "set",
+            "--identity",
+            "Polycom",
+            "--instruction-uri",
+            "https://help.contoso.example/{ConfId}",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        v["instruction_uri"],
+        "https://help.contoso.example/{ConfId}"
+    );
+
+    // Policies and grants.
+    let pols = ok(cvi(&s, a, &["policy", "get", "--filter", "Polycom"]));
+    assert!(
+        pols.contains("Tag:PolycomServiceProviderEnabled")
+            && !pols.contains("Tag:CiscoServiceProviderEnabled"),
+        "{pols}"
+    );
+    ok(cvi(
+        &s,
+        a,
+        &[
+            "policy",
+            "grant",
+            "--global",
+            "--policy-name",
+            "Tag:PolycomServiceProviderEnabled",
+        ],
+    ));
+    ok(cvi(
+        &s,
+        a,
+        &[
+            "policy",
+            "grant",
+            "--group",
+            "lobby",
+            "--rank",
+            "1",
+            "--policy-name",
+            "Tag:ServiceProviderDisabled",
+        ],
+    ));
+    let eff = ok(cvi(
+        &s,
+        a,
+        &["policy", "effective", "--identity", "ann@contoso.example"],
+    ));
+    assert!(
+        eff.contains("Tag:PolycomServiceProviderEnabled")
+            && eff.contains("why: granted tenant-wide"),
+        "{eff}"
+    );
+    let eff = ok(cvi(
+        &s,
+        a,
+        &[
+            "policy",
+            "effective",
+            "--identity",
+            "kiosk@contoso.example",
+            "--groups",
+            "lobby",
+        ],
+    ));
+    assert!(
+        eff.contains("disabled") && eff.contains("group lobby"),
+        "{eff}"
+    );
+
+    // Organizer before consent: refused, with what the admin must do; exit code 1.
+    let org = token("contoso", "ann@contoso.example", "organizer", &[]);
+    let o = cvi(
+        &s,
+        Some(&org),
+        &[
+            "meeting",
+            "issue",
+            "--key",
+            "m1",
+            "--start",
+            "2027-01-23T09:00:00Z",
+            "--end",
+            "2027-01-23T10:00:00Z",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("consent") && err.contains("cvi consent link --provider Polycom"),
+        "{err}"
+    );
+
+    // Consent: the link, then the identity platform's redirect to the callback.
+    let links = json(cvi(
+        &s,
+        a,
+        &["--json", "consent", "link", "--provider", "Polycom"],
+    ));
+    let url = links["links"][0]["url"].as_str().unwrap();
+    assert!(url.starts_with(
+        "https://login.microsoftonline.com/contoso/v2.0/adminconsent?client_id=26a18ebc"
+    ));
+    let state = url.split("state=").nth(1).unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent
+        .get(&format!(
+            "{}/api/v1/consent/callback?admin_consent=True&tenant=contoso&state={state}",
+            s.url
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let st = json(cvi(&s, a, &["--json", "consent", "status"]));
+    assert_eq!(st[0]["missing"], serde_json::json!([]));
+
+    // Schedule.
+    let m = json(cvi(
+        &s,
+        Some(&org),
+        &[
+            "--json",
+            "meeting",
+            "issue",
+            "--key",
+            "m1",
+            "--subject",
+            "Review",
+            "--start",
+            "2027-01-23T09:00:00Z",
+            "--end",
+            "2027-01-23T10:00:00Z",
+        ],
+    ));
+    let vid = m["video_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        m["more_info_url"],
+        format!("https://help.contoso.example/{vid}")
+    );
+    let shown = ok(cvi(&s, Some(&org), &["meeting", "show", "--key", "m1"]));
+    assert!(
+        shown.contains(&vid) && shown.contains("direct_dial_uri"),
+        "{shown}"
+    );
+
+    // Join: the partner resolves the direct-dial string.
+    let partner = token("contoso", "poly-ivr", "partner", &["--app-id", APP]);
+    let r = json(cvi(
+        &s,
+        Some(&partner),
+        &["--json", "resolve", &format!("813878896.{vid}@t.plcm.vc")],
+    ));
+    assert_eq!(r["meeting_key"], "m1");
+    let r = json(cvi(
+        &s,
+        Some(&partner),
+        &[
+            "--json",
+            "resolve",
+            "813878896@t.plcm.vc",
+            "--video-id",
+            &vid,
+        ],
+    ));
+    assert_eq!(r["subject"], "Review");
+
+    ok(cvi(&s, Some(&org), &["meeting", "cancel", "--key", "m1"]));
+    let o = cvi(
+        &s,
+        Some(&partner),
+        &["resolve", &format!("813878896.{vid}@t.plcm.vc")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no live meeting"));
+
+    let removed = ok(cvi(&s, a, &["provider", "remove", "--identity", "Polycom"]));
+    assert!(removed.contains("stop producing coordinates"), "{removed}");
+}
+
+#[test]
+fn errors_and_exit_codes() {
+    let s = serve();
+    let admin = String::from_utf8(
+        cvi(
+            &s,
+            None,
+            &[
+                "token",
+                "--tenant",
+                "t",
+                "--user",
+                "a@t.example",
+                "--role",
+                "admin",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let a = Some(admin.trim());
+    // Bad input: exit 2, the server's explanation on stderr, nothing on stdout.
+    let o = cvi(
+        &s,
+        a,
+        &[
+            "provider",
+            "new",
+            "--name",
+            "Polycom",
+            "--tenant-key",
+            "no-at-sign",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("key@domain"));
+    assert!(o.stdout.is_empty());
+    let o = cvi(
+        &s,
+        a,
+        &[
+            "provider",
+            "new",
+            "--name",
+            "Zoom",
+            "--tenant-key",
+            "1@zoom.example",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // Bad usage (clap): exit 2.
+    assert_eq!(
+        cvi(&s, a, &["policy", "grant", "--group", "g"])
+            .status
+            .code(),
+        Some(2),
+        "--group needs --rank"
+    );
+    assert_eq!(
+        cvi(
+            &s,
+            a,
+            &["token", "--tenant", "t", "--user", "u", "--role", "king"]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    // No token: exit 2 with a hint.
+    let o = cvi(&s, None, &["provider", "get"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("CVI_TOKEN"));
+    // Not found: exit 1.
+    assert_eq!(
+        cvi(&s, a, &["provider", "get", "--identity", "Cisco"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Server unreachable: exit 1, says where it tried.
+    let o = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args(["--server", "http://127.0.0.1:9", "provider", "get"])
+        .env("CVI_TOKEN", "x")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("cannot reach the policy API at http://127.0.0.1:9"));
+}

@@ -1,0 +1,172 @@
+//! `cvi invite …` run as a process on sample bodies.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+const COORDS: &str = r#"{"meeting_key":"m1","provider":"Polycom","tenant_key":"813878896@t.plcm.vc","video_id":"1223269647",
+ "ivr_uri":"813878896@t.plcm.vc","direct_dial_uri":"813878896.1223269647@t.plcm.vc",
+ "more_info_url":"https://dialin.plcm.vc/teams/?key=813878896&conf=1223269647","block":{"html":"<script>x</script>","text":"x"}}"#;
+
+fn cvi(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn upsert_extract_remove_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "<html><body><p>Agenda &amp; notes</p>\n</body></html>\n";
+    let body_path = dir.path().join("body.html");
+    std::fs::write(&body_path, body).unwrap();
+    let coords_path = dir.path().join("c.json");
+    std::fs::write(&coords_path, COORDS).unwrap();
+    let b = body_path.to_str().unwrap();
+
+    let up = stdout(&cvi(
+        &[
+            "invite",
+            "upsert",
+            b,
+            "--coordinates",
+            coords_path.to_str().unwrap(),
+            "--lang",
+            "de",
+        ],
+        None,
+    ));
+    assert!(up.contains("Über ein Videokonferenzgerät teilnehmen") && up.contains("122 326 964 7"));
+    assert!(
+        !up.contains("<script>"),
+        "the block comes from the fields, never from the JSON's html"
+    );
+    assert!(up.starts_with("<html><body><p>Agenda &amp; notes</p>\n<div id=\"cvi-vtc-block\""));
+    // Idempotent, through stdin, with inline JSON.
+    let again = stdout(&cvi(
+        &[
+            "invite",
+            "upsert",
+            "-",
+            "--coordinates",
+            COORDS,
+            "--lang",
+            "de",
+        ],
+        Some(&up),
+    ));
+    assert_eq!(again, up);
+
+    let ex: serde_json::Value =
+        serde_json::from_str(&stdout(&cvi(&["invite", "extract", "-"], Some(&up)))).unwrap();
+    assert_eq!(ex["status"], "ok");
+    assert_eq!(ex["video_id"], "1223269647");
+    assert_eq!(ex["direct_dial_uri"], "813878896.1223269647@t.plcm.vc");
+
+    std::fs::write(&body_path, &up).unwrap();
+    assert_eq!(stdout(&cvi(&["invite", "remove", b], None)), body);
+    let none: serde_json::Value =
+        serde_json::from_str(&stdout(&cvi(&["invite", "extract", "-"], Some(body)))).unwrap();
+    assert_eq!(none, serde_json::json!({"status": "none"}));
+}
+
+#[test]
+fn text_bodies() {
+    let up = stdout(&cvi(
+        &["invite", "upsert", "-", "--text", "--coordinates", COORDS],
+        Some("Hello"),
+    ));
+    assert!(up.starts_with("Hello\n\nJoin on a video conferencing device\nTenant key: 813878896@t.plcm.vc\nVideo ID: 122 326 964 7\n"));
+    assert_eq!(
+        stdout(&cvi(&["invite", "remove", "-", "--text"], Some(&up))),
+        "Hello"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_reason() {
+    for (args, needle) in [
+        (
+            vec![
+                "invite",
+                "upsert",
+                "-",
+                "--coordinates",
+                "{\"video_id\":\"1\"}",
+            ],
+            "Video ID has 10 digits",
+        ),
+        (
+            vec![
+                "invite",
+                "upsert",
+                "-",
+                "--coordinates",
+                r#"{"tenant_key":"813878896@t.plcm.vc"}"#,
+            ],
+            "tenant_key and video_id",
+        ),
+        (
+            vec![
+                "invite",
+                "upsert",
+                "-",
+                "--coordinates",
+                COORDS,
+                "--lang",
+                "tlh",
+            ],
+            "--lang",
+        ),
+        (
+            vec![
+                "invite",
+                "upsert",
+                "-",
+                "--coordinates",
+                "/no/such/file.json",
+            ],
+            "cannot read coordinates file",
+        ),
+        (
+            vec!["invite", "extract", "/no/such/body.html"],
+            "cannot read body",
+        ),
+    ] {
+        let o = cvi(&args, Some("<p>x</p>"));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "nothing half-written on stdout");
+    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args(["invite", "extract", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(&[0xff, 0xfe, b'<'])
+        .unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not UTF-8"));
+}
