@@ -114,16 +114,24 @@ fn any_lang(pick: fn(&Words) -> &'static str) -> impl Iterator<Item = &'static s
 /// Lower-cases and collapses whitespace (incl. no-break spaces) for wording comparisons.
 pub(crate) fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s
-        .split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{200b}')
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut gap = false;
+    for c in s.chars() {
+        // `char::is_whitespace` covers the no-break space; Word also sprinkles zero-width spaces.
+        if c.is_whitespace() || c == '\u{200b}' {
+            gap = !out.is_empty();
+            continue;
         }
-        out.extend(word.chars().flat_map(char::to_lowercase));
+        if gap {
+            out.push(' ');
+            gap = false;
+        }
+        match c {
+            '\u{2019}' => out.push('\''),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
     }
-    out.replace('\u{2019}', "'")
+    out
 }
 
 fn normalized(candidates: impl Iterator<Item = &'static str>) -> Vec<String> {

@@ -166,12 +166,20 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
             // Take the tags around the lines along when their partners are inside the
             // range (`<p>heading</p> … <p>more info</p>`), so the splice stays balanced.
             if let Some(o) = first.open.as_ref().filter(|o| !o.is_end) {
-                if scan.pair_end.get(&o.start).is_some_and(|&e| e <= stop) {
+                if scan
+                    .pairs
+                    .iter()
+                    .any(|&(s, _, e)| s == o.start && e <= stop)
+                {
                     start = o.start;
                 }
             }
             if let Some(c) = end.close.as_ref().filter(|c| c.is_end) {
-                if scan.pair_start.get(&c.start).is_some_and(|&s| s >= start) {
+                if scan
+                    .pairs
+                    .iter()
+                    .any(|&(s, cs, _)| cs == c.start && s >= start)
+                {
                     stop = c.end;
                 }
             }

@@ -7,14 +7,19 @@
 //! and `<br>` end lines; the text of one line may be split across any number of inline
 //! elements, as Word does.
 
-use html5gum::{DefaultEmitter, Token, Tokenizer};
+use std::convert::Infallible;
+
+use html5gum::{
+    emitters::callback::{CallbackEmitter, CallbackEvent},
+    Span, Tokenizer,
+};
 
 use super::lang::normalize;
 
 /// A tag's name and byte span.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tag {
-    pub name: String,
+    pub name: &'static [u8],
     pub start: usize,
     pub end: usize,
     pub is_end: bool,
@@ -53,277 +58,387 @@ pub(crate) struct Scan {
     pub links: Vec<String>,
     /// End of the `<body>` start tag (0 without one): always a safe place to insert.
     pub body_start: usize,
-    /// Block-level element pairs: start tag's start → end tag's end, and back.
-    pub pair_end: std::collections::HashMap<usize, usize>,
-    pub pair_start: std::collections::HashMap<usize, usize>,
+    /// Block-level elements as (start tag start, end tag start, end tag end), in the order
+    /// they close. Looked up only for found blocks, so a list is enough.
+    pub pairs: Vec<(usize, usize, usize)>,
     /// False when the body ends inside a comment, tag, or `<script>`-like element, where
     /// appended markup would not be markup (see [`super::upsert`]).
     pub eof_clean: bool,
 }
 
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "br",
-    "center",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "header",
-    "hr",
-    "html",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "title",
-    "tr",
-    "ul",
+const BLOCK_TAGS: &[&[u8]] = &[
+    b"address",
+    b"article",
+    b"aside",
+    b"blockquote",
+    b"body",
+    b"br",
+    b"center",
+    b"dd",
+    b"div",
+    b"dl",
+    b"dt",
+    b"footer",
+    b"form",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"head",
+    b"header",
+    b"hr",
+    b"html",
+    b"li",
+    b"main",
+    b"nav",
+    b"ol",
+    b"p",
+    b"pre",
+    b"section",
+    b"table",
+    b"tbody",
+    b"td",
+    b"tfoot",
+    b"th",
+    b"thead",
+    b"title",
+    b"tr",
+    b"ul",
+];
+/// Elements that never have an end tag.
+const VOID_TAGS: &[&[u8]] = &[
+    b"br", b"hr", b"img", b"meta", b"link", b"input", b"wbr", b"col", b"area", b"base", b"source",
 ];
 /// Elements whose content the tokenizer reads as raw text until their end tag.
-const RAW_TEXT_TAGS: &[&str] = &[
-    "script",
-    "style",
-    "textarea",
-    "title",
-    "xmp",
-    "iframe",
-    "noembed",
-    "noframes",
-    "plaintext",
-    "noscript",
+const RAW_TEXT_TAGS: &[&[u8]] = &[
+    b"script",
+    b"style",
+    b"textarea",
+    b"title",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"plaintext",
+    b"noscript",
 ];
 /// Elements whose text is not part of the message (`<style>` in Word's `<head>`).
-const HIDDEN_TAGS: &[&str] = &["script", "style", "title", "xml"];
+const HIDDEN_TAGS: &[&[u8]] = &[b"script", b"style", b"title", b"xml"];
 /// Markers of quoted/forwarded content: Outlook's reply header div, Outlook on the web's
 /// `appendonsend`, Gmail's quote class (ids may carry Outlook on the web's `x_` prefix).
 const QUOTE_MARKERS: &[&str] = &["divrplyfwdmsg", "appendonsend", "gmail_quote"];
+/// Lines longer than this cannot be headings or labels: their normalized text is not kept.
+const MAX_MEANINGFUL_LINE: usize = 400;
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+fn has(list: &[&[u8]], name: &[u8]) -> bool {
+    list.contains(&name)
 }
 
-/// Scans an HTML body.
-pub(crate) fn html(body: &str, anchor_ids: &[&str]) -> Scan {
-    let mut emitter = DefaultEmitter::<usize>::new_with_span();
-    // Switches to RAWTEXT/RCDATA after <script>, <style>, <textarea>, as a browser would.
-    emitter.naively_switch_states(true);
-    let mut scan = Scan {
-        eof_clean: true,
-        ..Scan::default()
-    };
-    let mut raw_open: Option<String> = None;
-    let mut open_blocks: Vec<(String, usize)> = Vec::new();
-    let mut quote_marker_seen = false;
-    let mut cur: Option<Line> = None;
-    let mut last_boundary: Option<Tag> = None;
-    let mut hidden_depth = 0usize;
-    let mut pending: Vec<String> = Vec::new();
-    // Open elements by name, to pair an anchor's start tag with its end tag.
-    let mut anchor_stack: Vec<(String, usize, usize)> = Vec::new(); // (name, start, depth)
-    let mut depth_by_name: std::collections::HashMap<String, usize> =
-        std::collections::HashMap::new();
+/// The static spelling of a block-level tag name (no allocation per tag).
+fn block_tag(name: &[u8]) -> Option<&'static [u8]> {
+    BLOCK_TAGS.iter().copied().find(|t| *t == name)
+}
 
-    let finish = |cur: &mut Option<Line>, scan: &mut Scan, close: Option<Tag>, at: usize| {
-        if let Some(mut line) = cur.take() {
-            line.end = at;
-            line.close = close;
-            line.text = normalize(&line.raw);
-            scan.lines.push(line);
-        }
+fn finish_line(mut line: Line, close: Option<Tag>, end: usize) -> Line {
+    line.end = end;
+    line.close = close;
+    line.text = if line.raw.len() <= MAX_MEANINGFUL_LINE {
+        normalize(&line.raw)
+    } else {
+        "\u{fffd}".into()
     };
+    line
+}
 
-    let mut ends_in_comment = false;
-    for token in Tokenizer::new_with_emitter(body, emitter).flatten() {
-        if !matches!(&token, Token::Error(_)) {
-            ends_in_comment = matches!(&token, Token::Comment(_) | Token::Doctype(_));
+/// The attributes of the start tag being read that matter here.
+#[derive(Default)]
+struct Attrs {
+    name: Vec<u8>,
+    start: usize,
+    current: Vec<u8>,
+    /// `id` is one of our anchor ids.
+    anchor: bool,
+    /// `id` or `class` marks quoted content.
+    quote_marker: bool,
+    href: Option<String>,
+    originalsrc: Option<String>,
+}
+
+/// State of one HTML scan, fed by the tokenizer's events.
+struct HtmlScanner<'a> {
+    body: &'a str,
+    anchor_ids: &'a [&'a str],
+    scan: Scan,
+    tag: Attrs,
+    cur: Option<Line>,
+    last_boundary: Option<Tag>,
+    pending_links: Vec<String>,
+    hidden_depth: usize,
+    raw_open: Option<Vec<u8>>,
+    open_blocks: Vec<(&'static [u8], usize)>,
+    /// Open anchors: tag name, start, nesting depth of same-named elements inside.
+    open_anchors: Vec<(Vec<u8>, usize, usize)>,
+    quote_marker_seen: bool,
+    ends_in_comment: bool,
+}
+
+impl HtmlScanner<'_> {
+    fn boundary(&mut self, tag: Tag) {
+        if let Some(line) = self.cur.take() {
+            let start = tag.start;
+            self.scan
+                .lines
+                .push(finish_line(line, Some(tag.clone()), start));
         }
-        match token {
-            Token::StartTag(t) => {
-                let name = lossy(&t.name).to_ascii_lowercase();
-                let attr = |k: &str| t.attributes.get(k.as_bytes()).map(|v| lossy(&v.value));
-                if HIDDEN_TAGS.contains(&name.as_str()) && !t.self_closing {
-                    hidden_depth += 1;
+        self.last_boundary = Some(tag);
+        self.pending_links.clear();
+    }
+
+    fn start_tag(&mut self, self_closing: bool, end: usize) {
+        let mut a = std::mem::take(&mut self.tag);
+        let name = a.name.as_slice();
+        let start = a.start;
+        if !self.quote_marker_seen && a.quote_marker {
+            // A reply/forward header: the rest of the body is the earlier message.
+            self.quote_marker_seen = true;
+            self.scan.quoted.push(start..self.body.len());
+        }
+        let void = self_closing || has(VOID_TAGS, name);
+        if !void {
+            if has(HIDDEN_TAGS, name) {
+                self.hidden_depth += 1;
+            }
+            if has(RAW_TEXT_TAGS, name) {
+                self.raw_open = Some(name.to_vec());
+            }
+            for anchor in self.open_anchors.iter_mut().filter(|(n, _, _)| n == name) {
+                anchor.2 += 1;
+            }
+            if a.anchor {
+                self.open_anchors.push((name.to_vec(), start, 0));
+            }
+        }
+        if name == b"body" && self.scan.body_start == 0 {
+            self.scan.body_start = end;
+        }
+        if name == b"a" {
+            if let Some(target) = a.originalsrc.take().or(a.href.take()) {
+                self.scan.links.push(target.clone());
+                match self.cur.as_mut() {
+                    Some(line) => line.links.push(target),
+                    // A link that starts a line belongs to the line's first text.
+                    None => self.pending_links.push(target),
                 }
-                if RAW_TEXT_TAGS.contains(&name.as_str()) && !t.self_closing {
-                    raw_open = Some(name.clone());
-                }
-                if name == "body" && scan.body_start == 0 {
-                    scan.body_start = t.span.end;
-                }
-                let marker = |v: Option<String>| {
-                    v.is_some_and(|v| {
-                        QUOTE_MARKERS
-                            .iter()
-                            .any(|m| v.to_ascii_lowercase().contains(m))
-                    })
+            }
+        }
+        if let Some(block) = block_tag(name) {
+            if !void {
+                self.open_blocks.push((block, start));
+            }
+            self.boundary(Tag {
+                name: block,
+                start,
+                end,
+                is_end: false,
+            });
+        }
+        // Keep the buffers for the next tag.
+        a.name.clear();
+        a.current.clear();
+        self.tag = Attrs {
+            name: a.name,
+            current: a.current,
+            ..Attrs::default()
+        };
+    }
+
+    fn end_tag(&mut self, name: &[u8], start: usize, end: usize) {
+        if has(HIDDEN_TAGS, name) {
+            self.hidden_depth = self.hidden_depth.saturating_sub(1);
+        }
+        if self.raw_open.as_deref() == Some(name) {
+            self.raw_open = None;
+        }
+        if name == b"body" && self.scan.body_end.is_none() {
+            self.scan.body_end = Some(start);
+        }
+        // The innermost same-named anchor at depth 0 closes; outer ones step out one level.
+        let mut closed = None;
+        for (i, anchor) in self
+            .open_anchors
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, (n, _, _))| n == name)
+        {
+            if anchor.2 == 0 {
+                closed = Some(i);
+            } else {
+                anchor.2 -= 1;
+            }
+        }
+        if let Some(i) = closed {
+            let (_, anchor_start, _) = self.open_anchors.remove(i);
+            self.scan.anchors.push((anchor_start, end));
+        }
+        if let Some(pos) = self.open_blocks.iter().rposition(|(n, _)| *n == name) {
+            // Tag soup: an end tag closes its element and anything left open inside.
+            let open_start = self.open_blocks[pos].1;
+            self.open_blocks.truncate(pos);
+            self.scan.pairs.push((open_start, start, end));
+            if name == b"blockquote" {
+                self.scan.quoted.push(open_start..end);
+            }
+        }
+        if let Some(block) = block_tag(name) {
+            self.boundary(Tag {
+                name: block,
+                start,
+                end,
+                is_end: true,
+            });
+        }
+    }
+
+    fn text(&mut self, value: &[u8]) {
+        if self.hidden_depth > 0 {
+            return;
+        }
+        let text = String::from_utf8_lossy(value);
+        if self.cur.is_none() {
+            if text
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
+                .is_empty()
+            {
+                return;
+            }
+            self.cur = Some(Line {
+                text: String::new(),
+                raw: String::new(),
+                start: self.last_boundary.as_ref().map_or(0, |b| b.end),
+                end: 0,
+                open: self.last_boundary.clone(),
+                close: None,
+                links: std::mem::take(&mut self.pending_links),
+            });
+        }
+        if let Some(line) = self.cur.as_mut() {
+            line.raw.push_str(&text);
+        }
+    }
+
+    fn event(&mut self, event: CallbackEvent<'_>, span: Span<usize>) {
+        use html5gum::Error as E;
+        if !matches!(event, CallbackEvent::Error(_)) {
+            self.ends_in_comment = matches!(
+                event,
+                CallbackEvent::Comment { .. } | CallbackEvent::Doctype { .. }
+            );
+        }
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                self.tag.name.clear();
+                self.tag.name.extend_from_slice(name);
+                self.tag.start = span.start;
+            }
+            CallbackEvent::AttributeName { name } => {
+                self.tag.current.clear();
+                self.tag.current.extend_from_slice(name);
+            }
+            CallbackEvent::AttributeValue { value } => {
+                // Decided here, on the borrowed bytes: ids and classes are on every other tag.
+                let marks_quote = || {
+                    let v = String::from_utf8_lossy(value).to_ascii_lowercase();
+                    QUOTE_MARKERS.iter().any(|m| v.contains(m))
                 };
-                if !quote_marker_seen && (marker(attr("id")) || marker(attr("class"))) {
-                    // A reply/forward header: the rest of the body is the earlier message.
-                    quote_marker_seen = true;
-                    scan.quoted.push(t.span.start..body.len());
-                }
-                let depth = depth_by_name.entry(name.clone()).or_default();
-                if !t.self_closing
-                    && name != "br"
-                    && name != "hr"
-                    && name != "img"
-                    && name != "meta"
-                    && name != "link"
-                {
-                    *depth += 1;
-                    if attr("id")
-                        .is_some_and(|id| anchor_ids.iter().any(|a| id.eq_ignore_ascii_case(a)))
-                    {
-                        anchor_stack.push((name.clone(), t.span.start, *depth));
+                let slot = match self.tag.current.as_slice() {
+                    b"id" => {
+                        self.tag.anchor |= self
+                            .anchor_ids
+                            .iter()
+                            .any(|x| x.as_bytes().eq_ignore_ascii_case(value));
+                        self.tag.quote_marker |= marks_quote();
+                        return;
                     }
-                }
-                if name == "a" {
-                    if let Some(target) = attr("originalsrc").or_else(|| attr("href")) {
-                        scan.links.push(target.clone());
-                        if let Some(line) = cur.as_mut() {
-                            line.links.push(target);
-                        } else {
-                            // A link that starts a line: it belongs to the line's first text.
-                            pending.push(target);
-                        }
+                    b"class" => {
+                        self.tag.quote_marker |= marks_quote();
+                        return;
                     }
-                }
-                if BLOCK_TAGS.contains(&name.as_str())
-                    && !t.self_closing
-                    && name != "br"
-                    && name != "hr"
-                {
-                    open_blocks.push((name.clone(), t.span.start));
-                }
-                if BLOCK_TAGS.contains(&name.as_str()) {
-                    let tag = Tag {
-                        name,
-                        start: t.span.start,
-                        end: t.span.end,
-                        is_end: false,
-                    };
-                    finish(&mut cur, &mut scan, Some(tag.clone()), t.span.start);
-                    last_boundary = Some(tag);
-                    pending.clear();
+                    b"href" => &mut self.tag.href,
+                    b"originalsrc" => &mut self.tag.originalsrc,
+                    _ => return,
+                };
+                // The first of duplicate attributes wins, as in a browser.
+                if slot.is_none() {
+                    *slot = Some(String::from_utf8_lossy(value).into_owned());
                 }
             }
-            Token::EndTag(t) => {
-                let name = lossy(&t.name).to_ascii_lowercase();
-                if HIDDEN_TAGS.contains(&name.as_str()) {
-                    hidden_depth = hidden_depth.saturating_sub(1);
-                }
-                if raw_open.as_deref() == Some(name.as_str()) {
-                    raw_open = None;
-                }
-                if name == "body" && scan.body_end.is_none() {
-                    scan.body_end = Some(t.span.start);
-                }
-                if let Some(depth) = depth_by_name.get_mut(&name) {
-                    if let Some(pos) = anchor_stack
-                        .iter()
-                        .rposition(|(n, _, d)| *n == name && d == depth)
-                    {
-                        let (_, start, _) = anchor_stack.remove(pos);
-                        scan.anchors.push((start, t.span.end));
-                    }
-                    *depth = depth.saturating_sub(1);
-                }
-                if let Some(pos) = open_blocks.iter().rposition(|(n, _)| *n == name) {
-                    // Tag soup: an end tag closes its element and anything left open inside.
-                    let (_, start) = open_blocks[pos];
-                    open_blocks.truncate(pos);
-                    scan.pair_end.insert(start, t.span.end);
-                    scan.pair_start.insert(t.span.start, start);
-                    if name == "blockquote" {
-                        scan.quoted.push(start..t.span.end);
-                    }
-                }
-                if BLOCK_TAGS.contains(&name.as_str()) {
-                    let tag = Tag {
-                        name,
-                        start: t.span.start,
-                        end: t.span.end,
-                        is_end: true,
-                    };
-                    finish(&mut cur, &mut scan, Some(tag.clone()), t.span.start);
-                    last_boundary = Some(tag);
-                    pending.clear();
-                }
-            }
-            Token::String(s) if hidden_depth == 0 => {
-                let text = lossy(&s.value);
-                if cur.is_none() {
-                    if text
-                        .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
-                        .is_empty()
-                    {
-                        continue;
-                    }
-                    cur = Some(Line {
-                        text: String::new(),
-                        raw: String::new(),
-                        start: last_boundary.as_ref().map_or(0, |b| b.end),
-                        end: 0,
-                        open: last_boundary.clone(),
-                        close: None,
-                        links: std::mem::take(&mut pending),
-                    });
-                }
-                if let Some(line) = cur.as_mut() {
-                    line.raw.push_str(&text);
-                }
-            }
-            Token::Error(e) => {
-                use html5gum::Error as E;
-                if matches!(
-                    e.value,
-                    E::EofBeforeTagName
-                        | E::EofInCdata
-                        | E::EofInComment
-                        | E::EofInDoctype
-                        | E::EofInScriptHtmlCommentLikeText
-                        | E::EofInTag
-                ) {
-                    scan.eof_clean = false;
-                }
+            CallbackEvent::CloseStartTag { self_closing } => self.start_tag(self_closing, span.end),
+            CallbackEvent::EndTag { name } => self.end_tag(name, span.start, span.end),
+            CallbackEvent::String { value } => self.text(value),
+            CallbackEvent::Error(
+                E::EofBeforeTagName
+                | E::EofInCdata
+                | E::EofInComment
+                | E::EofInDoctype
+                | E::EofInScriptHtmlCommentLikeText
+                | E::EofInTag,
+            ) => {
+                self.scan.eof_clean = false;
             }
             _ => {}
         }
     }
+}
+
+/// Scans an HTML body.
+pub(crate) fn html(body: &str, anchor_ids: &[&str]) -> Scan {
+    let mut sc = HtmlScanner {
+        body,
+        anchor_ids,
+        scan: Scan {
+            eof_clean: true,
+            ..Scan::default()
+        },
+        tag: Attrs::default(),
+        cur: None,
+        last_boundary: None,
+        pending_links: Vec::new(),
+        hidden_depth: 0,
+        raw_open: None,
+        open_blocks: Vec::new(),
+        open_anchors: Vec::new(),
+        quote_marker_seen: false,
+        ends_in_comment: false,
+    };
+    {
+        // The callback emitter hands out borrowed slices: no allocation per token, which
+        // is most of the cost on megabyte bodies.
+        let mut emitter = CallbackEmitter::new(
+            |event: CallbackEvent<'_>, span: Span<usize>| -> Option<Infallible> {
+                sc.event(event, span);
+                None
+            },
+        );
+        // Switches to RAWTEXT/RCDATA after <script>, <style>, <textarea>, as a browser would.
+        emitter.naively_switch_states(true);
+        for _ in Tokenizer::new_with_emitter(body, emitter) {}
+    }
+    if let Some(line) = sc.cur.take() {
+        sc.scan.lines.push(finish_line(line, None, body.len()));
+    }
+    let mut scan = sc.scan;
     // EOF inside an element with raw text content, or inside a bogus comment (`<//`,
     // `<!x`), which the tokenizer closes at EOF without reporting an error.
-    if raw_open.is_some() || (ends_in_comment && !body.ends_with('>')) {
+    if sc.raw_open.is_some() || (sc.ends_in_comment && !body.ends_with('>')) {
         scan.eof_clean = false;
     }
     // An unclosed <blockquote> quotes the rest of the body.
-    if let Some((_, start)) = open_blocks.iter().find(|(n, _)| n == "blockquote") {
+    if let Some((_, start)) = sc.open_blocks.iter().find(|(n, _)| *n == b"blockquote") {
         scan.quoted.push(*start..body.len());
     }
     scan.quoted.sort_by_key(|r| r.start);
-    finish(&mut cur, &mut scan, None, body.len());
     scan.anchors.sort_unstable();
     scan
 }
