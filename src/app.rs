@@ -1,19 +1,38 @@
-//! The page: today a preview of one meeting's video conferencing details.
+//! The page: today a preview of one meeting's video conferencing details, rendered by
+//! cvi-core exactly as the invite will carry them.
 
-use cvi_core::Coordinates;
+use cvi_core::{
+    invite::{self, Lang},
+    Coordinates,
+};
 use leptos::prelude::*;
 
 use crate::sample::demo_coordinates;
+
+/// The browser's language, for the block (English when we do not have it).
+fn browser_lang() -> Lang {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .map_or(Lang::En, |l| Lang::parse(&l))
+}
 
 /// The add-in's root component.
 #[component]
 pub fn App() -> impl IntoView {
     let coords = demo_coordinates();
+    let block = invite::render(&coords, browser_lang());
     view! {
         <main class="pane">
             <h1>"Video conferencing details"</h1>
             <p class="hint">"Room systems join this Teams meeting with these coordinates."</p>
             <CoordinatesCard coords=coords />
+            <h2 class="section">"Invite preview"</h2>
+            // cvi-core escapes every value it writes into the block.
+            <div class="preview" data-testid="block-preview" inner_html=block.html></div>
+            <details>
+                <summary>"Plain-text version"</summary>
+                <pre data-testid="block-text">{block.text}</pre>
+            </details>
         </main>
     }
 }
@@ -26,8 +45,7 @@ fn CoordinatesCard(coords: Coordinates) -> impl IntoView {
     let direct = coords.direct_dial_uri.unwrap_or_default();
     let more_info = coords.more_info_url.unwrap_or_default();
     view! {
-        <section class="card" aria-label="Join on a video conferencing device">
-            <h2>"Join on a video conferencing device"</h2>
+        <section class="card" aria-label="Coordinates">
             <dl>
                 <dt>"Tenant key"</dt>
                 <dd data-field="tenant-key">{tenant_key}</dd>
@@ -36,7 +54,7 @@ fn CoordinatesCard(coords: Coordinates) -> impl IntoView {
                 <dt>"Direct dial"</dt>
                 <dd data-field="direct-dial">{direct}</dd>
             </dl>
-            <a href=more_info.clone() target="_blank" rel="noopener">"More info"</a>
+            <a href=more_info target="_blank" rel="noopener">"More info"</a>
         </section>
     }
 }

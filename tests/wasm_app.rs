@@ -28,6 +28,44 @@ fn app_renders_the_demo_coordinates() {
 }
 
 #[wasm_bindgen_test]
+fn preview_shows_the_block_that_cvi_core_renders() {
+    leptos::mount::mount_to_body(cvi_addin::App);
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let preview = doc
+        .query_selector("[data-testid=block-preview]")
+        .unwrap()
+        .unwrap();
+    // The anchor element the upsert finds again, with the grouped Video ID inside.
+    let block = preview
+        .query_selector("#cvi-vtc-block")
+        .unwrap()
+        .expect("the block's root element");
+    let id = cvi_addin::sample::demo_coordinates().video_id.unwrap();
+    assert!(block.text_content().unwrap().contains(&id.grouped()));
+    let text = doc
+        .query_selector("[data-testid=block-text]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(text.lines().any(|l| l.ends_with(&id.grouped())), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn upsert_and_extract_run_in_the_browser() {
+    use cvi_core::invite::{extract, remove, render, upsert, BodyKind, Extraction, Lang};
+    let c = cvi_addin::sample::demo_coordinates();
+    let body = "<html><body><p class=MsoNormal>Agenda &amp; notes<o:p></o:p></p></body></html>";
+    let once = upsert(body, BodyKind::Html, &render(&c, Lang::Ja));
+    assert_eq!(upsert(&once, BodyKind::Html, &render(&c, Lang::Ja)), once);
+    assert_eq!(remove(&once, BodyKind::Html), body);
+    let Extraction::Found(found) = extract(&once) else {
+        panic!("no block found in {once}")
+    };
+    assert_eq!(found.video_id, c.video_id);
+}
+
+#[wasm_bindgen_test]
 fn domain_code_runs_in_wasm() {
     // Rejection sampling and the Damm digit behave the same in wasm32 as natively.
     let id = VideoId::from_body(999_999_999);
