@@ -376,11 +376,29 @@ pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), Cl
             }
             v
         }
-        ConsentCommand::Status { provider } => c.call(
-            "GET",
-            &format!("/consent/status{}", query(&[("provider", &provider)])),
-            None,
-        )?,
+        ConsentCommand::Status { provider } => {
+            let v = c.call(
+                "GET",
+                &format!("/consent/status{}", query(&[("provider", &provider)])),
+                None,
+            )?;
+            if json_out {
+                v
+            } else {
+                // One row per partner app reads better than a nested list per provider.
+                let rows: Vec<Value> = v
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|p| {
+                        p["apps"].as_array().into_iter().flatten().map(move |a| {
+                            json!({"provider": p["provider"], "app_id": a["app_id"], "consented": a["consented"], "error": a["error"]})
+                        })
+                    })
+                    .collect();
+                Value::Array(rows)
+            }
+        }
     };
     super::client::print(&v, json_out);
     Ok(())
