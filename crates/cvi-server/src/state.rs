@@ -17,6 +17,8 @@ pub struct AppState {
     pub dist: Option<PathBuf>,
     /// Public base URL of this server, for consent redirect URIs.
     pub public_url: String,
+    /// Origins allowed to call the API from a browser (CORS); empty = same origin only.
+    pub cors_origins: Vec<String>,
     /// SQLite needs `BEGIN IMMEDIATE` for write transactions (see [`AppState::write_tx`]).
     pub sqlite: bool,
 }

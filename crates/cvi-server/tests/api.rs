@@ -927,3 +927,62 @@ fn resolution_is_rate_limited_per_caller() {
         "another caller has its own budget"
     );
 }
+
+#[test]
+fn security_headers_and_cors_allow_list() {
+    let s = common::start(Backend::Sqlite);
+    let agent = common::agent();
+    let resp = agent.get(&format!("{}/healthz", s.url)).call().unwrap();
+    let h = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    let csp = h("content-security-policy");
+    assert!(
+        csp.contains("default-src 'self'")
+            && csp.contains("'wasm-unsafe-eval'")
+            && csp.contains("object-src 'none'"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("frame-ancestors 'self' https://outlook.office.com"),
+        "{csp}"
+    );
+    // Errors carry them too.
+    let resp = agent
+        .get(&format!("{}/api/v1/grants", s.url))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(
+        resp.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    // CORS: the allowed origin gets a preflight answer, others get nothing.
+    let preflight = |origin: &str| {
+        let req = http::Request::builder()
+            .method("OPTIONS")
+            .uri(format!("{}/api/v1/meetings", s.url))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .body(())
+            .unwrap();
+        let r = agent.run(req).unwrap();
+        r.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    assert_eq!(
+        preflight("https://addin.contoso.example").as_deref(),
+        Some("https://addin.contoso.example")
+    );
+    assert_eq!(preflight("https://evil.example"), None);
+}

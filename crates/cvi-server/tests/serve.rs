@@ -125,6 +125,7 @@ fn healthz_in_process() {
             )),
             dist: None,
             public_url: "http://localhost".into(),
+            cors_origins: vec![],
             sqlite: true,
         };
         let app = cvi_server::http::app(state);

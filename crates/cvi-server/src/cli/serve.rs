@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Resolutions allowed per partner app per second (burst: 10 times that).
     #[arg(long, default_value_t = 50.0)]
     resolve_rate: f64,
+    /// An origin allowed to call the API from a browser (CORS), e.g. https://addin.contoso.com; repeat for several.
+    #[arg(long = "cors-origin", env = "CVI_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
     /// The built add-in to serve at `/` (`cargo xtask build` writes it to dist/).
     #[arg(long, env = "CVI_DIST")]
     dist: Option<PathBuf>,
@@ -55,6 +58,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    for o in &args.cors_origins {
+        let local = o.starts_with("http://localhost") || o.starts_with("http://127.0.0.1");
+        let shape =
+            (o.starts_with("https://") || local) && !o.ends_with('/') && !o[8..].contains('/');
+        if !shape || o.parse::<axum::http::HeaderValue>().is_err() {
+            return Err(CliError::Input(format!(
+                "--cors-origin {o:?} is not an origin like https://addin.contoso.com (scheme and host, no path)"
+            )));
+        }
+    }
     if let Some(d) = &args.dist {
         if !d.join("index.html").exists() {
             return Err(CliError::Input(format!(
@@ -97,6 +110,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             resolve_limiter: Arc::new(RateLimiter::new(args.resolve_rate, args.resolve_rate * 10.0)),
             dist: args.dist,
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
+            cors_origins: args.cors_origins,
             sqlite: db::is_sqlite(&args.database),
         };
         // Printed on stdout (not only logged) so scripts and tests can wait for it.

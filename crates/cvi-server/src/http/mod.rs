@@ -1,5 +1,7 @@
 //! The whole HTTP service: probes, metrics, the API, and the add-in's static files.
 
+pub mod security;
+
 use std::time::Instant;
 
 use axum::{
@@ -9,7 +11,7 @@ use axum::{
     routing::get,
     Router,
 };
-use tower_http::{services::ServeDir, trace::TraceLayer};
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
 use crate::{error::AppError, metrics::RequestLabels, state::AppState};
 
@@ -34,6 +36,18 @@ pub fn app(state: AppState) -> Router {
                 "no such endpoint; the API lives under /api/v1 (see /api/v1/openapi.json)".into(),
             )
         });
+    }
+    let csp = security::content_security_policy(state.dist.as_deref());
+    for (name, value) in security::headers(&csp) {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    let origins: Vec<_> = state
+        .cors_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    if let Some(cors) = security::cors(&origins) {
+        router = router.layer(cors);
     }
     router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

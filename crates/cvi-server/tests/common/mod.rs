@@ -98,6 +98,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             resolve_limiter: Arc::new(RateLimiter::new(opts.resolve_rate, opts.resolve_rate)),
             dist: None,
             public_url: url.clone(),
+            cors_origins: vec!["https://addin.contoso.example".into()],
             sqlite: backend == Backend::Sqlite,
         };
         (pool, state)
