@@ -1,0 +1,223 @@
+//! Crash safety: `kill -9` the server while many clients issue coordinates, restart it on
+//! the same database, and check that nothing acknowledged was lost or changed.
+
+mod common;
+
+use std::{
+    collections::HashMap,
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use common::Backend;
+use serde_json::json;
+
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+
+fn spawn(database_url: &str, port: u16) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args([
+            "serve",
+            "--dev-issuer",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            database_url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.contains("listening on"),
+        "server did not start: {line:?}"
+    );
+    child
+}
+
+fn crash_and_recover(b: Backend) {
+    let (database_url, _dir) = match b {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            (
+                format!("sqlite://{}", dir.path().join("cvi.db").display()),
+                Some(dir),
+            )
+        }
+        Backend::Postgres => (common::postgres_database(), None),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = spawn(&database_url, port);
+
+    // Provision: provider, consent, global grant.
+    let tok = |body: serde_json::Value| {
+        common::call(&format!("{url}/api/v1/dev/token"), "POST", None, Some(body)).1["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let admin = tok(json!({"tenant": "t", "user": "admin@t.example", "role": "admin"}));
+    let org = tok(json!({"tenant": "t", "user": "ann@t.example", "role": "organizer"}));
+    let api = |m: &str, p: &str, t: &str, body: Option<serde_json::Value>| {
+        common::call(&format!("{url}{p}"), m, Some(t), body)
+    };
+    assert_eq!(
+        api(
+            "POST",
+            "/api/v1/providers",
+            &admin,
+            Some(
+                json!({"name": "Polycom", "tenant_key": "1@t.plcm.vc", "aad_application_ids": APP})
+            )
+        )
+        .0,
+        201
+    );
+    let links = api(
+        "GET",
+        "/api/v1/consent/links?provider=Polycom",
+        &admin,
+        None,
+    )
+    .1;
+    let state = links["links"][0]["url"]
+        .as_str()
+        .unwrap()
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        common::call(
+            &format!("{url}/api/v1/consent/callback?admin_consent=True&state={state}"),
+            "GET",
+            None,
+            None
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        api(
+            "PUT",
+            "/api/v1/grants",
+            &admin,
+            Some(json!({"target": "global", "policy_name": "Tag:PolycomServiceProviderEnabled"}))
+        )
+        .0,
+        200
+    );
+
+    // Eight clients issue new keys; every acknowledged reply is remembered.
+    let acked: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..8)
+        .map(|c| {
+            let (acked, stop, url, org) = (acked.clone(), stop.clone(), url.clone(), org.clone());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(5)))
+                    .build()
+                    .into();
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let key = format!("c{c}-{n}");
+                    let body = json!({"meeting_key": key, "start": "2027-01-01T09:00:00Z", "end": "2027-01-01T10:00:00Z"}).to_string();
+                    let reply = agent
+                        .post(&format!("{url}/api/v1/meetings"))
+                        .header("authorization", &format!("Bearer {org}"))
+                        .header("content-type", "application/json")
+                        .send(body.as_bytes());
+                    match reply {
+                        Ok(mut r) if r.status() == 201 || r.status() == 200 => {
+                            let v: serde_json::Value = r.body_mut().read_json().unwrap();
+                            acked.lock().unwrap().insert(key, v["video_id"].as_str().unwrap().to_string());
+                            n += 1;
+                        }
+                        // Server down or dying: retry the same key (the write may or may not have landed).
+                        _ => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(700));
+        server.kill().unwrap(); // SIGKILL: no graceful shutdown, no flush
+        server.wait().unwrap();
+        server = spawn(&database_url, port);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let server2 = spawn(&database_url, port);
+
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() > 50,
+        "the clients got work done between crashes ({} acknowledged)",
+        acked.len()
+    );
+    eprintln!(
+        "{b:?}: {} issuances acknowledged across 3 kill -9 restarts",
+        acked.len()
+    );
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (key, vid) in &acked {
+        let (st, v) = api("GET", &format!("/api/v1/meetings/{key}"), &org, None);
+        assert_eq!(st, 200, "acknowledged meeting {key} survived the crashes");
+        assert_eq!(
+            v["video_id"].as_str(),
+            Some(vid.as_str()),
+            "{key} kept its Video ID"
+        );
+        if let Some(other) = seen.insert(vid.clone(), key.clone()) {
+            panic!("Video ID {vid} is assigned to both {key} and {other}");
+        }
+    }
+    // Retrying a key returns its ID; spot-check a sample.
+    for (key, vid) in acked.iter().take(20) {
+        let (st, v) = api(
+            "POST",
+            "/api/v1/meetings",
+            &org,
+            Some(
+                json!({"meeting_key": key, "start": "2027-01-01T09:00:00Z", "end": "2027-01-01T10:00:00Z"}),
+            ),
+        );
+        assert_eq!((st, v["video_id"].as_str()), (200, Some(vid.as_str())));
+    }
+    let mut server2 = server2;
+    server2.kill().unwrap();
+    server2.wait().unwrap();
+}
+
+#[test]
+fn sqlite_survives_kill_9() {
+    crash_and_recover(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_survives_kill_9() {
+    crash_and_recover(Backend::Postgres);
+}
