@@ -34,7 +34,7 @@ fn inline_script_hashes(index_html: &str) -> Vec<String> {
             break;
         };
         if !tag.contains(" src=") {
-            let digest = ring::digest::digest(&ring::digest::SHA256, body[..close].as_bytes());
+            let digest = ring::digest::digest(&ring::digest::SHA256, &body.as_bytes()[..close]);
             out.push(format!(
                 "'sha256-{}'",
                 base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
