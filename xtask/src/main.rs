@@ -6,6 +6,7 @@
 
 mod bench;
 mod build;
+mod conformance;
 mod run;
 mod serve;
 mod test;
@@ -20,7 +21,7 @@ commands:
   setup   install every tool the project needs into the tool cache (skips what is there)
   build   release build of the add-in into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
-  test    fmt check, clippy, native tests, wasm tests in headless Chromium
+  test    fmt check, clippy, native tests, wasm tests in headless Chromium, API conformance
   bench   benchmarks (criterion for cvi-core), printed as a table
 
 environment:

@@ -1,4 +1,4 @@
-//! `cargo xtask test`: everything CI checks, in order of cost, stopping at the first failure.
+//! `cargo xtask test`: everything CI checks, stopping at the first failure.
 
 use std::time::Instant;
 
@@ -7,7 +7,8 @@ use crate::{
     tools,
 };
 
-/// fmt, clippy (native and wasm32), native tests, wasm tests in headless Chromium.
+/// fmt, clippy (native and wasm32), native tests, wasm tests in headless Chromium, and
+/// API conformance.
 pub fn test() -> Result<()> {
     let started = Instant::now();
     let tools = step("setup", tools::setup)?;
@@ -56,6 +57,9 @@ pub fn test() -> Result<()> {
             ]))
         },
     )?;
+    step("API conformance (schemathesis against cvi serve)", || {
+        crate::conformance::conformance(&tools)
+    })?;
     println!("\nall checks passed in {}", human(started.elapsed()));
     Ok(())
 }

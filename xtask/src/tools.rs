@@ -18,10 +18,14 @@ use crate::run::{human, read, root, run, Result};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm `binaryen` (Debian's binaryen 108 produced a wasm that failed to load).
 pub const BINARYEN_VERSION: &str = "132";
-/// Debian packages: the browser for wasm tests and end-to-end tests.
-const APT_PACKAGES: [(&str, &str); 2] = [
+/// schemathesis (PyPI), for API conformance against the served OpenAPI document.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Debian packages and a file each installs: the browser for wasm and end-to-end tests,
+/// and the PostgreSQL 15 server that the API tests start a throwaway cluster of.
+const APT_PACKAGES: [(&str, &str); 3] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
+    ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
 ];
 
 /// Where the installed tools are, for building PATH.
@@ -199,8 +203,30 @@ pub fn setup() -> Result<Toolbox> {
         },
     )?;
 
+    let st = cache.join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    // A venv cannot be moved after creation, so it is built in place and marked complete last.
+    let st_done = st.join(".complete");
+    ensure(
+        &format!("schemathesis {SCHEMATHESIS_VERSION}"),
+        st_done.exists(),
+        "PyPI, ~30 s",
+        || {
+            let _ = fs::remove_dir_all(&st);
+            run(Command::new("python3").args(["-m", "venv"]).arg(&st))?;
+            run(Command::new(st.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")))?;
+            fs::write(&st_done, SCHEMATHESIS_VERSION).map_err(|e| e.to_string())
+        },
+    )?;
+
     println!("setup: all tools ready in {}", human(started.elapsed()));
     Ok(Toolbox {
-        bin_dirs: vec![wb.join("bin"), trunk.join("bin"), wasm_opt_bin],
+        bin_dirs: vec![
+            wb.join("bin"),
+            trunk.join("bin"),
+            wasm_opt_bin,
+            st.join("bin"),
+        ],
     })
 }

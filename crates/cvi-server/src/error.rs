@@ -3,7 +3,7 @@
 //! stable `type` per cause, so clients (and the `cvi` CLI) can branch on it.
 
 use axum::{
-    extract::rejection::JsonRejection,
+    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -194,10 +194,48 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-/// `Json<T>` whose rejections are problem documents, not axum's plain text.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::InvalidInput(format!("the query string is not valid: {}", r.body_text()))
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(r: PathRejection) -> Self {
+        AppError::InvalidInput(format!("the URL path is not valid: {}", r.body_text()))
+    }
+}
+
+/// `Query<T>` whose rejections are problem documents.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct ApiQuery<T>(pub T);
+
+/// `Path<T>` whose rejections are problem documents.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Json<T>` whose rejections are problem documents, not axum's plain text, and which
+/// takes only a JSON object (serde would also build a struct from an array).
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(AppError::InvalidInput(
+                "the body must be a JSON object".into(),
+            ));
+        }
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| AppError::InvalidInput(format!("the JSON body is not valid: {e}")))
+    }
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

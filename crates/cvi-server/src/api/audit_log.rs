@@ -1,19 +1,20 @@
 //! The audit log, paged, for tenant admins.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     auth::{Caller, Role},
-    error::{ApiJson, ApiResult, AppError},
+    error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Page {
     /// Entries per page, 1-500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next` of the previous page: entries older than it.
     pub before: Option<String>,
@@ -45,7 +46,7 @@ pub struct AuditPage {
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
-    Query(p): Query<Page>,
+    ApiQuery(p): ApiQuery<Page>,
 ) -> ApiResult<AuditPage> {
     caller.require(Role::Admin)?;
     let limit = p.limit.unwrap_or(50);

@@ -2,7 +2,7 @@
 //! CSRF state), the callback the identity platform redirects to, and the status that
 //! gates issuance.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use cvi_core::ProviderName;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -13,7 +13,7 @@ use crate::{
     audit,
     auth::{Caller, Role},
     db::now_ms,
-    error::{ApiJson, ApiResult, AppError},
+    error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
 
@@ -91,7 +91,7 @@ fn random_state() -> String {
 pub async fn links(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<ProviderQuery>,
+    ApiQuery(q): ApiQuery<ProviderQuery>,
 ) -> ApiResult<ConsentLinks> {
     caller.require(Role::Admin)?;
     let name = provider_name(
@@ -181,11 +181,11 @@ pub struct CallbackOutcome {
 }
 
 /// The admin-consent redirect target. Authenticated by its single-use state, not a token.
-#[utoipa::path(get, path = "/consent/callback", params(CallbackQuery), tag = "consent",
+#[utoipa::path(get, path = "/consent/callback", params(CallbackQuery), tag = "consent", security(()),
     responses((status = 200, body = CallbackOutcome), (status = 400, body = crate::error::Problem)))]
 pub async fn callback(
     State(s): State<AppState>,
-    Query(q): Query<CallbackQuery>,
+    ApiQuery(q): ApiQuery<CallbackQuery>,
 ) -> ApiResult<CallbackOutcome> {
     let state = q
         .state
@@ -301,7 +301,7 @@ pub struct ProviderConsent {
 pub async fn status(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<ProviderQuery>,
+    ApiQuery(q): ApiQuery<ProviderQuery>,
 ) -> ApiResult<Vec<ProviderConsent>> {
     caller.require(Role::Admin)?;
     let only: Option<ProviderName> = q.provider.as_deref().map(provider_name).transpose()?;

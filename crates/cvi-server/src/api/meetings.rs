@@ -1,10 +1,7 @@
 //! Meetings: issue coordinates for the caller's meeting key (idempotent, also under
 //! concurrent calls), show, update times, cancel.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use cvi_core::{
     invite::{self, Lang},
     Coordinates, ProviderName, TenantKey, VideoId,
@@ -19,7 +16,7 @@ use crate::{
     audit,
     auth::{Caller, Role},
     db::{now_ms, parse_col},
-    error::{ApiJson, ApiResult, AppError},
+    error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
 };
 
@@ -381,12 +378,12 @@ fn existing(caller: &Caller, row: &AnyRow) -> Result<MeetingView, AppError> {
 }
 
 /// Show a meeting's coordinates.
-#[utoipa::path(get, path = "/meetings/{key}", tag = "meetings",
+#[utoipa::path(get, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
     responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)))]
 pub async fn show(
     State(s): State<AppState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> ApiResult<MeetingView> {
     if !(caller.roles.contains(&Role::Organizer) || caller.roles.contains(&Role::Admin)) {
         caller.require(Role::Organizer)?;
@@ -400,16 +397,26 @@ pub async fn show(
 }
 
 /// Change a meeting's times (its Video ID stays) or subject.
-#[utoipa::path(patch, path = "/meetings/{key}", request_body = UpdateRequest, tag = "meetings",
+#[utoipa::path(patch, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), request_body = UpdateRequest, tag = "meetings",
     responses((status = 200, body = MeetingView), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateRequest>,
 ) -> ApiResult<MeetingView> {
     caller.require(Role::Organizer)?;
     valid_key(&key)?;
+    if req.subject.is_none()
+        && req.start.is_none()
+        && req.end.is_none()
+        && req.series_end.is_none()
+        && req.lang.is_none()
+    {
+        return Err(AppError::InvalidInput(
+            "nothing to change: give start, end, series_end, subject or lang".into(),
+        ));
+    }
     let subject = valid_subject(req.subject.as_deref())?;
     let new_lang = req.lang.as_deref().map(|l| lang(Some(l))).transpose()?;
     let start = req
@@ -473,12 +480,12 @@ pub async fn update(
 }
 
 /// Cancel a meeting: its Video ID stops resolving at once.
-#[utoipa::path(delete, path = "/meetings/{key}", tag = "meetings",
+#[utoipa::path(delete, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
     responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)))]
 pub async fn cancel(
     State(s): State<AppState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> ApiResult<MeetingView> {
     if !(caller.roles.contains(&Role::Organizer) || caller.roles.contains(&Role::Admin)) {
         caller.require(Role::Organizer)?;

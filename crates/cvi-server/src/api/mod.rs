@@ -39,6 +39,65 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Errors any operation can answer with, besides those its annotation names.
+const COMMON_ERRORS: [(&str, &str); 7] = [
+    (
+        "400",
+        "The input is not valid; `detail` says what to change",
+    ),
+    ("401", "No valid bearer token"),
+    ("403", "The token's role or tenant does not allow this"),
+    ("404", "No such resource in this tenant"),
+    ("413", "The request body is too large"),
+    ("429", "Too many requests; see Retry-After"),
+    ("503", "The database is unreachable"),
+];
+
+/// Every error response of every operation is RFC 9457 problem+json: said once here, after
+/// the routes are collected, instead of on each annotation.
+fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let responses = &mut op.responses.responses;
+            for (code, response) in responses.iter_mut() {
+                if code.starts_with('4') || code.starts_with('5') {
+                    let description = match response {
+                        utoipa::openapi::RefOr::T(r) if !r.description.is_empty() => {
+                            r.description.clone()
+                        }
+                        _ => "Error".to_string(),
+                    };
+                    *response = problem(&description).into();
+                }
+            }
+            for (code, description) in COMMON_ERRORS {
+                responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
+}
+
 /// The API's routes and its OpenAPI document.
 pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::<AppState>::new()
@@ -61,9 +120,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resolve::resolve))
         .routes(routes!(audit_log::list))
         .routes(routes!(dev::token));
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();
+    document_problems(&mut doc);
     let served = doc.clone();
     let router = router.route(
         "/api/v1/openapi.json",

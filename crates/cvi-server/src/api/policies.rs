@@ -1,7 +1,7 @@
 //! Policies (preconstructed, read-only), grants (user, group + rank, global) and the
 //! effective policy of a user with the grant that decided it.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use cvi_core::{
     policy::{effective_policy, Grant, GrantTarget, PolicyReason, POLICIES},
     Policy,
@@ -15,7 +15,7 @@ use crate::{
     audit,
     auth::{Caller, Role},
     db::now_ms,
-    error::{ApiJson, ApiResult, AppError},
+    error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
 
@@ -45,7 +45,10 @@ impl From<&Policy> for PolicyView {
 
 /// List the preconstructed policies.
 #[utoipa::path(get, path = "/policies", params(FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]
-pub async fn get_all(caller: Caller, Query(q): Query<FilterQuery>) -> ApiResult<Vec<PolicyView>> {
+pub async fn get_all(
+    caller: Caller,
+    ApiQuery(q): ApiQuery<FilterQuery>,
+) -> ApiResult<Vec<PolicyView>> {
     caller.require(Role::Admin)?;
     let re = filter_regex(q.filter.as_deref())?;
     Ok(ApiJson(
@@ -58,9 +61,9 @@ pub async fn get_all(caller: Caller, Query(q): Query<FilterQuery>) -> ApiResult<
 }
 
 /// One policy by identity.
-#[utoipa::path(get, path = "/policies/{identity}", tag = "policies",
+#[utoipa::path(get, path = "/policies/{identity}", params(("identity" = String, Path, description = "A policy identity, e.g. Tag:PolycomServiceProviderEnabled")), tag = "policies",
     responses((status = 200, body = PolicyView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_one(caller: Caller, Path(identity): Path<String>) -> ApiResult<PolicyView> {
+pub async fn get_one(caller: Caller, ApiPath(identity): ApiPath<String>) -> ApiResult<PolicyView> {
     caller.require(Role::Admin)?;
     let p = Policy::by_identity(&identity).map_err(|e| AppError::NotFound(e.to_string()))?;
     Ok(ApiJson(PolicyView::from(p)))
@@ -410,13 +413,13 @@ pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// The effective policy of any user (admins).
-#[utoipa::path(get, path = "/users/{upn}/effective-policy", params(EffectiveQuery), tag = "policies",
+#[utoipa::path(get, path = "/users/{upn}/effective-policy", params(("upn" = String, Path, description = "The user's UPN"), EffectiveQuery), tag = "policies",
     responses((status = 200, body = EffectiveView)))]
 pub async fn get_effective(
     State(s): State<AppState>,
     caller: Caller,
-    Path(upn): Path<String>,
-    Query(q): Query<EffectiveQuery>,
+    ApiPath(upn): ApiPath<String>,
+    ApiQuery(q): ApiQuery<EffectiveQuery>,
 ) -> ApiResult<EffectiveView> {
     caller.require(Role::Admin)?;
     let upn = valid_identity(TargetKind::User, Some(&upn))?;

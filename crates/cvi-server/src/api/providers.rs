@@ -1,9 +1,6 @@
 //! Providers: `New-/Set-/Get-/Remove-CsVideoInteropServiceProvider` over HTTP.
 
-use axum::{
-    extract::{Path, Query, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use cvi_core::{AppId, InstructionUri, Provider, ProviderName, TenantKey};
 use serde::{Deserialize, Serialize};
 use sqlx::{any::AnyRow, Row};
@@ -13,7 +10,7 @@ use crate::{
     audit,
     auth::{Caller, Role},
     db::{now_ms, parse_col},
-    error::{ApiJson, ApiResult, AppError},
+    error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
 
@@ -188,7 +185,7 @@ pub fn filter_regex(pattern: Option<&str>) -> Result<Option<regex_lite::Regex>, 
 pub async fn get_all(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<FilterQuery>,
+    ApiQuery(q): ApiQuery<FilterQuery>,
 ) -> ApiResult<Vec<ProviderView>> {
     caller.require(Role::Admin)?;
     let re = filter_regex(q.filter.as_deref())?;
@@ -202,12 +199,12 @@ pub async fn get_all(
 }
 
 /// One provider (`Get-CsVideoInteropServiceProvider -Identity`).
-#[utoipa::path(get, path = "/providers/{name}", tag = "providers",
+#[utoipa::path(get, path = "/providers/{name}", params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), tag = "providers",
     responses((status = 200, body = ProviderView), (status = 404, body = crate::error::Problem)))]
 pub async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<ProviderView> {
     caller.require(Role::Admin)?;
     let name = provider_name(&name)?;
@@ -290,12 +287,12 @@ fn join_ids(ids: &[AppId]) -> String {
 }
 
 /// Change a provider (`Set-CsVideoInteropServiceProvider`).
-#[utoipa::path(patch, path = "/providers/{name}", request_body = SetProvider, tag = "providers",
+#[utoipa::path(patch, path = "/providers/{name}", params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), request_body = SetProvider, tag = "providers",
     responses((status = 200, body = ProviderView), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     ApiJson(body): ApiJson<SetProvider>,
 ) -> ApiResult<ProviderView> {
     caller.require(Role::Admin)?;
@@ -324,6 +321,15 @@ pub async fn update(
         .as_ref()
         .map(AppIds::parse)
         .transpose()?;
+    if tenant_key.is_none()
+        && instruction_uri.is_none()
+        && app_ids.is_none()
+        && body.allow_app_guest_joins_as_authenticated.is_none()
+    {
+        return Err(AppError::InvalidInput(
+            "nothing to change: give tenant_key, instruction_uri, aad_application_ids or allow_app_guest_joins_as_authenticated".into(),
+        ));
+    }
 
     let mut tx = s.write_tx().await?;
     let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
@@ -383,12 +389,12 @@ pub struct Removed {
 }
 
 /// Remove a provider and all its data (`Remove-CsVideoInteropServiceProvider`).
-#[utoipa::path(delete, path = "/providers/{name}", tag = "providers",
+#[utoipa::path(delete, path = "/providers/{name}", params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), tag = "providers",
     responses((status = 200, body = Removed), (status = 404, body = crate::error::Problem)))]
 pub async fn remove(
     State(s): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Removed> {
     caller.require(Role::Admin)?;
     let name = provider_name(&name)?;

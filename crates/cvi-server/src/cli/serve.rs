@@ -1,6 +1,6 @@
 //! `cvi serve`: run the HTTP service until Ctrl-C / SIGTERM, then drain and stop.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{io::Write, net::SocketAddr, path::PathBuf, sync::Arc};
 
 use clap::Args;
 use tracing_subscriber::EnvFilter;
@@ -121,7 +121,8 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                     .verifier
                     .mint_dev(demo::claims(user, role), 8 * 3600)
                     .map_err(|e| CliError::Failure(e.to_string()))?;
-                println!("cvi serve: demo {role} token (8 h): {token}");
+                // Not println!: a closed stdout (`cvi serve | head -1`) must not stop the server.
+                let _ = writeln!(std::io::stdout(), "cvi serve: demo {role} token (8 h): {token}");
             }
         }
         axum::serve(listener, app(state))
