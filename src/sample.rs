@@ -8,13 +8,10 @@ pub const DEMO_TENANT_KEY: &str = "813878896@t.plcm.vc";
 /// Coordinates of a demo Polycom meeting, computed by cvi-core's dial plan.
 #[must_use]
 pub fn demo_coordinates() -> Coordinates {
-    let provider = Provider {
-        name: ProviderName::Polycom,
-        tenant_key: TenantKey::parse(DEMO_TENANT_KEY).expect("the demo tenant key is valid"),
-        instruction_uri: None,
-        aad_application_ids: vec![],
-        allow_app_guest_joins_as_authenticated: false,
-    };
+    let provider = Provider::new(
+        ProviderName::Polycom,
+        TenantKey::parse(DEMO_TENANT_KEY).expect("the demo tenant key is valid"),
+    );
     let mut c = Coordinates::for_provider(&provider, VideoId::from_body(122_326_964));
     c.meeting_key = Some("demo-meeting".into());
     c

@@ -8,13 +8,10 @@ use cvi_core::{
 };
 
 fn block(id: u32) -> cvi_core::Block {
-    let p = Provider {
-        name: ProviderName::Polycom,
-        tenant_key: TenantKey::parse("813878896@t.plcm.vc").unwrap(),
-        instruction_uri: None,
-        aad_application_ids: vec![],
-        allow_app_guest_joins_as_authenticated: false,
-    };
+    let p = Provider::new(
+        ProviderName::Polycom,
+        TenantKey::parse("813878896@t.plcm.vc").unwrap(),
+    );
     render(
         &Coordinates::for_provider(&p, VideoId::from_body(id)),
         Lang::En,

@@ -62,13 +62,10 @@ mod tests {
 
     #[test]
     fn json_shape_matches_the_contract() {
-        let p = Provider {
-            name: ProviderName::Polycom,
-            tenant_key: TenantKey::parse("813878896@t.plcm.vc").unwrap(),
-            instruction_uri: None,
-            aad_application_ids: vec![],
-            allow_app_guest_joins_as_authenticated: false,
-        };
+        let p = Provider::new(
+            ProviderName::Polycom,
+            TenantKey::parse("813878896@t.plcm.vc").unwrap(),
+        );
         let mut c = Coordinates::for_provider(&p, VideoId::parse_any("1223269647").unwrap());
         c.meeting_key = Some("m-1".into());
         let v = serde_json::to_value(&c).unwrap();

@@ -31,8 +31,7 @@ pub struct DialStrings {
 ///
 /// ```
 /// use cvi_core::{dial_plan, Provider, ProviderName, TenantKey, VideoId};
-/// let p = Provider { name: ProviderName::Cisco, tenant_key: TenantKey::parse("contoso@m.webex.com").unwrap(),
-///     instruction_uri: None, aad_application_ids: vec![], allow_app_guest_joins_as_authenticated: false };
+/// let p = Provider::new(ProviderName::Cisco, TenantKey::parse("contoso@m.webex.com").unwrap());
 /// let id = VideoId::from_body(122_326_964);
 /// let d = dial_plan::dial_strings(&p, &id);
 /// assert_eq!(d.direct_dial_uri, format!("{id}.contoso@m.webex.com"));
@@ -134,13 +133,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn provider(name: ProviderName, tk: &str) -> Provider {
-        Provider {
-            name,
-            tenant_key: TenantKey::parse(tk).unwrap(),
-            instruction_uri: None,
-            aad_application_ids: vec![],
-            allow_app_guest_joins_as_authenticated: false,
-        }
+        Provider::new(name, TenantKey::parse(tk).unwrap())
     }
 
     #[test]

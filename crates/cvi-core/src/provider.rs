@@ -217,6 +217,21 @@ pub struct Provider {
     pub allow_app_guest_joins_as_authenticated: bool,
 }
 
+impl Provider {
+    /// A provider with only what `New-CsVideoInteropServiceProvider` requires: no
+    /// InstructionUri, no partner app ids, guest joins not authenticated.
+    #[must_use]
+    pub fn new(name: ProviderName, tenant_key: TenantKey) -> Self {
+        Provider {
+            name,
+            tenant_key,
+            instruction_uri: None,
+            aad_application_ids: Vec::new(),
+            allow_app_guest_joins_as_authenticated: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,13 +12,10 @@ const MS_2019: &str = include_str!("fixtures/microsoft_2019.html");
 const ICS: &str = include_str!("fixtures/invite.ics");
 
 fn coords(body: u32) -> Coordinates {
-    let p = Provider {
-        name: ProviderName::Polycom,
-        tenant_key: TenantKey::parse("813878896@t.plcm.vc").unwrap(),
-        instruction_uri: None,
-        aad_application_ids: vec![],
-        allow_app_guest_joins_as_authenticated: false,
-    };
+    let p = Provider::new(
+        ProviderName::Polycom,
+        TenantKey::parse("813878896@t.plcm.vc").unwrap(),
+    );
     Coordinates::for_provider(&p, VideoId::from_body(body))
 }
 

@@ -110,6 +110,14 @@ impl Caller {
         }
     }
 
+    /// Fails with 403 unless the caller holds one of `roles`.
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), AppError> {
+        match roles.iter().find(|r| self.roles.contains(r)) {
+            Some(_) => Ok(()),
+            None => self.require(roles[0]),
+        }
+    }
+
     /// The caller's UPN; apps have none.
     pub fn user(&self) -> Result<&str, AppError> {
         self.upn.as_deref().ok_or_else(|| {

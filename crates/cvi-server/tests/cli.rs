@@ -1,10 +1,9 @@
 //! The `cvi` binary as an admin runs it: a real `cvi serve` child process, and every
 //! admin command run as a process, checking output and exit codes.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Output, Stdio},
-};
+mod common;
+
+use std::process::{Child, Command, Output};
 
 use serde_json::Value;
 
@@ -23,29 +22,15 @@ impl Drop for Served {
 
 fn serve() -> Served {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-issuer",
-            "--database",
-        ])
-        .arg(format!("sqlite://{}", dir.path().join("cvi.db").display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("cvi serve: listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .trim_end_matches('/')
-        .to_string();
+    let db = format!("sqlite://{}", dir.path().join("cvi.db").display());
+    let (child, url) = common::spawn_cvi(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--dev-issuer",
+        "--database",
+        &db,
+    ]);
     Served {
         child,
         url,

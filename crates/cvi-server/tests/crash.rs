@@ -5,8 +5,7 @@ mod common;
 
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -20,28 +19,15 @@ use serde_json::json;
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 
 fn spawn(database_url: &str, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
-        .args([
-            "serve",
-            "--dev-issuer",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            database_url,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(
-        line.contains("listening on"),
-        "server did not start: {line:?}"
-    );
-    child
+    common::spawn_cvi(&[
+        "serve",
+        "--dev-issuer",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--database",
+        database_url,
+    ])
+    .0
 }
 
 fn crash_and_recover(b: Backend) {

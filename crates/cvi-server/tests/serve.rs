@@ -1,9 +1,11 @@
 //! `cvi serve` as a user runs it: the real binary on a random port.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::TcpStream,
-    process::{Command, Stdio},
+    process::Command,
 };
 
 fn get(addr: &str, path: &str) -> (u16, String) {
@@ -31,25 +33,18 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
         "<!doctype html><title>add-in</title>",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(dist.path())
-        .arg("--database")
-        .arg(format!("sqlite://{}", dist.path().join("cvi.db").display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("cvi serve: listening on http://")
-        .and_then(|a| a.strip_suffix('/'))
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
+    let dist_arg = dist.path().display().to_string();
+    let (mut child, url) = common::spawn_cvi(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--dist",
+        &dist_arg,
+        "--database",
+        &db,
+    ]);
+    let addr = url.strip_prefix("http://").unwrap().to_string();
 
     assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
     assert_eq!(get(&addr, "/readyz"), (200, "ready\n".to_string()));

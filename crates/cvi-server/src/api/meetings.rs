@@ -96,7 +96,8 @@ fn parse_time(field: &str, s: &str) -> Result<i64, AppError> {
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
-fn format_time(ms: i64) -> String {
+/// RFC 3339 (UTC) of Unix milliseconds, as the API shows times.
+pub(crate) fn format_time(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -176,11 +177,8 @@ fn view(row: &AnyRow) -> Result<MeetingView, AppError> {
     let instruction_uri: Option<String> = row.try_get("instruction_uri")?;
     let lang = Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En);
     let p = cvi_core::Provider {
-        name: provider,
-        tenant_key,
         instruction_uri: instruction_uri.and_then(|u| cvi_core::InstructionUri::parse(&u).ok()),
-        aad_application_ids: vec![],
-        allow_app_guest_joins_as_authenticated: false,
+        ..cvi_core::Provider::new(provider, tenant_key)
     };
     let key: String = row.try_get("meeting_key")?;
     let expires_at = format_time(row.try_get("expires_at")?);
@@ -385,9 +383,7 @@ pub async fn show(
     caller: Caller,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<MeetingView> {
-    if !(caller.roles.contains(&Role::Organizer) || caller.roles.contains(&Role::Admin)) {
-        caller.require(Role::Organizer)?;
-    }
+    caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
     let row = load(&s.db, &caller.tenant, &key)
         .await?
@@ -487,9 +483,7 @@ pub async fn cancel(
     caller: Caller,
     ApiPath(key): ApiPath<String>,
 ) -> ApiResult<MeetingView> {
-    if !(caller.roles.contains(&Role::Organizer) || caller.roles.contains(&Role::Admin)) {
-        caller.require(Role::Organizer)?;
-    }
+    caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
     let mut tx = s.write_tx().await?;
     let row = load(&mut *tx, &caller.tenant, &key)

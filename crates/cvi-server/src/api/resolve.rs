@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use super::{consent, providers};
+use super::{consent, meetings::format_time, providers};
 use crate::{
     auth::{Caller, Role},
     db::now_ms,
@@ -146,22 +146,14 @@ pub async fn resolve(
         return Err(unknown());
     };
     s.metrics.resolution("found");
-    let fmt = |ms: i64| {
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default()
-    };
+
     Ok(ApiJson(Resolved {
         meeting_key: row.try_get("meeting_key")?,
         provider: provider.name.to_string(),
         tenant_key: provider.tenant_key.to_string(),
         video_id: video_id.to_string(),
         subject: row.try_get("subject")?,
-        start: fmt(row.try_get("starts_at")?),
-        end: fmt(row.try_get("ends_at")?),
+        start: format_time(row.try_get("starts_at")?),
+        end: format_time(row.try_get("ends_at")?),
     }))
 }

@@ -158,6 +158,29 @@ impl Server {
     }
 }
 
+/// Starts the real `cvi` binary with `args`, waits for its "listening on" line and returns
+/// the process and its base URL (`http://127.0.0.1:PORT`). Later output is drained.
+pub fn spawn_cvi<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let url = line
+        .trim()
+        .strip_prefix("cvi serve: listening on ")
+        .unwrap_or_else(|| panic!("cvi serve did not start: {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
+}
+
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
