@@ -439,6 +439,13 @@ on_both!(precedence_through_the_api, |b: Backend| {
             "group",
             "Tag:CiscoServiceProviderEnabled",
         ),
+        // Group ids compare case-insensitively (Entra GUIDs come in either case).
+        (
+            "ann@t.example",
+            "SALES",
+            "group",
+            "Tag:CiscoServiceProviderEnabled",
+        ),
         (
             "ann@t.example",
             "sales,eng",

@@ -139,23 +139,67 @@ pub async fn list_grants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("target_kind")?;
-            let id: String = r.try_get("target_id")?;
-            let rank: Option<i64> = r.try_get("group_rank")?;
-            Ok(GrantView {
-                target: match kind.as_str() {
-                    "user" => TargetKind::User,
-                    "group" => TargetKind::Group,
-                    _ => TargetKind::Global,
-                },
-                identity: (kind != "global").then_some(id),
-                rank: rank.map(|r| r as u32),
-                policy_name: r.try_get("policy_name")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
+        .map(grant_from_row)
+        .collect::<Result<_, _>>()
         .map_err(AppError::from)
+}
+
+/// At most this many groups are considered for one user (Entra puts at most 200 in a token).
+pub const MAX_GROUPS: usize = 1000;
+
+/// The grants that can apply to one user: their own, their groups', the global one. Found
+/// by primary key, so the cost does not grow with the tenant's number of grants.
+async fn grants_for<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    upn: &str,
+    groups: &[String],
+) -> Result<Vec<GrantView>, AppError> {
+    if groups.len() > MAX_GROUPS {
+        return Err(AppError::InvalidInput(format!(
+            "at most {MAX_GROUPS} groups per user are supported, got {}",
+            groups.len()
+        )));
+    }
+    let mut sql = String::from(
+        "SELECT target_kind, target_id, group_rank, policy_name FROM grants WHERE tenant_id = $1 \
+         AND ((target_kind = 'user' AND target_id = $2) OR target_kind = 'global'",
+    );
+    if !groups.is_empty() {
+        let params: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
+        sql.push_str(&format!(
+            " OR (target_kind = 'group' AND target_id IN ({}))",
+            params.join(", ")
+        ));
+    }
+    sql.push(')');
+    let mut q = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(upn.to_ascii_lowercase());
+    for g in groups {
+        q = q.bind(g.to_ascii_lowercase());
+    }
+    let rows = q.fetch_all(db).await?;
+    rows.iter()
+        .map(grant_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(AppError::from)
+}
+
+fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<GrantView, sqlx::Error> {
+    let kind: String = r.try_get("target_kind")?;
+    let id: String = r.try_get("target_id")?;
+    let rank: Option<i64> = r.try_get("group_rank")?;
+    Ok(GrantView {
+        target: match kind.as_str() {
+            "user" => TargetKind::User,
+            "group" => TargetKind::Group,
+            _ => TargetKind::Global,
+        },
+        identity: (kind != "global").then_some(id),
+        rank: rank.map(|r| r as u32),
+        policy_name: r.try_get("policy_name")?,
+    })
 }
 
 /// List the tenant's grants.
@@ -227,7 +271,8 @@ fn valid_identity(kind: TargetKind, identity: Option<&str>) -> Result<String, Ap
                     "group id {id:?} must be 1-256 letters, digits, '-', '_', '.', '@'"
                 )));
             }
-            Ok(id.to_string())
+            // Group ids (GUIDs in Entra) compare case-insensitively: stored lower-case.
+            Ok(id.to_ascii_lowercase())
         }
     }
 }
@@ -370,7 +415,7 @@ pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     upn: &str,
     groups: &[String],
 ) -> Result<EffectiveView, AppError> {
-    let grants: Vec<Grant> = list_grants(db, tenant)
+    let grants: Vec<Grant> = grants_for(db, tenant, upn, groups)
         .await?
         .iter()
         .filter_map(GrantView::to_core)
