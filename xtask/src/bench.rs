@@ -1,15 +1,350 @@
-//! `cargo xtask bench`: benchmarks, never timed tests. Criterion reports cvi-core's
-//! upsert; load benchmarks of the server join as they land.
+//! `cargo xtask bench`: load benchmarks of a release `cvi serve` with wrk, and cvi-core's
+//! upsert with criterion, in one markdown table (also target/bench/report.json).
+//!
+//! The machine is noisy, so every throughput is also given as a ratio to a baseline measured
+//! in the same run: the server's own hello-world endpoint (`GET /healthz`), served the same
+//! way (same binary, same middleware). Benchmarks, never tests: nothing here fails on a number.
 
-use crate::{
-    run::{run, step, Result},
-    tools,
+use std::{
+    fmt::Write as _,
+    fs,
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, Stdio},
 };
 
-/// Runs the criterion benchmarks of cvi-core.
+use crate::{
+    run::{read, root, run, step, Result},
+    tools::{self, Toolbox},
+};
+
+/// wrk settings: 2 threads (2 cores), 64 connections, a fixed duration.
+const WRK: [&str; 6] = ["-t2", "-c64", "-d10s", "--latency", "--timeout", "5s"];
+/// Must match crates/cvi-server/src/cli/bench_seed.rs.
+const BENCH_APP_ID: &str = "bbbbbbbb-0000-4000-8000-000000000001";
+
+struct Row {
+    name: &'static str,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+fn ms(s: &str) -> f64 {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
+    let v: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => v / 1000.0,
+        "ms" => v,
+        "s" => v * 1000.0,
+        "m" => v * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn parse_wrk(name: &'static str, out: &str) -> Row {
+    let field = |prefix: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+    };
+    Row {
+        name,
+        rps: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN),
+        p50_ms: field("50%").map(|v| ms(&v)).unwrap_or(f64::NAN),
+        p99_ms: field("99%").map(|v| ms(&v)).unwrap_or(f64::NAN),
+        non_2xx: field("Non-2xx or 3xx responses:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    }
+}
+
+fn lua(dir: &Path, name: &str, body: &str) -> Result<String> {
+    let path = dir.join(name);
+    fs::write(&path, body).map_err(|e| e.to_string())?;
+    Ok(path.display().to_string())
+}
+
+fn wrk(name: &'static str, url: &str, script: Option<&str>) -> Result<Row> {
+    let mut c = Command::new("wrk");
+    c.args(WRK);
+    if let Some(s) = script {
+        c.args(["-s", s]);
+    }
+    let out = c
+        .arg(url)
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!(
+            "wrk failed for {name}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let row = parse_wrk(name, &text);
+    println!(
+        "    {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+        row.rps, row.p50_ms, row.p99_ms
+    );
+    Ok(row)
+}
+
+/// Criterion's middle estimate for `upsert/<kind>/1MB`, in ms.
+fn criterion_1mb(tools: &Toolbox) -> Result<(f64, f64)> {
+    let out = tools
+        .command("cargo")
+        .args([
+            "bench",
+            "-p",
+            "cvi-core",
+            "--bench",
+            "upsert",
+            "--",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
+            "1MB",
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mid = |kind: &str| {
+        let mut lines = text
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("upsert/{kind}/1MB")));
+        lines
+            .find_map(|l| l.split_once("time:").map(|(_, v)| v.to_string()))
+            .and_then(|v| {
+                let parts: Vec<&str> = v
+                    .trim()
+                    .trim_matches(['[', ']'])
+                    .split_whitespace()
+                    .collect();
+                // [low unit mid unit high unit]
+                (parts.len() >= 4).then(|| ms(&format!("{}{}", parts[2], parts[3])))
+            })
+    };
+    Ok((
+        mid("insert").unwrap_or(f64::NAN),
+        mid("replace").unwrap_or(f64::NAN),
+    ))
+}
+
+/// Runs every benchmark and prints the table.
 pub fn bench() -> Result<()> {
     let tools = tools::setup()?;
-    step("cvi-core upsert (criterion)", || {
-        run(tools.command("cargo").args(["bench", "-p", "cvi-core"]))
-    })
+    if read(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
+        return Err("wrk is missing: run `cargo xtask setup` (it installs Debian's wrk)".into());
+    }
+    step("release build of cvi", || {
+        run(tools
+            .command("cargo")
+            .args(["build", "--release", "-p", "cvi-server", "--bin", "cvi"]))
+    })?;
+    let cvi = root().join("target/release/cvi");
+    let dir = root().join("target/bench");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let db = format!("sqlite://{}", dir.join("bench.db").display());
+    step("seed 1,000,000 users and 10,000 groups", || {
+        run(Command::new(&cvi).args(["bench-seed", "--database", &db]))
+    })?;
+
+    let mut child = Command::new(&cvi)
+        .args([
+            "serve",
+            "--dev-issuer",
+            "--listen",
+            "127.0.0.1:0",
+            "--resolve-rate",
+            "1000000000",
+            "--database",
+            &db,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+    let mut line = String::new();
+    out.read_line(&mut line).map_err(|e| e.to_string())?;
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let url = line
+        .trim()
+        .strip_prefix("cvi serve: listening on ")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_string();
+    let result = (|| -> Result<Vec<Row>> {
+        let token = |user: &str, role: &str| {
+            read(Command::new(&cvi).args([
+                "--server",
+                &url,
+                "token",
+                "--tenant",
+                "bench",
+                "--user",
+                user,
+                "--role",
+                role,
+                "--app-id",
+                BENCH_APP_ID,
+            ]))
+            .ok_or_else(|| format!("cvi token --role {role} failed"))
+        };
+        let (admin, org, partner) = (
+            token("admin@bench.example", "admin")?,
+            token("u0@bench.example", "organizer")?,
+            token("ivr", "partner")?,
+        );
+        let effective = lua(
+            &dir,
+            "effective.lua",
+            &format!(
+                r#"
+request = function()
+  local u = math.random(0, 999999)
+  local path = "/api/v1/users/u" .. u .. "@bench.example/effective-policy?groups=g" .. math.random(0, 9999) .. ",g" .. math.random(0, 9999)
+  return wrk.format("GET", path, {{["Authorization"] = "Bearer {admin}"}})
+end
+"#
+            ),
+        )?;
+        let issue = lua(
+            &dir,
+            "issue.lua",
+            &format!(
+                r#"
+local next_id = 1
+function setup(thread) thread:set("id", next_id); next_id = next_id + 1 end
+function init(args) n = 0; prefix = "k" .. id .. "-" .. os.time() end
+request = function()
+  n = n + 1
+  local body = '{{"meeting_key":"' .. prefix .. '-' .. n .. '","start":"2027-01-23T09:00:00Z","end":"2027-01-23T10:00:00Z"}}'
+  return wrk.format("POST", "/api/v1/meetings", {{["Authorization"] = "Bearer {org}", ["Content-Type"] = "application/json"}}, body)
+end
+"#
+            ),
+        )?;
+        let resolve = lua(
+            &dir,
+            "resolve.lua",
+            &format!(
+                r#"
+local T = {{{{0,3,1,7,5,9,8,6,4,2}},{{7,0,9,2,1,5,4,8,6,3}},{{4,2,0,6,8,7,1,3,5,9}},{{1,7,5,0,9,8,3,4,2,6}},{{6,1,2,3,0,4,5,9,7,8}},
+            {{3,6,7,4,2,0,9,5,8,1}},{{5,8,6,9,7,2,0,1,3,4}},{{8,9,4,5,3,6,2,0,1,7}},{{9,4,3,8,6,1,7,2,0,5}},{{2,5,8,1,4,3,6,7,9,0}}}}
+local function damm(s) local i = 0; for c in s:gmatch("%d") do i = T[i + 1][tonumber(c) + 1] end; return i end
+request = function()
+  local b = string.format("%09d", math.random(0, 999999999))
+  local body = '{{"dial_string":"1.' .. b .. damm(b) .. '@t.plcm.vc"}}'
+  return wrk.format("POST", "/api/v1/resolve", {{["Authorization"] = "Bearer {partner}", ["Content-Type"] = "application/json"}}, body)
+end
+"#
+            ),
+        )?;
+        let mut rows = Vec::new();
+        step("wrk: hello-world baseline (GET /healthz)", || {
+            rows.push(wrk(
+                "hello-world baseline: GET /healthz",
+                &format!("{url}/healthz"),
+                None,
+            )?);
+            Ok(())
+        })?;
+        step("wrk: effective policy", || {
+            rows.push(wrk(
+                "effective policy, 1M users / 10k groups",
+                &url,
+                Some(&effective),
+            )?);
+            Ok(())
+        })?;
+        step("wrk: issuance", || {
+            rows.push(wrk(
+                "issue coordinates, new keys (SQLite WAL, synchronous=NORMAL)",
+                &url,
+                Some(&issue),
+            )?);
+            Ok(())
+        })?;
+        step("wrk: resolution", || {
+            rows.push(wrk(
+                "resolve direct dial, random valid IDs (mostly unknown)",
+                &url,
+                Some(&resolve),
+            )?);
+            Ok(())
+        })?;
+        Ok(rows)
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    let rows = result?;
+    let (insert_1mb, replace_1mb) = step("criterion: cvi-core upsert on 1 MB", || {
+        criterion_1mb(&tools)
+    })?;
+
+    let base = rows[0].rps;
+    let mut table = String::from("| benchmark | req/s | vs hello-world | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|---:|\n");
+    for r in &rows {
+        let _ = writeln!(
+            table,
+            "| {} | {:.0} | {:.0}% | {:.2} | {:.2} | {} |",
+            r.name,
+            r.rps,
+            100.0 * r.rps / base,
+            r.p50_ms,
+            r.p99_ms,
+            r.non_2xx
+        );
+    }
+    let _ = writeln!(
+        table,
+        "| cvi-core upsert, 1 MB HTML, native: insert / replace | {:.1} ms / {:.1} ms | | | | |",
+        insert_1mb, replace_1mb
+    );
+    println!("\n{table}");
+    let json = serde_json_like(&rows, insert_1mb, replace_1mb);
+    fs::write(dir.join("report.json"), json).map_err(|e| e.to_string())?;
+    println!("(also in {})", dir.join("report.json").display());
+    Ok(())
+}
+
+/// The report as JSON, written by hand: xtask keeps no dependencies.
+fn serde_json_like(rows: &[Row], insert: f64, replace: f64) -> String {
+    let num = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.3}")
+        } else {
+            "null".into()
+        }
+    };
+    let items: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{{\"name\":\"{}\",\"rps\":{},\"p50_ms\":{},\"p99_ms\":{},\"non_2xx\":{},\"ratio_to_baseline\":{}}}",
+                r.name,
+                num(r.rps),
+                num(r.p50_ms),
+                num(r.p99_ms),
+                r.non_2xx,
+                num(r.rps / rows[0].rps)
+            )
+        })
+        .collect();
+    format!(
+        "{{\"wrk\":\"{}\",\"rows\":[{}],\"upsert_1mb_ms\":{{\"insert\":{},\"replace\":{}}}}}\n",
+        WRK.join(" "),
+        items.join(","),
+        num(insert),
+        num(replace)
+    )
 }

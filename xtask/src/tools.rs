@@ -21,11 +21,13 @@ pub const BINARYEN_VERSION: &str = "132";
 /// schemathesis (PyPI), for API conformance against the served OpenAPI document.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// Debian packages and a file each installs: the browser for wasm and end-to-end tests,
-/// and the PostgreSQL 15 server that the API tests start a throwaway cluster of.
-const APT_PACKAGES: [(&str, &str); 3] = [
+/// the PostgreSQL 15 server that the API tests start a throwaway cluster of, and wrk for
+/// `cargo xtask bench`.
+const APT_PACKAGES: [(&str, &str); 4] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
+    ("wrk", "/usr/bin/wrk"),
 ];
 
 /// Where the installed tools are, for building PATH.
@@ -145,7 +147,7 @@ pub fn setup() -> Result<Toolbox> {
         .map(|(pkg, _)| *pkg)
         .collect();
     ensure(
-        "apt: chromium, chromedriver, postgresql-15",
+        "apt: chromium, chromedriver, pg15, wrk",
         missing.is_empty(),
         "Debian, ~1 min",
         || {

@@ -161,18 +161,20 @@ async fn grants_for<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
             groups.len()
         )));
     }
-    let mut sql = String::from(
-        "SELECT target_kind, target_id, group_rank, policy_name FROM grants WHERE tenant_id = $1 \
-         AND ((target_kind = 'user' AND target_id = $2) OR target_kind = 'global'",
+    // One primary-key lookup per kind, glued with UNION ALL: with ORs in one WHERE clause
+    // SQLite scans the whole table (measured: 11 lookups/s at 1M grants).
+    const COLS: &str = "SELECT target_kind, target_id, group_rank, policy_name FROM grants";
+    let mut sql = format!(
+        "{COLS} WHERE tenant_id = $1 AND target_kind = 'user' AND target_id = $2 \
+         UNION ALL {COLS} WHERE tenant_id = $1 AND target_kind = 'global' AND target_id = ''"
     );
     if !groups.is_empty() {
         let params: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
         sql.push_str(&format!(
-            " OR (target_kind = 'group' AND target_id IN ({}))",
+            " UNION ALL {COLS} WHERE tenant_id = $1 AND target_kind = 'group' AND target_id IN ({})",
             params.join(", ")
         ));
     }
-    sql.push(')');
     let mut q = sqlx::query(&sql)
         .bind(tenant)
         .bind(upn.to_ascii_lowercase());

@@ -4,6 +4,7 @@
 //! goes to stderr.
 
 mod admin;
+mod bench_seed;
 mod client;
 mod invite;
 mod serve;
@@ -77,6 +78,9 @@ enum Command {
     Meeting(admin::MeetingCommand),
     /// Resolve a dial string to its meeting (partner token).
     Resolve(admin::ResolveArgs),
+    /// Fill a database for `cargo xtask bench`.
+    #[command(hide = true)]
+    BenchSeed(bench_seed::BenchSeedArgs),
     /// Work on invite bodies offline: insert, remove or find the video conferencing block.
     #[command(subcommand)]
     Invite(invite::InviteCommand),
@@ -89,6 +93,7 @@ pub fn main() -> ExitCode {
     let json = cli.json;
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::BenchSeed(args) => bench_seed::run(args),
         Command::Token(a) => admin::token(&client(), a, json),
         Command::Provider(c) => admin::provider(&client(), c, json),
         Command::Policy(c) => admin::policy(&client(), c, json),

@@ -1,0 +1,112 @@
+//! `cvi bench-seed` (hidden): fills a database with a benchmark tenant, so `cargo xtask bench`
+//! measures lookups at a realistic size. Not part of the admin contract.
+
+use clap::Args;
+
+use super::CliError;
+use crate::db::{self, now_ms};
+
+#[derive(Debug, Args)]
+pub struct BenchSeedArgs {
+    #[arg(long, env = "DATABASE_URL")]
+    database: String,
+    #[arg(long, default_value = "bench")]
+    tenant: String,
+    /// Users with a direct grant (`u<N>@bench.example`).
+    #[arg(long, default_value_t = 1_000_000)]
+    users: u32,
+    /// Group grants (`g<N>`, rank N+1).
+    #[arg(long, default_value_t = 10_000)]
+    groups: u32,
+}
+
+/// The benchmark provider's partner app, consented, for resolution runs.
+pub const BENCH_APP_ID: &str = "bbbbbbbb-0000-4000-8000-000000000001";
+
+/// Rows per INSERT: 6 parameters each stays far below SQLite's parameter limit.
+const BATCH: u32 = 500;
+
+async fn insert_grants(
+    pool: &db::Db,
+    tenant: &str,
+    kind: &str,
+    count: u32,
+    row: impl Fn(u32) -> (String, Option<i64>, &'static str),
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let now = now_ms();
+    let mut start = 0;
+    while start < count {
+        let n = BATCH.min(count - start);
+        let values: Vec<String> = (0..n)
+            .map(|i| {
+                let b = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) VALUES {} \
+             ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for i in start..start + n {
+            let (id, rank, policy) = row(i);
+            q = q
+                .bind(tenant.to_string())
+                .bind(kind.to_string())
+                .bind(id)
+                .bind(rank)
+                .bind(policy)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+        start += n;
+    }
+    tx.commit().await
+}
+
+pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::Failure(e.to_string()))?;
+    rt.block_on(async {
+        let pool = db::connect(&args.database).await.map_err(|e| CliError::Failure(e.to_string()))?;
+        let fail = |e: sqlx::Error| CliError::Failure(format!("seeding: {e}"));
+        const POLICIES: [&str; 3] =
+            ["Tag:PolycomServiceProviderEnabled", "Tag:CiscoServiceProviderEnabled", "Tag:ServiceProviderDisabled"];
+        insert_grants(&pool, &args.tenant, "user", args.users, |i| (format!("u{i}@bench.example"), None, POLICIES[(i % 3) as usize]))
+            .await
+            .map_err(fail)?;
+        insert_grants(&pool, &args.tenant, "group", args.groups, |i| (format!("g{i}"), Some(i64::from(i) + 1), POLICIES[(i % 2) as usize]))
+            .await
+            .map_err(fail)?;
+        insert_grants(&pool, &args.tenant, "global", 1, |_| (String::new(), None, POLICIES[0])).await.map_err(fail)?;
+        sqlx::query(
+            "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
+             allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, 'Polycom', '1@t.plcm.vc', NULL, $2, 0, $3, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&args.tenant)
+        .bind(BENCH_APP_ID)
+        .bind(now_ms())
+        .execute(&pool)
+        .await
+        .map_err(fail)?;
+        sqlx::query("INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, 1, NULL, $3) ON CONFLICT DO NOTHING")
+            .bind(&args.tenant)
+            .bind(BENCH_APP_ID)
+            .bind(now_ms())
+            .execute(&pool)
+            .await
+            .map_err(fail)?;
+        println!("seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider", args.tenant, args.users, args.groups);
+        Ok(())
+    })
+}
