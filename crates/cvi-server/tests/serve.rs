@@ -122,6 +122,7 @@ fn healthz_in_process() {
             public_url: "http://localhost".into(),
             cors_origins: vec![],
             sqlite: true,
+            sqlite_writer: Default::default(),
         };
         let app = cvi_server::http::app(state);
         let resp = app

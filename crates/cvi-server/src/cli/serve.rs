@@ -112,6 +112,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
             cors_origins: args.cors_origins,
             sqlite: db::is_sqlite(&args.database),
+            sqlite_writer: Default::default(),
         };
         // Printed on stdout (not only logged) so scripts and tests can wait for it.
         println!("cvi serve: listening on http://{addr}/");

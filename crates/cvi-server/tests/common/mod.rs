@@ -100,6 +100,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
             sqlite: backend == Backend::Sqlite,
+            sqlite_writer: Default::default(),
         };
         (pool, state)
     });
