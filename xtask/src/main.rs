@@ -7,6 +7,7 @@
 mod bench;
 mod build;
 mod conformance;
+mod fuzz;
 mod run;
 mod serve;
 mod test;
@@ -22,7 +23,8 @@ commands:
   build   release build of the add-in into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
   test    fmt check, clippy, native tests, wasm tests in headless Chromium, API conformance
-  bench   benchmarks (criterion for cvi-core), printed as a table
+  bench   load benchmarks (wrk) and cvi-core's upsert (criterion), one table
+  fuzz    fuzz every target for SECONDS each (default 60; nightly, cargo-fuzz)
 
 environment:
   CVI_TOOLS_DIR   tool cache (default: $XDG_CACHE_HOME/cvi/tools or ~/.cache/cvi/tools)
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Some("serve") => serve::serve(&args[1..]),
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -18,6 +18,8 @@ use crate::run::{human, read, root, run, Result};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm `binaryen` (Debian's binaryen 108 produced a wasm that failed to load).
 pub const BINARYEN_VERSION: &str = "132";
+/// cargo-fuzz (crates.io), for `cargo xtask fuzz` on the installed nightly toolchain.
+pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// schemathesis (PyPI), for API conformance against the served OpenAPI document.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// Debian packages and a file each installs: the browser for wasm and end-to-end tests,
@@ -205,6 +207,14 @@ pub fn setup() -> Result<Toolbox> {
         },
     )?;
 
+    let fuzz = cache.join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
+    ensure(
+        &format!("cargo-fuzz {CARGO_FUZZ_VERSION}"),
+        fuzz.join("bin/cargo-fuzz").exists(),
+        "crates.io, ~1 min",
+        || cargo_install(&fuzz, "cargo-fuzz", CARGO_FUZZ_VERSION, true),
+    )?;
+
     let st = cache.join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
     // A venv cannot be moved after creation, so it is built in place and marked complete last.
     let st_done = st.join(".complete");
@@ -228,6 +238,7 @@ pub fn setup() -> Result<Toolbox> {
             wb.join("bin"),
             trunk.join("bin"),
             wasm_opt_bin,
+            fuzz.join("bin"),
             st.join("bin"),
         ],
     })
