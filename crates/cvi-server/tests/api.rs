@@ -993,3 +993,67 @@ fn security_headers_and_cors_allow_list() {
     );
     assert_eq!(preflight("https://evil.example"), None);
 }
+
+on_both!(no_field_puts_markup_into_an_invite, |b: Backend| {
+    let s = common::start(b);
+    let admin = provision(&s, "t");
+    let org = s.token("t", "ann@t.example", "organizer");
+    let attacks = [
+        "javascript:alert(1)",
+        "https://x.example/\"><script>alert(1)</script>",
+        "https://x.example/' onmouseover='alert(1)",
+        "https://x.example/<img src=x onerror=alert(1)>",
+        "data:text/html,<script>alert(1)</script>",
+    ];
+    for (i, a) in attacks.iter().enumerate() {
+        let (st, _) = s.call(
+            "PATCH",
+            "/api/v1/providers/Polycom",
+            Some(&admin),
+            Some(json!({"instruction_uri": a})),
+        );
+        assert_eq!(st, 400, "InstructionUri {a:?} is refused");
+        let (st, _) = s.call(
+            "POST",
+            "/api/v1/providers",
+            Some(&admin),
+            Some(json!({"name": "Cisco", "tenant_key": format!("{a}@m.webex.com")})),
+        );
+        assert_eq!(st, 400, "tenant key {a:?} is refused");
+        let (st, _) = s.call("POST", "/api/v1/meetings", Some(&org), Some(json!({
+            "meeting_key": format!("m{i}"), "subject": a, "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z"
+        })));
+        assert!(st == 400 || st == 201, "{a:?}");
+    }
+    // A legitimate InstructionUri with query characters is rendered escaped, as one https link.
+    let (st, _) = s.call(
+        "PATCH",
+        "/api/v1/providers/Polycom",
+        Some(&admin),
+        Some(json!({"instruction_uri": "https://help.example/vtc?id={ConfId}&lang=en"})),
+    );
+    assert_eq!(st, 200);
+    let (_, m) = s.call("POST", "/api/v1/meetings", Some(&org), Some(json!({
+        "meeting_key": "m2", "subject": "Review & plan", "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z"
+    })));
+    let html = m["block"]["html"].as_str().unwrap().to_lowercase();
+    for bad in [
+        "<script",
+        "<img",
+        "javascript:",
+        "onmouseover",
+        "onerror",
+        "data:text/html",
+    ] {
+        assert!(!html.contains(bad), "{bad} in {html}");
+    }
+    assert_eq!(html.matches("href=").count(), 1);
+    assert!(
+        html.contains("href=\"https://help.example/vtc?id="),
+        "{html}"
+    );
+    assert!(
+        html.contains("&amp;lang=en\""),
+        "query separators are escaped: {html}"
+    );
+});
