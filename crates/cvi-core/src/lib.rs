@@ -6,6 +6,7 @@
 
 pub mod coordinates;
 pub mod dial_plan;
+pub mod ics;
 pub mod invite;
 pub mod policy;
 pub mod provider;

@@ -348,3 +348,23 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// What the scheduler's "Download .ics" writes, `invite extract` reads back: the same
+    /// coordinates from any subject, and every line stays within 75 octets.
+    #[test]
+    fn ics_written_is_extracted(subject in "\\PC{0,200}", body in 0u32..1_000_000_000) {
+        let c = coords(body);
+        let b = render(&c, Lang::Ja);
+        let f = cvi_core::ics::write(&cvi_core::ics::Event {
+            uid: "m-1", subject: &subject, start: "2027-01-23T09:00:00Z", end: "2027-01-23T10:00:00Z",
+            stamp: "2026-11-25T00:00:00Z", organizer: None, attendees: &[],
+            location: c.direct_dial_uri.as_deref(), block: &b,
+        }).unwrap();
+        prop_assert!(f.split("\r\n").all(|l| l.len() <= 75));
+        let Extraction::Found(got) = extract(&f) else { panic!("{:?}", extract(&f)) };
+        prop_assert_eq!(got.video_id, c.video_id);
+        prop_assert_eq!(got.tenant_key, c.tenant_key);
+        prop_assert_eq!(got.direct_dial_uri, c.direct_dial_uri);
+    }
+}

@@ -88,13 +88,7 @@ fn ics_bodies(ics: &str) -> Vec<(String, bool)> {
                 "X-ALT-DESC" => true,
                 _ => return None,
             };
-            let value = value
-                .replace("\\n", "\n")
-                .replace("\\N", "\n")
-                .replace("\\,", ",")
-                .replace("\\;", ";")
-                .replace("\\\\", "\\");
-            Some((value, html))
+            Some((crate::ics::unescape_text(value), html))
         })
         .collect()
 }

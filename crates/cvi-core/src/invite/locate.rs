@@ -75,12 +75,14 @@ fn read(lines: &[Line]) -> Coordinates {
         let tk = tk.to_string();
         c.direct_dial_uri = lines
             .iter()
-            .flat_map(|l| l.raw.split_whitespace())
+            // A dial string is ASCII; anything else ends it (Japanese text has no spaces).
+            .flat_map(|l| {
+                l.raw
+                    .split(|ch: char| !(ch.is_ascii_alphanumeric() || "._-+@:%".contains(ch)))
+            })
             .find_map(|w| {
                 let w = w
-                    .trim_matches(|ch: char| {
-                        matches!(ch, '.' | ',' | ';' | '(' | ')' | '<' | '>' | '"' | '\'')
-                    })
+                    .trim_matches(|ch: char| matches!(ch, '.' | ':'))
                     .trim_start_matches("sip:");
                 (w.contains('@') && w.contains(id.as_str()) && !w.eq_ignore_ascii_case(&tk))
                     .then(|| w.to_string())
