@@ -1,10 +1,20 @@
 //! The Cloud Video Interop add-in: a Leptos (CSR) app compiled to wasm32 by Trunk.
 //!
-//! Architecture invariant: components never touch `Office` or `microsoftTeams`; they go
-//! through a host abstraction (coming with the Outlook/Teams hosts) and the typed API
-//! client. The invite block itself is rendered by `cvi-core`, the same code the server uses.
+//! - [`host`]: where it runs (Outlook, Teams, a browser page); the only door to
+//!   `Office` / `microsoftTeams`.
+//! - [`api`]: the typed client of the policy API.
+//! - [`workflow`]: what Add / Update / Remove do to a meeting (pane and command share it).
+//! - [`pane`], [`scheduler`], [`components`]: the UI; [`i18n`]: its words.
+//!
+//! The invite block is rendered and spliced by `cvi-core`, the same code the server uses.
 
+pub mod api;
 pub mod app;
-pub mod sample;
+pub mod components;
+pub mod host;
+pub mod i18n;
+pub mod pane;
+pub mod scheduler;
+pub mod workflow;
 
 pub use app::App;

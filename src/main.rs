@@ -1,6 +1,10 @@
-//! Entry point that Trunk builds: mount the add-in into `<body>`.
+//! Entry point that Trunk builds: find the host, follow its theme, mount the add-in.
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(cvi_addin::App);
+    leptos::task::spawn_local(async {
+        let host = cvi_addin::host::detect().await;
+        cvi_addin::host::apply_theme(host.theme());
+        leptos::mount::mount_to_body(cvi_addin::App);
+    });
 }

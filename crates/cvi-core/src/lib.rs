@@ -8,6 +8,7 @@ pub mod coordinates;
 pub mod dial_plan;
 pub mod ics;
 pub mod invite;
+pub mod location;
 pub mod policy;
 pub mod provider;
 pub mod tenant_key;

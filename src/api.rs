@@ -1,0 +1,240 @@
+//! The typed client of the policy API (`/api/v1`, same origin as the page). Requests and
+//! replies go through the browser's JSON and serde-wasm-bindgen, which keeps serde_json
+//! out of the wasm bundle.
+
+use cvi_core::Coordinates;
+use gloo::net::http::{Request, RequestBuilder, Response};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+/// Why a call failed, sorted by what the user can do about it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No answer at all (offline, server down, blocked).
+    Unreachable(String),
+    /// The server said no, with an RFC 9457 problem.
+    Problem(Problem),
+    /// An answer we could not read.
+    Unexpected(String),
+}
+
+impl ApiError {
+    /// The problem's slug (`policy-disabled`, `consent-missing`, ...), if the server sent one.
+    pub fn slug(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem(p) => p.kind.strip_prefix("urn:cvi:problem:"),
+            _ => None,
+        }
+    }
+
+    /// What went wrong, in the server's words when it said something.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Problem(p) => p.detail.clone(),
+            ApiError::Unreachable(m) | ApiError::Unexpected(m) => m.clone(),
+        }
+    }
+}
+
+/// RFC 9457 problem details (the fields the add-in uses).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// `POST /meetings`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueRequest {
+    pub meeting_key: String,
+    pub subject: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub lang: String,
+}
+
+/// `PATCH /meetings/{key}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateRequest {
+    pub subject: Option<String>,
+    pub start: String,
+    pub end: String,
+}
+
+/// A meeting as the server returns it: the coordinates plus its own fields.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Meeting {
+    #[serde(flatten)]
+    pub coordinates: Coordinates,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub organizer: String,
+}
+
+/// A policy as the server returns it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Policy {
+    pub identity: String,
+    pub provider_name: String,
+    pub enabled: bool,
+}
+
+/// `GET /me/effective-policy`: the caller's policy and why.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Effective {
+    pub user: String,
+    pub policy: Policy,
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+struct TokenRequest<'a> {
+    tenant: &'a str,
+    user: &'a str,
+    role: &'a str,
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    token: String,
+}
+
+/// The API at this page's origin, as one user.
+#[derive(Debug, Clone)]
+pub struct Api {
+    base: String,
+    token: Option<String>,
+}
+
+fn encode(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
+}
+
+impl Api {
+    /// The API of the server that served this page.
+    pub fn new(token: Option<String>) -> Api {
+        let origin = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        Api {
+            base: format!("{origin}/api/v1"),
+            token,
+        }
+    }
+
+    fn with_auth(&self, r: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => r.header("authorization", &format!("Bearer {t}")),
+            None => r,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        r: RequestBuilder,
+        body: Option<JsValue>,
+    ) -> Result<T, ApiError> {
+        let r = self.with_auth(r).header("accept", "application/json");
+        let req = match body {
+            Some(b) => {
+                let json = js_sys::JSON::stringify(&b)
+                    .map_err(|_| ApiError::Unexpected("request is not JSON".into()))?;
+                r.header("content-type", "application/json")
+                    .body(String::from(json))
+            }
+            None => r.build(),
+        }
+        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        read(resp).await
+    }
+
+    /// The signed-in user's effective policy.
+    pub async fn my_policy(&self) -> Result<Effective, ApiError> {
+        self.send(
+            Request::get(&format!("{}/me/effective-policy", self.base)),
+            None,
+        )
+        .await
+    }
+
+    /// Coordinates for a meeting key (the same key always gets the same Video ID).
+    pub async fn issue(&self, req: &IssueRequest) -> Result<Meeting, ApiError> {
+        self.send(
+            Request::post(&format!("{}/meetings", self.base)),
+            Some(to_js(req)?),
+        )
+        .await
+    }
+
+    /// New times (or subject) for a meeting.
+    pub async fn update(&self, key: &str, req: &UpdateRequest) -> Result<Meeting, ApiError> {
+        self.send(
+            Request::patch(&format!("{}/meetings/{}", self.base, encode(key))),
+            Some(to_js(req)?),
+        )
+        .await
+    }
+
+    /// Cancels a meeting: its Video ID stops resolving.
+    pub async fn cancel(&self, key: &str) -> Result<Meeting, ApiError> {
+        self.send(
+            Request::delete(&format!("{}/meetings/{}", self.base, encode(key))),
+            None,
+        )
+        .await
+    }
+
+    /// The demo sign-in of a server started with `--dev-issuer` (an organizer token).
+    pub async fn dev_token(&self, tenant: &str, user: &str) -> Result<String, ApiError> {
+        let req = TokenRequest {
+            tenant,
+            user,
+            role: "organizer",
+        };
+        let reply: TokenReply = self
+            .send(
+                Request::post(&format!("{}/dev/token", self.base)),
+                Some(to_js(&req)?),
+            )
+            .await?;
+        Ok(reply.token)
+    }
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ApiError::Unexpected(e.to_string()))
+}
+
+async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    let status = resp.status();
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+    let json = js_sys::JSON::parse(&text).map_err(|_| {
+        ApiError::Unexpected(format!(
+            "the server answered {status} with something that is not JSON"
+        ))
+    })?;
+    if (200..300).contains(&status) {
+        serde_wasm_bindgen::from_value(json).map_err(|e| ApiError::Unexpected(e.to_string()))
+    } else {
+        let p: Problem = serde_wasm_bindgen::from_value(json).map_err(|_| {
+            ApiError::Unexpected(format!(
+                "the server answered {status} without a problem document"
+            ))
+        })?;
+        Err(ApiError::Problem(p))
+    }
+}

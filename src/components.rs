@@ -1,0 +1,78 @@
+//! Small pieces both views use: the coordinates card, the status line, the block preview.
+
+use cvi_core::{
+    invite::{self, Lang},
+    Coordinates,
+};
+use leptos::prelude::*;
+
+use crate::i18n::{t, Key};
+
+/// The coordinates as a room user reads them: tenant key, Video ID, dial string, link.
+#[component]
+pub fn CoordinatesCard(coords: Coordinates, lang: Lang) -> impl IntoView {
+    let tenant_key = coords.tenant_key.map(|k| k.to_string()).unwrap_or_default();
+    let video_id = coords.video_id.map(|v| v.grouped()).unwrap_or_default();
+    let direct = coords.direct_dial_uri.unwrap_or_default();
+    let more_info = coords.more_info_url.unwrap_or_default();
+    view! {
+        <section class="card" aria-label=t(lang, Key::Title)>
+            <dl>
+                <dt>{t(lang, Key::TenantKey)}</dt>
+                <dd data-field="tenant-key">{tenant_key}</dd>
+                <dt>{t(lang, Key::VideoId)}</dt>
+                <dd data-field="video-id" class="video-id">{video_id}</dd>
+                <dt>{t(lang, Key::DirectDial)}</dt>
+                <dd data-field="direct-dial">{direct}</dd>
+            </dl>
+            <a href=more_info target="_blank" rel="noopener">{t(lang, Key::MoreInfo)}</a>
+        </section>
+    }
+}
+
+/// How a status line looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// One status message with an optional detail line; announced to screen readers.
+#[component]
+pub fn Status(tone: Tone, key: Key, lang: Lang, #[prop(optional)] detail: String) -> impl IntoView {
+    let class = match tone {
+        Tone::Info => "status info",
+        Tone::Success => "status success",
+        Tone::Warning => "status warning",
+        Tone::Error => "status error",
+    };
+    let role = if tone == Tone::Error {
+        "alert"
+    } else {
+        "status"
+    };
+    let has_detail = !detail.is_empty();
+    view! {
+        <div class=class role=role data-status=format!("{key:?}")>
+            <p>{t(lang, key)}</p>
+            {has_detail.then(|| view! { <p class="detail">{detail}</p> })}
+        </div>
+    }
+}
+
+/// The block as the invite will carry it (HTML rendered, text on demand).
+#[component]
+pub fn BlockPreview(coords: Coordinates, lang: Lang) -> impl IntoView {
+    // cvi-core escapes every value it writes into the block.
+    let block = invite::render(&coords, lang);
+    view! {
+        <h2 class="section">{t(lang, Key::Preview)}</h2>
+        <div class="preview" data-testid="block-preview" inner_html=block.html></div>
+        <details>
+            <summary>{t(lang, Key::PlainText)}</summary>
+            <pre data-testid="block-text">{block.text}</pre>
+        </details>
+    }
+}

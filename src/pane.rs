@@ -1,0 +1,179 @@
+//! The Outlook task pane (appointment organizer): the user's provider, "Add video
+//! conferencing details", then "Update" and "Remove", with a clear state for every outcome.
+
+use cvi_core::{invite::Lang, Coordinates};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    api::{Api, Effective},
+    components::{CoordinatesCard, Status, Tone},
+    host::{self, Notice},
+    i18n::{t, Key},
+    workflow::{self, Failure},
+};
+
+#[derive(Debug, Clone, PartialEq)]
+enum State {
+    Loading,
+    /// Ready to act; `added` when the item already carries our meeting key.
+    Ready {
+        policy: Effective,
+        added: bool,
+    },
+    /// The policy says no: nothing to do but ask the admin.
+    NotEnabled {
+        reason: String,
+    },
+    Working,
+    Done {
+        message: Key,
+        coords: Option<Coordinates>,
+    },
+    Failed(Failure),
+}
+
+/// A token from the host, then the API.
+async fn api() -> Result<Api, Failure> {
+    match host::current().token().await {
+        Ok(Some(t)) => Ok(Api::new(Some(t))),
+        Ok(None) => Err(Failure::SignIn(String::new())),
+        Err(e) => Err(Failure::SignIn(e.0)),
+    }
+}
+
+async fn load() -> State {
+    let host = host::current();
+    let Some(appt) = host.appointment() else {
+        return State::Failed(Failure::Host("no appointment is open".into()));
+    };
+    let api = match api().await {
+        Ok(a) => a,
+        Err(f) => return State::Failed(f),
+    };
+    let policy = match api.my_policy().await {
+        Ok(p) => p,
+        Err(e) => return State::Failed(e.into()),
+    };
+    if !policy.policy.enabled {
+        return State::NotEnabled {
+            reason: format!("{} — {}", policy.policy.identity, policy.reason),
+        };
+    }
+    let added = matches!(appt.meeting_key().await, Ok(Some(_)));
+    State::Ready { policy, added }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Add { replace: bool },
+    Update,
+    Remove,
+}
+
+async fn run(action: Action, lang: Lang) -> State {
+    let host = host::current();
+    let Some(appt) = host.appointment() else {
+        return State::Failed(Failure::Host("no appointment is open".into()));
+    };
+    let api = match api().await {
+        Ok(a) => a,
+        Err(f) => return State::Failed(f),
+    };
+    let outcome = match action {
+        Action::Add { replace } => workflow::add(appt, &api, lang, replace)
+            .await
+            .map(|c| (Key::Added, Some(c))),
+        Action::Update => workflow::update(appt, &api, lang)
+            .await
+            .map(|c| (Key::Updated, Some(c))),
+        Action::Remove => workflow::remove(appt, &api)
+            .await
+            .map(|()| (Key::Removed, None)),
+    };
+    match outcome {
+        Ok((message, coords)) => {
+            // The host's own bar shows it too; a failure there changes nothing.
+            let _ = appt.notify(Notice::Info, t(lang, message).into()).await;
+            State::Done { message, coords }
+        }
+        Err(f) => State::Failed(f),
+    }
+}
+
+/// The task pane.
+#[component]
+pub fn Pane(lang: Lang) -> impl IntoView {
+    let state = RwSignal::new(State::Loading);
+    let reload = move || {
+        state.set(State::Loading);
+        spawn_local(async move { state.set(load().await) });
+    };
+    reload();
+    let act = move |action: Action| {
+        state.set(State::Working);
+        spawn_local(async move { state.set(run(action, lang).await) });
+    };
+    let tr = move |k| t(lang, k);
+
+    let actions = move |added: bool| {
+        view! {
+            <div class="actions">
+                {if added {
+                    view! {
+                        <button class="primary" data-action="update" on:click=move |_| act(Action::Update)>{tr(Key::Update)}</button>
+                        <button data-action="remove" on:click=move |_| act(Action::Remove)>{tr(Key::Remove)}</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button class="primary" data-action="add" on:click=move |_| act(Action::Add { replace: false })>{tr(Key::Add)}</button>
+                    }.into_any()
+                }}
+            </div>
+        }
+    };
+
+    view! {
+        <main class="pane" aria-busy=move || matches!(state.get(), State::Loading | State::Working)>
+            <h1>{tr(Key::Title)}</h1>
+            <p class="hint">{tr(Key::Intro)}</p>
+            {move || match state.get() {
+                State::Loading => view! { <Status tone=Tone::Info key=Key::Loading lang=lang /> }.into_any(),
+                State::Working => view! { <Status tone=Tone::Info key=Key::Working lang=lang /> }.into_any(),
+                State::NotEnabled { reason } => view! {
+                    <Status tone=Tone::Warning key=Key::NotEnabled lang=lang detail=reason />
+                }.into_any(),
+                State::Ready { policy, added } => view! {
+                    <p class="provider" data-testid="provider">
+                        {tr(Key::Provider)} ": " <strong>{policy.policy.provider_name.clone()}</strong>
+                    </p>
+                    {actions(added)}
+                }.into_any(),
+                State::Done { message, coords } => {
+                    let added = coords.is_some();
+                    view! {
+                        <Status tone=Tone::Success key=message lang=lang />
+                        {coords.map(|c| view! { <CoordinatesCard coords=c lang=lang /> })}
+                        {actions(added)}
+                    }.into_any()
+                }
+                State::Failed(Failure::Foreign(found)) => view! {
+                    <Status tone=Tone::Warning key=Key::Foreign lang=lang />
+                    <CoordinatesCard coords=*found lang=lang />
+                    <div class="actions">
+                        <button class="primary" data-action="replace" on:click=move |_| act(Action::Add { replace: true })>{tr(Key::Replace)}</button>
+                        <button data-action="keep" on:click=move |_| reload()>{tr(Key::Keep)}</button>
+                    </div>
+                }.into_any(),
+                State::Failed(f) => {
+                    let (key, detail) = f.message();
+                    view! {
+                        <Status tone=Tone::Error key=key lang=lang detail=detail />
+                        <div class="actions">
+                            <button data-action="retry" on:click=move |_| reload()>{tr(Key::TryAgain)}</button>
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </main>
+    }
+}

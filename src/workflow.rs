@@ -1,0 +1,202 @@
+//! What "Add", "Update" and "Remove" do to the meeting being composed. The task pane and
+//! the no-UI command both call these, so the two can never behave differently.
+
+use cvi_core::{
+    invite::{self, Lang},
+    location, Coordinates,
+};
+
+use crate::{
+    api::{Api, ApiError, IssueRequest, UpdateRequest},
+    host::{Appointment, Body, HostError},
+    i18n::Key,
+};
+
+/// Office.js refuses bodies longer than this (`body.setAsync`), counted in UTF-16 units.
+pub const MAX_BODY_UTF16: usize = 1_000_000;
+
+/// Why a step failed, in the terms of the state the user sees.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// A policy, provider or consent problem, or an unreachable server (the UI message key).
+    Api(Key, String),
+    /// The host refused (Office.js error text).
+    Host(String),
+    /// The body would exceed Outlook's limit.
+    BodyTooLarge,
+    /// The body holds someone else's block; the user must agree to replace it.
+    Foreign(Box<Coordinates>),
+    /// No token: the host could not sign the user in.
+    SignIn(String),
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Self {
+        Failure::Host(e.0)
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        let key = match (&e, e.slug()) {
+            (ApiError::Unreachable(_), _) => Key::Unreachable,
+            (_, Some("policy-disabled")) => Key::NotEnabled,
+            (_, Some("provider-missing")) => Key::ProviderMissing,
+            (_, Some("consent-missing")) => Key::ConsentMissing,
+            (_, Some("unauthenticated")) => Key::SignInFailed,
+            _ => Key::Failed,
+        };
+        Failure::Api(key, e.detail())
+    }
+}
+
+impl Failure {
+    /// The UI message for this failure, and the detail to show under it.
+    pub fn message(&self) -> (Key, String) {
+        match self {
+            Failure::Api(k, d) => (*k, d.clone()),
+            Failure::Host(d) => (Key::Failed, d.clone()),
+            Failure::BodyTooLarge => (Key::BodyTooLarge, String::new()),
+            Failure::Foreign(_) => (Key::Foreign, String::new()),
+            Failure::SignIn(d) => (Key::SignInFailed, d.clone()),
+        }
+    }
+}
+
+/// A fresh meeting key for an item that has none yet.
+fn new_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| format!("cvi-{}", c.random_uuid()))
+        .unwrap_or_else(|| format!("cvi-{}", js_sys::Date::now()))
+}
+
+/// Does `found` say the same as `ours` (same tenant key and Video ID)?
+fn same(found: &Coordinates, ours: &Coordinates) -> bool {
+    found.tenant_key == ours.tenant_key && found.video_id == ours.video_id
+}
+
+/// Writes `coords`' block into the body (replacing ours in place) and the SIP URI into
+/// the location when it fits. A block that is not ours stops it unless `replace_foreign`.
+async fn write_block(
+    appt: &dyn Appointment,
+    coords: &Coordinates,
+    lang: Lang,
+    replace_foreign: bool,
+) -> Result<(), Failure> {
+    let body = appt.body().await?;
+    if !replace_foreign {
+        if let Some(other) = invite::find(&body.value, body.kind)
+            .into_iter()
+            .filter(|f| !f.quoted)
+            .map(|f| f.coordinates)
+            .find(|c| !same(c, coords))
+        {
+            return Err(Failure::Foreign(Box::new(other)));
+        }
+    }
+    let new = invite::upsert(&body.value, body.kind, &invite::render(coords, lang));
+    if new.encode_utf16().count() > MAX_BODY_UTF16 {
+        return Err(Failure::BodyTooLarge);
+    }
+    if new != body.value {
+        appt.set_body(Body {
+            kind: body.kind,
+            value: new,
+        })
+        .await?;
+    }
+    if let Some(uri) = &coords.direct_dial_uri {
+        let current = appt.location().await?;
+        if let Some(loc) = location::with_sip(&current, uri) {
+            appt.set_location(loc).await?;
+        }
+    }
+    Ok(())
+}
+
+/// "Add video conferencing details": issue (idempotent on the item's key) and write.
+pub async fn add(
+    appt: &dyn Appointment,
+    api: &Api,
+    lang: Lang,
+    replace_foreign: bool,
+) -> Result<Coordinates, Failure> {
+    let key = match appt.meeting_key().await? {
+        Some(k) => k,
+        None => new_key(),
+    };
+    let subject = appt.subject().await?;
+    let times = appt.times().await?;
+    let meeting = api
+        .issue(&IssueRequest {
+            meeting_key: key.clone(),
+            subject: (!subject.trim().is_empty()).then_some(subject),
+            start: times.start,
+            end: times.end,
+            lang: lang.code().into(),
+        })
+        .await?;
+    // Keep the key before touching the body, so a retry finds the same meeting.
+    appt.set_meeting_key(Some(key)).await?;
+    write_block(appt, &meeting.coordinates, lang, replace_foreign).await?;
+    Ok(meeting.coordinates)
+}
+
+/// "Update": send the item's current subject and times, then rewrite the block in place.
+pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coordinates, Failure> {
+    let Some(key) = appt.meeting_key().await? else {
+        return add(appt, api, lang, false).await;
+    };
+    let subject = appt.subject().await?;
+    let times = appt.times().await?;
+    let meeting = api
+        .update(
+            &key,
+            &UpdateRequest {
+                subject: (!subject.trim().is_empty()).then_some(subject),
+                start: times.start,
+                end: times.end,
+            },
+        )
+        .await?;
+    write_block(appt, &meeting.coordinates, lang, true).await?;
+    Ok(meeting.coordinates)
+}
+
+/// "Remove": cancel the meeting's coordinates, take the block out of the body and the SIP
+/// URI out of the location, forget the key. Everything else in the item stays.
+pub async fn remove(appt: &dyn Appointment, api: &Api) -> Result<(), Failure> {
+    let mut dial = None;
+    if let Some(key) = appt.meeting_key().await? {
+        match api.cancel(&key).await {
+            Ok(m) => dial = m.coordinates.direct_dial_uri,
+            // Already gone on the server: still clean up the item.
+            Err(e) if e.slug() == Some("not-found") => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let body = appt.body().await?;
+    if dial.is_none() {
+        dial = invite::find(&body.value, body.kind)
+            .into_iter()
+            .find(|f| !f.quoted)
+            .and_then(|f| f.coordinates.direct_dial_uri);
+    }
+    let new = invite::remove(&body.value, body.kind);
+    if new != body.value {
+        appt.set_body(Body {
+            kind: body.kind,
+            value: new,
+        })
+        .await?;
+    }
+    if let Some(uri) = dial {
+        let current = appt.location().await?;
+        if let Some(loc) = location::without_sip(&current, &uri) {
+            appt.set_location(loc).await?;
+        }
+    }
+    appt.set_meeting_key(None).await?;
+    Ok(())
+}
