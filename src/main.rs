@@ -2,7 +2,8 @@
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::task::spawn_local(async {
+    // Leptos starts its executor when it mounts; until then, wasm-bindgen-futures runs this.
+    wasm_bindgen_futures::spawn_local(async {
         let host = cvi_addin::host::detect().await;
         cvi_addin::host::apply_theme(host.theme());
         leptos::mount::mount_to_body(cvi_addin::App);

@@ -19,6 +19,22 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
         run(tools.command("trunk").args(["build", "--release"]))
     })?;
     let dist = root().join("dist");
+    // Trunk builds one page per run and empties its dist first, so the command page is
+    // built aside and copied in.
+    let aside = root().join("target/trunk-command");
+    step(
+        "trunk build --release command.html (no-UI command page)",
+        || {
+            run(tools
+                .command("trunk")
+                .args(["build", "command.html", "--release", "true", "--dist"])
+                .arg(&aside))?;
+            // Trunk names its output index.html whatever the source page was called.
+            fs::rename(aside.join("index.html"), aside.join("command.html"))
+                .map_err(|e| format!("trunk wrote no {}/index.html: {e}", aside.display()))?;
+            copy_dir(&aside, &dist)
+        },
+    )?;
     let mut entries: Vec<_> = fs::read_dir(&dist)
         .map_err(|e| format!("trunk wrote no {}: {e}", dist.display()))?
         .filter_map(|e| e.ok())
@@ -31,6 +47,21 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
             e.file_name().to_string_lossy(),
             size
         );
+    }
+    Ok(())
+}
+
+/// Copies `from`'s files into `to` (merging directories).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for e in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let e = e.map_err(|e| e.to_string())?;
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &dest)?;
+        } else {
+            fs::copy(e.path(), &dest).map_err(|err| format!("{}: {err}", dest.display()))?;
+        }
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 //!
 //! The Content-Security-Policy allows only what the add-in needs: its own origin, Office.js
 //! and teams-js from Microsoft's CDNs, WebAssembly compilation, and the inline bootstrap
-//! script that Trunk writes into index.html, allowed by its hash (computed at start-up
-//! from the built file, so it follows every rebuild). Framing is limited to the Outlook and
+//! script that Trunk writes into each page, allowed by its hash (computed at start-up
+//! from the built files, so it follows every rebuild). Framing is limited to the Outlook and
 //! Teams hosts.
 
 use std::path::Path;
@@ -47,10 +47,23 @@ fn inline_script_hashes(index_html: &str) -> Vec<String> {
 
 /// The Content-Security-Policy for this server, given the add-in it serves.
 pub fn content_security_policy(dist: Option<&Path>) -> String {
-    let hashes = dist
-        .and_then(|d| std::fs::read_to_string(d.join("index.html")).ok())
-        .map(|html| inline_script_hashes(&html).join(" "))
-        .unwrap_or_default();
+    // Every page Trunk wrote (the pane's index.html, the command's command.html).
+    let mut pages: Vec<_> = dist
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    pages.sort();
+    let mut all: Vec<String> = pages
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|html| inline_script_hashes(&html))
+        .collect();
+    all.dedup();
+    let hashes = all.join(" ");
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {SCRIPT_CDNS} {hashes}; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: https:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; \

@@ -1,0 +1,509 @@
+//! The add-in end to end: the release build (dist/) served by a real `cvi serve` on SQLite,
+//! driven in headless Chromium through chromedriver. Outlook cannot run here, so the page
+//! gets a recording stand-in for Office.js (static/stubs/office-stub.js) holding a
+//! realistic Outlook-on-the-web invite; the assertions are on the body, location and
+//! custom properties that the stub received, and on what the server stored.
+//!
+//! Run by `cargo xtask test` (it builds dist/ and the `cvi` binary first). Screenshots of
+//! each state go to target/e2e/.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use cvi_core::invite::{self, BodyKind, Extraction};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+const OWA_COMPOSE: &str = include_str!("fixtures/owa_compose.html");
+const MS_2019: &str = include_str!("../crates/cvi-core/tests/fixtures/microsoft_2019.html");
+const TYPED_LOCATION: &str = "Conference room 4.12";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills the child when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// The served site: dist/ plus the stubs, with the stub scripts loaded before the add-in
+/// in both pages (it does nothing when stubs/config.json says `null`).
+fn site(dir: &Path) -> PathBuf {
+    let dist = std::env::var_os("CVI_DIST").map_or_else(|| root().join("dist"), PathBuf::from);
+    assert!(
+        dist.join("index.html").exists() && dist.join("command.html").exists(),
+        "no add-in build in {}: run `cargo xtask build` (cargo xtask test does)",
+        dist.display()
+    );
+    let site = dir.join("site");
+    copy_dir(&dist, &site);
+    std::fs::create_dir_all(site.join("stubs")).unwrap();
+    std::fs::copy(
+        root().join("static/stubs/office-stub.js"),
+        site.join("stubs/office-stub.js"),
+    )
+    .unwrap();
+    for page in ["index.html", "command.html"] {
+        let p = site.join(page);
+        let html = std::fs::read_to_string(&p).unwrap();
+        let html = html.replacen(
+            "<head>",
+            "<head><script src=\"/stubs/office-stub.js\"></script>",
+            1,
+        );
+        std::fs::write(p, html).unwrap();
+    }
+    site
+}
+
+/// What the stub starts with for the next page load (`None`: no Office, the browser page).
+fn configure(site: &Path, cfg: Option<Value>) {
+    let json = cfg.unwrap_or(Value::Null).to_string();
+    std::fs::write(site.join("stubs/config.json"), json).unwrap();
+}
+
+struct Server {
+    base: String,
+    _child: Killed,
+}
+
+impl Server {
+    fn start(site: &Path, dir: &Path) -> Server {
+        let bin = std::env::var_os("CVI_BIN")
+            .map_or_else(|| root().join("target/debug/cvi"), PathBuf::from);
+        assert!(
+            bin.exists(),
+            "no cvi binary at {}: run `cargo build -p cvi-server` (cargo xtask test does)",
+            bin.display()
+        );
+        let port = free_port();
+        let child = Command::new(bin)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--database")
+            .arg(format!("sqlite://{}", dir.join("cvi.db").display()))
+            .arg("--dist")
+            .arg(site)
+            .args(["--dev-issuer", "--demo"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cvi serve starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/readyz")).call().is_err() {
+            assert!(Instant::now() < deadline, "cvi serve did not become ready");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server {
+            base,
+            _child: Killed(child),
+        }
+    }
+
+    fn token(&self, tenant: &str, user: &str, role: &str) -> String {
+        let r: Value = ureq::post(&format!("{}/api/v1/dev/token", self.base))
+            .send_json(json!({"tenant": tenant, "user": user, "role": role}))
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        r["token"].as_str().unwrap().to_string()
+    }
+
+    fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/api/v1{path}", self.base);
+        let auth = format!("Bearer {token}");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut resp = match (method, body) {
+            ("GET", _) => agent.get(&url).header("authorization", &auth).call(),
+            ("PUT", Some(b)) => agent.put(&url).header("authorization", &auth).send_json(b),
+            ("POST", Some(b)) => agent.post(&url).header("authorization", &auth).send_json(b),
+            _ => panic!("unsupported call {method}"),
+        }
+        .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_json().unwrap_or(Value::Null))
+    }
+}
+
+struct Browser {
+    client: Client,
+    _driver: Killed,
+    downloads: PathBuf,
+}
+
+impl Browser {
+    async fn start(downloads: &Path) -> Browser {
+        let port = free_port();
+        let driver = Command::new(
+            std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
+        )
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts (apt chromium-driver; cargo xtask setup installs it)");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=480,900", "--lang=en-US"],
+                "prefs": {"download.default_directory": downloads, "download.prompt_for_download": false}
+            }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "no WebDriver session: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        };
+        Browser {
+            client,
+            _driver: Killed(driver),
+            downloads: downloads.to_path_buf(),
+        }
+    }
+
+    async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                self.screenshot("failure").await;
+                let page = self.js("return document.body.innerHTML").await;
+                let stub = self
+                    .js("return JSON.stringify(window.__officeCalls || null)")
+                    .await;
+                panic!("{css} did not appear ({e}); target/e2e/failure.png; page: {page}; Office calls: {stub}")
+            }
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_css(css).await.click().await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait_css(css).await.text().await.unwrap()
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    async fn stub(&self) -> Value {
+        self.js("return window.__cviStub;").await
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = root().join("target/e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+fn stub_config(token: &str, body: &str) -> Value {
+    json!({
+        "token": token,
+        "subject": "Q1 planning",
+        "start": "2027-01-23T09:00:00Z",
+        "end": "2027-01-23T10:00:00Z",
+        "location": TYPED_LOCATION,
+        "bodyType": "html",
+        "body": body,
+        "locale": "en-US",
+    })
+}
+
+fn unquoted_blocks(body: &str) -> Vec<invite::Found> {
+    invite::find(body, BodyKind::Html)
+        .into_iter()
+        .filter(|f| !f.quoted)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_in_in_outlook_and_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = site(dir.path());
+    configure(&site, None);
+    let server = Server::start(&site, dir.path());
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let b = Browser::start(&downloads).await;
+    let organizer = server.token("demo", "ann@demo.example", "organizer");
+
+    // 1. Outlook, a new Teams meeting from Outlook on the web: Add.
+    configure(&site, Some(stub_config(&organizer, OWA_COMPOSE)));
+    b.client.goto(&server.base).await.unwrap();
+    let provider = b.text("[data-testid=provider]").await;
+    assert!(provider.contains("Polycom"), "{provider}");
+    b.screenshot("1-outlook-ready").await;
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    b.screenshot("2-outlook-added").await;
+    let stub = b.stub().await;
+    let body = stub["body"].as_str().unwrap().to_string();
+    let blocks = unquoted_blocks(&body);
+    assert_eq!(blocks.len(), 1, "exactly one block in {body}");
+    let key = stub["props"]["cviMeetingKey"]
+        .as_str()
+        .expect("meeting key kept")
+        .to_string();
+    let (status, meeting) = server.call("GET", &format!("/meetings/{key}"), &organizer, None);
+    assert_eq!(status, 200, "{meeting}");
+    let video_id = meeting["video_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        blocks[0]
+            .coordinates
+            .video_id
+            .as_ref()
+            .map(|v| v.as_str().to_string()),
+        Some(video_id.clone()),
+        "the body carries the Video ID the server issued"
+    );
+    let shown = b.text("[data-field=video-id]").await;
+    assert_eq!(shown.replace(' ', ""), video_id, "the pane shows it too");
+    assert_eq!(
+        invite::remove(&body, BodyKind::Html),
+        OWA_COMPOSE,
+        "user text unchanged"
+    );
+    let direct = meeting["direct_dial_uri"].as_str().unwrap();
+    assert_eq!(
+        stub["location"].as_str().unwrap(),
+        format!("{TYPED_LOCATION}; sip:{direct}"),
+        "SIP URI added after the organizer's location"
+    );
+    assert_eq!(stub["notices"][0]["type"], "informationalMessage");
+    let Extraction::Found(found) = invite::extract(&body) else {
+        panic!("a room system finds no coordinates in {body}")
+    };
+    assert!(found
+        .teams_join_url
+        .unwrap()
+        .starts_with("https://teams.microsoft.com/l/meetup-join/"));
+
+    // 2. The organizer moves the meeting: Update sends the new times, the block stays one.
+    b.js("window.__cviStub.start = '2027-01-24T14:00:00Z'; window.__cviStub.end = '2027-01-24T15:30:00Z'; return null;")
+        .await;
+    b.click("[data-action=update]").await;
+    b.wait_css("[data-status=Updated]").await;
+    let stub = b.stub().await;
+    let body2 = stub["body"].as_str().unwrap();
+    assert_eq!(unquoted_blocks(body2).len(), 1);
+    assert_eq!(body2, body, "same coordinates: the block is unchanged");
+    let (_, meeting) = server.call("GET", &format!("/meetings/{key}"), &organizer, None);
+    assert_eq!(meeting["start"], "2027-01-24T14:00:00Z");
+    assert_eq!(meeting["end"], "2027-01-24T15:30:00Z");
+    assert_eq!(
+        meeting["video_id"].as_str().unwrap(),
+        video_id,
+        "same Video ID"
+    );
+    assert_eq!(
+        stub["location"].as_str().unwrap().matches("sip:").count(),
+        1
+    );
+
+    // 3. Remove: body and location back to what the organizer wrote; the ID is cancelled.
+    b.click("[data-action=remove]").await;
+    b.wait_css("[data-status=Removed]").await;
+    b.screenshot("3-outlook-removed").await;
+    let stub = b.stub().await;
+    assert_eq!(stub["body"].as_str().unwrap(), OWA_COMPOSE, "byte for byte");
+    assert_eq!(stub["location"].as_str().unwrap(), TYPED_LOCATION);
+    assert!(stub["props"].get("cviMeetingKey").is_none());
+    let (_, meeting) = server.call("GET", &format!("/meetings/{key}"), &organizer, None);
+    assert_eq!(meeting["cancelled"], true);
+
+    // 4. A body that already has Microsoft's own block: the pane asks, then replaces it.
+    configure(&site, Some(stub_config(&organizer, MS_2019)));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Foreign]").await;
+    b.screenshot("4-outlook-foreign-block").await;
+    assert_eq!(
+        b.stub().await["body"].as_str().unwrap(),
+        MS_2019,
+        "nothing written before the user agrees"
+    );
+    b.click("[data-action=replace]").await;
+    b.wait_css("[data-status=Added]").await;
+    let body = b.stub().await["body"].as_str().unwrap().to_string();
+    let blocks = unquoted_blocks(&body);
+    assert_eq!(blocks.len(), 1, "never two blocks: {body}");
+    assert!(blocks[0].anchored, "ours replaced Microsoft's");
+
+    // 5. A user whose policy is disabled sees the policy message and no action.
+    let admin = server.token("demo", "admin@demo.example", "admin");
+    let (status, _) = server.call(
+        "PUT",
+        "/grants",
+        &admin,
+        Some(json!({"target": "user", "identity": "off@demo.example", "policy_name": "Tag:ServiceProviderDisabled"})),
+    );
+    assert_eq!(status, 200);
+    let off = server.token("demo", "off@demo.example", "organizer");
+    configure(&site, Some(stub_config(&off, OWA_COMPOSE)));
+    b.client.goto(&server.base).await.unwrap();
+    let msg = b.text("[data-status=NotEnabled]").await;
+    assert!(
+        msg.contains("Video conferencing is not enabled for you"),
+        "{msg}"
+    );
+    assert!(b
+        .client
+        .find(Locator::Css("[data-action=add]"))
+        .await
+        .is_err());
+    b.screenshot("5-outlook-not-enabled").await;
+
+    // 6. Consent missing: a tenant whose provider's partner app is not consented yet.
+    let admin2 = server.token("contoso", "admin@contoso.example", "admin");
+    let (s1, _) = server.call("POST", "/providers", &admin2, Some(json!({"name": "Cisco", "tenant_key": "contoso@m.webex.com", "aad_application_ids": ["7e9a9c4d-1b2a-4c3d-8e5f-6a7b8c9d0e1f"]})));
+    let (s2, _) = server.call(
+        "PUT",
+        "/grants",
+        &admin2,
+        Some(json!({"target": "global", "policy_name": "Tag:CiscoServiceProviderEnabled"})),
+    );
+    assert_eq!((s1, s2), (201, 200));
+    let bob = server.token("contoso", "bob@contoso.example", "organizer");
+    configure(&site, Some(stub_config(&bob, OWA_COMPOSE)));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=ConsentMissing]").await;
+    b.screenshot("6-outlook-consent-missing").await;
+    assert_eq!(b.stub().await["body"].as_str().unwrap(), OWA_COMPOSE);
+
+    // 7. The no-UI command (command.html, no Leptos) does the same as the pane's Add.
+    configure(&site, Some(stub_config(&organizer, OWA_COMPOSE)));
+    b.client
+        .goto(&format!("{}/command.html", server.base))
+        .await
+        .unwrap();
+    let done = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const wait = () => window.__officeActions && window.__officeActions.addVtcDetails
+               ? window.__officeActions.addVtcDetails({ completed: () => done(window.__cviStub) })
+               : setTimeout(wait, 20);
+             wait();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let body = done["body"].as_str().unwrap();
+    assert_eq!(unquoted_blocks(body).len(), 1, "{body}");
+    assert_eq!(invite::remove(body, BodyKind::Html), OWA_COMPOSE);
+    assert_eq!(done["notices"][0]["type"], "informationalMessage", "{done}");
+
+    // 8. The standalone page: demo sign-in, a meeting, its coordinates, Download .ics.
+    configure(&site, None);
+    b.client.goto(&server.base).await.unwrap();
+    b.screenshot("7-browser-sign-in").await;
+    b.click("[data-action=signin]").await;
+    let subject = b.wait_css("input[name=subject]").await;
+    subject.send_keys("Design review").await.unwrap();
+    b.wait_css("textarea[name=attendees]")
+        .await
+        .send_keys("bob@demo.example, carol@demo.example")
+        .await
+        .unwrap();
+    b.click("[data-action=get]").await;
+    let shown = b.text("[data-field=video-id]").await;
+    b.screenshot("8-browser-scheduled").await;
+    b.click("[data-action=ics]").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ics_path = loop {
+        let found = std::fs::read_dir(&b.downloads)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "ics"));
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no .ics was downloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(ics_path.file_name().unwrap(), "Design-review.ics");
+    let ics = std::fs::read_to_string(&ics_path).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        ics.split("\r\n").all(|l| l.len() <= 75),
+        "folded at 75 octets"
+    );
+    assert!(ics.contains("\r\nSUMMARY:Design review\r\n"));
+    assert!(
+        ics.contains("\r\nATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:carol@demo.example\r\n")
+    );
+    let Extraction::Found(c) = invite::extract(&ics) else {
+        panic!("no coordinates in {ics}")
+    };
+    assert_eq!(c.video_id.unwrap().grouped(), shown);
+    let unfolded = ics.replace("\r\n ", "");
+    assert!(
+        unfolded.contains(&format!(
+            "\r\nLOCATION:sip:{}\r\n",
+            c.direct_dial_uri.unwrap()
+        )),
+        "{unfolded}"
+    );
+
+    b.client.close().await.unwrap();
+}
