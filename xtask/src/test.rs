@@ -7,8 +7,8 @@ use crate::{
     tools,
 };
 
-/// fmt, clippy (native and wasm32), native tests, wasm tests in headless Chromium, and
-/// API conformance.
+/// fmt, clippy (native and wasm32), native tests, wasm tests in headless Chromium, the
+/// release add-in build and its end-to-end tests, and API conformance.
 pub fn test() -> Result<()> {
     let started = Instant::now();
     let tools = step("setup", tools::setup)?;
@@ -55,6 +55,18 @@ pub fn test() -> Result<()> {
                 "--target",
                 "wasm32-unknown-unknown",
             ]))
+        },
+    )?;
+    crate::build::build_with(&tools)?;
+    step(
+        "browser end-to-end tests (add-in in headless Chromium against cvi serve)",
+        || {
+            // `cargo test --workspace` above built target/debug/cvi for cvi-server's tests.
+            run(tools
+                .command("cargo")
+                .args(["test", "-p", "cvi-addin", "--features", "e2e", "--test", "e2e"])
+                .env("CVI_BIN", crate::run::root().join("target/debug/cvi"))
+                .env("CVI_DIST", crate::run::root().join("dist")))
         },
     )?;
     step("API conformance (schemathesis against cvi serve)", || {
