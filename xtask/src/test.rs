@@ -22,6 +22,8 @@ pub fn test() -> Result<()> {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--features",
+            "cvi-addin/e2e",
             "--",
             "-D",
             "warnings",
