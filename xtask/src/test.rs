@@ -66,7 +66,15 @@ pub fn test() -> Result<()> {
             // `cargo test --workspace` above built target/debug/cvi for cvi-server's tests.
             run(tools
                 .command("cargo")
-                .args(["test", "-p", "cvi-addin", "--features", "e2e", "--test", "e2e"])
+                .args([
+                    "test",
+                    "-p",
+                    "cvi-addin",
+                    "--features",
+                    "e2e",
+                    "--test",
+                    "e2e",
+                ])
                 .env("CVI_BIN", crate::run::root().join("target/debug/cvi"))
                 .env("CVI_DIST", crate::run::root().join("dist")))
         },
