@@ -8,6 +8,7 @@ mod bench;
 mod build;
 mod conformance;
 mod fuzz;
+mod manifest;
 mod run;
 mod serve;
 mod test;
@@ -22,9 +23,11 @@ commands:
   setup   install every tool the project needs into the tool cache (skips what is there)
   build   release build of the add-in into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
-  test    fmt check, clippy, native tests, wasm tests in headless Chromium, API conformance
+  test    fmt check, clippy, native + wasm tests, add-in end-to-end tests, API conformance
   bench   load benchmarks (wrk) and cvi-core's upsert (criterion), one table
   fuzz    fuzz every target for SECONDS each (default 60; nightly, cargo-fuzz)
+  manifest [--url https://HOST] [--sso-app-id GUID]
+          the Outlook XML and unified (Teams) manifests into dist/manifest/
 
 environment:
   CVI_TOOLS_DIR   tool cache (default: $XDG_CACHE_HOME/cvi/tools or ~/.cache/cvi/tools)
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("test") => test::test(),
         Some("bench") => bench::bench(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("manifest") => manifest::manifest(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
