@@ -27,7 +27,7 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
         || {
             run(tools
                 .command("trunk")
-                .args(["build", "command.html", "--release", "true", "--dist"])
+                .args(["build", "command.html", "--release", "--dist"])
                 .arg(&aside))?;
             // Trunk names its output index.html whatever the source page was called.
             fs::rename(aside.join("index.html"), aside.join("command.html"))

@@ -37,9 +37,11 @@ impl Params {
             match a.as_str() {
                 "--url" => p.base_url = value("--url")?,
                 "--sso-app-id" => p.sso_app_id = value("--sso-app-id")?,
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unknown option {other:?}; use --url https://host[:port] and --sso-app-id GUID"
-                )),
+                ))
+                }
             }
         }
         p.base_url = p.base_url.trim_end_matches('/').to_string();

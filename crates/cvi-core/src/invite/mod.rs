@@ -13,6 +13,7 @@ mod lang;
 mod locate;
 mod render;
 mod scan;
+mod tokenize;
 
 pub use extract::{extract, Extraction};
 pub use lang::Lang;

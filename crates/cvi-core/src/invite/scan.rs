@@ -1,20 +1,15 @@
 //! Bodies as lines of text with byte offsets, so blocks can be found by what they say and
 //! spliced out without re-serializing anything.
 //!
-//! HTML goes through html5gum, a WHATWG-conformant tokenizer that reports byte spans
-//! (tag soup from Word and Outlook on the web is normal input). It is a tokenizer, not a
-//! tree builder, which is all this needs and keeps the wasm bundle small. Block-level tags
-//! and `<br>` end lines; the text of one line may be split across any number of inline
-//! elements, as Word does.
+//! HTML goes through [`super::tokenize`], which splits tag soup from Word and Outlook on
+//! the web where a browser would and reports byte spans. A tokenizer, not a tree builder,
+//! is all this needs. Block-level tags and `<br>` end lines; the text of one line may be
+//! split across any number of inline elements, as Word does.
 
-use std::convert::Infallible;
-
-use html5gum::{
-    emitters::callback::{CallbackEmitter, CallbackEvent},
-    Span, Tokenizer,
+use super::{
+    lang::normalize,
+    tokenize::{tokenize, Token},
 };
-
-use super::lang::normalize;
 
 /// A tag's name and byte span.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,19 +106,6 @@ const BLOCK_TAGS: &[&[u8]] = &[
 const VOID_TAGS: &[&[u8]] = &[
     b"br", b"hr", b"img", b"meta", b"link", b"input", b"wbr", b"col", b"area", b"base", b"source",
 ];
-/// Elements whose content the tokenizer reads as raw text until their end tag.
-const RAW_TEXT_TAGS: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"textarea",
-    b"title",
-    b"xmp",
-    b"iframe",
-    b"noembed",
-    b"noframes",
-    b"plaintext",
-    b"noscript",
-];
 /// Elements whose text is not part of the message (`<style>` in Word's `<head>`).
 const HIDDEN_TAGS: &[&[u8]] = &[b"script", b"style", b"title", b"xml"];
 /// Markers of quoted/forwarded content: Outlook's reply header div, Outlook on the web's
@@ -157,7 +139,6 @@ fn finish_line(mut line: Line, close: Option<Tag>, end: usize) -> Line {
 struct Attrs {
     name: Vec<u8>,
     start: usize,
-    current: Vec<u8>,
     /// `id` is one of our anchor ids.
     anchor: bool,
     /// `id` or `class` marks quoted content.
@@ -176,12 +157,10 @@ struct HtmlScanner<'a> {
     last_boundary: Option<Tag>,
     pending_links: Vec<String>,
     hidden_depth: usize,
-    raw_open: Option<Vec<u8>>,
     open_blocks: Vec<(&'static [u8], usize)>,
     /// Open anchors: tag name, start, nesting depth of same-named elements inside.
     open_anchors: Vec<(Vec<u8>, usize, usize)>,
     quote_marker_seen: bool,
-    ends_in_comment: bool,
 }
 
 impl HtmlScanner<'_> {
@@ -209,9 +188,6 @@ impl HtmlScanner<'_> {
         if !void {
             if has(HIDDEN_TAGS, name) {
                 self.hidden_depth += 1;
-            }
-            if has(RAW_TEXT_TAGS, name) {
-                self.raw_open = Some(name.to_vec());
             }
             for anchor in self.open_anchors.iter_mut().filter(|(n, _, _)| n == name) {
                 anchor.2 += 1;
@@ -246,10 +222,8 @@ impl HtmlScanner<'_> {
         }
         // Keep the buffers for the next tag.
         a.name.clear();
-        a.current.clear();
         self.tag = Attrs {
             name: a.name,
-            current: a.current,
             ..Attrs::default()
         };
     }
@@ -257,9 +231,6 @@ impl HtmlScanner<'_> {
     fn end_tag(&mut self, name: &[u8], start: usize, end: usize) {
         if has(HIDDEN_TAGS, name) {
             self.hidden_depth = self.hidden_depth.saturating_sub(1);
-        }
-        if self.raw_open.as_deref() == Some(name) {
-            self.raw_open = None;
         }
         if name == b"body" && self.scan.body_end.is_none() {
             self.scan.body_end = Some(start);
@@ -301,11 +272,10 @@ impl HtmlScanner<'_> {
         }
     }
 
-    fn text(&mut self, value: &[u8]) {
+    fn text(&mut self, text: &str) {
         if self.hidden_depth > 0 {
             return;
         }
-        let text = String::from_utf8_lossy(value);
         if self.cur.is_none() {
             if text
                 .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
@@ -324,70 +294,53 @@ impl HtmlScanner<'_> {
             });
         }
         if let Some(line) = self.cur.as_mut() {
-            line.raw.push_str(&text);
+            line.raw.push_str(text);
         }
     }
 
-    fn event(&mut self, event: CallbackEvent<'_>, span: Span<usize>) {
-        use html5gum::Error as E;
-        if !matches!(event, CallbackEvent::Error(_)) {
-            self.ends_in_comment = matches!(
-                event,
-                CallbackEvent::Comment { .. } | CallbackEvent::Doctype { .. }
-            );
-        }
-        match event {
-            CallbackEvent::OpenStartTag { name } => {
+    fn attr(&mut self, name: &str, value: &str) {
+        let name = name.as_bytes();
+        // Decided here, on the borrowed value: ids and classes are on every other tag.
+        let marks_quote = || {
+            let v = value.to_ascii_lowercase();
+            QUOTE_MARKERS.iter().any(|m| v.contains(m))
+        };
+        let slot = if name.eq_ignore_ascii_case(b"id") {
+            self.tag.anchor |= self
+                .anchor_ids
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(value));
+            self.tag.quote_marker |= marks_quote();
+            return;
+        } else if name.eq_ignore_ascii_case(b"class") {
+            self.tag.quote_marker |= marks_quote();
+            return;
+        } else if name.eq_ignore_ascii_case(b"href") {
+            &mut self.tag.href
+        } else if name.eq_ignore_ascii_case(b"originalsrc") {
+            &mut self.tag.originalsrc
+        } else {
+            return;
+        };
+        *slot = Some(value.to_string());
+    }
+
+    fn token(&mut self, token: Token<'_>, start: usize, end: usize) {
+        match token {
+            Token::StartTag { name } => {
                 self.tag.name.clear();
-                self.tag.name.extend_from_slice(name);
-                self.tag.start = span.start;
+                self.tag
+                    .name
+                    .extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+                self.tag.start = start;
             }
-            CallbackEvent::AttributeName { name } => {
-                self.tag.current.clear();
-                self.tag.current.extend_from_slice(name);
+            Token::Attr { name, value } => self.attr(name, &value),
+            Token::StartTagEnd { self_closing } => self.start_tag(self_closing, end),
+            Token::EndTag { name } => {
+                let name = name.to_ascii_lowercase();
+                self.end_tag(name.as_bytes(), start, end);
             }
-            CallbackEvent::AttributeValue { value } => {
-                // Decided here, on the borrowed bytes: ids and classes are on every other tag.
-                let marks_quote = || {
-                    let v = String::from_utf8_lossy(value).to_ascii_lowercase();
-                    QUOTE_MARKERS.iter().any(|m| v.contains(m))
-                };
-                let slot = match self.tag.current.as_slice() {
-                    b"id" => {
-                        self.tag.anchor |= self
-                            .anchor_ids
-                            .iter()
-                            .any(|x| x.as_bytes().eq_ignore_ascii_case(value));
-                        self.tag.quote_marker |= marks_quote();
-                        return;
-                    }
-                    b"class" => {
-                        self.tag.quote_marker |= marks_quote();
-                        return;
-                    }
-                    b"href" => &mut self.tag.href,
-                    b"originalsrc" => &mut self.tag.originalsrc,
-                    _ => return,
-                };
-                // The first of duplicate attributes wins, as in a browser.
-                if slot.is_none() {
-                    *slot = Some(String::from_utf8_lossy(value).into_owned());
-                }
-            }
-            CallbackEvent::CloseStartTag { self_closing } => self.start_tag(self_closing, span.end),
-            CallbackEvent::EndTag { name } => self.end_tag(name, span.start, span.end),
-            CallbackEvent::String { value } => self.text(value),
-            CallbackEvent::Error(
-                E::EofBeforeTagName
-                | E::EofInCdata
-                | E::EofInComment
-                | E::EofInDoctype
-                | E::EofInScriptHtmlCommentLikeText
-                | E::EofInTag,
-            ) => {
-                self.scan.eof_clean = false;
-            }
-            _ => {}
+            Token::Text(t) => self.text(&t),
         }
     }
 }
@@ -406,34 +359,15 @@ pub(crate) fn html(body: &str, anchor_ids: &[&str]) -> Scan {
         last_boundary: None,
         pending_links: Vec::new(),
         hidden_depth: 0,
-        raw_open: None,
         open_blocks: Vec::new(),
         open_anchors: Vec::new(),
         quote_marker_seen: false,
-        ends_in_comment: false,
     };
-    {
-        // The callback emitter hands out borrowed slices: no allocation per token, which
-        // is most of the cost on megabyte bodies.
-        let mut emitter = CallbackEmitter::new(
-            |event: CallbackEvent<'_>, span: Span<usize>| -> Option<Infallible> {
-                sc.event(event, span);
-                None
-            },
-        );
-        // Switches to RAWTEXT/RCDATA after <script>, <style>, <textarea>, as a browser would.
-        emitter.naively_switch_states(true);
-        for _ in Tokenizer::new_with_emitter(body, emitter) {}
-    }
+    sc.scan.eof_clean = tokenize(body, |t, start, end| sc.token(t, start, end));
     if let Some(line) = sc.cur.take() {
         sc.scan.lines.push(finish_line(line, None, body.len()));
     }
     let mut scan = sc.scan;
-    // EOF inside an element with raw text content, or inside a bogus comment (`<//`,
-    // `<!x`), which the tokenizer closes at EOF without reporting an error.
-    if sc.raw_open.is_some() || (sc.ends_in_comment && !body.ends_with('>')) {
-        scan.eof_clean = false;
-    }
     // An unclosed <blockquote> quotes the rest of the body.
     if let Some((_, start)) = sc.open_blocks.iter().find(|(n, _)| *n == b"blockquote") {
         scan.quoted.push(*start..body.len());
