@@ -103,7 +103,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
         web_sys::window()
             .and_then(|w| w.crypto().ok())
             .map(|c| format!("web-{}", c.random_uuid()))
-            .unwrap_or_else(|| format!("web-{}", js_sys::Date::now())),
+            .unwrap_or_else(|| format!("web-{}", js_sys::Date::now() as u64)),
     );
 
     spawn_local(async move {

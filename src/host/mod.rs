@@ -30,7 +30,7 @@ impl From<wasm_bindgen::JsValue> for HostError {
             .ok()
             .and_then(|m| m.as_string())
             .or_else(|| v.as_string())
-            .unwrap_or_else(|| format!("{v:?}"));
+            .unwrap_or_else(|| "the host reported an error without a message".into());
         HostError(msg)
     }
 }

@@ -291,6 +291,21 @@ end
         criterion_1mb(&tools)
     })?;
 
+    crate::build::build_with(&tools)?;
+    let pane = step("add-in transfer (wasm + JS + CSS of index.html)", || {
+        crate::bench_addin::transfer(&root().join("dist"), "index.html")
+    })?;
+    let command = step("no-UI command page transfer (command.html)", || {
+        crate::bench_addin::transfer(&root().join("dist"), "command.html")
+    })?;
+    let (tti, tti_all) = step("time to interactive, headless Chromium, 20 loads", || {
+        crate::bench_addin::time_to_interactive(&cvi, 20)
+    })?;
+    let (wasm_insert, wasm_replace) =
+        step("cvi-core upsert on 1 MB inside wasm (Chromium)", || {
+            crate::bench_addin::wasm_upsert(&tools)
+        })?;
+
     let base = rows[0].rps;
     let mut table = String::from("| benchmark | req/s | vs hello-world | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|---:|\n");
     for r in &rows {
@@ -310,41 +325,47 @@ end
         "| cvi-core upsert, 1 MB HTML, native: insert / replace | {:.1} ms / {:.1} ms | | | | |",
         insert_1mb, replace_1mb
     );
+    let _ = writeln!(
+        table,
+        "| cvi-core upsert, 1 MB HTML, wasm in Chromium: insert / replace | {wasm_insert:.1} ms / {wasm_replace:.1} ms | | | | |"
+    );
+    let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
+    for (name, t) in [
+        ("add-in initial transfer (wasm + JS + CSS)", &pane),
+        ("no-UI command page (wasm + JS)", &command),
+    ] {
+        let _ = writeln!(
+            table,
+            "| {name}: raw / gzip / brotli | {} / {} / **{}** | | | | |",
+            kb(t.raw),
+            kb(t.gzip),
+            kb(t.brotli)
+        );
+    }
+    let _ = writeln!(
+        table,
+        "| navigation → interactive scheduler, headless Chromium, median of {} | {tti:.0} ms | | | | |",
+        tti_all.len()
+    );
     println!("\n{table}");
-    let json = serde_json_like(&rows, insert_1mb, replace_1mb);
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "wrk": WRK.join(" "),
+        "rows": rows.iter().map(|r| serde_json::json!({
+            "name": r.name, "rps": r.rps, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms,
+            "non_2xx": r.non_2xx, "ratio_to_baseline": r.rps / base,
+        })).collect::<Vec<_>>(),
+        "upsert_1mb_ms": {
+            "native": {"insert": insert_1mb, "replace": replace_1mb},
+            "wasm_chromium": {"insert": wasm_insert, "replace": wasm_replace},
+        },
+        "transfer_bytes": {
+            "addin": {"files": pane.files, "raw": pane.raw, "gzip": pane.gzip, "brotli": pane.brotli},
+            "command": {"files": command.files, "raw": command.raw, "gzip": command.gzip, "brotli": command.brotli},
+        },
+        "time_to_interactive_ms": {"median": tti, "all": tti_all},
+    }))
+    .map_err(|e| e.to_string())?;
     fs::write(dir.join("report.json"), json).map_err(|e| e.to_string())?;
     println!("(also in {})", dir.join("report.json").display());
     Ok(())
-}
-
-/// The report as JSON, written by hand: xtask keeps no dependencies.
-fn serde_json_like(rows: &[Row], insert: f64, replace: f64) -> String {
-    let num = |v: f64| {
-        if v.is_finite() {
-            format!("{v:.3}")
-        } else {
-            "null".into()
-        }
-    };
-    let items: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            format!(
-                "{{\"name\":\"{}\",\"rps\":{},\"p50_ms\":{},\"p99_ms\":{},\"non_2xx\":{},\"ratio_to_baseline\":{}}}",
-                r.name,
-                num(r.rps),
-                num(r.p50_ms),
-                num(r.p99_ms),
-                r.non_2xx,
-                num(r.rps / rows[0].rps)
-            )
-        })
-        .collect();
-    format!(
-        "{{\"wrk\":\"{}\",\"rows\":[{}],\"upsert_1mb_ms\":{{\"insert\":{},\"replace\":{}}}}}\n",
-        WRK.join(" "),
-        items.join(","),
-        num(insert),
-        num(replace)
-    )
 }

@@ -35,6 +35,10 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
             copy_dir(&aside, &dist)
         },
     )?;
+    step(
+        "manifests for the default URL (`cargo xtask manifest --url …` for yours)",
+        || crate::manifest::manifest(&[]),
+    )?;
     let mut entries: Vec<_> = fs::read_dir(&dist)
         .map_err(|e| format!("trunk wrote no {}: {e}", dist.display()))?
         .filter_map(|e| e.ok())

@@ -5,6 +5,7 @@
 //! outside the clone (see [`tools`]), so CI's fresh clone reuses what a previous run built.
 
 mod bench;
+mod bench_addin;
 mod build;
 mod conformance;
 mod fuzz;

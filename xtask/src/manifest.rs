@@ -232,6 +232,48 @@ pub fn write(p: &Params, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `office-addin-manifest validate` on the built unified manifest, and on a copy without its
+/// `id`, which must fail (so a validator that checks nothing cannot pass).
+pub fn validate_unified(tools: &crate::tools::Toolbox) -> Result<()> {
+    let good = root().join("dist/manifest/manifest.json");
+    crate::run::run(
+        tools
+            .command("office-addin-manifest")
+            .arg("validate")
+            .arg(&good),
+    )?;
+    let text = fs::read_to_string(&good).map_err(|e| format!("{}: {e}", good.display()))?;
+    let broken = root().join("target/manifest-without-id.json");
+    let id_line = format!("\"id\": \"{ADDIN_ID}\"");
+    let without_id: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(&id_line))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if without_id == text.replace("\r\n", "\n") {
+        return Err("could not find the manifest's id line to remove".into());
+    }
+    fs::write(&broken, without_id).map_err(|e| e.to_string())?;
+    let status = tools
+        .command("office-addin-manifest")
+        .arg("validate")
+        .arg(&broken)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("office-addin-manifest: {e}"))?;
+    if status.success() {
+        return Err(
+            "office-addin-manifest accepted a manifest without an id: it is not validating".into(),
+        );
+    }
+    println!(
+        "    {} is valid; the same without its id is refused",
+        good.display()
+    );
+    Ok(())
+}
+
 /// `cargo xtask manifest [--url https://…] [--sso-app-id GUID]`.
 pub fn manifest(args: &[String]) -> Result<()> {
     write(&Params::from_args(args)?, &root().join("dist/manifest"))

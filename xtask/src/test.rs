@@ -61,6 +61,10 @@ pub fn test() -> Result<()> {
     )?;
     crate::build::build_with(&tools)?;
     step(
+        "unified manifest (office-addin-manifest validate, offline)",
+        || crate::manifest::validate_unified(&tools),
+    )?;
+    step(
         "browser end-to-end tests (add-in in headless Chromium against cvi serve)",
         || {
             // `cargo test --workspace` above built target/debug/cvi for cvi-server's tests.

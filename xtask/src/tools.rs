@@ -18,6 +18,9 @@ use crate::run::{human, read, root, run, Result};
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm `binaryen` (Debian's binaryen 108 produced a wasm that failed to load).
 pub const BINARYEN_VERSION: &str = "132";
+/// npm `office-addin-manifest`: validates the unified manifest offline (its JSON schemas
+/// ship in the package; only XML validation needs Microsoft's online service).
+pub const OFFICE_ADDIN_MANIFEST_VERSION: &str = "3.0.0";
 /// cargo-fuzz (crates.io), for `cargo xtask fuzz` on the installed nightly toolchain.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// schemathesis (PyPI), for API conformance against the served OpenAPI document.
@@ -195,15 +198,22 @@ pub fn setup() -> Result<Toolbox> {
         &format!("binaryen {BINARYEN_VERSION} (wasm-opt)"),
         wasm_opt_bin.join("wasm-opt").exists(),
         "npm, ~5 s",
+        || npm_install(&binaryen, &format!("binaryen@{BINARYEN_VERSION}")),
+    )?;
+
+    let oam = cache.join(format!(
+        "office-addin-manifest-{OFFICE_ADDIN_MANIFEST_VERSION}"
+    ));
+    let oam_bin = oam.join("node_modules/.bin");
+    ensure(
+        &format!("office-addin-manifest {OFFICE_ADDIN_MANIFEST_VERSION}"),
+        oam_bin.join("office-addin-manifest").exists(),
+        "npm, ~5 s",
         || {
-            let tmp = partial(&binaryen);
-            let _ = fs::remove_dir_all(&tmp);
-            fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-            run(Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&tmp)
-                .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-            fs::rename(&tmp, &binaryen).map_err(|e| e.to_string())
+            npm_install(
+                &oam,
+                &format!("office-addin-manifest@{OFFICE_ADDIN_MANIFEST_VERSION}"),
+            )
         },
     )?;
 
@@ -238,8 +248,21 @@ pub fn setup() -> Result<Toolbox> {
             wb.join("bin"),
             trunk.join("bin"),
             wasm_opt_bin,
+            oam_bin,
             fuzz.join("bin"),
             st.join("bin"),
         ],
     })
+}
+
+/// `npm install spec` into `dir`, built aside and moved into place when complete.
+fn npm_install(dir: &Path, spec: &str) -> Result<()> {
+    let tmp = partial(dir);
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&tmp)
+        .arg(spec))?;
+    fs::rename(&tmp, dir).map_err(|e| e.to_string())
 }

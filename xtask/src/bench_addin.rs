@@ -1,0 +1,249 @@
+//! The add-in's rows of `cargo xtask bench`: what a user downloads (raw, gzip, brotli),
+//! how long the page takes to become usable in headless Chromium, and cvi-core's upsert
+//! inside wasm.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+use crate::{
+    run::{root, Result},
+    tools::Toolbox,
+};
+
+/// Sizes of a set of files: raw, gzip -9 and brotli q11 (what a CDN would serve).
+pub struct Transfer {
+    pub files: Vec<String>,
+    pub raw: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+}
+
+/// The files a page loads from `dist/` (its Trunk-hashed wasm, JS and CSS).
+fn page_files(dist: &Path, html: &str) -> Result<Vec<PathBuf>> {
+    let page = fs::read_to_string(dist.join(html)).map_err(|e| format!("{html}: {e}"))?;
+    let mut files: Vec<PathBuf> = fs::read_dir(dist)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let stem = name.trim_end_matches("_bg.wasm");
+            [".wasm", ".js", ".css"].iter().any(|x| name.ends_with(x))
+                && (page.contains(name) || page.contains(stem))
+        })
+        .collect();
+    files.sort();
+    if !files
+        .iter()
+        .any(|f| f.extension().is_some_and(|x| x == "wasm"))
+    {
+        return Err(format!("{html} loads no wasm from {}", dist.display()));
+    }
+    Ok(files)
+}
+
+/// Compressed sizes with Node's zlib (Node is already needed for the npm tools).
+pub fn transfer(dist: &Path, html: &str) -> Result<Transfer> {
+    let files = page_files(dist, html)?;
+    let script = r#"
+const fs = require("fs"), z = require("zlib");
+let raw = 0, gz = 0, br = 0;
+for (const f of process.argv.slice(1)) {
+  const b = fs.readFileSync(f);
+  raw += b.length;
+  gz += z.gzipSync(b, { level: 9 }).length;
+  br += z.brotliCompressSync(b, { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+}
+console.log(raw, gz, br);
+"#;
+    let out = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .args(&files)
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let n: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if n.len() != 3 {
+        return Err(format!("node printed {text:?}"));
+    }
+    Ok(Transfer {
+        files: files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect(),
+        raw: n[0],
+        gzip: n[1],
+        brotli: n[2],
+    })
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port())
+}
+
+fn wait_for(url: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ureq::get(url).call().is_err() {
+        if Instant::now() > deadline {
+            return Err(format!("{url} did not answer"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+fn post(url: &str, body: Value) -> Result<Value> {
+    ureq::post(url)
+        .send_json(body)
+        .map_err(|e| format!("{url}: {e}"))?
+        .body_mut()
+        .read_json()
+        .map_err(|e| format!("{url}: {e}"))
+}
+
+/// Milliseconds from navigation start until the scheduler's first button can be clicked,
+/// `runs` times in one headless Chromium (median and all values). The page is served by
+/// the debug `cvi` from `dist/`, signed in by the `#token=` link `cargo xtask serve` prints.
+pub fn time_to_interactive(cvi: &Path, runs: usize) -> Result<(f64, Vec<f64>)> {
+    let dir = root().join("target/bench/tti");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = Killed(
+        Command::new(cvi)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--dev-issuer",
+                "--demo",
+            ])
+            .arg("--database")
+            .arg(format!("sqlite://{}", dir.join("cvi.db").display()))
+            .arg("--dist")
+            .arg(root().join("dist"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cvi serve: {e}"))?,
+    );
+    wait_for(&format!("{base}/readyz"))?;
+    let token = post(
+        &format!("{base}/api/v1/dev/token"),
+        json!({"tenant": "demo", "user": "organizer@demo.example", "role": "organizer"}),
+    )?["token"]
+        .as_str()
+        .ok_or("no token")?
+        .to_string();
+
+    let dport = free_port()?;
+    let _driver = Killed(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={dport}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("chromedriver: {e}"))?,
+    );
+    let wd = format!("http://127.0.0.1:{dport}");
+    wait_for(&format!("{wd}/status"))?;
+    let session = post(
+        &format!("{wd}/session"),
+        json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=480,900"]
+        }}}}),
+    )?;
+    let id = session["value"]["sessionId"]
+        .as_str()
+        .ok_or_else(|| format!("no WebDriver session: {session}"))?
+        .to_string();
+    let s = format!("{wd}/session/{id}");
+    let measure = || -> Result<f64> {
+        post(&format!("{s}/url"), json!({"url": "about:blank"}))?;
+        post(
+            &format!("{s}/url"),
+            json!({"url": format!("{base}/#token={token}")}),
+        )?;
+        let v = post(
+            &format!("{s}/execute/async"),
+            json!({"script": "const done = arguments[0];
+                const poll = () => document.querySelector('[data-action=get]')
+                  ? done(performance.now()) : requestAnimationFrame(poll);
+                poll();", "args": []}),
+        )?;
+        v["value"]
+            .as_f64()
+            .ok_or_else(|| format!("the page never became interactive: {v}"))
+    };
+    let mut times = Vec::new();
+    let result = (|| -> Result<()> {
+        for _ in 0..runs {
+            times.push(measure()?);
+        }
+        Ok(())
+    })();
+    let _ = ureq::delete(&s).call();
+    result?;
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    Ok((sorted[sorted.len() / 2], times))
+}
+
+/// cvi-core's 1 MB upsert in wasm in headless Chromium (tests/wasm_bench.rs): (insert, replace) ms.
+pub fn wasm_upsert(tools: &Toolbox) -> Result<(f64, f64)> {
+    let out = tools
+        .command("cargo")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "cvi-addin",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--features",
+            "wasm-bench",
+            "--test",
+            "wasm_bench",
+            "--",
+            "--nocapture",
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.split_once("WASM_UPSERT_MS ").map(|(_, v)| v.to_string()))
+        .ok_or_else(|| format!("tests/wasm_bench.rs printed no timing:\n{text}"))?;
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    Ok((field("insert="), field("replace=")))
+}
