@@ -8,7 +8,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, RwLock,
+    },
     time::{Duration, Instant},
 };
 
@@ -163,7 +166,29 @@ struct OidcIssuer {
     jwks_uri: String,
     keys: RwLock<HashMap<String, (DecodingKey, Algorithm)>>,
     last_fetch: RwLock<Option<Instant>>,
+    /// Bumped by every JWKS refresh: tokens verified under older keys are checked again.
+    generation: AtomicU64,
 }
+
+/// Tokens this process has verified, so a client's next calls with the same token cost a
+/// hash lookup instead of a signature check (ES256 verification dominates a cheap request).
+/// An entry holds until the token expires or its issuer's keys change; the map is
+/// emptied when full, which bounds memory without bookkeeping.
+#[derive(Default)]
+struct Verified {
+    map: Mutex<HashMap<String, VerifiedEntry>>,
+}
+
+struct VerifiedEntry {
+    caller: Caller,
+    exp: i64,
+    /// Index of the OIDC issuer and its key generation (`None`: the dev issuer).
+    source: Option<(usize, u64)>,
+}
+
+const VERIFIED_MAX: usize = 10_000;
+/// Clock skew allowed on `exp`, as in the full validation.
+const LEEWAY_SECS: i64 = 60;
 
 /// The local dev issuer's key pair.
 struct DevIssuer {
@@ -178,6 +203,7 @@ pub struct Verifier {
     jwks_min_refetch: Duration,
     oidc: Vec<OidcIssuer>,
     dev: Option<DevIssuer>,
+    verified: Verified,
 }
 
 /// Refetching a JWKS is rate-limited so a stream of bad `kid`s cannot hammer the issuer.
@@ -238,6 +264,7 @@ impl Verifier {
                 jwks_uri,
                 keys: RwLock::new(HashMap::new()),
                 last_fetch: RwLock::new(None),
+                generation: AtomicU64::new(0),
             };
             iss.refresh().await?;
             oidc.push(iss);
@@ -255,6 +282,7 @@ impl Verifier {
             jwks_min_refetch: JWKS_MIN_REFETCH,
             oidc,
             dev,
+            verified: Verified::default(),
         })
     }
 
@@ -286,8 +314,32 @@ impl Verifier {
             .map_err(|e| AppError::Internal(format!("signing: {e}")))
     }
 
+    /// A token verified before, still unexpired, whose issuer's keys have not changed.
+    fn cached(&self, token: &str) -> Option<Caller> {
+        let map = self.verified.map.lock().ok()?;
+        let e = map.get(token)?;
+        let keys_same = e.source.is_none_or(|(i, generation)| {
+            self.oidc
+                .get(i)
+                .is_some_and(|iss| iss.generation.load(Ordering::Acquire) == generation)
+        });
+        (keys_same && now_ms() / 1000 <= e.exp + LEEWAY_SECS).then(|| e.caller.clone())
+    }
+
+    fn remember(&self, token: &str, entry: VerifiedEntry) {
+        if let Ok(mut map) = self.verified.map.lock() {
+            if map.len() >= VERIFIED_MAX {
+                map.clear();
+            }
+            map.insert(token.to_string(), entry);
+        }
+    }
+
     /// Checks signature, issuer, audience and expiry; returns the caller.
     pub async fn verify(&self, token: &str) -> Result<Caller, AppError> {
+        if let Some(caller) = self.cached(token) {
+            return Ok(caller);
+        }
         let bad = |m: String| AppError::Unauthenticated(m);
         let header =
             decode_header(token).map_err(|e| bad(format!("the bearer token is not a JWT: {e}")))?;
@@ -309,6 +361,7 @@ impl Verifier {
         let iss = unverified["iss"].as_str().unwrap_or_default();
         let kid = header.kid.clone().unwrap_or_default();
 
+        let mut source = None;
         let (key, alg) = if iss == DEV_ISSUER {
             let dev = self.dev.as_ref().ok_or_else(|| {
                 bad("dev tokens are accepted only by a server started with --dev-issuer".into())
@@ -318,12 +371,15 @@ impl Verifier {
             }
             (dev.verifying.clone(), Algorithm::ES256)
         } else {
-            let issuer = self
+            let (index, issuer) = self
                 .oidc
                 .iter()
-                .find(|i| i.issuer == iss)
+                .enumerate()
+                .find(|(_, i)| i.issuer == iss)
                 .ok_or_else(|| bad(format!("issuer {iss:?} is not trusted by this server")))?;
-            issuer.key(&kid, self.jwks_min_refetch).await?
+            let key = issuer.key(&kid, self.jwks_min_refetch).await?;
+            source = Some((index, issuer.generation.load(Ordering::Acquire)));
+            key
         };
         if header.alg != alg {
             return Err(bad(format!(
@@ -335,11 +391,21 @@ impl Verifier {
         v.set_issuer(&[iss]);
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud"]);
-        v.leeway = 60;
+        v.leeway = LEEWAY_SECS as u64;
         let claims = decode::<Claims>(token, &key, &v)
             .map_err(|e| bad(format!("the bearer token was rejected: {e}")))?
             .claims;
-        caller_from(claims)
+        let exp = claims.exp;
+        let caller = caller_from(claims)?;
+        self.remember(
+            token,
+            VerifiedEntry {
+                caller: caller.clone(),
+                exp,
+                source,
+            },
+        );
+        Ok(caller)
     }
 }
 
@@ -396,6 +462,7 @@ impl OidcIssuer {
             }
         }
         *self.keys.write().map_err(|e| e.to_string())? = keys;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         *self.last_fetch.write().map_err(|e| e.to_string())? = Some(Instant::now());
         Ok(())
     }

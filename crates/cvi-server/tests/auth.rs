@@ -214,10 +214,9 @@ fn oidc_issuer_with_key_rotation() {
         },
     );
     let get = |t: &str| s.call("GET", "/api/v1/grants", Some(t), None);
-    assert_eq!(
-        get(&sign(&k1, &claims(&issuer, "api://cvi", now() + 600))).0,
-        200
-    );
+    let first = sign(&k1, &claims(&issuer, "api://cvi", now() + 600));
+    assert_eq!(get(&first).0, 200);
+    assert_eq!(get(&first).0, 200, "again, from the verified-token cache");
     assert_eq!(*fetches.lock().unwrap(), 1, "keys are cached");
 
     // The issuer rotates to k2: a token with the new kid triggers one refetch and works.
@@ -228,11 +227,13 @@ fn oidc_issuer_with_key_rotation() {
         200
     );
     assert_eq!(*fetches.lock().unwrap(), 2);
-    // k1 was retired: its tokens are refused now.
+    // k1 was retired: its tokens are refused now, also one that was verified (and cached)
+    // before the rotation.
     assert_eq!(
         get(&sign(&k1, &claims(&issuer, "api://cvi", now() + 600))).0,
         401
     );
+    assert_eq!(get(&first).0, 401, "a cached token dies with its key");
     // A symmetric ("oct") key in the JWKS is never trusted.
     *jwks.lock().unwrap() = json!({"keys": [{"kty": "oct", "kid": "h", "k": b64(b"secret")}]});
     let mut h = Header::new(Algorithm::HS256);

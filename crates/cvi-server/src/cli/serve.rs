@@ -124,6 +124,13 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                     .map_err(|e| CliError::Failure(e.to_string()))?;
                 // Not println!: a closed stdout (`cvi serve | head -1`) must not stop the server.
                 let _ = writeln!(std::io::stdout(), "cvi serve: demo {role} token (8 h): {token}");
+                if role == "organizer" && state.dist.is_some() {
+                    // The scheduler takes the token from the link and drops it from the URL.
+                    let _ = writeln!(
+                        std::io::stdout(),
+                        "cvi serve: scheduler, signed in as {user}: http://{addr}/#token={token}"
+                    );
+                }
             }
         }
         axum::serve(listener, app(state))
