@@ -9,23 +9,25 @@ use leptos::prelude::*;
 use crate::i18n::{t, Key};
 
 /// The coordinates as a room user reads them: tenant key, Video ID, dial string, link.
+/// Fields a foreign block does not carry are left out rather than shown empty.
 #[component]
 pub fn CoordinatesCard(coords: Coordinates, lang: Lang) -> impl IntoView {
-    let tenant_key = coords.tenant_key.map(|k| k.to_string()).unwrap_or_default();
-    let video_id = coords.video_id.map(|v| v.grouped()).unwrap_or_default();
-    let direct = coords.direct_dial_uri.unwrap_or_default();
-    let more_info = coords.more_info_url.unwrap_or_default();
+    let tenant_key = coords.tenant_key.map(|k| k.to_string());
+    let video_id = coords.video_id.map(|v| v.grouped());
+    let direct = coords.direct_dial_uri;
+    // A foreign block's link comes from someone else's invite: only https becomes a link.
+    let more_info = coords.more_info_url.filter(|u| {
+        u.get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+    });
     view! {
         <section class="card" aria-label=t(lang, Key::Title)>
             <dl>
-                <dt>{t(lang, Key::TenantKey)}</dt>
-                <dd data-field="tenant-key">{tenant_key}</dd>
-                <dt>{t(lang, Key::VideoId)}</dt>
-                <dd data-field="video-id" class="video-id">{video_id}</dd>
-                <dt>{t(lang, Key::DirectDial)}</dt>
-                <dd data-field="direct-dial">{direct}</dd>
+                {tenant_key.map(|v| view! { <dt>{t(lang, Key::TenantKey)}</dt><dd data-field="tenant-key">{v}</dd> })}
+                {video_id.map(|v| view! { <dt>{t(lang, Key::VideoId)}</dt><dd data-field="video-id" class="video-id">{v}</dd> })}
+                {direct.map(|v| view! { <dt>{t(lang, Key::DirectDial)}</dt><dd data-field="direct-dial">{v}</dd> })}
             </dl>
-            <a href=more_info target="_blank" rel="noopener">{t(lang, Key::MoreInfo)}</a>
+            {more_info.map(|href| view! { <a href=href target="_blank" rel="noopener">{t(lang, Key::MoreInfo)}</a> })}
         </section>
     }
 }

@@ -375,6 +375,13 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Foreign]").await;
     b.screenshot("4-outlook-foreign-block").await;
+    // What the found block says is shown; what it lacks is left out, not shown empty.
+    assert_eq!(b.text("[data-field=video-id]").await, "118 412 603");
+    assert!(b
+        .client
+        .find(Locator::Css("[data-field=direct-dial]"))
+        .await
+        .is_err());
     assert_eq!(
         b.stub().await["body"].as_str().unwrap(),
         MS_2019,
