@@ -24,7 +24,7 @@ const WRK: [&str; 6] = ["-t2", "-c64", "-d10s", "--latency", "--timeout", "5s"];
 const BENCH_APP_ID: &str = "bbbbbbbb-0000-4000-8000-000000000001";
 
 struct Row {
-    name: &'static str,
+    name: String,
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -44,7 +44,7 @@ fn ms(s: &str) -> f64 {
     }
 }
 
-fn parse_wrk(name: &'static str, out: &str) -> Row {
+fn parse_wrk(name: String, out: &str) -> Row {
     let field = |prefix: &str| {
         out.lines()
             .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
@@ -68,7 +68,7 @@ fn lua(dir: &Path, name: &str, body: &str) -> Result<String> {
     Ok(path.display().to_string())
 }
 
-fn wrk(name: &'static str, url: &str, script: Option<&str>) -> Result<Row> {
+fn wrk(name: String, url: &str, script: Option<&str>) -> Result<Row> {
     let mut c = Command::new("wrk");
     c.args(WRK);
     if let Some(s) = script {
@@ -87,8 +87,8 @@ fn wrk(name: &'static str, url: &str, script: Option<&str>) -> Result<Row> {
     }
     let row = parse_wrk(name, &text);
     println!(
-        "    {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-        row.rps, row.p50_ms, row.p99_ms
+        "    {}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
+        row.name, row.rps, row.p50_ms, row.p99_ms
     );
     Ok(row)
 }
@@ -136,27 +136,32 @@ fn criterion_1mb(tools: &Toolbox) -> Result<(f64, f64)> {
     ))
 }
 
-/// Runs every benchmark and prints the table.
-pub fn bench() -> Result<()> {
-    let tools = tools::setup()?;
-    if read(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
-        return Err("wrk is missing: run `cargo xtask setup` (it installs Debian's wrk)".into());
-    }
-    step("release build of cvi", || {
-        run(tools
-            .command("cargo")
-            .args(["build", "--release", "-p", "cvi-server", "--bin", "cvi"]))
-    })?;
-    let cvi = root().join("target/release/cvi");
-    let dir = root().join("target/bench");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let db = format!("sqlite://{}", dir.join("bench.db").display());
-    step("seed 1,000,000 users and 10,000 groups", || {
-        run(Command::new(&cvi).args(["bench-seed", "--database", &db]))
-    })?;
+/// One database size and backend to measure.
+struct Scenario {
+    label: &'static str,
+    database: String,
+    users: u32,
+    groups: u32,
+    meetings: u32,
+}
 
-    let mut child = Command::new(&cvi)
+/// Seeds `sc`, starts a release `cvi serve` on it and runs wrk against effective policy,
+/// issuance and resolution (plus the hello-world baseline when asked).
+fn run_scenario(cvi: &Path, dir: &Path, sc: &Scenario, baseline: bool) -> Result<Vec<Row>> {
+    step(&format!("seed {}", sc.label), || {
+        run(Command::new(cvi).args([
+            "bench-seed",
+            "--database",
+            &sc.database,
+            "--users",
+            &sc.users.to_string(),
+            "--groups",
+            &sc.groups.to_string(),
+            "--meetings",
+            &sc.meetings.to_string(),
+        ]))
+    })?;
+    let mut child = Command::new(cvi)
         .args([
             "serve",
             "--dev-issuer",
@@ -165,7 +170,7 @@ pub fn bench() -> Result<()> {
             "--resolve-rate",
             "1000000000",
             "--database",
-            &db,
+            &sc.database,
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -184,7 +189,7 @@ pub fn bench() -> Result<()> {
         .to_string();
     let result = (|| -> Result<Vec<Row>> {
         let token = |user: &str, role: &str| {
-            read(Command::new(&cvi).args([
+            read(Command::new(cvi).args([
                 "--server",
                 &url,
                 "token",
@@ -204,21 +209,22 @@ pub fn bench() -> Result<()> {
             token("u0@bench.example", "organizer")?,
             token("ivr", "partner")?,
         );
+        let (users, groups) = (sc.users.max(1), sc.groups.max(1));
         let effective = lua(
-            &dir,
+            dir,
             "effective.lua",
             &format!(
                 r#"
 request = function()
-  local u = math.random(0, 999999)
-  local path = "/api/v1/users/u" .. u .. "@bench.example/effective-policy?groups=g" .. math.random(0, 9999) .. ",g" .. math.random(0, 9999)
+  local u = math.random(0, {users} - 1)
+  local path = "/api/v1/users/u" .. u .. "@bench.example/effective-policy?groups=g" .. math.random(0, {groups} - 1) .. ",g" .. math.random(0, {groups} - 1)
   return wrk.format("GET", path, {{["Authorization"] = "Bearer {admin}"}})
 end
 "#
             ),
         )?;
         let issue = lua(
-            &dir,
+            dir,
             "issue.lua",
             &format!(
                 r#"
@@ -233,8 +239,18 @@ end
 "#
             ),
         )?;
+        // Seeded meeting N has Video ID body (7919 N + 12345) mod 10^9 (bench_seed.rs);
+        // without meetings, random valid IDs (which are unknown: 404s).
+        let pick = if sc.meetings > 0 {
+            format!(
+                "local b = string.format(\"%09d\", (7919 * math.random(0, {} - 1) + 12345) % 1000000000)",
+                sc.meetings
+            )
+        } else {
+            "local b = string.format(\"%09d\", math.random(0, 999999999))".to_string()
+        };
         let resolve = lua(
-            &dir,
+            dir,
             "resolve.lua",
             &format!(
                 r#"
@@ -242,7 +258,7 @@ local T = {{{{0,3,1,7,5,9,8,6,4,2}},{{7,0,9,2,1,5,4,8,6,3}},{{4,2,0,6,8,7,1,3,5,
             {{3,6,7,4,2,0,9,5,8,1}},{{5,8,6,9,7,2,0,1,3,4}},{{8,9,4,5,3,6,2,0,1,7}},{{9,4,3,8,6,1,7,2,0,5}},{{2,5,8,1,4,3,6,7,9,0}}}}
 local function damm(s) local i = 0; for c in s:gmatch("%d") do i = T[i + 1][tonumber(c) + 1] end; return i end
 request = function()
-  local b = string.format("%09d", math.random(0, 999999999))
+  {pick}
   local body = '{{"dial_string":"1.' .. b .. damm(b) .. '@t.plcm.vc"}}'
   return wrk.format("POST", "/api/v1/resolve", {{["Authorization"] = "Bearer {partner}", ["Content-Type"] = "application/json"}}, body)
 end
@@ -250,43 +266,95 @@ end
             ),
         )?;
         let mut rows = Vec::new();
-        step("wrk: hello-world baseline (GET /healthz)", || {
-            rows.push(wrk(
-                "hello-world baseline: GET /healthz",
-                &format!("{url}/healthz"),
-                None,
-            )?);
-            Ok(())
-        })?;
-        step("wrk: effective policy", || {
-            rows.push(wrk(
-                "effective policy, 1M users / 10k groups",
-                &url,
-                Some(&effective),
-            )?);
-            Ok(())
-        })?;
-        step("wrk: issuance", || {
-            rows.push(wrk(
-                "issue coordinates, new keys (SQLite WAL, synchronous=NORMAL)",
-                &url,
-                Some(&issue),
-            )?);
-            Ok(())
-        })?;
-        step("wrk: resolution", || {
-            rows.push(wrk(
-                "resolve direct dial, random valid IDs (mostly unknown)",
-                &url,
-                Some(&resolve),
-            )?);
-            Ok(())
-        })?;
+        let label = sc.label;
+        if baseline {
+            step("wrk: hello-world baseline (GET /healthz)", || {
+                rows.push(wrk(
+                    "hello-world baseline: GET /healthz".into(),
+                    &format!("{url}/healthz"),
+                    None,
+                )?);
+                Ok(())
+            })?;
+        }
+        let resolve_name = if sc.meetings > 0 {
+            format!("resolve direct dial, live meetings' IDs — {label}")
+        } else {
+            format!("resolve direct dial, random valid IDs (unknown) — {label}")
+        };
+        for (name, script) in [
+            (format!("effective policy — {label}"), &effective),
+            (format!("issue coordinates, new keys — {label}"), &issue),
+            (resolve_name, &resolve),
+        ] {
+            step(&format!("wrk: {name}"), || {
+                rows.push(wrk(name.clone(), &url, Some(script))?);
+                Ok(())
+            })?;
+        }
         Ok(rows)
     })();
     let _ = child.kill();
     let _ = child.wait();
-    let rows = result?;
+    result
+}
+
+/// Runs every benchmark and prints the table.
+pub fn bench() -> Result<()> {
+    let tools = tools::setup()?;
+    if read(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
+        return Err("wrk is missing: run `cargo xtask setup` (it installs Debian's wrk)".into());
+    }
+    step("release build of cvi", || {
+        run(tools
+            .command("cargo")
+            .args(["build", "--release", "-p", "cvi-server", "--bin", "cvi"]))
+    })?;
+    let cvi = root().join("target/release/cvi");
+    let dir = root().join("target/bench");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let sqlite = |name: &str| format!("sqlite://{}", dir.join(name).display());
+    let mut rows = run_scenario(
+        &cvi,
+        &dir,
+        &Scenario {
+            label: "SQLite, 1M users, 10k groups, 1M live meetings",
+            database: sqlite("large.db"),
+            users: 1_000_000,
+            groups: 10_000,
+            meetings: 1_000_000,
+        },
+        true,
+    )?;
+    rows.extend(run_scenario(
+        &cvi,
+        &dir,
+        &Scenario {
+            label: "SQLite, 10k users, 100 groups, 1k live meetings",
+            database: sqlite("small.db"),
+            users: 10_000,
+            groups: 100,
+            meetings: 1_000,
+        },
+        false,
+    )?);
+    let pg = step("PostgreSQL 15 cluster (durable: fsync on)", || {
+        crate::bench_pg::Cluster::start(&dir.join("pg"))
+    })?;
+    rows.extend(run_scenario(
+        &cvi,
+        &dir,
+        &Scenario {
+            label: "PostgreSQL, 100k users, 1k groups, 100k live meetings",
+            database: pg.url(),
+            users: 100_000,
+            groups: 1_000,
+            meetings: 100_000,
+        },
+        false,
+    )?);
+    drop(pg);
     let (insert_1mb, replace_1mb) = step("criterion: cvi-core upsert on 1 MB", || {
         criterion_1mb(&tools)
     })?;

@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_addin;
+mod bench_pg;
 mod build;
 mod conformance;
 mod fuzz;

@@ -18,6 +18,61 @@ pub struct BenchSeedArgs {
     /// Group grants (`g<N>`, rank N+1).
     #[arg(long, default_value_t = 10_000)]
     groups: u32,
+    /// Live meetings `m<N>` of the Polycom provider; meeting N has the Video ID
+    /// [`video_id`]`(N)`, which the benchmark's resolution script computes too.
+    #[arg(long, default_value_t = 0)]
+    meetings: u32,
+}
+
+/// Meeting N's Video ID: `(7919·N + 12345) mod 10⁹` plus its check digit, distinct for
+/// every N below 10⁹ (7919 is coprime to 10⁹).
+#[must_use]
+pub fn video_id(n: u32) -> cvi_core::VideoId {
+    let body = (7919 * u64::from(n) + 12_345) % 1_000_000_000;
+    cvi_core::VideoId::from_body(u32::try_from(body).expect("below 10^9"))
+}
+
+async fn insert_meetings(pool: &db::Db, tenant: &str, count: u32) -> Result<(), sqlx::Error> {
+    const COLS: u32 = 13;
+    let now = now_ms();
+    let far = now + 365 * 24 * 3600 * 1000;
+    let mut tx = pool.begin().await?;
+    let mut start = 0;
+    while start < count {
+        let n = BATCH.min(count - start);
+        let values: Vec<String> = (0..n)
+            .map(|i| {
+                let b = i * COLS;
+                let ps: Vec<String> = (1..=COLS).map(|k| format!("${}", b + k)).collect();
+                format!("({})", ps.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
+             starts_at, ends_at, expires_at, created_at, updated_at) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for i in start..start + n {
+            q = q
+                .bind(tenant.to_string())
+                .bind(format!("m{i}"))
+                .bind("u0@bench.example")
+                .bind("Polycom")
+                .bind("1@t.plcm.vc")
+                .bind(video_id(i).as_str().to_string())
+                .bind(None::<String>)
+                .bind("en")
+                .bind(now)
+                .bind(now + 3_600_000)
+                .bind(far)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+        start += n;
+    }
+    tx.commit().await
 }
 
 /// The benchmark provider's partner app, consented, for resolution runs.
@@ -106,7 +161,24 @@ pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
             .execute(&pool)
             .await
             .map_err(fail)?;
-        println!("seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider", args.tenant, args.users, args.groups);
+        insert_meetings(&pool, &args.tenant, args.meetings).await.map_err(fail)?;
+        println!(
+            "seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider, {} live meetings",
+            args.tenant, args.users, args.groups, args.meetings
+        );
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::video_id;
+
+    #[test]
+    fn seeded_video_ids_are_distinct_and_valid() {
+        let ids: std::collections::HashSet<String> =
+            (0..200_000).map(|n| video_id(n).as_str().to_string()).collect();
+        assert_eq!(ids.len(), 200_000);
+        assert!(video_id(999_999).has_valid_check_digit());
+    }
 }
