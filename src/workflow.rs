@@ -123,21 +123,26 @@ pub async fn add(
     lang: Lang,
     replace_foreign: bool,
 ) -> Result<Coordinates, Failure> {
-    let key = match appt.meeting_key().await? {
-        Some(k) => k,
-        None => new_key(),
-    };
+    let kept = appt.meeting_key().await?;
     let subject = appt.subject().await?;
     let times = appt.times().await?;
-    let meeting = api
-        .issue(&IssueRequest {
-            meeting_key: key.clone(),
-            subject: (!subject.trim().is_empty()).then_some(subject),
-            start: times.start,
-            end: times.end,
-            lang: lang.code().into(),
-        })
-        .await?;
+    let request = |meeting_key: String| IssueRequest {
+        meeting_key,
+        subject: (!subject.trim().is_empty()).then(|| subject.clone()),
+        start: times.start.clone(),
+        end: times.end.clone(),
+        lang: lang.code().into(),
+    };
+    let mut key = kept.clone().unwrap_or_else(new_key);
+    let meeting = match api.issue(&request(key.clone())).await {
+        // The item's key belongs to coordinates cancelled elsewhere (another client's
+        // Remove): this meeting gets new ones under a new key.
+        Err(e) if kept.is_some() && e.slug() == Some("conflict") => {
+            key = new_key();
+            api.issue(&request(key.clone())).await?
+        }
+        other => other?,
+    };
     // Keep the key before touching the body, so a retry finds the same meeting.
     appt.set_meeting_key(Some(key)).await?;
     write_block(appt, &meeting.coordinates, lang, replace_foreign).await?;

@@ -369,6 +369,29 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     let (_, meeting) = server.call("GET", &format!("/meetings/{key}"), &organizer, None);
     assert_eq!(meeting["cancelled"], true);
 
+    // 3b. An item still carrying the key of cancelled coordinates (another client removed
+    // them) gets new coordinates under a new key instead of an error.
+    b.js(&format!(
+        "window.__cviStub.props.cviMeetingKey = {key:?}; return null;"
+    ))
+    .await;
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    let stub = b.stub().await;
+    let new_key = stub["props"]["cviMeetingKey"].as_str().unwrap();
+    assert_ne!(new_key, key, "a new meeting key");
+    let blocks = unquoted_blocks(stub["body"].as_str().unwrap());
+    assert_eq!(blocks.len(), 1);
+    assert_ne!(
+        blocks[0]
+            .coordinates
+            .video_id
+            .as_ref()
+            .map(|v| v.as_str().to_string()),
+        Some(video_id.clone()),
+        "a cancelled Video ID is never written again"
+    );
+
     // 4. A body that already has Microsoft's own block: the pane asks, then replaces it.
     configure(&site, Some(stub_config(&organizer, MS_2019)));
     b.client.goto(&server.base).await.unwrap();

@@ -176,8 +176,9 @@ mod tests {
 
     #[test]
     fn seeded_video_ids_are_distinct_and_valid() {
-        let ids: std::collections::HashSet<String> =
-            (0..200_000).map(|n| video_id(n).as_str().to_string()).collect();
+        let ids: std::collections::HashSet<String> = (0..200_000)
+            .map(|n| video_id(n).as_str().to_string())
+            .collect();
         assert_eq!(ids.len(), 200_000);
         assert!(video_id(999_999).has_valid_check_digit());
     }
