@@ -70,17 +70,19 @@ fn site(dir: &Path) -> PathBuf {
     let site = dir.join("site");
     copy_dir(&dist, &site);
     std::fs::create_dir_all(site.join("stubs")).unwrap();
-    std::fs::copy(
-        root().join("static/stubs/office-stub.js"),
-        site.join("stubs/office-stub.js"),
-    )
-    .unwrap();
+    for stub in ["office-stub.js", "teams-stub.js"] {
+        std::fs::copy(
+            root().join("static/stubs").join(stub),
+            site.join("stubs").join(stub),
+        )
+        .unwrap();
+    }
     for page in ["index.html", "command.html"] {
         let p = site.join(page);
         let html = std::fs::read_to_string(&p).unwrap();
         let html = html.replacen(
             "<head>",
-            "<head><script src=\"/stubs/office-stub.js\"></script>",
+            "<head><script src=\"/stubs/office-stub.js\"></script><script src=\"/stubs/teams-stub.js\"></script>",
             1,
         );
         std::fs::write(p, html).unwrap();
@@ -458,6 +460,55 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     b.wait_css("[data-status=ConsentMissing]").await;
     b.screenshot("6-outlook-consent-missing").await;
     assert_eq!(b.stub().await["body"].as_str().unwrap(), OWA_COMPOSE);
+
+    // 6b. Outlook in Japanese with a dark theme: the pane follows both.
+    let mut ja = stub_config(&organizer, OWA_COMPOSE);
+    ja["locale"] = json!("ja-JP");
+    ja["background"] = json!("#1f1f1f");
+    configure(&site, Some(ja));
+    b.client.goto(&server.base).await.unwrap();
+    assert_eq!(b.text("[data-action=add]").await, "ビデオ会議の詳細を追加");
+    let root_attrs = b
+        .js("return [document.documentElement.lang, document.documentElement.dataset.theme];")
+        .await;
+    assert_eq!(root_attrs, json!(["ja", "dark"]));
+    b.screenshot("6b-outlook-ja-dark").await;
+
+    // 6c. A Teams tab: teams-js detected, its SSO token used (no sign-in form), its theme
+    // and language followed, and a theme change applied at once.
+    configure(
+        &site,
+        Some(json!({"teams": {"theme": "dark", "locale": "de-DE", "token": organizer}})),
+    );
+    b.client
+        .goto(&format!("{}/?host=teams", server.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.text("[data-action=get]").await,
+        "Videokonferenzdetails abrufen"
+    );
+    let root_attrs = b
+        .js("return [document.documentElement.lang, document.documentElement.dataset.theme];")
+        .await;
+    assert_eq!(root_attrs, json!(["de", "dark"]));
+    b.click("[data-action=get]").await;
+    b.wait_css("[data-field=video-id]").await;
+    b.screenshot("6c-teams-tab-de-dark").await;
+    b.js("window.__teamsThemeHandler('contrast'); return null;")
+        .await;
+    assert_eq!(
+        b.js("return document.documentElement.dataset.theme;").await,
+        json!("contrast")
+    );
+    let calls = b.js("return window.__teamsCalls;").await;
+    assert!(
+        calls
+            .as_array()
+            .unwrap()
+            .contains(&json!("authentication.getAuthToken")),
+        "{calls}"
+    );
 
     // 7. The no-UI command (command.html, no Leptos) does the same as the pane's Add.
     configure(&site, Some(stub_config(&organizer, OWA_COMPOSE)));

@@ -12,7 +12,8 @@
     window.__cviStub = x.status === 200 ? JSON.parse(x.responseText) : null;
   }
   const cfg = window.__cviStub;
-  if (!cfg) return;
+  // No config, or a Teams page (teams-stub.js): no Office.
+  if (!cfg || cfg.teams) return;
   cfg.props = cfg.props || {};
   cfg.notices = [];
   const calls = (window.__officeCalls = []);

@@ -25,12 +25,16 @@ pub const OFFICE_ADDIN_MANIFEST_VERSION: &str = "3.0.0";
 pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// schemathesis (PyPI), for API conformance against the served OpenAPI document.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
-/// Debian packages and a file each installs: the browser for wasm and end-to-end tests,
-/// the PostgreSQL 15 server that the API tests start a throwaway cluster of, and wrk for
-/// `cargo xtask bench`.
-const APT_PACKAGES: [(&str, &str); 4] = [
+/// Debian packages and a file each installs: the browser for wasm and end-to-end tests, a
+/// Japanese font so screenshots of the ja UI are readable, the PostgreSQL 15 server that
+/// the API tests start a throwaway cluster of, and wrk for `cargo xtask bench`.
+const APT_PACKAGES: [(&str, &str); 5] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
+    (
+        "fonts-ipafont-gothic",
+        "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
+    ),
     ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
     ("wrk", "/usr/bin/wrk"),
 ];
@@ -152,7 +156,7 @@ pub fn setup() -> Result<Toolbox> {
         .map(|(pkg, _)| *pkg)
         .collect();
     ensure(
-        "apt: chromium, chromedriver, pg15, wrk",
+        "apt: chromium, chromedriver, ja font, pg15, wrk",
         missing.is_empty(),
         "Debian, ~1 min",
         || {
