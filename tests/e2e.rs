@@ -586,5 +586,16 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
         "{unfolded}"
     );
 
+    // 9. The server goes away: the page says so in words, and keeps what the user typed.
+    drop(server);
+    b.click("[data-action=get]").await;
+    let msg = b.text("[data-status=Unreachable]").await;
+    assert!(msg.contains("cannot be reached"), "{msg}");
+    let typed = b
+        .js("return document.querySelector('input[name=subject]').value;")
+        .await;
+    assert_eq!(typed, json!("Design review"));
+    b.screenshot("9-browser-unreachable").await;
+
     b.client.close().await.unwrap();
 }
