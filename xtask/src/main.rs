@@ -23,7 +23,7 @@ usage: cargo xtask <command>
 
 commands:
   setup   install every tool the project needs into the tool cache (skips what is there)
-  build   release build of the add-in into dist/
+  build   release build of the add-in (pane + command page) and manifests into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
   test    fmt check, clippy, native + wasm tests, add-in end-to-end tests, API conformance
   bench   load benchmarks (wrk) and cvi-core's upsert (criterion), one table
