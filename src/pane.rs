@@ -41,26 +41,21 @@ async fn api() -> Result<Api, Failure> {
     }
 }
 
-async fn load() -> State {
+fn no_appointment() -> Failure {
+    Failure::Host("no appointment is open".into())
+}
+
+async fn load() -> Result<State, Failure> {
     let host = host::current();
-    let Some(appt) = host.appointment() else {
-        return State::Failed(Failure::Host("no appointment is open".into()));
-    };
-    let api = match api().await {
-        Ok(a) => a,
-        Err(f) => return State::Failed(f),
-    };
-    let policy = match api.my_policy().await {
-        Ok(p) => p,
-        Err(e) => return State::Failed(e.into()),
-    };
+    let appt = host.appointment().ok_or_else(no_appointment)?;
+    let policy = api().await?.my_policy().await?;
     if !policy.policy.enabled {
-        return State::NotEnabled {
+        return Ok(State::NotEnabled {
             reason: format!("{} — {}", policy.policy.identity, policy.reason),
-        };
+        });
     }
     let added = matches!(appt.meeting_key().await, Ok(Some(_)));
-    State::Ready { policy, added }
+    Ok(State::Ready { policy, added })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,34 +65,27 @@ enum Action {
     Remove,
 }
 
-async fn run(action: Action, lang: Lang) -> State {
+async fn run(action: Action, lang: Lang) -> Result<State, Failure> {
     let host = host::current();
-    let Some(appt) = host.appointment() else {
-        return State::Failed(Failure::Host("no appointment is open".into()));
-    };
-    let api = match api().await {
-        Ok(a) => a,
-        Err(f) => return State::Failed(f),
-    };
-    let outcome = match action {
-        Action::Add { replace } => workflow::add(appt, &api, lang, replace)
-            .await
-            .map(|c| (Key::Added, Some(c))),
-        Action::Update => workflow::update(appt, &api, lang)
-            .await
-            .map(|c| (Key::Updated, Some(c))),
-        Action::Remove => workflow::remove(appt, &api)
-            .await
-            .map(|()| (Key::Removed, None)),
-    };
-    match outcome {
-        Ok((message, coords)) => {
-            // The host's own bar shows it too; a failure there changes nothing.
-            let _ = appt.notify(Notice::Info, t(lang, message).into()).await;
-            State::Done { message, coords }
+    let appt = host.appointment().ok_or_else(no_appointment)?;
+    let api = api().await?;
+    let (message, coords) = match action {
+        Action::Add { replace } => (
+            Key::Added,
+            Some(workflow::add(appt, &api, lang, replace).await?),
+        ),
+        Action::Update => (
+            Key::Updated,
+            Some(workflow::update(appt, &api, lang).await?),
+        ),
+        Action::Remove => {
+            workflow::remove(appt, &api).await?;
+            (Key::Removed, None)
         }
-        Err(f) => State::Failed(f),
-    }
+    };
+    // The host's own bar shows it too; a failure there changes nothing.
+    let _ = appt.notify(Notice::Info, t(lang, message).into()).await;
+    Ok(State::Done { message, coords })
 }
 
 /// The task pane.
@@ -106,12 +94,14 @@ pub fn Pane(lang: Lang) -> impl IntoView {
     let state = RwSignal::new(State::Loading);
     let reload = move || {
         state.set(State::Loading);
-        spawn_local(async move { state.set(load().await) });
+        spawn_local(async move { state.set(load().await.unwrap_or_else(State::Failed)) });
     };
     reload();
     let act = move |action: Action| {
         state.set(State::Working);
-        spawn_local(async move { state.set(run(action, lang).await) });
+        spawn_local(
+            async move { state.set(run(action, lang).await.unwrap_or_else(State::Failed)) },
+        );
     };
     let tr = move |k| t(lang, k);
 
