@@ -168,43 +168,75 @@ fn times(start: i64, end: i64, series_end: Option<i64>) -> Result<Times, AppErro
 }
 
 /// Builds the reply from a stored row, rendering the block with cvi-core.
+/// A meeting as stored, whatever it was read from (a row, or the values just inserted).
+struct Stored {
+    key: String,
+    provider: cvi_core::Provider,
+    video_id: VideoId,
+    lang: Lang,
+    subject: Option<String>,
+    starts_at: i64,
+    ends_at: i64,
+    expires_at: i64,
+    organizer: String,
+    cancelled: bool,
+}
+
+impl Stored {
+    fn from_row(row: &AnyRow) -> Result<Stored, AppError> {
+        let provider: ProviderName = parse_col(&row.try_get::<String, _>("provider")?, "provider")?;
+        let tenant_key = TenantKey::parse(&row.try_get::<String, _>("tenant_key")?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let instruction_uri: Option<String> = row.try_get("instruction_uri")?;
+        Ok(Stored {
+            key: row.try_get("meeting_key")?,
+            provider: cvi_core::Provider {
+                instruction_uri: instruction_uri
+                    .and_then(|u| cvi_core::InstructionUri::parse(&u).ok()),
+                ..cvi_core::Provider::new(provider, tenant_key)
+            },
+            video_id: VideoId::parse_any(&row.try_get::<String, _>("video_id")?)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            lang: Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En),
+            subject: row.try_get("subject")?,
+            starts_at: row.try_get("starts_at")?,
+            ends_at: row.try_get("ends_at")?,
+            expires_at: row.try_get("expires_at")?,
+            organizer: row.try_get("organizer")?,
+            cancelled: row.try_get::<i64, _>("cancelled")? != 0,
+        })
+    }
+
+    fn view(self) -> MeetingView {
+        let expires_at = format_time(self.expires_at);
+        let mut c = Coordinates::for_provider(&self.provider, self.video_id);
+        c.meeting_key = Some(self.key.clone());
+        c.expires_at = Some(expires_at.clone());
+        let block = invite::render(&c, self.lang);
+        MeetingView {
+            meeting_key: self.key,
+            provider: self.provider.name.to_string(),
+            tenant_key: self.provider.tenant_key.to_string(),
+            video_id: c.video_id.map(String::from).unwrap_or_default(),
+            ivr_uri: c.ivr_uri.unwrap_or_default(),
+            direct_dial_uri: c.direct_dial_uri.unwrap_or_default(),
+            more_info_url: c.more_info_url.unwrap_or_default(),
+            expires_at,
+            block: BlockView {
+                html: block.html,
+                text: block.text,
+            },
+            subject: self.subject,
+            start: format_time(self.starts_at),
+            end: format_time(self.ends_at),
+            organizer: self.organizer,
+            cancelled: self.cancelled,
+        }
+    }
+}
+
 fn view(row: &AnyRow) -> Result<MeetingView, AppError> {
-    let provider: ProviderName = parse_col(&row.try_get::<String, _>("provider")?, "provider")?;
-    let tenant_key = TenantKey::parse(&row.try_get::<String, _>("tenant_key")?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let video_id = VideoId::parse_any(&row.try_get::<String, _>("video_id")?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let instruction_uri: Option<String> = row.try_get("instruction_uri")?;
-    let lang = Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En);
-    let p = cvi_core::Provider {
-        instruction_uri: instruction_uri.and_then(|u| cvi_core::InstructionUri::parse(&u).ok()),
-        ..cvi_core::Provider::new(provider, tenant_key)
-    };
-    let key: String = row.try_get("meeting_key")?;
-    let expires_at = format_time(row.try_get("expires_at")?);
-    let mut c = Coordinates::for_provider(&p, video_id);
-    c.meeting_key = Some(key.clone());
-    c.expires_at = Some(expires_at.clone());
-    let block = invite::render(&c, lang);
-    Ok(MeetingView {
-        meeting_key: key,
-        provider: p.name.to_string(),
-        tenant_key: p.tenant_key.to_string(),
-        video_id: c.video_id.map(String::from).unwrap_or_default(),
-        ivr_uri: c.ivr_uri.unwrap_or_default(),
-        direct_dial_uri: c.direct_dial_uri.unwrap_or_default(),
-        more_info_url: c.more_info_url.unwrap_or_default(),
-        expires_at,
-        block: BlockView {
-            html: block.html,
-            text: block.text,
-        },
-        subject: row.try_get("subject")?,
-        start: format_time(row.try_get("starts_at")?),
-        end: format_time(row.try_get("ends_at")?),
-        organizer: row.try_get("organizer")?,
-        cancelled: row.try_get::<i64, _>("cancelled")? != 0,
-    })
+    Ok(Stored::from_row(row)?.view())
 }
 
 /// Meetings joined with their provider's current InstructionUri (it may change after issue).
@@ -299,64 +331,80 @@ pub async fn issue(
     for _ in 0..MAX_ID_ATTEMPTS {
         let video_id = VideoId::generate(&mut rand::rngs::OsRng);
         let now = now_ms();
-        // Writes first: the transaction holds the write lock from its first statement.
+        // The transaction holds the write lock from BEGIN IMMEDIATE (SQLite): as few
+        // statements as possible inside it. The common path is INSERT, audit, COMMIT.
         let mut tx = s.write_tx().await?;
-        // A Video ID may be reused once its meeting expired or was cancelled: purge that row.
-        sqlx::query(
-            "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
-        )
-        .bind(&caller.tenant)
-        .bind(provider_name.as_str())
-        .bind(video_id.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
-             starts_at, ends_at, expires_at, cancelled, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12) ON CONFLICT DO NOTHING",
-        )
-        .bind(&caller.tenant)
-        .bind(&req.meeting_key)
-        .bind(&upn)
-        .bind(provider_name.as_str())
-        .bind(provider.tenant_key.to_string())
-        .bind(video_id.as_str())
-        .bind(subject.clone())
-        .bind(lang.code())
-        .bind(t.start)
-        .bind(t.end)
-        .bind(t.expires)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let row = load(&mut *tx, &caller.tenant, &req.meeting_key).await?;
-        match (inserted, row) {
-            (1, Some(row)) => {
-                let v = view(&row)?;
-                audit::record(
-                    &mut tx,
-                    &caller.tenant,
-                    &caller.actor,
-                    "meeting.issue",
-                    &req.meeting_key,
-                    None::<&()>,
-                    Some(&v.video_id),
-                )
-                .await?;
-                tx.commit().await?;
-                s.metrics.coordinates_issued.inc();
-                return Ok((StatusCode::CREATED, ApiJson(v)));
-            }
+        let insert = || {
+            sqlx::query(
+                "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
+                 starts_at, ends_at, expires_at, cancelled, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12) ON CONFLICT DO NOTHING",
+            )
+            .bind(&caller.tenant)
+            .bind(&req.meeting_key)
+            .bind(&upn)
+            .bind(provider_name.as_str())
+            .bind(provider.tenant_key.to_string())
+            .bind(video_id.as_str())
+            .bind(subject.clone())
+            .bind(lang.code())
+            .bind(t.start)
+            .bind(t.end)
+            .bind(t.expires)
+            .bind(now)
+        };
+        let mut inserted = insert().execute(&mut *tx).await?.rows_affected();
+        if inserted == 0 {
             // A concurrent call issued this key first: same key, same Video ID.
-            (_, Some(row)) => {
+            if let Some(row) = load(&mut *tx, &caller.tenant, &req.meeting_key).await? {
                 tx.rollback().await?;
                 return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
             }
-            // The Video ID is live for another meeting: draw again.
-            (_, None) => tx.rollback().await?,
+            // The Video ID is taken. An expired or cancelled holder gives it up; a live
+            // one keeps it, and we draw again.
+            let purged = sqlx::query(
+                "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
+            )
+            .bind(&caller.tenant)
+            .bind(provider_name.as_str())
+            .bind(video_id.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if purged > 0 {
+                inserted = insert().execute(&mut *tx).await?.rows_affected();
+            }
         }
+        if inserted == 1 {
+            let v = Stored {
+                key: req.meeting_key.clone(),
+                provider: provider.clone(),
+                video_id: video_id.clone(),
+                lang,
+                subject: subject.clone(),
+                starts_at: t.start,
+                ends_at: t.end,
+                expires_at: t.expires,
+                organizer: upn.clone(),
+                cancelled: false,
+            }
+            .view();
+            audit::record(
+                &mut tx,
+                &caller.tenant,
+                &caller.actor,
+                "meeting.issue",
+                &req.meeting_key,
+                None::<&()>,
+                Some(&v.video_id),
+            )
+            .await?;
+            tx.commit().await?;
+            s.metrics.coordinates_issued.inc();
+            return Ok((StatusCode::CREATED, ApiJson(v)));
+        }
+        tx.rollback().await?;
     }
     Err(AppError::Internal(format!(
         "no free Video ID after {MAX_ID_ATTEMPTS} attempts"
