@@ -75,6 +75,8 @@ pub struct Meeting {
     pub start: String,
     pub end: String,
     pub organizer: String,
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 /// A policy as the server returns it.
@@ -181,6 +183,15 @@ impl Api {
         self.send(
             Request::patch(&format!("{}/meetings/{}", self.base, encode(key))),
             Some(to_js(req)?),
+        )
+        .await
+    }
+
+    /// A meeting's coordinates and times as the server has them.
+    pub async fn show(&self, key: &str) -> Result<Meeting, ApiError> {
+        self.send(
+            Request::get(&format!("{}/meetings/{}", self.base, encode(key))),
+            None,
         )
         .await
     }

@@ -15,10 +15,12 @@ use crate::{
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     Loading,
-    /// Ready to act; `added` when the item already carries our meeting key.
+    /// Ready to act; `added` when the item already carries our meeting key, `stale` when
+    /// the item's times differ from what the server has for it.
     Ready {
         policy: Effective,
         added: bool,
+        stale: bool,
     },
     /// The policy says no: nothing to do but ask the admin.
     NotEnabled {
@@ -41,6 +43,11 @@ async fn api() -> Result<Api, Failure> {
     }
 }
 
+/// Two RFC 3339 times name the same instant (Outlook writes milliseconds, the server not).
+fn same_instant(a: &str, b: &str) -> bool {
+    js_sys::Date::parse(a) == js_sys::Date::parse(b)
+}
+
 fn no_appointment() -> Failure {
     Failure::Host("no appointment is open".into())
 }
@@ -48,14 +55,33 @@ fn no_appointment() -> Failure {
 async fn load() -> Result<State, Failure> {
     let host = host::current();
     let appt = host.appointment().ok_or_else(no_appointment)?;
-    let policy = api().await?.my_policy().await?;
+    let api = api().await?;
+    let policy = api.my_policy().await?;
     if !policy.policy.enabled {
         return Ok(State::NotEnabled {
             reason: format!("{} — {}", policy.policy.identity, policy.reason),
         });
     }
-    let added = matches!(appt.meeting_key().await, Ok(Some(_)));
-    Ok(State::Ready { policy, added })
+    let (added, stale) = match appt.meeting_key().await? {
+        Some(key) => match api.show(&key).await {
+            // Cancelled elsewhere: Add gives the item new coordinates.
+            Ok(m) if m.cancelled => (false, false),
+            Ok(m) => {
+                let times = appt.times().await?;
+                (
+                    true,
+                    !same_instant(&m.start, &times.start) || !same_instant(&m.end, &times.end),
+                )
+            }
+            Err(_) => (true, false),
+        },
+        None => (false, false),
+    };
+    Ok(State::Ready {
+        policy,
+        added,
+        stale,
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -132,10 +158,11 @@ pub fn Pane(lang: Lang) -> impl IntoView {
                 State::NotEnabled { reason } => view! {
                     <Status tone=Tone::Warning key=Key::NotEnabled lang=lang detail=reason />
                 }.into_any(),
-                State::Ready { policy, added } => view! {
+                State::Ready { policy, added, stale } => view! {
                     <p class="provider" data-testid="provider">
                         {tr(Key::Provider)} ": " <strong>{policy.policy.provider_name.clone()}</strong>
                     </p>
+                    {stale.then(|| view! { <Status tone=Tone::Warning key=Key::TimesChanged lang=lang /> })}
                     {actions(added)}
                 }.into_any(),
                 State::Done { message, coords } => {

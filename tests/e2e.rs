@@ -339,8 +339,23 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
         .starts_with("https://teams.microsoft.com/l/meetup-join/"));
 
     // 2. The organizer moves the meeting: Update sends the new times, the block stays one.
-    b.js("window.__cviStub.start = '2027-01-24T14:00:00Z'; window.__cviStub.end = '2027-01-24T15:30:00Z'; return null;")
-        .await;
+    // Opening the pane again (the item as Outlook saved it) notices when the item's times
+    // no longer match the server's.
+    let mut moved = b.stub().await;
+    configure(&site, Some(moved.clone()));
+    b.client.goto(&server.base).await.unwrap();
+    b.wait_css("[data-action=update]").await;
+    assert!(b
+        .client
+        .find(Locator::Css("[data-status=TimesChanged]"))
+        .await
+        .is_err());
+    moved["start"] = json!("2027-01-24T14:00:00Z");
+    moved["end"] = json!("2027-01-24T15:30:00Z");
+    configure(&site, Some(moved));
+    b.client.goto(&server.base).await.unwrap();
+    b.wait_css("[data-status=TimesChanged]").await;
+    b.screenshot("2b-outlook-times-changed").await;
     b.click("[data-action=update]").await;
     b.wait_css("[data-status=Updated]").await;
     let stub = b.stub().await;
