@@ -54,6 +54,8 @@ pub struct IssueRequest {
     pub subject: Option<String>,
     pub start: String,
     pub end: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_end: Option<String>,
     pub lang: String,
 }
 
@@ -63,6 +65,8 @@ pub struct UpdateRequest {
     pub subject: Option<String>,
     pub start: String,
     pub end: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_end: Option<String>,
 }
 
 /// A meeting as the server returns it: the coordinates plus its own fields.

@@ -135,6 +135,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                         subject: subj,
                         start: s,
                         end: e,
+                        series_end: None,
                     },
                 )
                 .await
@@ -144,6 +145,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                     subject: subj,
                     start: s,
                     end: e,
+                    series_end: None,
                     lang: lang.code().into(),
                 })
                 .await

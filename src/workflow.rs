@@ -126,11 +126,13 @@ pub async fn add(
     let kept = appt.meeting_key().await?;
     let subject = appt.subject().await?;
     let times = appt.times().await?;
+    let series_end = appt.series_end().await?;
     let request = |meeting_key: String| IssueRequest {
         meeting_key,
         subject: (!subject.trim().is_empty()).then(|| subject.clone()),
         start: times.start.clone(),
         end: times.end.clone(),
+        series_end: series_end.clone(),
         lang: lang.code().into(),
     };
     let mut key = kept.clone().unwrap_or_else(new_key);
@@ -156,6 +158,7 @@ pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coo
     };
     let subject = appt.subject().await?;
     let times = appt.times().await?;
+    let series_end = appt.series_end().await?;
     let meeting = api
         .update(
             &key,
@@ -163,6 +166,7 @@ pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coo
                 subject: (!subject.trim().is_empty()).then_some(subject),
                 start: times.start,
                 end: times.end,
+                series_end,
             },
         )
         .await?;

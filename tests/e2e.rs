@@ -308,6 +308,10 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     assert_eq!(status, 200, "{meeting}");
     let video_id = meeting["video_id"].as_str().unwrap().to_string();
     assert_eq!(
+        meeting["expires_at"], "2027-03-24T10:00:00Z",
+        "a single meeting: end + 60 days"
+    );
+    assert_eq!(
         blocks[0]
             .coordinates
             .video_id
@@ -475,6 +479,20 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     b.wait_css("[data-status=ConsentMissing]").await;
     b.screenshot("6-outlook-consent-missing").await;
     assert_eq!(b.stub().await["body"].as_str().unwrap(), OWA_COMPOSE);
+
+    // 6a. A recurring series: its coordinates live until 60 days after the series ends.
+    let mut series = stub_config(&organizer, OWA_COMPOSE);
+    series["seriesEnd"] = json!("2027-06-30");
+    configure(&site, Some(series));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    let series_key = b.stub().await["props"]["cviMeetingKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, meeting) = server.call("GET", &format!("/meetings/{series_key}"), &organizer, None);
+    assert_eq!(meeting["expires_at"], "2027-08-29T23:59:59Z", "{meeting}");
 
     // 6b. Outlook in Japanese with a dark theme: the pane follows both.
     let mut ja = stub_config(&organizer, OWA_COMPOSE);

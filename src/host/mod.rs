@@ -104,6 +104,9 @@ pub enum Notice {
 pub trait Appointment {
     fn subject(&self) -> HostFuture<'_, String>;
     fn times(&self) -> HostFuture<'_, Times>;
+    /// For a recurring series with an end date: its end (RFC 3339 UTC), so coordinates
+    /// live until the series is over.
+    fn series_end(&self) -> HostFuture<'_, Option<String>>;
     fn body(&self) -> HostFuture<'_, Body>;
     fn set_body(&self, body: Body) -> HostFuture<'_, ()>;
     fn location(&self) -> HostFuture<'_, String>;

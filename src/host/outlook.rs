@@ -25,6 +25,8 @@ extern "C" {
     fn get_start() -> js_sys::Promise;
     #[wasm_bindgen(js_name = getEnd)]
     fn get_end() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = getSeriesEnd)]
+    fn get_series_end() -> js_sys::Promise;
     #[wasm_bindgen(js_name = getBody)]
     fn get_body() -> js_sys::Promise;
     #[wasm_bindgen(js_name = setBody)]
@@ -110,6 +112,10 @@ impl Appointment for OutlookHost {
                 end: string(get_end()).await?,
             })
         })
+    }
+
+    fn series_end(&self) -> HostFuture<'_, Option<String>> {
+        Box::pin(async { Ok(value(get_series_end()).await?.as_string()) })
     }
 
     fn body(&self) -> HostFuture<'_, Body> {

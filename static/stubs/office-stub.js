@@ -30,6 +30,14 @@
     subject: { getAsync(...a) { record("subject.getAsync", a); later(() => last(a)(ok(cfg.subject))); } },
     start: { getAsync(...a) { record("start.getAsync", a); later(() => last(a)(ok(new Date(cfg.start)))); } },
     end: { getAsync(...a) { record("end.getAsync", a); later(() => last(a)(ok(new Date(cfg.end)))); } },
+    // A series with an end date when the config has seriesEnd ("YYYY-MM-DD"), else null.
+    recurrence: {
+      getAsync(...a) {
+        record("recurrence.getAsync", a);
+        const rec = cfg.seriesEnd ? { seriesTime: { getEndDate: () => cfg.seriesEnd } } : null;
+        later(() => last(a)(ok(rec)));
+      },
+    },
     location: {
       getAsync(...a) { record("location.getAsync", a); later(() => last(a)(ok(cfg.location))); },
       setAsync(value, ...a) {
