@@ -6,6 +6,12 @@ use sqlx::AnyConnection;
 
 use crate::db::now_ms;
 
+/// A record's id: zero-padded millis then randomness, so ids sort by time and never
+/// collide across servers.
+pub fn new_id(at_ms: i64) -> String {
+    format!("{at_ms:015}-{:016x}", rand::random::<u64>())
+}
+
 /// Records one change. Call it with the transaction that makes the change.
 pub async fn record<B: Serialize, A: Serialize>(
     conn: &mut AnyConnection,
@@ -17,8 +23,7 @@ pub async fn record<B: Serialize, A: Serialize>(
     after: Option<&A>,
 ) -> Result<(), sqlx::Error> {
     let at = now_ms();
-    // Zero-padded millis then randomness: ids sort by time and never collide across servers.
-    let id = format!("{at:015}-{:016x}", rand::random::<u64>());
+    let id = new_id(at);
     let json = |v: Option<String>| v;
     sqlx::query(
         "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) \

@@ -178,6 +178,20 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<crate::writes::WriteError> for AppError {
+    fn from(e: crate::writes::WriteError) -> Self {
+        match e {
+            crate::writes::WriteError::Db(e) => match &*e {
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
+                    AppError::Unavailable(format!("database unavailable: {e}"))
+                }
+                _ => AppError::Internal(e.to_string()),
+            },
+            e @ crate::writes::WriteError::WriterGone => AppError::Unavailable(e.to_string()),
+        }
+    }
+}
+
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {

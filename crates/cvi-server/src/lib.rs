@@ -17,3 +17,4 @@ pub mod http;
 pub mod metrics;
 pub mod rate_limit;
 pub mod state;
+pub mod writes;

@@ -108,7 +108,7 @@ fn healthz_in_process() {
     rt.block_on(async {
         let db = cvi_server::db::connect("sqlite::memory:").await.unwrap();
         let state = cvi_server::state::AppState {
-            db,
+            db: db.clone(),
             verifier: std::sync::Arc::new(
                 cvi_server::auth::Verifier::new("api://cvi".into(), &[], None)
                     .await
@@ -121,8 +121,7 @@ fn healthz_in_process() {
             dist: None,
             public_url: "http://localhost".into(),
             cors_origins: vec![],
-            sqlite: true,
-            sqlite_writer: Default::default(),
+            writes: cvi_server::writes::Writes::start(db.clone(), true),
         };
         let app = cvi_server::http::app(state);
         let resp = app

@@ -18,6 +18,7 @@ use crate::{
     db::{now_ms, parse_col},
     error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
+    writes::{Inserted, NewMeeting},
 };
 
 /// Coordinates stay valid this long after the meeting (or its series) ends.
@@ -328,59 +329,30 @@ pub async fn issue(
         });
     }
 
+    let mut video_id = VideoId::generate(&mut rand::rngs::OsRng);
     for _ in 0..MAX_ID_ATTEMPTS {
-        let video_id = VideoId::generate(&mut rand::rngs::OsRng);
-        let now = now_ms();
-        // The transaction holds the write lock from BEGIN IMMEDIATE (SQLite): as few
-        // statements as possible inside it. The common path is INSERT, audit, COMMIT.
-        let mut tx = s.write_tx().await?;
-        let insert = || {
-            sqlx::query(
-                "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
-                 starts_at, ends_at, expires_at, cancelled, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12) ON CONFLICT DO NOTHING",
-            )
-            .bind(&caller.tenant)
-            .bind(&req.meeting_key)
-            .bind(&upn)
-            .bind(provider_name.as_str())
-            .bind(provider.tenant_key.to_string())
-            .bind(video_id.as_str())
-            .bind(subject.clone())
-            .bind(lang.code())
-            .bind(t.start)
-            .bind(t.end)
-            .bind(t.expires)
-            .bind(now)
+        let new = NewMeeting {
+            tenant: caller.tenant.clone(),
+            meeting_key: req.meeting_key.clone(),
+            organizer: upn.clone(),
+            provider: provider_name.as_str().to_string(),
+            tenant_key: provider.tenant_key.to_string(),
+            video_id: video_id.as_str().to_string(),
+            subject: subject.clone(),
+            lang: lang.code().to_string(),
+            starts_at: t.start,
+            ends_at: t.end,
+            expires_at: t.expires,
+            actor: caller.actor.clone(),
         };
-        let mut inserted = insert().execute(&mut *tx).await?.rows_affected();
-        if inserted == 0 {
-            // A concurrent call issued this key first: same key, same Video ID.
-            if let Some(row) = load(&mut *tx, &caller.tenant, &req.meeting_key).await? {
-                tx.rollback().await?;
-                return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
-            }
-            // The Video ID is taken. An expired or cancelled holder gives it up; a live
-            // one keeps it, and we draw again.
-            let purged = sqlx::query(
-                "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
-            )
-            .bind(&caller.tenant)
-            .bind(provider_name.as_str())
-            .bind(video_id.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if purged > 0 {
-                inserted = insert().execute(&mut *tx).await?.rows_affected();
-            }
-        }
-        if inserted == 1 {
+        // Group commit: answered once the transaction holding this row (and its audit
+        // record) has committed.
+        if s.writes.issue(new).await? == Inserted::Yes {
+            s.metrics.coordinates_issued.inc();
             let v = Stored {
                 key: req.meeting_key.clone(),
                 provider: provider.clone(),
-                video_id: video_id.clone(),
+                video_id,
                 lang,
                 subject: subject.clone(),
                 starts_at: t.start,
@@ -390,25 +362,56 @@ pub async fn issue(
                 cancelled: false,
             }
             .view();
-            audit::record(
-                &mut tx,
-                &caller.tenant,
-                &caller.actor,
-                "meeting.issue",
-                &req.meeting_key,
-                None::<&()>,
-                Some(&v.video_id),
-            )
-            .await?;
-            tx.commit().await?;
-            s.metrics.coordinates_issued.inc();
             return Ok((StatusCode::CREATED, ApiJson(v)));
         }
-        tx.rollback().await?;
+        // A concurrent call issued this key first: same key, same Video ID.
+        if let Some(row) = load(&s.db, &caller.tenant, &req.meeting_key).await? {
+            return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
+        }
+        // The Video ID is taken. An expired or cancelled holder gives it up (and the next
+        // attempt tries the same ID again); a live one keeps it, and we draw another.
+        if purge_video_id(&s, &caller, provider_name, &video_id).await? == 0 {
+            video_id = VideoId::generate(&mut rand::rngs::OsRng);
+        }
     }
     Err(AppError::Internal(format!(
         "no free Video ID after {MAX_ID_ATTEMPTS} attempts"
     )))
+}
+
+/// Deletes the expired or cancelled meeting that holds `video_id`, with an audit record;
+/// returns how many rows went (0 when the holder is live).
+async fn purge_video_id(
+    s: &AppState,
+    caller: &Caller,
+    provider: ProviderName,
+    video_id: &VideoId,
+) -> Result<u64, AppError> {
+    let mut tx = s.write_tx().await?;
+    let purged = sqlx::query(
+        "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
+    )
+    .bind(&caller.tenant)
+    .bind(provider.as_str())
+    .bind(video_id.as_str())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if purged > 0 {
+        audit::record(
+            &mut tx,
+            &caller.tenant,
+            &caller.actor,
+            "meeting.purge",
+            video_id.as_str(),
+            None::<&()>,
+            None::<&()>,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(purged)
 }
 
 fn existing(caller: &Caller, row: &AnyRow) -> Result<MeetingView, AppError> {

@@ -13,6 +13,7 @@ use crate::{
     metrics::Metrics,
     rate_limit::RateLimiter,
     state::AppState,
+    writes::Writes,
 };
 
 #[derive(Debug, Args)]
@@ -104,15 +105,14 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
         }
         let state = AppState {
-            db: pool,
+            db: pool.clone(),
             verifier: Arc::new(verifier),
             metrics: Arc::new(Metrics::default()),
             resolve_limiter: Arc::new(RateLimiter::new(args.resolve_rate, args.resolve_rate * 10.0)),
             dist: args.dist,
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
             cors_origins: args.cors_origins,
-            sqlite: db::is_sqlite(&args.database),
-            sqlite_writer: Default::default(),
+            writes: Writes::start(pool.clone(), db::is_sqlite(&args.database)),
         };
         // Printed on stdout (not only logged) so scripts and tests can wait for it.
         println!("cvi serve: listening on http://{addr}/");

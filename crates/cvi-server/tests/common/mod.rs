@@ -99,8 +99,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             dist: None,
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
-            sqlite: backend == Backend::Sqlite,
-            sqlite_writer: Default::default(),
+            writes: cvi_server::writes::Writes::start(pool.clone(), backend == Backend::Sqlite),
         };
         (pool, state)
     });
