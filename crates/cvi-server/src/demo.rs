@@ -50,6 +50,7 @@ pub async fn seed(db: &Db) -> Result<(), sqlx::Error> {
     if created == 0 {
         return tx.commit().await;
     }
+    crate::tenant_config::changed(&mut tx, TENANT).await?;
     sqlx::query("INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, 1, NULL, $3) ON CONFLICT DO NOTHING")
         .bind(TENANT)
         .bind(APP_ID)

@@ -17,4 +17,5 @@ pub mod http;
 pub mod metrics;
 pub mod rate_limit;
 pub mod state;
+pub mod tenant_config;
 pub mod writes;

@@ -9,6 +9,7 @@ use crate::{
     db::Db,
     metrics::Metrics,
     rate_limit::RateLimiter,
+    tenant_config::ConfigCache,
     writes::{WriteTx, Writes},
 };
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Write transactions and the issuance group commit.
     pub writes: Writes,
+    /// Tenants' providers and consents, checked against the database's version on use.
+    pub config: Arc<ConfigCache>,
 }
 
 impl AppState {

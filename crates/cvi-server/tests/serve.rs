@@ -122,6 +122,7 @@ fn healthz_in_process() {
             public_url: "http://localhost".into(),
             cors_origins: vec![],
             writes: cvi_server::writes::Writes::start(db.clone(), true),
+            config: Default::default(),
         };
         let app = cvi_server::http::app(state);
         let resp = app

@@ -15,6 +15,7 @@ use crate::{
     db::now_ms,
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
+    tenant_config,
 };
 
 /// The Microsoft Graph application permissions a partner app needs (SPEC §2).
@@ -255,6 +256,7 @@ pub async fn callback(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
+    tenant_config::changed(&mut tx, &tenant).await?;
     audit::record(
         &mut tx,
         &tenant,

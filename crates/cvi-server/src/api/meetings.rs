@@ -11,7 +11,7 @@ use sqlx::{any::AnyRow, Row};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use utoipa::ToSchema;
 
-use super::{consent, policies::effective, providers};
+use super::policies::effective;
 use crate::{
     audit,
     auth::{Caller, Role},
@@ -318,10 +318,12 @@ pub async fn issue(
             )))
         }
     };
-    let provider = providers::find(&s.db, &caller.tenant, provider_name)
-        .await?
+    let config = s.config.current(&s.db, &caller.tenant).await?;
+    let provider = config
+        .provider(provider_name)
+        .cloned()
         .ok_or_else(|| AppError::ProviderMissing(provider_name.to_string()))?;
-    let missing = consent::missing(&s.db, &caller.tenant, &provider.aad_application_ids).await?;
+    let missing = config.missing_consent(&provider.aad_application_ids);
     if !missing.is_empty() {
         return Err(AppError::ConsentMissing {
             provider: provider_name.to_string(),

@@ -12,6 +12,7 @@ use crate::{
     db::{now_ms, parse_col},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
+    tenant_config,
 };
 
 /// A provider as the API shows it.
@@ -268,6 +269,7 @@ pub async fn create(
         )));
     }
     let view = ProviderView::from(&p);
+    tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
         &mut tx,
         &caller.tenant,
@@ -364,6 +366,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await?;
     let (b, a) = (ProviderView::from(&before), ProviderView::from(&after));
+    tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
         &mut tx,
         &caller.tenant,
@@ -424,6 +427,7 @@ pub async fn remove(
         })
         .collect();
     let view = ProviderView::from(&before);
+    tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
         &mut tx,
         &caller.tenant,

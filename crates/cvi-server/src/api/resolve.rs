@@ -4,17 +4,18 @@
 //! expired and cancelled meetings.
 
 use axum::extract::State;
-use cvi_core::{dial_plan::match_direct_dial, ProviderName, TenantKey, VideoId};
+use cvi_core::{dial_plan::match_direct_dial, Provider, ProviderName, TenantKey, VideoId};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use super::{consent, meetings::format_time, providers};
+use super::meetings::format_time;
 use crate::{
     auth::{Caller, Role},
     db::now_ms,
     error::{ApiJson, ApiResult, AppError},
     state::AppState,
+    tenant_config::{self, TenantConfig},
 };
 
 /// What a partner's IVR or gateway asks.
@@ -46,8 +47,11 @@ fn unknown() -> AppError {
     AppError::NotFound("no live meeting matches this dial string".into())
 }
 
+/// How a refused Video ID's message starts (the metrics count them apart).
+const BAD_VIDEO_ID: &str = "video_id: ";
+
 fn checked(id: &str) -> Result<VideoId, AppError> {
-    VideoId::parse(id).map_err(|e| AppError::InvalidInput(format!("video_id: {e}")))
+    VideoId::parse(id).map_err(|e| AppError::InvalidInput(format!("{BAD_VIDEO_ID}{e}")))
 }
 
 /// Resolve a dial string to its meeting (partner apps only).
@@ -76,10 +80,78 @@ pub async fn resolve(
             "dial_string is longer than 512 characters".into(),
         ));
     }
-    let configured = providers::list(&s.db, &caller.tenant).await?;
+    // Decide with the kept configuration; the meeting query reads the configuration's
+    // version in the same statement, and a decision made on an old version is made again.
+    let mut config = s.config.get(&s.db, &caller.tenant).await?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let last = attempts == MAX_CONFIG_ATTEMPTS;
+        let (provider, video_id) = match target(&config, &req, &app_id) {
+            Ok(t) => t,
+            Err(e) => {
+                // Refusals come from the configuration too: not on a stale one.
+                if !last && tenant_config::version(&s.db, &caller.tenant).await? != config.version {
+                    config = s.config.load(&s.db, &caller.tenant).await?;
+                    continue;
+                }
+                match &e {
+                    AppError::NotFound(_) => s.metrics.resolution("unknown"),
+                    AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID) => {
+                        s.metrics.resolution("bad-check-digit")
+                    }
+                    _ => {}
+                }
+                return Err(e);
+            }
+        };
+        let row = sqlx::query(
+            "SELECT v.version, m.meeting_key, m.subject, m.starts_at, m.ends_at \
+             FROM (SELECT CAST($1 AS TEXT) AS tenant_id) t \
+             LEFT JOIN tenant_config v ON v.tenant_id = t.tenant_id \
+             LEFT JOIN meetings m ON m.tenant_id = t.tenant_id AND m.provider = $2 \
+             AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4",
+        )
+        .bind(&caller.tenant)
+        .bind(provider.name.as_str())
+        .bind(video_id.as_str())
+        .bind(now_ms())
+        .fetch_one(&s.db)
+        .await?;
+        if row.try_get::<Option<i64>, _>("version")?.unwrap_or(0) != config.version && !last {
+            config = s.config.load(&s.db, &caller.tenant).await?;
+            continue;
+        }
+        let Some(meeting_key) = row.try_get::<Option<String>, _>("meeting_key")? else {
+            s.metrics.resolution("unknown");
+            return Err(unknown());
+        };
+        s.metrics.resolution("found");
+        return Ok(ApiJson(Resolved {
+            meeting_key,
+            provider: provider.name.to_string(),
+            tenant_key: provider.tenant_key.to_string(),
+            video_id: video_id.to_string(),
+            subject: row.try_get("subject")?,
+            start: format_time(row.try_get("starts_at")?),
+            end: format_time(row.try_get("ends_at")?),
+        }));
+    }
+}
+
+/// Configuration changes seen during one call before it answers with the latest.
+const MAX_CONFIG_ATTEMPTS: u32 = 3;
+
+/// The provider and Video ID a dial string names, if `app_id` may resolve them.
+fn target<'c>(
+    config: &'c TenantConfig,
+    req: &ResolveRequest,
+    app_id: &str,
+) -> Result<(&'c Provider, VideoId), AppError> {
+    let configured = &config.providers;
     let (provider, video_id) = match &req.video_id {
         Some(id) => {
-            let id = checked(id).inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
+            let id = checked(id)?;
             let tk = TenantKey::parse(req.dial_string.trim().trim_start_matches("sip:")).map_err(
                 |e| {
                     AppError::InvalidInput(format!(
@@ -98,16 +170,9 @@ pub async fn resolve(
                 .iter()
                 .map(|p| (p.name, p.tenant_key.clone()))
                 .collect();
-            let m = match_direct_dial(&req.dial_string, &keys).ok_or_else(|| {
-                s.metrics.resolution("unknown");
-                unknown()
-            })?;
-            let id = checked(m.video_id.as_str())
-                .inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
-            let p = configured
-                .iter()
-                .find(|p| p.name == m.provider)
-                .ok_or_else(unknown)?;
+            let m = match_direct_dial(&req.dial_string, &keys).ok_or_else(unknown)?;
+            let id = checked(m.video_id.as_str())?;
+            let p = config.provider(m.provider).ok_or_else(unknown)?;
             (p, id)
         }
     };
@@ -122,38 +187,15 @@ pub async fn resolve(
             provider.name
         )));
     }
-    if consent::missing(&s.db, &caller.tenant, &provider.aad_application_ids)
-        .await?
-        .contains(&app_id)
+    if !config
+        .missing_consent(&provider.aad_application_ids)
+        .iter()
+        .all(|a| a != app_id)
     {
         return Err(AppError::ConsentMissing {
             provider: provider.name.to_string(),
-            missing: vec![app_id],
+            missing: vec![app_id.to_string()],
         });
     }
-    let row = sqlx::query(
-        "SELECT meeting_key, subject, starts_at, ends_at FROM meetings WHERE tenant_id = $1 AND provider = $2 \
-         AND video_id = $3 AND cancelled = 0 AND expires_at >= $4",
-    )
-    .bind(&caller.tenant)
-    .bind(provider.name.as_str())
-    .bind(video_id.as_str())
-    .bind(now_ms())
-    .fetch_optional(&s.db)
-    .await?;
-    let Some(row) = row else {
-        s.metrics.resolution("unknown");
-        return Err(unknown());
-    };
-    s.metrics.resolution("found");
-
-    Ok(ApiJson(Resolved {
-        meeting_key: row.try_get("meeting_key")?,
-        provider: provider.name.to_string(),
-        tenant_key: provider.tenant_key.to_string(),
-        video_id: video_id.to_string(),
-        subject: row.try_get("subject")?,
-        start: format_time(row.try_get("starts_at")?),
-        end: format_time(row.try_get("ends_at")?),
-    }))
+    Ok((provider, video_id))
 }

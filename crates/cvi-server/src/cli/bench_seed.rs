@@ -161,6 +161,9 @@ pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
             .execute(&pool)
             .await
             .map_err(fail)?;
+        let mut conn = pool.acquire().await.map_err(fail)?;
+        crate::tenant_config::changed(&mut conn, &args.tenant).await.map_err(fail)?;
+        drop(conn);
         insert_meetings(&pool, &args.tenant, args.meetings).await.map_err(fail)?;
         println!(
             "seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider, {} live meetings",

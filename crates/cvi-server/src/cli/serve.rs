@@ -113,6 +113,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
             cors_origins: args.cors_origins,
             writes: Writes::start(pool.clone(), db::is_sqlite(&args.database)),
+            config: Default::default(),
         };
         // Printed on stdout (not only logged) so scripts and tests can wait for it.
         println!("cvi serve: listening on http://{addr}/");

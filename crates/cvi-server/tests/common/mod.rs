@@ -100,6 +100,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
             writes: cvi_server::writes::Writes::start(pool.clone(), backend == Backend::Sqlite),
+            config: Default::default(),
         };
         (pool, state)
     });
