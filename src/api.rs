@@ -1,11 +1,13 @@
-//! The typed client of the policy API (`/api/v1`, same origin as the page). Requests and
-//! replies go through the browser's JSON and serde-wasm-bindgen, which keeps serde_json
-//! out of the wasm bundle.
+//! The typed client of the policy API (`/api/v1`, same origin as the page). Requests go
+//! through the browser's `fetch` and replies through its JSON parser and
+//! serde-wasm-bindgen: an HTTP crate (gloo-net) brought serde_json, wasm-streams and the
+//! `http` types into both bundles for what is five calls with a JSON body.
 
 use cvi_core::Coordinates;
-use gloo::net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
 
 /// Why a call failed, sorted by what the user can do about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,58 +136,56 @@ impl Api {
         }
     }
 
-    fn with_auth(&self, r: RequestBuilder) -> RequestBuilder {
-        match &self.token {
-            Some(t) => r.header("authorization", &format!("Bearer {t}")),
-            None => r,
-        }
-    }
-
+    /// One call: `method` on `path` (under `/api/v1`) with an optional JSON body.
     async fn send<T: DeserializeOwned>(
         &self,
-        r: RequestBuilder,
+        method: &str,
+        path: &str,
         body: Option<JsValue>,
     ) -> Result<T, ApiError> {
-        let r = self.with_auth(r).header("accept", "application/json");
-        let req = match body {
-            Some(b) => {
-                let json = js_sys::JSON::stringify(&b)
-                    .map_err(|_| ApiError::Unexpected("request is not JSON".into()))?;
-                r.header("content-type", "application/json")
-                    .body(String::from(json))
-            }
-            None => r.build(),
+        let unexpected = |e: JsValue| ApiError::Unexpected(js_message(&e));
+        let headers = Headers::new().map_err(unexpected)?;
+        headers
+            .set("accept", "application/json")
+            .map_err(unexpected)?;
+        if let Some(t) = &self.token {
+            headers
+                .set("authorization", &format!("Bearer {t}"))
+                .map_err(unexpected)?;
         }
-        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
-        let resp = req
-            .send()
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(b) = body {
+            let json = js_sys::JSON::stringify(&b)
+                .map_err(|_| ApiError::Unexpected("request is not JSON".into()))?;
+            headers
+                .set("content-type", "application/json")
+                .map_err(unexpected)?;
+            init.set_body(&json);
+        }
+        init.set_headers(&headers);
+        let url = format!("{}{path}", self.base);
+        let reply = JsFuture::from(gloo::utils::window().fetch_with_str_and_init(&url, &init))
             .await
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-        read(resp).await
+            .map_err(|e| ApiError::Unreachable(js_message(&e)))?;
+        read(reply.unchecked_into()).await
     }
 
     /// The signed-in user's effective policy.
     pub async fn my_policy(&self) -> Result<Effective, ApiError> {
-        self.send(
-            Request::get(&format!("{}/me/effective-policy", self.base)),
-            None,
-        )
-        .await
+        self.send("GET", "/me/effective-policy", None).await
     }
 
     /// Coordinates for a meeting key (the same key always gets the same Video ID).
     pub async fn issue(&self, req: &IssueRequest) -> Result<Meeting, ApiError> {
-        self.send(
-            Request::post(&format!("{}/meetings", self.base)),
-            Some(to_js(req)?),
-        )
-        .await
+        self.send("POST", "/meetings", Some(to_js(req)?)).await
     }
 
     /// New times (or subject) for a meeting.
     pub async fn update(&self, key: &str, req: &UpdateRequest) -> Result<Meeting, ApiError> {
         self.send(
-            Request::patch(&format!("{}/meetings/{}", self.base, encode(key))),
+            "PATCH",
+            &format!("/meetings/{}", encode(key)),
             Some(to_js(req)?),
         )
         .await
@@ -193,20 +193,14 @@ impl Api {
 
     /// A meeting's coordinates and times as the server has them.
     pub async fn show(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.send(
-            Request::get(&format!("{}/meetings/{}", self.base, encode(key))),
-            None,
-        )
-        .await
+        self.send("GET", &format!("/meetings/{}", encode(key)), None)
+            .await
     }
 
     /// Cancels a meeting: its Video ID stops resolving.
     pub async fn cancel(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.send(
-            Request::delete(&format!("{}/meetings/{}", self.base, encode(key))),
-            None,
-        )
-        .await
+        self.send("DELETE", &format!("/meetings/{}", encode(key)), None)
+            .await
     }
 
     /// The demo sign-in of a server started with `--dev-issuer` (an organizer token).
@@ -216,12 +210,7 @@ impl Api {
             user,
             role: "organizer",
         };
-        let reply: TokenReply = self
-            .send(
-                Request::post(&format!("{}/dev/token", self.base)),
-                Some(to_js(&req)?),
-            )
-            .await?;
+        let reply: TokenReply = self.send("POST", "/dev/token", Some(to_js(&req)?)).await?;
         Ok(reply.token)
     }
 }
@@ -231,12 +220,22 @@ fn to_js<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
         .map_err(|e| ApiError::Unexpected(e.to_string()))
 }
 
+/// What a thrown JavaScript value says (an `Error`'s message, or the value as text).
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
 async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     let status = resp.status();
-    let text = resp
-        .text()
+    // A reply cut off mid-body is as good as none.
+    let text = async { JsFuture::from(resp.text()?).await }
         .await
-        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        .map_err(|e| ApiError::Unreachable(js_message(&e)))?
+        .as_string()
+        .unwrap_or_default();
     let json = js_sys::JSON::parse(&text).map_err(|_| {
         ApiError::Unexpected(format!(
             "the server answered {status} with something that is not JSON"
