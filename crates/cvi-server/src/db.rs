@@ -100,3 +100,32 @@ where
         .parse()
         .map_err(|e: T::Err| sqlx::Error::Decode(format!("column {column}: {e}").into()))
 }
+
+/// `($1, …, $cols), ($cols+1, …), …` for a multi-row `INSERT … VALUES` of `rows` rows.
+pub fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        s.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_placeholders_number_every_value_once() {
+        assert_eq!(super::values_placeholders(1, 1), "($1)");
+        assert_eq!(
+            super::values_placeholders(2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 
-use crate::db::{now_ms, Db};
+use crate::db::{now_ms, values_placeholders, Db};
 
 /// At most this many issuances share a transaction (14 bound values a row keeps a batch
 /// far below SQLite's and PostgreSQL's limits on bound parameters).
@@ -161,7 +161,7 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
         "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
          starts_at, ends_at, expires_at, cancelled, created_at, updated_at) VALUES {} \
          ON CONFLICT DO NOTHING RETURNING tenant_id, meeting_key, video_id",
-        placeholders(meetings.len(), 14)
+        values_placeholders(meetings.len(), 14)
     );
     let mut q = sqlx::query(&sql);
     for m in meetings {
@@ -208,7 +208,7 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
     if !audited.is_empty() {
         let sql = format!(
             "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) VALUES {}",
-            placeholders(audited.len(), 8)
+            values_placeholders(audited.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for m in audited {
@@ -226,25 +226,6 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
     }
     tx.commit().await?;
     Ok(inserted)
-}
-
-/// `($1, …, $n), ($n+1, …)` for `rows` rows of `n` bound values.
-fn placeholders(rows: usize, n: usize) -> String {
-    let mut s = String::with_capacity(rows * n * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..n {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            s.push_str(&format!("${}", r * n + c + 1));
-        }
-        s.push(')');
-    }
-    s
 }
 
 /// A writing transaction (and, on SQLite, this process's writer turn until it ends).

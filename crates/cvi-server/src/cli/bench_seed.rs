@@ -40,17 +40,10 @@ async fn insert_meetings(pool: &db::Db, tenant: &str, count: u32) -> Result<(), 
     let mut start = 0;
     while start < count {
         let n = BATCH.min(count - start);
-        let values: Vec<String> = (0..n)
-            .map(|i| {
-                let b = i * COLS;
-                let ps: Vec<String> = (1..=COLS).map(|k| format!("${}", b + k)).collect();
-                format!("({})", ps.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
              starts_at, ends_at, expires_at, created_at, updated_at) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
+            db::values_placeholders(n as usize, COLS as usize)
         );
         let mut q = sqlx::query(&sql);
         for i in start..start + n {
@@ -93,24 +86,11 @@ async fn insert_grants(
     let mut start = 0;
     while start < count {
         let n = BATCH.min(count - start);
-        let values: Vec<String> = (0..n)
-            .map(|i| {
-                let b = i * 6;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                )
-            })
-            .collect();
+
         let sql = format!(
             "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) VALUES {} \
              ON CONFLICT DO NOTHING",
-            values.join(", ")
+            db::values_placeholders(n as usize, 6)
         );
         let mut q = sqlx::query(&sql);
         for i in start..start + n {
