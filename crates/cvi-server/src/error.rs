@@ -167,13 +167,28 @@ impl IntoResponse for AppError {
     }
 }
 
+/// True when the database is (perhaps briefly) not there, rather than the request wrong:
+/// the client may retry. SQLSTATE classes 08 (connection exception) and 57 (operator
+/// intervention, e.g. a server shutting down) on PostgreSQL.
+fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
-                AppError::Unavailable(format!("database unavailable: {e}"))
-            }
-            _ => AppError::Internal(e.to_string()),
+        if database_unavailable(&e) {
+            AppError::Unavailable(format!("database unavailable: {e}"))
+        } else {
+            AppError::Internal(e.to_string())
         }
     }
 }
@@ -181,12 +196,10 @@ impl From<sqlx::Error> for AppError {
 impl From<crate::writes::WriteError> for AppError {
     fn from(e: crate::writes::WriteError) -> Self {
         match e {
-            crate::writes::WriteError::Db(e) => match &*e {
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
-                    AppError::Unavailable(format!("database unavailable: {e}"))
-                }
-                _ => AppError::Internal(e.to_string()),
-            },
+            crate::writes::WriteError::Db(e) if database_unavailable(&e) => {
+                AppError::Unavailable(format!("database unavailable: {e}"))
+            }
+            crate::writes::WriteError::Db(e) => AppError::Internal(e.to_string()),
             e @ crate::writes::WriteError::WriterGone => AppError::Unavailable(e.to_string()),
         }
     }

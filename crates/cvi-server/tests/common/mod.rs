@@ -228,6 +228,9 @@ pub fn call(url: &str, method: &str, token: Option<&str>, body: Option<Value>) -
 
 struct Cluster {
     port: u16,
+    data: PathBuf,
+    opts: String,
+    log: PathBuf,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -294,8 +297,26 @@ fn cluster() -> &'static Cluster {
         // Detached (setsid, backgrounded by a shell we wait for) so it outlives this process.
         let detach = format!("setsid sh -c '{watchdog}' >/dev/null 2>&1 &");
         assert!(Command::new("sh").args(["-c", &detach]).status().unwrap().success());
-        Cluster { port }
+        Cluster { port, data, opts, log: dir.join("log") }
     })
+}
+
+/// Restarts this test binary's PostgreSQL cluster (fast shutdown: every connection dies).
+pub fn restart_postgres() {
+    let c = cluster();
+    let out = pg("pg_ctl")
+        .arg("-D")
+        .arg(&c.data)
+        .args(["-o", &c.opts, "-l"])
+        .arg(&c.log)
+        .args(["-m", "fast", "-w", "restart"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pg_ctl restart failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn rand_suffix() -> u64 {
