@@ -29,6 +29,8 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RequestLabels, Histogram>,
     pub coordinates_issued: Counter,
+    /// Issuances per group-commit transaction (see `writes.rs`).
+    pub issuance_batch: Histogram,
     pub resolutions: Family<OutcomeLabels, Counter>,
 }
 
@@ -40,6 +42,7 @@ impl Default for Metrics {
             Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0])
         });
         let coordinates_issued = Counter::default();
+        let issuance_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]);
         let resolutions = Family::<OutcomeLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests served", requests.clone());
         registry.register(
@@ -53,6 +56,11 @@ impl Default for Metrics {
             coordinates_issued.clone(),
         );
         registry.register(
+            "issuance_batch_size",
+            "Issuances written per transaction (group commit)",
+            issuance_batch.clone(),
+        );
+        registry.register(
             "resolutions",
             "Dial-string resolutions by outcome",
             resolutions.clone(),
@@ -62,6 +70,7 @@ impl Default for Metrics {
             requests,
             latency,
             coordinates_issued,
+            issuance_batch,
             resolutions,
         }
     }

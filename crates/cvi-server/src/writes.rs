@@ -12,7 +12,10 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 
-use crate::db::{now_ms, values_placeholders, Db};
+use crate::{
+    db::{now_ms, values_placeholders, Db},
+    metrics::Metrics,
+};
 
 /// At most this many issuances share a transaction (14 bound values a row keeps a batch
 /// far below SQLite's and PostgreSQL's limits on bound parameters).
@@ -28,6 +31,7 @@ pub struct Writes {
     sqlite: bool,
     turn: Arc<Mutex<()>>,
     issue_tx: mpsc::Sender<Job>,
+    metrics: Arc<Metrics>,
 }
 
 /// A new meeting row, with everything the INSERT and its audit record need.
@@ -65,13 +69,14 @@ struct Job {
 
 impl Writes {
     /// Must be called inside a Tokio runtime: it spawns the issuance writer.
-    pub fn start(db: Db, sqlite: bool) -> Writes {
+    pub fn start(db: Db, sqlite: bool, metrics: Arc<Metrics>) -> Writes {
         let (issue_tx, rx) = mpsc::channel(QUEUE);
         let w = Writes {
             db,
             sqlite,
             turn: Arc::default(),
             issue_tx,
+            metrics,
         };
         tokio::spawn(issue_writer(w.clone(), rx));
         w
@@ -128,6 +133,7 @@ pub enum WriteError {
 async fn issue_writer(w: Writes, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        w.metrics.issuance_batch.observe(batch.len() as f64);
         let meetings: Vec<&NewMeeting> = batch.iter().map(|j| &j.meeting).collect();
         let result = write_batch(&w, &meetings).await;
         drop(meetings);
@@ -163,7 +169,9 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
          ON CONFLICT DO NOTHING RETURNING tenant_id, meeting_key, video_id",
         values_placeholders(meetings.len(), 14)
     );
-    let mut q = sqlx::query(&sql);
+    // One statement text per batch size: kept out of the connection's statement cache,
+    // where up to 2 × MAX_BATCH variants would push out the hot read queries.
+    let mut q = sqlx::query(&sql).persistent(false);
     for m in meetings {
         q = q
             .bind(&m.tenant)
@@ -210,7 +218,7 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
             "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) VALUES {}",
             values_placeholders(audited.len(), 8)
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).persistent(false);
         for m in audited {
             q = q
                 .bind(crate::audit::new_id(now))
@@ -265,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("w.db").display());
         let db = crate::db::connect(&url).await.unwrap();
-        (dir, Writes::start(db, true))
+        (dir, Writes::start(db, true, Default::default()))
     }
 
     fn meeting(key: &str, video_id: &str) -> NewMeeting {
@@ -314,6 +322,12 @@ mod tests {
             )
             .await,
             n as i64
+        );
+        // Every issuance is counted in exactly one batch.
+        let metrics = w.metrics.render();
+        assert!(
+            metrics.contains(&format!("cvi_issuance_batch_size_sum {n}.0")),
+            "{metrics}"
         );
         let updated: i64 = count(
             &w,

@@ -107,6 +107,7 @@ fn healthz_in_process() {
         .unwrap();
     rt.block_on(async {
         let db = cvi_server::db::connect("sqlite::memory:").await.unwrap();
+        let metrics = std::sync::Arc::new(cvi_server::metrics::Metrics::default());
         let state = cvi_server::state::AppState {
             db: db.clone(),
             verifier: std::sync::Arc::new(
@@ -114,14 +115,14 @@ fn healthz_in_process() {
                     .await
                     .unwrap(),
             ),
-            metrics: Default::default(),
+            metrics: metrics.clone(),
             resolve_limiter: std::sync::Arc::new(cvi_server::rate_limit::RateLimiter::new(
                 1.0, 1.0,
             )),
             dist: None,
             public_url: "http://localhost".into(),
             cors_origins: vec![],
-            writes: cvi_server::writes::Writes::start(db.clone(), true),
+            writes: cvi_server::writes::Writes::start(db.clone(), true, metrics),
             config: Default::default(),
         };
         let app = cvi_server::http::app(state);

@@ -104,15 +104,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 .await
                 .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
         }
+        let metrics = Arc::new(Metrics::default());
         let state = AppState {
             db: pool.clone(),
             verifier: Arc::new(verifier),
-            metrics: Arc::new(Metrics::default()),
+            metrics: metrics.clone(),
             resolve_limiter: Arc::new(RateLimiter::new(args.resolve_rate, args.resolve_rate * 10.0)),
             dist: args.dist,
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
             cors_origins: args.cors_origins,
-            writes: Writes::start(pool.clone(), db::is_sqlite(&args.database)),
+            writes: Writes::start(pool.clone(), db::is_sqlite(&args.database), metrics),
             config: Default::default(),
         };
         // Printed on stdout (not only logged) so scripts and tests can wait for it.

@@ -91,15 +91,20 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
         .await
         .unwrap()
         .with_jwks_min_refetch(std::time::Duration::ZERO);
+        let metrics = Arc::new(Metrics::default());
         let state = AppState {
             db: pool.clone(),
             verifier: Arc::new(verifier),
-            metrics: Arc::new(Metrics::default()),
+            metrics: metrics.clone(),
             resolve_limiter: Arc::new(RateLimiter::new(opts.resolve_rate, opts.resolve_rate)),
             dist: None,
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
-            writes: cvi_server::writes::Writes::start(pool.clone(), backend == Backend::Sqlite),
+            writes: cvi_server::writes::Writes::start(
+                pool.clone(),
+                backend == Backend::Sqlite,
+                metrics,
+            ),
             config: Default::default(),
         };
         (pool, state)
