@@ -18,7 +18,7 @@ use crate::{
     db::{now_ms, parse_col},
     error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
-    writes::{Inserted, NewMeeting},
+    writes::{Inserted, NewMeeting, Writes},
 };
 
 /// Coordinates stay valid this long after the meeting (or its series) ends.
@@ -372,7 +372,16 @@ pub async fn issue(
         }
         // The Video ID is taken. An expired or cancelled holder gives it up (and the next
         // attempt tries the same ID again); a live one keeps it, and we draw another.
-        if purge_video_id(&s, &caller, provider_name, &video_id).await? == 0 {
+        if purge_video_id(
+            &s.writes,
+            &caller.tenant,
+            &caller.actor,
+            provider_name,
+            &video_id,
+        )
+        .await?
+            == 0
+        {
             video_id = VideoId::generate(&mut rand::rngs::OsRng);
         }
     }
@@ -384,16 +393,17 @@ pub async fn issue(
 /// Deletes the expired or cancelled meeting that holds `video_id`, with an audit record;
 /// returns how many rows went (0 when the holder is live).
 async fn purge_video_id(
-    s: &AppState,
-    caller: &Caller,
+    writes: &Writes,
+    tenant: &str,
+    actor: &str,
     provider: ProviderName,
     video_id: &VideoId,
 ) -> Result<u64, AppError> {
-    let mut tx = s.write_tx().await?;
+    let mut tx = writes.begin().await?;
     let purged = sqlx::query(
         "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
     )
-    .bind(&caller.tenant)
+    .bind(tenant)
     .bind(provider.as_str())
     .bind(video_id.as_str())
     .bind(now_ms())
@@ -403,8 +413,8 @@ async fn purge_video_id(
     if purged > 0 {
         audit::record(
             &mut tx,
-            &caller.tenant,
-            &caller.actor,
+            tenant,
+            actor,
             "meeting.purge",
             video_id.as_str(),
             None::<&()>,
@@ -564,4 +574,102 @@ pub async fn cancel(
         cancelled: true,
         ..before
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting(key: &str, video_id: &VideoId, expires_at: i64) -> NewMeeting {
+        NewMeeting {
+            tenant: "t1".into(),
+            meeting_key: key.into(),
+            organizer: "o@t1.example".into(),
+            provider: "Polycom".into(),
+            tenant_key: "813878896@t.plcm.vc".into(),
+            video_id: video_id.as_str().into(),
+            subject: None,
+            lang: "en".into(),
+            starts_at: 1,
+            ends_at: 2,
+            expires_at,
+            actor: "o@t1.example".into(),
+        }
+    }
+
+    // Issuance draws random Video IDs, so no API test meets a collision; this is the path
+    // it takes when one happens: a live holder keeps its ID, a cancelled or expired one
+    // gives it up, and the new meeting gets it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_taken_video_id_is_reused_only_from_a_cancelled_or_expired_meeting() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::connect(&format!("sqlite://{}", dir.path().join("m.db").display()))
+            .await
+            .unwrap();
+        let writes = Writes::start(db.clone(), true, Default::default());
+        let purge = |id: VideoId| {
+            let writes = writes.clone();
+            async move {
+                purge_video_id(&writes, "t1", "o@t1.example", ProviderName::Polycom, &id)
+                    .await
+                    .unwrap()
+            }
+        };
+        let (live, old, gone) = (
+            VideoId::parse_any("1223269647").unwrap(),
+            VideoId::parse_any("1000000006").unwrap(),
+            VideoId::parse_any("2000000003").unwrap(),
+        );
+        let future = now_ms() + 3_600_000;
+        for (key, id, expires) in [
+            ("live", &live, future),
+            ("old", &old, 1),
+            ("gone", &gone, future),
+        ] {
+            assert_eq!(
+                writes.issue(meeting(key, id, expires)).await.unwrap(),
+                Inserted::Yes
+            );
+        }
+        sqlx::query("UPDATE meetings SET cancelled = 1 WHERE meeting_key = 'gone'")
+            .execute(&db)
+            .await
+            .unwrap();
+
+        for id in [&live, &old, &gone] {
+            assert_eq!(
+                writes.issue(meeting("new", id, future)).await.unwrap(),
+                Inserted::Conflict,
+                "{id} is held"
+            );
+        }
+        assert_eq!(
+            purge(live.clone()).await,
+            0,
+            "a live meeting keeps its Video ID"
+        );
+        assert_eq!(purge(old.clone()).await, 1, "an expired one gives it up");
+        assert_eq!(purge(gone.clone()).await, 1, "a cancelled one gives it up");
+        assert_eq!(
+            writes.issue(meeting("new", &old, future)).await.unwrap(),
+            Inserted::Yes
+        );
+        assert_eq!(
+            writes.issue(meeting("new2", &gone, future)).await.unwrap(),
+            Inserted::Yes
+        );
+        let purges: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'meeting.purge'")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(purges, 2, "each purge is audited");
+        let live_holder: String =
+            sqlx::query_scalar("SELECT meeting_key FROM meetings WHERE video_id = $1")
+                .bind(live.as_str())
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert_eq!(live_holder, "live");
+    }
 }
