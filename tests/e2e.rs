@@ -480,6 +480,43 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     b.screenshot("6-outlook-consent-missing").await;
     assert_eq!(b.stub().await["body"].as_str().unwrap(), OWA_COMPOSE);
 
+    // 6k. Keyboard only: Tab reaches the primary action, its focus ring shows, Enter runs it.
+    configure(&site, Some(stub_config(&organizer, OWA_COMPOSE)));
+    b.client.goto(&server.base).await.unwrap();
+    b.wait_css("[data-action=add]").await;
+    let mut reached = false;
+    for _ in 0..10 {
+        b.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys("\u{e004}")
+            .await
+            .unwrap();
+        let action = b
+            .js("return document.activeElement && document.activeElement.dataset.action || null")
+            .await;
+        if action == json!("add") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached the Add button");
+    let outline = b
+        .js("const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]")
+        .await;
+    assert_ne!(outline[0], "none", "no visible focus ring: {outline}");
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{e007}")
+        .await
+        .unwrap();
+    b.wait_css("[data-status=Added]").await;
+    let keyed = b.stub().await["body"].as_str().unwrap().to_string();
+    assert_eq!(unquoted_blocks(&keyed).len(), 1);
+
     // 6a. A recurring series: its coordinates live until 60 days after the series ends.
     let mut series = stub_config(&organizer, OWA_COMPOSE);
     series["seriesEnd"] = json!("2027-06-30");
