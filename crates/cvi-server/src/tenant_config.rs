@@ -5,8 +5,8 @@
 //! Still correct with N servers on one database: every write to `providers` or `consents`
 //! bumps the tenant's version in the same transaction ([`changed`]), and a caller checks the
 //! version it decided with against the database before the decision counts — inside the
-//! statement that reads the meeting (resolution) or with [`ConfigCache::current`]
-//! (issuance) — and decides again on a fresh snapshot when it moved. Loading reads the
+//! statement that reads the meeting (resolution, and issuance's look-up of its key) — and
+//! decides again on a fresh snapshot when it moved. Loading reads the
 //! version *first*, so a snapshot can be labelled older than it is (and is reloaded), never
 //! newer.
 
@@ -67,10 +67,16 @@ impl ConfigCache {
         }
     }
 
-    /// A snapshot checked against the database's version now (one query when it is kept).
-    pub async fn current(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, AppError> {
+    /// A snapshot at least as new as `version`, which the caller has just read from the
+    /// database (no query when the kept one is that version).
+    pub async fn at_version(
+        &self,
+        db: &Db,
+        tenant: &str,
+        version: i64,
+    ) -> Result<Arc<TenantConfig>, AppError> {
         let kept = self.get(db, tenant).await?;
-        if version(db, tenant).await? == kept.version {
+        if kept.version >= version {
             Ok(kept)
         } else {
             self.load(db, tenant).await

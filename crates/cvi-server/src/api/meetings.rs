@@ -241,10 +241,11 @@ fn view(row: &AnyRow) -> Result<MeetingView, AppError> {
 }
 
 /// Meetings joined with their provider's current InstructionUri (it may change after issue).
-const SELECT: &str =
-    "SELECT m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
-     m.starts_at, m.ends_at, m.expires_at, m.cancelled, p.instruction_uri \
-     FROM meetings m LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
+const COLUMNS: &str =
+    "m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
+     m.starts_at, m.ends_at, m.expires_at, m.cancelled, p.instruction_uri";
+const JOIN_PROVIDER: &str =
+    "LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
 
 async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
@@ -252,7 +253,7 @@ async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     key: &str,
 ) -> Result<Option<AnyRow>, AppError> {
     Ok(sqlx::query(&format!(
-        "{SELECT} WHERE m.tenant_id = $1 AND m.meeting_key = $2"
+        "SELECT {COLUMNS} FROM meetings m {JOIN_PROVIDER} WHERE m.tenant_id = $1 AND m.meeting_key = $2"
     ))
     .bind(tenant)
     .bind(key)
@@ -300,10 +301,24 @@ pub async fn issue(
             .transpose()?,
     )?;
 
-    // Fast path, and the idempotence rule: a key that has coordinates keeps them.
-    if let Some(row) = load(&s.db, &caller.tenant, &req.meeting_key).await? {
+    // Fast path, and the idempotence rule: a key that has coordinates keeps them. The same
+    // statement reads the tenant's configuration version (see tenant_config.rs).
+    let row = sqlx::query(&format!(
+        "SELECT v.version AS config_version, {COLUMNS} \
+         FROM (SELECT CAST($1 AS TEXT) AS tid) t \
+         LEFT JOIN tenant_config v ON v.tenant_id = t.tid \
+         LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.meeting_key = $2 {JOIN_PROVIDER}"
+    ))
+    .bind(&caller.tenant)
+    .bind(&req.meeting_key)
+    .fetch_one(&s.db)
+    .await?;
+    if row.try_get::<Option<String>, _>("meeting_key")?.is_some() {
         return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
     }
+    let config_version = row
+        .try_get::<Option<i64>, _>("config_version")?
+        .unwrap_or(0);
 
     let eff = effective(&s.db, &caller.tenant, &upn, &caller.groups).await?;
     let provider_name = match (
@@ -318,7 +333,10 @@ pub async fn issue(
             )))
         }
     };
-    let config = s.config.current(&s.db, &caller.tenant).await?;
+    let config = s
+        .config
+        .at_version(&s.db, &caller.tenant, config_version)
+        .await?;
     let provider = config
         .provider(provider_name)
         .cloned()
