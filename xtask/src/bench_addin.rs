@@ -123,13 +123,45 @@ fn post(url: &str, body: Value) -> Result<Value> {
         .map_err(|e| format!("{url}: {e}"))
 }
 
-/// Milliseconds from navigation start until the scheduler's first button can be clicked,
-/// `runs` times in one headless Chromium (median and all values). The page is served by
-/// the debug `cvi` from `dist/`, signed in by the `#token=` link `cargo xtask serve` prints.
-pub fn time_to_interactive(cvi: &Path, runs: usize) -> Result<(f64, Vec<f64>)> {
+/// Which page [`time_to_interactive`] loads.
+#[derive(Clone, Copy)]
+pub enum Page {
+    /// The standalone scheduler, signed in by the `#token=` link `cargo xtask serve` prints;
+    /// interactive when "Get video conferencing details" is there.
+    Scheduler,
+    /// The Outlook task pane on an appointment, inside the recording Office.js stand-in
+    /// (`static/stubs/office-stub.js`, as the browser tests use it); interactive when the
+    /// user's policy has been read and "Add video conferencing details" is there.
+    OutlookPane,
+}
+
+/// Milliseconds from navigation start until `page` can be used, `runs` times in one
+/// headless Chromium (median and all values). The page is served by the debug `cvi`.
+pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, Vec<f64>)> {
     let dir = root().join("target/bench/tti");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let site = match page {
+        Page::Scheduler => root().join("dist"),
+        Page::OutlookPane => {
+            // dist/ plus the stand-in, loaded before the add-in as Outlook loads Office.js.
+            let site = dir.join("site");
+            crate::build::copy_dir(&root().join("dist"), &site)?;
+            crate::build::copy_dir(&root().join("static/stubs"), &site.join("stubs"))?;
+            let index = site.join("index.html");
+            let html = fs::read_to_string(&index).map_err(|e| e.to_string())?;
+            fs::write(
+                &index,
+                html.replacen(
+                    "<head>",
+                    "<head><script src=\"/stubs/office-stub.js\"></script>",
+                    1,
+                ),
+            )
+            .map_err(|e| e.to_string())?;
+            site
+        }
+    };
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
     let _server = Killed(
@@ -144,7 +176,7 @@ pub fn time_to_interactive(cvi: &Path, runs: usize) -> Result<(f64, Vec<f64>)> {
             .arg("--database")
             .arg(format!("sqlite://{}", dir.join("cvi.db").display()))
             .arg("--dist")
-            .arg(root().join("dist"))
+            .arg(&site)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -158,6 +190,20 @@ pub fn time_to_interactive(cvi: &Path, runs: usize) -> Result<(f64, Vec<f64>)> {
         .as_str()
         .ok_or("no token")?
         .to_string();
+
+    let (url, ready) = match page {
+        Page::Scheduler => (format!("{base}/#token={token}"), "[data-action=get]"),
+        Page::OutlookPane => {
+            let item = json!({
+                "token": token, "subject": "Q1 planning",
+                "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z",
+                "location": "Room 4.12", "bodyType": "html", "body": "<p>Agenda</p>", "locale": "en-US",
+            });
+            fs::write(site.join("stubs/config.json"), item.to_string())
+                .map_err(|e| e.to_string())?;
+            (format!("{base}/"), "[data-action=add]")
+        }
+    };
 
     let dport = free_port()?;
     let _driver = Killed(
@@ -184,16 +230,13 @@ pub fn time_to_interactive(cvi: &Path, runs: usize) -> Result<(f64, Vec<f64>)> {
     let s = format!("{wd}/session/{id}");
     let measure = || -> Result<f64> {
         post(&format!("{s}/url"), json!({"url": "about:blank"}))?;
-        post(
-            &format!("{s}/url"),
-            json!({"url": format!("{base}/#token={token}")}),
-        )?;
+        post(&format!("{s}/url"), json!({"url": url}))?;
         let v = post(
             &format!("{s}/execute/async"),
-            json!({"script": "const done = arguments[0];
-                const poll = () => document.querySelector('[data-action=get]')
+            json!({"script": "const [css, done] = arguments;
+                const poll = () => document.querySelector(css)
                   ? done(performance.now()) : requestAnimationFrame(poll);
-                poll();", "args": []}),
+                poll();", "args": [ready]}),
         )?;
         v["value"]
             .as_f64()

@@ -56,7 +56,7 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
 }
 
 /// Copies `from`'s files into `to` (merging directories).
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+pub(crate) fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
     fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     for e in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
         let e = e.map_err(|e| e.to_string())?;
