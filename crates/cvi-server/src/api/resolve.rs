@@ -80,6 +80,11 @@ pub async fn resolve(
             "dial_string is longer than 512 characters".into(),
         ));
     }
+    // The check digit before any lookup (when the Video ID comes on its own; inside a
+    // direct-dial string, the provider's format must be known first).
+    if let Some(id) = &req.video_id {
+        checked(id).inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
+    }
     // Decide with the kept configuration; the meeting query reads the configuration's
     // version in the same statement, and a decision made on an old version is made again.
     let mut config = s.config.get(&s.db, &caller.tenant).await?;
@@ -90,8 +95,13 @@ pub async fn resolve(
         let (provider, video_id) = match target(&config, &req, &app_id) {
             Ok(t) => t,
             Err(e) => {
-                // Refusals come from the configuration too: not on a stale one.
-                if !last && tenant_config::version(&s.db, &caller.tenant).await? != config.version {
+                // Refusals that come from the configuration (no such provider, not its app,
+                // no consent) must not come from a stale one; malformed input is malformed.
+                let from_config = !matches!(e, AppError::InvalidInput(_));
+                if from_config
+                    && !last
+                    && tenant_config::version(&s.db, &caller.tenant).await? != config.version
+                {
                     config = s.config.load(&s.db, &caller.tenant).await?;
                     continue;
                 }
