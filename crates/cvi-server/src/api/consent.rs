@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
-use super::providers::{find, list, provider_name};
+use super::providers::{list, provider_name};
 use crate::{
     audit,
     auth::{Caller, Role},
@@ -64,24 +64,6 @@ pub struct ConsentLinks {
     pub permissions: Vec<String>,
 }
 
-/// The app ids of `provider` that lack a recorded admin consent.
-pub async fn missing<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
-    tenant: &str,
-    app_ids: &[cvi_core::AppId],
-) -> Result<Vec<String>, AppError> {
-    let granted: Vec<String> =
-        sqlx::query_scalar("SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1")
-            .bind(tenant)
-            .fetch_all(db)
-            .await?;
-    Ok(app_ids
-        .iter()
-        .map(|a| a.to_string())
-        .filter(|a| !granted.contains(a))
-        .collect())
-}
-
 fn random_state() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
@@ -100,7 +82,9 @@ pub async fn links(
             .as_deref()
             .ok_or_else(|| AppError::InvalidInput("give ?provider=NAME".into()))?,
     )?;
-    let p = find(&s.db, &caller.tenant, name).await?.ok_or_else(|| {
+    // Fresh, not the kept snapshot: an admin page, and it must show what is recorded now.
+    let config = s.config.load(&s.db, &caller.tenant).await?;
+    let p = config.provider(name).ok_or_else(|| {
         AppError::NotFound(format!("no {name} provider is configured in this tenant"))
     })?;
     if p.aad_application_ids.is_empty() {
@@ -108,7 +92,7 @@ pub async fn links(
             "the {name} provider lists no partner app ids; set them with `cvi provider set --identity {name} --aad-application-ids ID;ID`"
         )));
     }
-    let missing_ids = missing(&s.db, &caller.tenant, &p.aad_application_ids).await?;
+    let missing_ids = config.missing_consent(&p.aad_application_ids);
     let callback = format!(
         "{}/api/v1/consent/callback",
         s.public_url.trim_end_matches('/')
