@@ -16,7 +16,7 @@ use std::{
 };
 
 use cvi_core::{AppId, Provider, ProviderName};
-use sqlx::AnyConnection;
+use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::{api::providers, db::Db, error::AppError};
 
@@ -110,6 +110,19 @@ impl ConfigCache {
         tenants.insert(tenant.to_string(), newest.clone());
         Ok(newest)
     }
+}
+
+/// Select this, `FROM` [`WITH_VERSION`], and join what the decision reads onto `t.tid`
+/// (the tenant id, bound as `$1`): the version and the data come from one statement.
+pub const VERSION_COLUMN: &str = "v.version AS config_version";
+pub const WITH_VERSION: &str =
+    "FROM (SELECT CAST($1 AS TEXT) AS tid) t LEFT JOIN tenant_config v ON v.tenant_id = t.tid";
+
+/// The version a [`WITH_VERSION`] statement read.
+pub fn row_version(row: &AnyRow) -> Result<i64, sqlx::Error> {
+    Ok(row
+        .try_get::<Option<i64>, _>("config_version")?
+        .unwrap_or(0))
 }
 
 /// The tenant's configuration version (0 before its first change).

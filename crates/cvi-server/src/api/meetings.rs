@@ -18,6 +18,7 @@ use crate::{
     db::{now_ms, parse_col},
     error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
+    tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION},
     writes::{Inserted, NewMeeting, Writes},
 };
 
@@ -304,9 +305,7 @@ pub async fn issue(
     // Fast path, and the idempotence rule: a key that has coordinates keeps them. The same
     // statement reads the tenant's configuration version (see tenant_config.rs).
     let row = sqlx::query(&format!(
-        "SELECT v.version AS config_version, {COLUMNS} \
-         FROM (SELECT CAST($1 AS TEXT) AS tid) t \
-         LEFT JOIN tenant_config v ON v.tenant_id = t.tid \
+        "SELECT {VERSION_COLUMN}, {COLUMNS} {WITH_VERSION} \
          LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.meeting_key = $2 {JOIN_PROVIDER}"
     ))
     .bind(&caller.tenant)
@@ -316,9 +315,7 @@ pub async fn issue(
     if row.try_get::<Option<String>, _>("meeting_key")?.is_some() {
         return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
     }
-    let config_version = row
-        .try_get::<Option<i64>, _>("config_version")?
-        .unwrap_or(0);
+    let config_version = row_version(&row)?;
 
     let eff = effective(&s.db, &caller.tenant, &upn, &caller.groups).await?;
     let provider_name = match (

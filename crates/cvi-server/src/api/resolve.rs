@@ -15,7 +15,7 @@ use crate::{
     db::now_ms,
     error::{ApiJson, ApiResult, AppError},
     state::AppState,
-    tenant_config::{self, TenantConfig},
+    tenant_config::{self, row_version, TenantConfig, VERSION_COLUMN, WITH_VERSION},
 };
 
 /// What a partner's IVR or gateway asks.
@@ -82,9 +82,12 @@ pub async fn resolve(
     }
     // The check digit before any lookup (when the Video ID comes on its own; inside a
     // direct-dial string, the provider's format must be known first).
-    if let Some(id) = &req.video_id {
-        checked(id).inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
-    }
+    let separate_id = req
+        .video_id
+        .as_deref()
+        .map(checked)
+        .transpose()
+        .inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
     // Decide with the kept configuration; the meeting query reads the configuration's
     // version in the same statement, and a decision made on an old version is made again.
     let mut config = s.config.get(&s.db, &caller.tenant).await?;
@@ -92,43 +95,42 @@ pub async fn resolve(
     loop {
         attempts += 1;
         let last = attempts == MAX_CONFIG_ATTEMPTS;
-        let (provider, video_id) = match target(&config, &req, &app_id) {
-            Ok(t) => t,
-            Err(e) => {
-                // Refusals that come from the configuration (no such provider, not its app,
-                // no consent) must not come from a stale one; malformed input is malformed.
-                let from_config = !matches!(e, AppError::InvalidInput(_));
-                if from_config
-                    && !last
-                    && tenant_config::version(&s.db, &caller.tenant).await? != config.version
-                {
-                    config = s.config.load(&s.db, &caller.tenant).await?;
-                    continue;
-                }
-                match &e {
-                    AppError::NotFound(_) => s.metrics.resolution("unknown"),
-                    AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID) => {
-                        s.metrics.resolution("bad-check-digit")
+        let (provider, video_id) =
+            match target(&config, &req.dial_string, separate_id.as_ref(), &app_id) {
+                Ok(t) => t,
+                Err(e) => {
+                    // Refusals that come from the configuration (no such provider, not its app,
+                    // no consent) must not come from a stale one; malformed input is malformed.
+                    let from_config = !matches!(e, AppError::InvalidInput(_));
+                    if from_config
+                        && !last
+                        && tenant_config::version(&s.db, &caller.tenant).await? != config.version
+                    {
+                        config = s.config.load(&s.db, &caller.tenant).await?;
+                        continue;
                     }
-                    _ => {}
+                    match &e {
+                        AppError::NotFound(_) => s.metrics.resolution("unknown"),
+                        AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID) => {
+                            s.metrics.resolution("bad-check-digit")
+                        }
+                        _ => {}
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
-        let row = sqlx::query(
-            "SELECT v.version, m.meeting_key, m.subject, m.starts_at, m.ends_at \
-             FROM (SELECT CAST($1 AS TEXT) AS tenant_id) t \
-             LEFT JOIN tenant_config v ON v.tenant_id = t.tenant_id \
-             LEFT JOIN meetings m ON m.tenant_id = t.tenant_id AND m.provider = $2 \
-             AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4",
-        )
+            };
+        let row = sqlx::query(&format!(
+            "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at {WITH_VERSION} \
+             LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.provider = $2 \
+             AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4"
+        ))
         .bind(&caller.tenant)
         .bind(provider.name.as_str())
         .bind(video_id.as_str())
         .bind(now_ms())
         .fetch_one(&s.db)
         .await?;
-        if row.try_get::<Option<i64>, _>("version")?.unwrap_or(0) != config.version && !last {
+        if row_version(&row)? != config.version && !last {
             config = s.config.load(&s.db, &caller.tenant).await?;
             continue;
         }
@@ -153,34 +155,34 @@ pub async fn resolve(
 const MAX_CONFIG_ATTEMPTS: u32 = 3;
 
 /// The provider and Video ID a dial string names, if `app_id` may resolve them.
+/// `separate_id` is the `video_id` of the request, its check digit already tested.
 fn target<'c>(
     config: &'c TenantConfig,
-    req: &ResolveRequest,
+    dial_string: &str,
+    separate_id: Option<&VideoId>,
     app_id: &str,
 ) -> Result<(&'c Provider, VideoId), AppError> {
     let configured = &config.providers;
-    let (provider, video_id) = match &req.video_id {
+    let (provider, video_id) = match separate_id {
         Some(id) => {
-            let id = checked(id)?;
-            let tk = TenantKey::parse(req.dial_string.trim().trim_start_matches("sip:")).map_err(
-                |e| {
+            let tk =
+                TenantKey::parse(dial_string.trim().trim_start_matches("sip:")).map_err(|e| {
                     AppError::InvalidInput(format!(
                         "dial_string: with video_id it must be the IVR tenant key: {e}"
                     ))
-                },
-            )?;
+                })?;
             let p = configured
                 .iter()
                 .find(|p| p.tenant_key == tk)
                 .ok_or_else(unknown)?;
-            (p, id)
+            (p, id.clone())
         }
         None => {
             let keys: Vec<(ProviderName, TenantKey)> = configured
                 .iter()
                 .map(|p| (p.name, p.tenant_key.clone()))
                 .collect();
-            let m = match_direct_dial(&req.dial_string, &keys).ok_or_else(unknown)?;
+            let m = match_direct_dial(dial_string, &keys).ok_or_else(unknown)?;
             let id = checked(m.video_id.as_str())?;
             let p = config.provider(m.provider).ok_or_else(unknown)?;
             (p, id)
