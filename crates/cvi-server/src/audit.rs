@@ -4,12 +4,22 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use crate::db::now_ms;
+use crate::db::{now_ms, values_placeholders};
 
 /// A record's id: zero-padded millis then randomness, so ids sort by time and never
 /// collide across servers.
-pub fn new_id(at_ms: i64) -> String {
+fn new_id(at_ms: i64) -> String {
     format!("{at_ms:015}-{:016x}", rand::random::<u64>())
+}
+
+/// One change, its before and after already JSON.
+pub struct Entry<'a> {
+    pub tenant: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// Records one change. Call it with the transaction that makes the change.
@@ -22,22 +32,45 @@ pub async fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<(), sqlx::Error> {
-    let at = now_ms();
-    let id = new_id(at);
-    let json = |v: Option<String>| v;
-    sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id)
-    .bind(tenant)
-    .bind(at)
-    .bind(actor)
-    .bind(action)
-    .bind(target)
-    .bind(json(before.and_then(|b| serde_json::to_string(b).ok())))
-    .bind(json(after.and_then(|a| serde_json::to_string(a).ok())))
-    .execute(conn)
-    .await?;
+    let entry = Entry {
+        tenant,
+        actor,
+        action,
+        target,
+        before: before.and_then(|b| serde_json::to_string(b).ok()),
+        after: after.and_then(|a| serde_json::to_string(a).ok()),
+    };
+    record_all(conn, now_ms(), &[entry]).await
+}
+
+/// Records several changes made at `at_ms` in one statement (the issuance group commit).
+/// Call it with the transaction that makes them.
+pub async fn record_all(
+    conn: &mut AnyConnection,
+    at_ms: i64,
+    entries: &[Entry<'_>],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) VALUES {}",
+        values_placeholders(entries.len(), 8)
+    );
+    // One statement text per batch size: only the single-row one goes into the
+    // connection's statement cache, where every size would push out the hot reads.
+    let mut q = sqlx::query(&sql).persistent(entries.len() == 1);
+    for e in entries {
+        q = q
+            .bind(new_id(at_ms))
+            .bind(e.tenant)
+            .bind(at_ms)
+            .bind(e.actor)
+            .bind(e.action)
+            .bind(e.target)
+            .bind(e.before.clone())
+            .bind(e.after.clone());
+    }
+    q.execute(conn).await?;
     Ok(())
 }

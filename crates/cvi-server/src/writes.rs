@@ -13,6 +13,7 @@ use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 
 use crate::{
+    audit::{self, Entry},
     db::{now_ms, values_placeholders, Db},
     metrics::Metrics,
 };
@@ -207,31 +208,20 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
             inserted[i] = true;
         }
     }
-    let audited: Vec<&NewMeeting> = meetings
+    let audited: Vec<Entry> = meetings
         .iter()
         .zip(&inserted)
         .filter(|(_, yes)| **yes)
-        .map(|(m, _)| *m)
+        .map(|(m, _)| Entry {
+            tenant: &m.tenant,
+            actor: &m.actor,
+            action: "meeting.issue",
+            target: &m.meeting_key,
+            before: None,
+            after: serde_json::to_string(&m.video_id).ok(),
+        })
         .collect();
-    if !audited.is_empty() {
-        let sql = format!(
-            "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) VALUES {}",
-            values_placeholders(audited.len(), 8)
-        );
-        let mut q = sqlx::query(&sql).persistent(false);
-        for m in audited {
-            q = q
-                .bind(crate::audit::new_id(now))
-                .bind(&m.tenant)
-                .bind(now)
-                .bind(&m.actor)
-                .bind("meeting.issue")
-                .bind(&m.meeting_key)
-                .bind(None::<String>)
-                .bind(serde_json::to_string(&m.video_id).ok());
-        }
-        q.execute(&mut *tx).await?;
-    }
+    audit::record_all(&mut tx, now, &audited).await?;
     tx.commit().await?;
     Ok(inserted)
 }
