@@ -183,9 +183,9 @@ fn database_unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        if database_unavailable(&e) {
+impl From<&sqlx::Error> for AppError {
+    fn from(e: &sqlx::Error) -> Self {
+        if database_unavailable(e) {
             AppError::Unavailable(format!("database unavailable: {e}"))
         } else {
             AppError::Internal(e.to_string())
@@ -193,13 +193,17 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::from(&e)
+    }
+}
+
 impl From<crate::writes::WriteError> for AppError {
     fn from(e: crate::writes::WriteError) -> Self {
         match e {
-            crate::writes::WriteError::Db(e) if database_unavailable(&e) => {
-                AppError::Unavailable(format!("database unavailable: {e}"))
-            }
-            crate::writes::WriteError::Db(e) => AppError::Internal(e.to_string()),
+            // Shared by every caller of the failed batch.
+            crate::writes::WriteError::Db(e) => AppError::from(&*e),
             e @ crate::writes::WriteError::WriterGone => AppError::Unavailable(e.to_string()),
         }
     }
