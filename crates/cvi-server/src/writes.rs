@@ -255,18 +255,22 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// What tests of issuance writes start from (here and in `api::meetings`).
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
 
-    async fn writes() -> (tempfile::TempDir, Writes) {
+    /// Group commit on a fresh SQLite file (kept until the `TempDir` drops).
+    pub async fn writes() -> (tempfile::TempDir, Db, Writes) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("w.db").display());
         let db = crate::db::connect(&url).await.unwrap();
-        (dir, Writes::start(db, true, Default::default()))
+        let w = Writes::start(db.clone(), true, Default::default());
+        (dir, db, w)
     }
 
-    fn meeting(key: &str, video_id: &str) -> NewMeeting {
+    /// A Polycom meeting of tenant `t1`.
+    pub fn meeting(key: &str, video_id: &str, expires_at: i64) -> NewMeeting {
         NewMeeting {
             tenant: "t1".into(),
             meeting_key: key.into(),
@@ -278,9 +282,18 @@ mod tests {
             lang: "en".into(),
             starts_at: 1,
             ends_at: 2,
-            expires_at: 3,
+            expires_at,
             actor: "o@t1.example".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{testing::writes, *};
+
+    fn meeting(key: &str, video_id: &str) -> NewMeeting {
+        testing::meeting(key, video_id, 3)
     }
 
     async fn count(w: &Writes, sql: &str) -> i64 {
@@ -289,7 +302,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn many_concurrent_issuances_all_land_with_their_audit_records() {
-        let (_dir, w) = writes().await;
+        let (_dir, _db, w) = writes().await;
         // More than one batch's worth, all queued at once.
         let n = MAX_BATCH * 3 + 7;
         let tasks: Vec<_> = (0..n)
@@ -329,7 +342,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn one_key_twice_gets_one_row_and_a_taken_video_id_writes_nothing() {
-        let (_dir, w) = writes().await;
+        let (_dir, _db, w) = writes().await;
         // Hold the writer's turn so both calls queue up and land in one batch.
         let turn = w.begin().await.unwrap();
         let (a, b) = (w.clone(), w.clone());

@@ -596,20 +596,7 @@ mod tests {
     use super::*;
 
     fn meeting(key: &str, video_id: &VideoId, expires_at: i64) -> NewMeeting {
-        NewMeeting {
-            tenant: "t1".into(),
-            meeting_key: key.into(),
-            organizer: "o@t1.example".into(),
-            provider: "Polycom".into(),
-            tenant_key: "813878896@t.plcm.vc".into(),
-            video_id: video_id.as_str().into(),
-            subject: None,
-            lang: "en".into(),
-            starts_at: 1,
-            ends_at: 2,
-            expires_at,
-            actor: "o@t1.example".into(),
-        }
+        crate::writes::testing::meeting(key, video_id.as_str(), expires_at)
     }
 
     // Issuance draws random Video IDs, so no API test meets a collision; this is the path
@@ -617,11 +604,7 @@ mod tests {
     // gives it up, and the new meeting gets it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_taken_video_id_is_reused_only_from_a_cancelled_or_expired_meeting() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::connect(&format!("sqlite://{}", dir.path().join("m.db").display()))
-            .await
-            .unwrap();
-        let writes = Writes::start(db.clone(), true, Default::default());
+        let (_dir, db, writes) = crate::writes::testing::writes().await;
         let purge = |id: VideoId| {
             let writes = writes.clone();
             async move {
