@@ -5,12 +5,8 @@
 use std::{path::PathBuf, sync::Arc};
 
 use crate::{
-    auth::Verifier,
-    db::Db,
-    metrics::Metrics,
-    rate_limit::RateLimiter,
-    tenant_config::ConfigCache,
-    writes::{WriteTx, Writes},
+    auth::Verifier, db::Db, metrics::Metrics, rate_limit::RateLimiter, tenant_config::ConfigCache,
+    writes::Writes,
 };
 
 /// Shared, cheaply cloned application state.
@@ -30,11 +26,4 @@ pub struct AppState {
     pub writes: Writes,
     /// Tenants' providers and consents, checked against the database's version on use.
     pub config: Arc<ConfigCache>,
-}
-
-impl AppState {
-    /// Starts a transaction that will write (see [`Writes::begin`]).
-    pub async fn write_tx(&self) -> Result<WriteTx, sqlx::Error> {
-        self.writes.begin().await
-    }
 }

@@ -97,7 +97,7 @@ pub async fn links(
         "{}/api/v1/consent/callback",
         s.public_url.trim_end_matches('/')
     );
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let mut out = Vec::new();
     for app in &p.aad_application_ids {
         let state = random_state();
@@ -181,7 +181,7 @@ pub async fn callback(
                 "the consent callback has no state; start again from `cvi consent link`".into(),
             )
         })?;
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     // Single use: the row goes whatever happens next.
     let row = sqlx::query("DELETE FROM consent_states WHERE state = $1 RETURNING tenant_id, provider, app_id, expires_at")
         .bind(state)

@@ -509,7 +509,7 @@ pub async fn update(
         .map(|v| parse_time("series_end", v))
         .transpose()?;
 
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let row = load(&mut *tx, &caller.tenant, &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
@@ -563,7 +563,7 @@ pub async fn cancel(
 ) -> ApiResult<MeetingView> {
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let row = load(&mut *tx, &caller.tenant, &key)
         .await?
         .ok_or_else(|| not_found(&key))?;

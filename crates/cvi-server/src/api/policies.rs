@@ -314,7 +314,7 @@ pub async fn put_grant(
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default();
 
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let previous = list_grants(&mut *tx, &caller.tenant)
         .await?
         .into_iter()

@@ -245,7 +245,7 @@ pub async fn create(
             .allow_app_guest_joins_as_authenticated
             .unwrap_or(false),
     };
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let now = now_ms();
     let inserted = sqlx::query(
         "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
@@ -333,7 +333,7 @@ pub async fn update(
         ));
     }
 
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
         AppError::NotFound(format!(
             "no {name} provider is configured; create it with `cvi provider new`"
@@ -401,7 +401,7 @@ pub async fn remove(
 ) -> ApiResult<Removed> {
     caller.require(Role::Admin)?;
     let name = provider_name(&name)?;
-    let mut tx = s.write_tx().await?;
+    let mut tx = s.writes.begin().await?;
     let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
         AppError::NotFound(format!("no {name} provider is configured in this tenant"))
     })?;
