@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Provider, ProviderName, TenantKey, VideoId};
+use crate::{https_url::HttpsUrl, Provider, ProviderName, TenantKey, VideoId};
 
 /// BlueJeans publishes no per-meeting page; guests get its general help page.
 pub const BLUEJEANS_HELP_URL: &str = "https://support.bluejeans.com/s/article/Cloud-Video-Interop";
@@ -60,6 +60,107 @@ pub fn dial_strings(provider: &Provider, video_id: &VideoId) -> DialStrings {
         ivr_uri: tk.to_string(),
         direct_dial_uri,
         more_info_url,
+    }
+}
+
+/// The partner whose fixed SIP domain this is. Exact names only: `t.plcm.vc.evil.example`
+/// is nobody's. Pexip has no fixed domain (customers bring their own), so it is known only
+/// by its more-info link ([`read_more_info`]) or a configured tenant key.
+#[must_use]
+pub fn provider_of_domain(domain: &str) -> Option<ProviderName> {
+    match domain.to_ascii_lowercase().as_str() {
+        "t.plcm.vc" => Some(ProviderName::Polycom),
+        "m.webex.com" => Some(ProviderName::Cisco),
+        "teams.bjn.vc" => Some(ProviderName::BlueJeans),
+        _ => None,
+    }
+}
+
+/// What a partner's more-info link ("Alternate VTC instructions") says about its meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoreInfoLink {
+    pub provider: ProviderName,
+    /// The Video ID the page was made for (digits as in the link), when the link names one.
+    pub video_id: Option<String>,
+    /// The tenant key the link names (Poly's `key`, Webex's `tenantkey`+`domain`, Pexip
+    /// Infinity's `ivr`+`d`), when it names one.
+    pub tenant_key: Option<TenantKey>,
+    /// The direct-dial address, where the link alone determines it (Pexip: its `prefix`).
+    pub direct_dial_uri: Option<String>,
+}
+
+/// Reads a partner's more-info link, by the shapes the partners publish:
+///
+/// - Poly RealConnect `https://dialin.plcm.vc/teams/?key=<key>&conf=<id>`;
+/// - Webex `https://www.webex.com/msteams?confid=<id>&tenantkey=<key>&domain=m.webex.com`;
+/// - Pexip Service `https://pexip.me/teams/<domain>/<id>`;
+/// - Pexip Infinity, on the customer's own node: `https://<node>/teams/?conf=<id>&ivr=<alias>&d=<domain>[&prefix=<p>][&ip=…][&test=…][&w]`
+///   (docs.pexip.com/admin/teams_connector.htm, "InstructionUri"; its default page dials
+///   `<prefix><conf>@<d>` directly and `<ivr>@<d>` for the lobby);
+/// - BlueJeans' help page `https://support.bluejeans.com/…`.
+///
+/// Hosts are compared exactly, never by suffix.
+#[must_use]
+pub fn read_more_info(url: &HttpsUrl) -> Option<MoreInfoLink> {
+    let host = url.host().to_ascii_lowercase();
+    let digits = |s: Option<&str>| {
+        s.filter(|v| (9..=10).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string)
+    };
+    let tenant_key = |key: Option<&str>, domain: &str| {
+        key.and_then(|k| TenantKey::parse(&format!("{k}@{domain}")).ok())
+    };
+    let link = |provider, video_id, tenant_key, direct_dial_uri| MoreInfoLink {
+        provider,
+        video_id,
+        tenant_key,
+        direct_dial_uri,
+    };
+    match host.as_str() {
+        "dialin.plcm.vc" => Some(link(
+            ProviderName::Polycom,
+            digits(url.query("conf")),
+            tenant_key(url.query("key"), "t.plcm.vc"),
+            None,
+        )),
+        "www.webex.com" | "webex.com" if url.path().starts_with("/msteams") => {
+            let domain = url.query("domain").unwrap_or("m.webex.com");
+            Some(link(
+                ProviderName::Cisco,
+                digits(url.query("confid")),
+                tenant_key(url.query("tenantkey"), domain),
+                None,
+            ))
+        }
+        "pexip.me" => {
+            let mut parts = url.path().strip_prefix("/teams/")?.split('/');
+            let (domain, id) = (parts.next()?, parts.next());
+            let id = digits(id);
+            let direct = id
+                .as_ref()
+                .map(|id| format!("{id}@{}", domain.to_ascii_lowercase()));
+            Some(link(ProviderName::Pexip, id, None, direct))
+        }
+        "support.bluejeans.com" | "www.bluejeans.com" | "bluejeans.com" => {
+            Some(link(ProviderName::BlueJeans, None, None, None))
+        }
+        _ if url.path().trim_end_matches('/') == "/teams" => {
+            let (conf, ivr, d) = (url.query("conf")?, url.query("ivr")?, url.query("d")?);
+            let id = digits(Some(conf));
+            let domain = d.to_ascii_lowercase();
+            let prefix = url.query("prefix").unwrap_or("");
+            let direct = id.as_ref().and_then(|id| {
+                let uri = format!("{prefix}{id}@{domain}");
+                TenantKey::parse(&uri).is_ok().then_some(uri)
+            });
+            Some(link(
+                ProviderName::Pexip,
+                id,
+                tenant_key(Some(ivr), &domain),
+                direct,
+            ))
+        }
+        _ => None,
     }
 }
 

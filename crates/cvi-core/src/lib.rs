@@ -6,6 +6,7 @@
 
 pub mod coordinates;
 pub mod dial_plan;
+pub mod https_url;
 pub mod ics;
 pub mod invite;
 pub mod location;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{locate::find_all, scan, ANCHOR_IDS};
+use super::{locate::find_all, scan, BodyKind, ANCHOR_IDS};
 use crate::Coordinates;
 
 /// What an invite holds (`cvi invite extract`).
@@ -99,13 +99,21 @@ fn looks_like_html(body: &str) -> bool {
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
 }
 
-/// Finds the coordinates and Teams join link in an HTML, text or .ics body.
+/// Finds the coordinates and Teams join link in an HTML, text or .ics body, telling them
+/// apart by content (`cvi invite extract` without `--text`/`--html`).
 #[must_use]
 pub fn extract(body: &str) -> Extraction {
-    let parts: Vec<(String, bool)> = if body.contains("BEGIN:VCALENDAR") {
-        ics_bodies(body)
-    } else {
-        vec![(body.to_string(), looks_like_html(body))]
+    extract_as(body, None)
+}
+
+/// Like [`extract`], but `kind` says what the body is when the caller knows (Outlook's
+/// coercion type, `--text`): a text body with a `<` in it is still text.
+#[must_use]
+pub fn extract_as(body: &str, kind: Option<BodyKind>) -> Extraction {
+    let parts: Vec<(String, bool)> = match kind {
+        Some(k) => vec![(body.to_string(), k == BodyKind::Html)],
+        None if body.contains("BEGIN:VCALENDAR") => ics_bodies(body),
+        None => vec![(body.to_string(), looks_like_html(body))],
     };
     let mut blocks: Vec<Coordinates> = Vec::new();
     let mut join: Option<String> = None;
@@ -122,11 +130,19 @@ pub fn extract(body: &str) -> Extraction {
                 .map(|l| unwrap_link(l))
                 .find(|l| l.starts_with(TEAMS_JOIN_PREFIX));
         }
-        blocks.extend(find_all(&s, *html).into_iter().map(|f| f.coordinates));
+        for f in find_all(&s, *html) {
+            // A block whose link names another meeting than it prints: both are candidates.
+            if let Some(other) = &f.link_video_id {
+                let mut c = f.coordinates.clone();
+                c.video_id = Some(other.clone());
+                c.direct_dial_uri = None;
+                blocks.push(c);
+            }
+            blocks.push(f.coordinates);
+        }
     }
     let mut distinct: Vec<Coordinates> = Vec::new();
-    for mut b in blocks {
-        b.more_info_url = b.more_info_url.map(|u| unwrap_link(&u));
+    for b in blocks {
         match distinct
             .iter_mut()
             .find(|d| d.tenant_key == b.tenant_key && d.video_id == b.video_id)
@@ -135,6 +151,7 @@ pub fn extract(body: &str) -> Extraction {
             Some(d) => {
                 d.more_info_url = d.more_info_url.take().or(b.more_info_url);
                 d.direct_dial_uri = d.direct_dial_uri.take().or(b.direct_dial_uri);
+                d.provider = d.provider.or(b.provider);
             }
             None => distinct.push(b),
         }

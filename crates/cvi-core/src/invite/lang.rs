@@ -96,16 +96,46 @@ impl Lang {
     }
 }
 
-/// Headings that open a block, besides each language's current one.
-const OLDER_HEADINGS: [&str; 2] = [
+/// Wordings that Microsoft and the partners have put in real invites, besides the block's
+/// own words in each of its languages. Each is seen in a public sample (sources in
+/// `tests/fixtures/README.md`): 2019–20 "VTC Conference ID" / "Alternate VTC dialing
+/// instructions", 2021–22 "Video Conference ID" / "Alternate VTC instructions", 2023+
+/// "Join on a video conferencing device" / "Tenant key" / "Video ID" / "More info", and
+/// Microsoft's Danish, German and Finnish labels. A language not listed here is still found
+/// by the block's structure (see `locate`).
+const OLDER_HEADINGS: [&str; 4] = [
     "Join with a video conferencing device",
     "Join with a video conference device",
+    "Mit einem Gerät für Videokonferenzen teilnehmen",
+    "Tilmeld dig på en enhed til videomøder",
 ];
-/// Labels of the Video ID line in older invites.
-const OLDER_VIDEO_ID_LABELS: [&str; 3] =
-    ["VTC Conference ID", "VTC conference ID", "Conference ID"];
-/// Link texts of the more-info line in older invites.
-const OLDER_MORE_INFO: [&str; 1] = ["Alternate VTC instructions"];
+const OLDER_TENANT_KEY_LABELS: [&str; 1] = ["Lejernøgle"];
+const OLDER_VIDEO_ID_LABELS: [&str; 4] = [
+    "VTC Conference ID",
+    "Video Conference ID",
+    "Video-id",
+    "Videoneuvottelun tunnus",
+];
+const OLDER_MORE_INFO: [&str; 4] = [
+    "Alternate VTC instructions",
+    "Alternate VTC dialing instructions",
+    "Flere oplysninger",
+    "Vaihtoehtoiset VTC-liittymisohjeet",
+];
+/// Words that a block's heading carries in (almost) every language: a short line with one
+/// of them, followed by a tenant key and a Video ID, is a block in a wording we do not know.
+const HEADING_KEYWORDS: [&str; 10] = [
+    "video",
+    "vtc",
+    "vidéo",
+    "vídeo",
+    "videó",
+    "wideo",
+    "видео",
+    "ビデオ",
+    "视频",
+    "視訊",
+];
 
 fn any_lang(pick: fn(&Words) -> &'static str) -> impl Iterator<Item = &'static str> {
     Lang::ALL.into_iter().map(move |l| pick(l.words()))
@@ -119,6 +149,13 @@ pub(crate) fn normalize(s: &str) -> String {
         // `char::is_whitespace` covers the no-break space; Word also sprinkles zero-width spaces.
         if c.is_whitespace() || c == '\u{200b}' {
             gap = !out.is_empty();
+            continue;
+        }
+        // Invisible in every rendering: soft hyphens, joiners, byte-order marks.
+        if matches!(
+            c,
+            '\u{ad}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        ) {
             continue;
         }
         if gap {
@@ -142,7 +179,7 @@ fn normalized(candidates: impl Iterator<Item = &'static str>) -> Vec<String> {
 static HEADINGS: LazyLock<Vec<String>> =
     LazyLock::new(|| normalized(any_lang(|w| w.heading).chain(OLDER_HEADINGS)));
 static TENANT_KEY_LABELS: LazyLock<Vec<String>> =
-    LazyLock::new(|| normalized(any_lang(|w| w.tenant_key)));
+    LazyLock::new(|| normalized(any_lang(|w| w.tenant_key).chain(OLDER_TENANT_KEY_LABELS)));
 static VIDEO_ID_LABELS: LazyLock<Vec<String>> =
     LazyLock::new(|| normalized(any_lang(|w| w.video_id).chain(OLDER_VIDEO_ID_LABELS)));
 static MORE_INFO_LABELS: LazyLock<Vec<String>> =
@@ -167,26 +204,61 @@ pub(crate) enum Label {
 }
 
 /// Splits a (normalized) `label: value` line and names the label, if it is one of ours.
-pub(crate) fn label(line: &str) -> Option<(Label, &str)> {
-    let (l, v) = line.split_once(':').or_else(|| line.split_once('：'))?;
-    let l = l.trim();
-    if l.len() > 60 {
+/// Microsoft's 2019–22 blocks put the tenant key before the label on the same line
+/// (`fabrikam@m.webex.com video conference id: 119 204 377 5`): that form counts too, so
+/// the caller reads the tenant key from the text before the label.
+pub(crate) fn label(line: &str) -> Option<Label> {
+    let (at, _) = label_colon(line)?;
+    let l = line[..at].trim();
+    if l.len() > 80 {
         return None;
     }
-    let kind = if matches(l, &TENANT_KEY_LABELS) {
-        Label::TenantKey
-    } else if matches(l, &VIDEO_ID_LABELS) {
-        Label::VideoId
-    } else if matches(l, &MORE_INFO_LABELS) {
-        Label::MoreInfo
-    } else {
-        return None;
+    let kind = |l: &str| {
+        if matches(l, &TENANT_KEY_LABELS) {
+            Some(Label::TenantKey)
+        } else if matches(l, &VIDEO_ID_LABELS) {
+            Some(Label::VideoId)
+        } else if matches(l, &MORE_INFO_LABELS) {
+            Some(Label::MoreInfo)
+        } else {
+            None
+        }
     };
-    Some((kind, v.trim()))
+    kind(l).or_else(|| {
+        // Plain text prints the address's link after it: `key@domain<mailto:key@domain>`.
+        let before = l.split(' ').next()?;
+        let rest = l[before.len()..].trim();
+        (before.contains('@') && !before.starts_with('@'))
+            .then(|| kind(rest))
+            .flatten()
+    })
+}
+
+/// Where a line's label colon is (byte offset and length): the first `:` or `：` that is
+/// not inside a `<…>` link of a plain-text body (`<mailto:…>`, `<https://…>`).
+pub(crate) fn label_colon(line: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (at, c) in line.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            ':' | '：' if depth == 0 => return Some((at, c.len_utf8())),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Could this (normalized) line be a block's heading in a wording we do not know? Short,
+/// and naming video or VTC in one of many languages.
+pub(crate) fn is_heading_like(line: &str) -> bool {
+    line.len() < 100 && HEADING_KEYWORDS.iter().any(|k| line.contains(k))
 }
 
 /// Is this (normalized) line the more-info link text on its own?
 pub(crate) fn is_more_info(line: &str) -> bool {
+    // Plain-text bodies keep the link after its text: `More info<https://…>`.
+    let line = line.split('<').next().unwrap_or("").trim();
     line.len() < 80 && matches(line.trim_end_matches(['.', ':']), &MORE_INFO_LABELS)
 }
 
@@ -207,7 +279,7 @@ mod tests {
         for l in Lang::ALL {
             assert!(is_heading(&normalize(l.words().heading)), "{l:?}");
             let line = normalize(&format!("{}: 122 326 964 4", l.words().video_id));
-            assert_eq!(label(&line).map(|(k, _)| k), Some(Label::VideoId), "{l:?}");
+            assert_eq!(label(&line), Some(Label::VideoId), "{l:?}");
         }
         assert!(is_heading(&normalize(
             "Join with a video conferencing device"
@@ -216,9 +288,16 @@ mod tests {
             "JOIN\u{a0}ON a video  conferencing device:"
         )));
         assert_eq!(
-            label(&normalize("VTC Conference ID: 1223269647")).map(|(k, v)| (k, v.to_string())),
-            Some((Label::VideoId, "1223269647".into()))
+            label(&normalize("VTC Conference ID: 1223269647")),
+            Some(Label::VideoId)
         );
+        assert_eq!(
+            label(&normalize(
+                "813878896@t.plcm.vc<mailto:813878896@t.plcm.vc> VTC Conference ID: 017988591"
+            )),
+            Some(Label::VideoId)
+        );
+        assert_eq!(label(&normalize("Phone Conference ID: 353 854 704#")), None);
         assert!(is_more_info(&normalize("Alternate VTC instructions")));
         assert_eq!(label("subject: hi"), None);
     }

@@ -1,13 +1,32 @@
-//! Finding blocks in a scanned body: by our anchor id when it survived, else by content
-//! (a heading in any language or older wording, then the lines that belong to it).
+//! Finding blocks in a scanned body: by our anchor id when it survived, else by content.
+//!
+//! Real invites carry three generations of Microsoft's wording, localized, and partners'
+//! variations of them (the samples are in `tests/fixtures/`, with their sources). A block
+//! starts at
+//! - a heading in a wording we know (ours in every language, Microsoft's older and
+//!   localized ones), also when hard-wrapped over two lines;
+//! - a tenant-key or Video ID label, when the heading is gone;
+//! - a short line that names video or VTC in a wording we do not know — then only if a
+//!   tenant key and a 9–10 digit ID follow, which is what such a block is made of.
+//!
+//! The lines after the start are read for the tenant key (labelled, alone on a line, or
+//! before the ID label on the same line), the Video ID (after its label, on the next line
+//! when hard-wrapped, or as the first standalone 9–10 digit group), the more-info link and a
+//! printed direct-dial address. Lines that say none of these (an organizer's note) may sit
+//! between them; the block ends at the last line that says something of it.
 
 use std::ops::Range;
 
 use super::{
-    lang::{is_heading, is_more_info, label, Label},
+    extract::unwrap_link,
+    lang::{is_heading, is_heading_like, is_more_info, label, label_colon, Label},
     scan::{Line, Scan},
 };
-use crate::{Coordinates, TenantKey, VideoId};
+use crate::{
+    dial_plan::{self, read_more_info},
+    https_url::HttpsUrl,
+    Coordinates, Provider, TenantKey, VideoId,
+};
 
 /// A block found in a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,117 +39,380 @@ pub struct Found {
     pub quoted: bool,
     /// What it says.
     pub coordinates: Coordinates,
+    /// The Video ID that the block's own more-info link names, when it names another one
+    /// than the block prints: the block contradicts itself.
+    pub link_video_id: Option<VideoId>,
 }
 
-/// The raw value after `label:` in a line as written.
-fn raw_value(line: &Line) -> &str {
-    line.raw
-        .split_once(':')
-        .or_else(|| line.raw.split_once('：'))
-        .map_or("", |(_, v)| v.trim())
+/// How many non-empty lines after its start a block may span.
+const WINDOW: usize = 10;
+
+/// The words of a line that could be addresses: `sip:`/`mailto:` and punctuation around
+/// them dropped.
+fn addresses(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(|c: char| !(c.is_ascii_alphanumeric() || "._-+@:%".contains(c)))
+        .map(|w| {
+            let w = w.trim_matches(|c: char| matches!(c, '.' | ':' | '-'));
+            ["mailto:", "sips:", "sip:"]
+                .iter()
+                .find_map(|p| {
+                    w.get(..p.len())
+                        .filter(|h| h.eq_ignore_ascii_case(p))
+                        .map(|_| &w[p.len()..])
+                })
+                .unwrap_or(w)
+        })
+        .filter(|w| w.contains('@'))
 }
 
-/// A line that is nothing but a tenant key, as Microsoft's own blocks put it.
+/// The first tenant key in `raw` that is not a dial string carrying `id`.
+fn tenant_key_in(raw: &str, id: Option<&VideoId>) -> Option<TenantKey> {
+    addresses(raw).find_map(|w| {
+        let tk = TenantKey::parse(w).ok()?;
+        let dials_id = id.is_some_and(|id| tk.key().contains(id.as_str()));
+        (!dials_id && w.len() <= 320).then_some(tk)
+    })
+}
+
+/// Separators that real invites put inside a grouped Video ID: spaces of every width
+/// (no-break, narrow no-break, thin, figure) and dashes.
+fn id_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\u{2007}' | '\u{2002}' | '-'
+    )
+}
+
+/// The first standalone group of 9 or 10 digits in `raw` (`118 412 603`, `0187654321`,
+/// `119 204 377 5`) outside links, addresses and `<…>`; a group followed by `#` is a phone
+/// conference ID and a group after `+` a phone number, so neither counts.
+fn video_id_in(raw: &str) -> Option<VideoId> {
+    // Blank out words that are links or addresses, keeping every other character in place.
+    let mut clean: Vec<char> = Vec::with_capacity(raw.len());
+    let mut in_angle = false;
+    for word in raw.split_inclusive(char::is_whitespace) {
+        let link = word.contains("://") || word.contains('@') || word.contains("tel:");
+        for c in word.chars() {
+            match c {
+                '<' => in_angle = true,
+                '>' => in_angle = false,
+                _ => {}
+            }
+            clean.push(if link || in_angle || c == '<' || c == '>' {
+                'x'
+            } else {
+                c
+            });
+        }
+    }
+    let mut i = 0;
+    while i < clean.len() {
+        if !clean[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let before = i.checked_sub(1).map(|b| clean[b]);
+        let mut digits = String::new();
+        let mut j = i;
+        while j < clean.len() {
+            if clean[j].is_ascii_digit() {
+                digits.push(clean[j]);
+                j += 1;
+            } else if id_separator(clean[j]) && clean.get(j + 1).is_some_and(char::is_ascii_digit) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let after = clean.get(j).copied();
+        let standalone = !before.is_some_and(|c| c.is_alphanumeric() || "+#,.=/".contains(c))
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '@');
+        if standalone && (9..=10).contains(&digits.len()) {
+            return VideoId::parse_any(&digits).ok();
+        }
+        i = j.max(i + 1);
+    }
+    None
+}
+
+/// The raw text before and after a line's label colon.
+fn split_at_colon(raw: &str) -> (&str, &str) {
+    match label_colon(raw) {
+        Some((at, len)) => (&raw[..at], &raw[at + len..]),
+        None => (raw, ""),
+    }
+}
+
+/// A line that is nothing but a tenant key (with a `<mailto:…>` after it, as plain-text
+/// bodies print links), as Microsoft's 2021–22 blocks put it.
 fn bare_tenant_key(line: &Line) -> Option<TenantKey> {
     let raw = line.raw.trim();
+    let raw = raw.split('<').next().unwrap_or("").trim();
     (raw.len() <= 320)
-        .then(|| TenantKey::parse(raw).ok())
+        .then(|| TenantKey::parse(raw.trim_start_matches("mailto:")).ok())
         .flatten()
 }
 
-/// Reads the coordinates that a block's lines state.
-fn read(lines: &[Line]) -> Coordinates {
-    let mut c = Coordinates::default();
-    for line in lines {
-        match label(&line.text).map(|(k, _)| k) {
-            Some(Label::TenantKey) if c.tenant_key.is_none() => {
-                c.tenant_key = TenantKey::parse(raw_value(line)).ok()
+/// Reads a block's lines one by one.
+struct Reader {
+    c: Coordinates,
+    /// A label whose value is on the next line (hard-wrapped bodies, table cells).
+    pending: Option<Label>,
+    /// Lines that said something of the block (indices into the body's lines).
+    last: Option<usize>,
+    /// Every line read so far, for the second pass (printed dial string, links).
+    read: Range<usize>,
+}
+
+impl Reader {
+    fn new(at: usize) -> Self {
+        Reader {
+            c: Coordinates::default(),
+            pending: None,
+            last: None,
+            read: at..at,
+        }
+    }
+
+    fn apply(&mut self, kind: Label, value: &str, line: &Line) -> bool {
+        match kind {
+            Label::TenantKey if self.c.tenant_key.is_none() => {
+                self.c.tenant_key = tenant_key_in(value, None);
+                self.c.tenant_key.is_some()
             }
-            Some(Label::VideoId) if c.video_id.is_none() => {
-                let digits: String = raw_value(line)
-                    .chars()
-                    .take_while(|ch| {
-                        ch.is_ascii_digit() || ch.is_whitespace() || *ch == '-' || *ch == '\u{a0}'
-                    })
-                    .collect();
-                c.video_id = VideoId::parse_any(&digits).ok();
+            Label::VideoId if self.c.video_id.is_none() => {
+                self.c.video_id = video_id_in(value);
+                self.c.video_id.is_some()
             }
-            Some(Label::MoreInfo) if c.more_info_url.is_none() => {
-                let v = raw_value(line).trim_matches(['<', '>']);
-                c.more_info_url = line
+            Label::MoreInfo if self.c.more_info_url.is_none() => {
+                let v = value.trim().trim_matches(['<', '>']);
+                self.c.more_info_url = line
                     .links
                     .first()
                     .cloned()
-                    .or_else(|| (v.starts_with("https://")).then(|| v.to_string()));
+                    .or_else(|| v.contains("://").then(|| v.to_string()));
+                true
             }
-            None if c.more_info_url.is_none() && is_more_info(&line.text) => {
-                c.more_info_url = line.links.first().cloned()
-            }
-            None if c.tenant_key.is_none() => c.tenant_key = bare_tenant_key(line),
-            _ => {}
+            _ => true,
         }
     }
-    if let (Some(tk), Some(id)) = (&c.tenant_key, &c.video_id) {
-        c.ivr_uri = Some(tk.to_string());
-        let tk = tk.to_string();
-        c.direct_dial_uri = lines
-            .iter()
-            // A dial string is ASCII; anything else ends it (Japanese text has no spaces).
-            .flat_map(|l| {
-                l.raw
-                    .split(|ch: char| !(ch.is_ascii_alphanumeric() || "._-+@:%".contains(ch)))
-            })
-            .find_map(|w| {
-                let w = w
-                    .trim_matches(|ch: char| matches!(ch, '.' | ':'))
-                    .trim_start_matches("sip:");
-                (w.contains('@') && w.contains(id.as_str()) && !w.eq_ignore_ascii_case(&tk))
-                    .then(|| w.to_string())
+
+    /// Reads line `i`; true when it says something of the block.
+    fn feed(&mut self, lines: &[Line], i: usize) {
+        self.read.end = i + 1;
+        if self.classify(lines, i) {
+            self.last = Some(i);
+        }
+    }
+
+    fn classify(&mut self, lines: &[Line], i: usize) -> bool {
+        let line = &lines[i];
+        if let Some(kind) = self.pending.take() {
+            if self.apply(kind, line.raw.trim(), line) {
+                return true;
+            }
+        }
+        // A label, or one hard-wrapped over this line and the one before.
+        let joined;
+        let labelled = match label(&line.text) {
+            Some(l) => Some((l, line.raw.as_str())),
+            None if i > self.read.start && line.text.contains([':', '：']) => {
+                joined = format!("{} {}", lines[i - 1].text, line.text);
+                label(&joined).map(|l| (l, line.raw.as_str()))
+            }
+            None => None,
+        };
+        if let Some((kind, raw)) = labelled {
+            let (before, value) = split_at_colon(raw);
+            if self.c.tenant_key.is_none() && kind != Label::TenantKey {
+                self.c.tenant_key = tenant_key_in(before, None);
+            }
+            if value.trim().is_empty() && kind != Label::MoreInfo {
+                self.pending = Some(kind);
+            } else {
+                self.apply(kind, value, line);
+            }
+            return true;
+        }
+        if is_more_info(&line.text) {
+            if self.c.more_info_url.is_none() {
+                self.c.more_info_url = line.links.first().cloned();
+            }
+            return true;
+        }
+        if self.c.tenant_key.is_none() {
+            if let Some(tk) = bare_tenant_key(line) {
+                self.c.tenant_key = Some(tk);
+                return true;
+            }
+        }
+        // A wording we do not know: the block's own values say the line is part of it.
+        let mut belongs = false;
+        if self.c.tenant_key.is_none() {
+            self.c.tenant_key = tenant_key_in(&line.raw, self.c.video_id.as_ref());
+            belongs |= self.c.tenant_key.is_some();
+        }
+        if self.c.video_id.is_none() && self.c.tenant_key.is_some() {
+            self.c.video_id = video_id_in(&line.raw);
+            belongs |= self.c.video_id.is_some();
+        }
+        let mentions = |s: &str| line.text.contains(&s.to_lowercase());
+        belongs
+            || self
+                .c
+                .video_id
+                .as_ref()
+                .is_some_and(|v| mentions(v.as_str()) || mentions(&v.grouped()))
+            || self
+                .c
+                .tenant_key
+                .as_ref()
+                .is_some_and(|t| mentions(&t.to_string()))
+            || line.links.iter().any(|l| partner_link(l).is_some())
+    }
+
+    /// Fills in what the lines imply: provider, IVR, direct dial, the more-info link.
+    fn finish(mut self, lines: &[Line], anchored: bool) -> (Coordinates, Option<VideoId>) {
+        let block = &lines[self.read.clone()];
+        let links = || {
+            block
+                .iter()
+                .flat_map(|l| l.links.iter())
+                .map(|l| unwrap_link(l))
+        };
+        if self.c.more_info_url.is_none() {
+            self.c.more_info_url = links().find(|l| {
+                partner_link(l).is_some()
+                    || self
+                        .c
+                        .video_id
+                        .as_ref()
+                        .is_some_and(|id| l.contains(id.as_str()))
             });
+        }
+        if self.c.more_info_url.is_none() && anchored {
+            // An anchored block's only link is its more-info link.
+            self.c.more_info_url = links().find(|u| HttpsUrl::parse(u).is_some());
+        }
+        // Only a link a browser would open as https is kept (`java\tscript:` is not).
+        let url = self
+            .c
+            .more_info_url
+            .take()
+            .and_then(|u| HttpsUrl::parse(&unwrap_link(&u)));
+        self.c.more_info_url = url.as_ref().map(|u| u.as_str().to_string());
+        let link = url.as_ref().and_then(read_more_info);
+        let link_id = link
+            .as_ref()
+            .and_then(|l| l.video_id.as_deref())
+            .and_then(|id| VideoId::parse_any(id).ok());
+        if self.c.tenant_key.is_none() {
+            self.c.tenant_key = link.as_ref().and_then(|l| l.tenant_key.clone());
+        }
+        let printed_id = self.c.video_id.is_some();
+        if !printed_id {
+            self.c.video_id.clone_from(&link_id);
+        }
+        let c = &mut self.c;
+        c.provider = c
+            .tenant_key
+            .as_ref()
+            .and_then(|tk| dial_plan::provider_of_domain(tk.domain()))
+            .or(link.as_ref().map(|l| l.provider));
+        if let (Some(tk), Some(id)) = (&c.tenant_key, &c.video_id) {
+            c.ivr_uri = Some(tk.to_string());
+            c.direct_dial_uri = printed_direct_dial(block, tk, id)
+                .or_else(|| link.as_ref().and_then(|l| l.direct_dial_uri.clone()))
+                .or_else(|| {
+                    c.provider.map(|p| {
+                        dial_plan::dial_strings(&Provider::new(p, tk.clone()), id).direct_dial_uri
+                    })
+                });
+        } else if let Some(tk) = &c.tenant_key {
+            c.ivr_uri = Some(tk.to_string());
+        }
+        let disagrees = link_id.filter(|l| printed_id && Some(l) != self.c.video_id.as_ref());
+        (self.c, disagrees)
     }
-    if c.more_info_url.is_none() {
-        // An anchored block's only link is its more-info link.
-        c.more_info_url = lines
-            .iter()
-            .flat_map(|l| l.links.iter())
-            .find(|u| u.starts_with("https://"))
-            .cloned();
-    }
-    c
 }
 
-/// Does `line` continue the block whose lines so far say `c`?
-fn continues(line: &Line, c: &Coordinates) -> bool {
-    if label(&line.text).is_some() || is_more_info(&line.text) || bare_tenant_key(line).is_some() {
-        return true;
+/// A link that a partner publishes for its meetings (see [`dial_plan::read_more_info`]).
+fn partner_link(url: &str) -> Option<dial_plan::MoreInfoLink> {
+    read_more_info(&HttpsUrl::parse(&unwrap_link(url))?)
+}
+
+/// A direct-dial address printed in the block: an address carrying the Video ID that is
+/// not the tenant key. A dial string is ASCII; anything else ends it (Japanese text has
+/// no spaces around it).
+fn printed_direct_dial(block: &[Line], tk: &TenantKey, id: &VideoId) -> Option<String> {
+    let tk = tk.to_string();
+    block
+        .iter()
+        .flat_map(|l| addresses(&l.raw))
+        .find(|w| w.contains(id.as_str()) && !w.eq_ignore_ascii_case(&tk) && !w.contains("://"))
+        .map(str::to_string)
+}
+
+/// Where a block may start, and how sure that is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// A known heading over `n` lines.
+    Heading(usize),
+    /// A known label: the heading is gone.
+    Label,
+    /// A heading-like line in a wording we do not know.
+    Unknown,
+}
+
+fn start_at(lines: &[Line], i: usize) -> Option<Start> {
+    let text = &lines[i].text;
+    if is_heading(text) {
+        return Some(Start::Heading(1));
     }
-    let mentions = |s: &str| line.text.contains(&s.to_lowercase());
-    c.video_id
-        .as_ref()
-        .is_some_and(|v| mentions(v.as_str()) || mentions(&v.grouped()))
-        || c.tenant_key
-            .as_ref()
-            .is_some_and(|t| mentions(&t.to_string()))
+    if let Some(next) = lines.get(i + 1) {
+        if text.len() < 80 && is_heading(&format!("{text} {}", next.text)) {
+            return Some(Start::Heading(2));
+        }
+    }
+    match label(text) {
+        Some(Label::TenantKey | Label::VideoId) => Some(Start::Label),
+        Some(_) => None,
+        None if is_heading_like(text) => Some(Start::Unknown),
+        None => None,
+    }
+}
+
+/// A line that ends any block: Teams' section rules (`_____`, `-----`).
+fn is_rule(line: &Line) -> bool {
+    let t = line.text.trim();
+    t.chars().count() >= 10 && (t.chars().all(|c| c == '_') || t.chars().all(|c| c == '-'))
 }
 
 /// Every block in the body, in order.
 pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
+    let lines = &scan.lines;
     let quoted = |at: usize| scan.quoted.iter().any(|q| q.contains(&at));
     let mut found: Vec<Found> = scan
         .anchors
         .iter()
-        .map(|&(start, end)| Found {
-            range: start..end,
-            anchored: true,
-            quoted: quoted(start),
-            coordinates: read(
-                &scan
-                    .lines
-                    .iter()
-                    .filter(|l| l.start >= start && l.end <= end)
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            ),
+        .map(|&(start, end)| {
+            let first = lines.partition_point(|l| l.start < start);
+            let last = lines.partition_point(|l| l.end <= end).max(first);
+            let inside: Vec<usize> = (first..last)
+                .filter(|&i| lines[i].start >= start && lines[i].end <= end)
+                .collect();
+            let mut r = Reader::new(inside.first().copied().unwrap_or(first));
+            for &i in &inside {
+                r.feed(lines, i);
+            }
+            let (coordinates, link_video_id) = r.finish(lines, true);
+            Found {
+                range: start..end,
+                anchored: true,
+                quoted: quoted(start),
+                coordinates,
+                link_video_id,
+            }
         })
         .collect();
     let in_anchor = |l: &Line| {
@@ -139,59 +421,86 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
             .any(|&(s, e)| l.start >= s && l.start < e)
     };
 
-    let lines = &scan.lines;
     let mut i = 0;
     while i < lines.len() {
-        if !is_heading(&lines[i].text) || in_anchor(&lines[i]) {
+        let Some(start) = (!in_anchor(&lines[i]))
+            .then(|| start_at(lines, i))
+            .flatten()
+        else {
             i += 1;
             continue;
-        }
-        // Extend over the lines that belong to the block (a blank text line ends it).
-        let mut last = i;
-        let mut j = i + 1;
-        while j < lines.len() && j <= i + 8 && !lines[j].text.is_empty() && !in_anchor(&lines[j]) {
-            let so_far = read(&lines[i..=last]);
-            if !continues(&lines[j], &so_far) {
+        };
+        let mut first = i;
+        let mut r = Reader::new(i);
+        let from = match start {
+            Start::Heading(n) => {
+                r.last = Some(i + n - 1);
+                i + n
+            }
+            Start::Label => {
+                // The tenant key may stand alone on the line above a Video ID label.
+                if let Some(prev) = i.checked_sub(1).filter(|&p| !in_anchor(&lines[p])) {
+                    if bare_tenant_key(&lines[prev]).is_some()
+                        && found
+                            .last()
+                            .is_none_or(|f| f.range.end <= lines[prev].start)
+                    {
+                        first = prev;
+                        r = Reader::new(prev);
+                        r.feed(lines, prev);
+                    }
+                }
+                i
+            }
+            Start::Unknown => {
+                r.last = Some(i);
+                i + 1
+            }
+        };
+        r.read = first..from.max(first);
+        let (mut seen, mut blank) = (0, 0);
+        let mut j = from;
+        while j < lines.len() && seen < WINDOW {
+            let l = &lines[j];
+            if l.text.is_empty() {
+                blank += 1;
+                if blank >= 2 {
+                    break;
+                }
+                j += 1;
+                continue;
+            }
+            blank = 0;
+            if in_anchor(l) || is_rule(l) || (j > from && is_heading(&l.text)) {
                 break;
             }
-            last = j;
+            r.feed(lines, j);
+            seen += 1;
             j += 1;
         }
-        let coordinates = read(&lines[i..=last]);
-        if coordinates.video_id.is_none() {
+        let last = r.last.unwrap_or(i);
+        r.read = first..last + 1;
+        let (coordinates, link_video_id) = r.finish(lines, false);
+        let (has_tk, has_id) = (
+            coordinates.tenant_key.is_some(),
+            coordinates.video_id.is_some(),
+        );
+        let is_block = match start {
+            Start::Heading(_) => has_tk || has_id,
+            Start::Label => has_id,
+            Start::Unknown => has_tk && has_id,
+        };
+        if !is_block {
             i += 1;
             continue;
         }
-        let (first, end) = (&lines[i], &lines[last]);
-        let (mut start, mut stop) = (first.start, end.end);
-        if html {
-            // Take the tags around the lines along when their partners are inside the
-            // range (`<p>heading</p> … <p>more info</p>`), so the splice stays balanced.
-            if let Some(o) = first.open.as_ref().filter(|o| !o.is_end) {
-                if scan
-                    .pairs
-                    .iter()
-                    .any(|&(s, _, e)| s == o.start && e <= stop)
-                {
-                    start = o.start;
-                }
-            }
-            if let Some(c) = end.close.as_ref().filter(|c| c.is_end) {
-                if scan
-                    .pairs
-                    .iter()
-                    .any(|&(s, cs, _)| cs == c.start && s >= start)
-                {
-                    stop = c.end;
-                }
-            }
-        }
-        let range = start..stop;
+        let range = splice_range(scan, html, &lines[first], &lines[last]);
         found.push(Found {
             quoted: quoted(range.start),
             range,
             anchored: false,
             coordinates,
+            link_video_id,
         });
         i = last + 1;
     }
@@ -207,4 +516,76 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
         }
     }
     out
+}
+
+/// The bytes of a block found by content. In HTML, the tags around its first and last
+/// lines come along when their partners are inside the range (`<p>heading</p> … <p>more
+/// info</p>`), so the splice stays balanced.
+fn splice_range(scan: &Scan, html: bool, first: &Line, end: &Line) -> Range<usize> {
+    let (mut start, mut stop) = (first.start, end.end);
+    if html {
+        if let Some(o) = first.open.as_ref().filter(|o| !o.is_end) {
+            if scan
+                .pairs
+                .iter()
+                .any(|&(s, _, e)| s == o.start && e <= stop)
+            {
+                start = o.start;
+            }
+        }
+        if let Some(c) = end.close.as_ref().filter(|c| c.is_end) {
+            if scan
+                .pairs
+                .iter()
+                .any(|&(s, cs, _)| cs == c.start && s >= start)
+            {
+                stop = c.end;
+            }
+        }
+    }
+    start..stop
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_ids_in_text() {
+        let id = |s: &str| video_id_in(s).map(|v| v.as_str().to_string());
+        assert_eq!(
+            id("VTC Conference ID: 017988591 "),
+            Some("017988591".into())
+        );
+        assert_eq!(
+            id("119\u{202f}204\u{2009}377\u{a0}5"),
+            Some("1192043775".into())
+        );
+        assert_eq!(id("Phone Conference ID: 353 854 704#"), None);
+        assert_eq!(id("Meeting ID: 393 410 478 838"), None);
+        assert_eq!(id("+358 985626463"), None);
+        assert_eq!(id("813878896@t.plcm.vc"), None);
+        assert_eq!(id("More info<https://pexip.me/teams/x.y/1242444194>"), None);
+        assert_eq!(id("12345678"), None);
+        assert_eq!(id("dial 55+ ID (551127180739)"), None);
+    }
+
+    #[test]
+    fn tenant_keys_in_text() {
+        let tk = |s: &str| tenant_key_in(s, None).map(|t| t.to_string());
+        assert_eq!(
+            tk("813878896@t.plcm.vc<mailto:813878896@t.plcm.vc> VTC Conference ID: 017988591"),
+            Some("813878896@t.plcm.vc".into())
+        );
+        assert_eq!(
+            tk("sip:teams@Video.Example.com;transport=tls"),
+            Some("teams@video.example.com".into())
+        );
+        assert_eq!(tk("no address here"), None);
+        let id = VideoId::parse_any("1223269647").unwrap();
+        assert_eq!(
+            tenant_key_in("813878896.1223269647@t.plcm.vc", Some(&id)),
+            None
+        );
+    }
 }

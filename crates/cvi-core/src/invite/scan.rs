@@ -377,33 +377,69 @@ pub(crate) fn html(body: &str, anchor_ids: &[&str]) -> Scan {
     scan
 }
 
+/// Header lines that start a quoted message after a rule in plain-text replies, in the
+/// languages Outlook writes them (`From:`, `Von:`, `De :`, …).
+const REPLY_HEADERS: &[&str] = &[
+    "from:",
+    "sent:",
+    "von:",
+    "gesendet:",
+    "de:",
+    "de :",
+    "da:",
+    "van:",
+    "från:",
+    "fra:",
+    "lähettäjä:",
+    "od:",
+    "差出人:",
+    "发件人:",
+    "寄件者:",
+];
+
+/// Is this (trimmed) line a rule: ten or more `_`?
+fn is_underscore_rule(line: &str) -> bool {
+    line.len() >= 10 && line.bytes().all(|b| b == b'_')
+}
+
+/// A line with the reply quoting (`> `, `>> `, `> > `) taken off.
+fn unquote(content: &str) -> (&str, bool) {
+    let trimmed = content.trim_start();
+    if !trimmed.starts_with('>') {
+        return (content, false);
+    }
+    let rest = trimmed.trim_start_matches(['>', ' ']);
+    (rest, true)
+}
+
 /// Scans a plain-text body: one line per `\n` (a `\r` before it is not part of the line).
+///
+/// Quoted content starts at the first `>`-quoted line, at `-----Original Message-----`, or
+/// at a rule of underscores followed by a reply header (`From:`). Teams draws the same
+/// rules around its own meeting section, so a rule alone quotes nothing. Quoted lines are
+/// read without their `>` marks, so a quoted block is still recognised.
 pub(crate) fn text(body: &str) -> Scan {
     let mut scan = Scan {
         eof_clean: true,
         ..Scan::default()
     };
     let mut start = 0;
+    // (line start, trimmed content, quoted with `>`) for the quote search below.
+    let mut marks: Vec<(usize, &str, bool)> = Vec::new();
     for piece in body.split_inclusive('\n') {
         let content = piece.strip_suffix('\n').unwrap_or(piece);
         let content = content.strip_suffix('\r').unwrap_or(content);
-        let trimmed = content.trim_start();
-        if scan.quoted.is_empty()
-            && (trimmed.starts_with('>')
-                || trimmed.starts_with("-----Original Message-----")
-                || (trimmed.len() >= 10 && trimmed.chars().all(|c| c == '_')))
-        {
-            scan.quoted.push(start..body.len());
-        }
-        let links: Vec<String> = content
+        let (shown, quoted) = unquote(content);
+        marks.push((start, content.trim(), quoted));
+        let links: Vec<String> = shown
             .split(|c: char| c.is_whitespace() || c == '<' || c == '>')
             .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
             .map(String::from)
             .collect();
         scan.links.extend(links.iter().cloned());
         scan.lines.push(Line {
-            text: normalize(content),
-            raw: content.to_string(),
+            text: normalize(shown),
+            raw: shown.to_string(),
             start,
             end: start + content.len(),
             open: None,
@@ -411,6 +447,23 @@ pub(crate) fn text(body: &str) -> Scan {
             links,
         });
         start += piece.len();
+    }
+    let reply_header = |i: usize| {
+        marks[i + 1..]
+            .iter()
+            .find(|(_, t, _)| !t.is_empty())
+            .is_some_and(|(_, t, _)| {
+                let t = t.to_lowercase();
+                REPLY_HEADERS.iter().any(|h| t.starts_with(h))
+            })
+    };
+    if let Some(at) = (0..marks.len()).find(|&i| {
+        let (_, t, quoted) = marks[i];
+        quoted
+            || t.starts_with("-----Original Message-----")
+            || (is_underscore_rule(t) && reply_header(i))
+    }) {
+        scan.quoted.push(marks[at].0..body.len());
     }
     scan
 }
