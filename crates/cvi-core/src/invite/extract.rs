@@ -132,13 +132,13 @@ pub fn extract_as(body: &str, kind: Option<BodyKind>) -> Extraction {
         }
         for f in find_all(&s, *html) {
             // A block whose link names another meeting than it prints: both are candidates.
-            if let Some(other) = &f.link_video_id {
-                let mut c = f.coordinates.clone();
-                c.video_id = Some(other.clone());
-                c.direct_dial_uri = None;
-                blocks.push(c);
-            }
+            let other = f.link_video_id.map(|id| Coordinates {
+                video_id: Some(id),
+                direct_dial_uri: None,
+                ..f.coordinates.clone()
+            });
             blocks.push(f.coordinates);
+            blocks.extend(other);
         }
     }
     let mut distinct: Vec<Coordinates> = Vec::new();

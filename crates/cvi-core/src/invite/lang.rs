@@ -98,7 +98,7 @@ impl Lang {
 
 /// Wordings that Microsoft and the partners have put in real invites, besides the block's
 /// own words in each of its languages. Each is seen in a public sample (sources in
-/// `tests/fixtures/README.md`): 2019–20 "VTC Conference ID" / "Alternate VTC dialing
+/// the headers of `tests/fixtures/real/`): 2019–20 "VTC Conference ID" / "Alternate VTC dialing
 /// instructions", 2021–22 "Video Conference ID" / "Alternate VTC instructions", 2023+
 /// "Join on a video conferencing device" / "Tenant key" / "Video ID" / "More info", and
 /// Microsoft's Danish, German and Finnish labels. A language not listed here is still found

@@ -193,7 +193,8 @@ impl Reader {
                     .or_else(|| v.contains("://").then(|| v.to_string()));
                 true
             }
-            _ => true,
+            // Said already: a second value is no part of this block.
+            _ => false,
         }
     }
 
@@ -216,7 +217,12 @@ impl Reader {
         let joined;
         let labelled = match label(&line.text) {
             Some(l) => Some((l, line.raw.as_str())),
-            None if i > self.read.start && line.text.contains([':', '：']) => {
+            // Only a label's first words may be on the line before (`Video Conference` /
+            // `ID: 119 …`), never a whole line of its own.
+            None if i > self.read.start
+                && label_colon(&line.text).is_some()
+                && label_colon(&lines[i - 1].text).is_none() =>
+            {
                 joined = format!("{} {}", lines[i - 1].text, line.text);
                 label(&joined).map(|l| (l, line.raw.as_str()))
             }
@@ -234,7 +240,10 @@ impl Reader {
             }
             return true;
         }
-        if is_more_info(&line.text) {
+        let wrapped_more_info = i > self.read.start
+            && line.text.len() < 40
+            && is_more_info(&format!("{} {}", lines[i - 1].text, line.text));
+        if is_more_info(&line.text) || wrapped_more_info {
             if self.c.more_info_url.is_none() {
                 self.c.more_info_url = line.links.first().cloned();
             }
@@ -452,9 +461,10 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
                 }
                 i
             }
+            // The heading line itself may carry the tenant key (`… device  key@domain`).
             Start::Unknown => {
                 r.last = Some(i);
-                i + 1
+                i
             }
         };
         r.read = first..from.max(first);
