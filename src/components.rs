@@ -1,6 +1,7 @@
 //! Small pieces both views use: the coordinates card, the status line, the block preview.
 
 use cvi_core::{
+    https_url::HttpsUrl,
     invite::{self, Lang},
     Coordinates,
 };
@@ -15,11 +16,12 @@ pub fn CoordinatesCard(coords: Coordinates, lang: Lang) -> impl IntoView {
     let tenant_key = coords.tenant_key.map(|k| k.to_string());
     let video_id = coords.video_id.map(|v| v.grouped());
     let direct = coords.direct_dial_uri;
-    // A foreign block's link comes from someone else's invite: only https becomes a link.
-    let more_info = coords.more_info_url.filter(|u| {
-        u.get(..8)
-            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-    });
+    // A foreign block's link comes from someone else's invite: only what a browser would
+    // open as https becomes a link (`java\tscript:` is `javascript:` to it).
+    let more_info = coords
+        .more_info_url
+        .and_then(|u| HttpsUrl::parse(&u))
+        .map(|u| u.as_str().to_string());
     view! {
         <section class="card" aria-label=t(lang, Key::Title)>
             <dl>

@@ -175,3 +175,85 @@ fn bad_input_exits_2_with_a_reason() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not UTF-8"));
 }
+
+/// The reproduction: an invite carrying Microsoft's 2021–22 block. `upsert` must
+/// replace it (never write ours beside it), and `extract` must see both when both are there.
+#[test]
+fn microsoft_2021_block_is_replaced_not_doubled() {
+    let ms = "Join with a video conferencing device\nfabrikam@m.webex.com Video Conference ID: 119 204 377 5\nAlternate VTC instructions\n";
+    let found: serde_json::Value = serde_json::from_str(&stdout(&cvi(
+        &["invite", "extract", "--text", "-"],
+        Some(ms),
+    )))
+    .unwrap();
+    assert_eq!(
+        (
+            found["status"].as_str(),
+            found["provider"].as_str(),
+            found["video_id"].as_str()
+        ),
+        (Some("ok"), Some("Cisco"), Some("1192043775"))
+    );
+    assert_eq!(found["direct_dial_uri"], "1192043775.fabrikam@m.webex.com");
+
+    let dir = tempfile::tempdir().unwrap();
+    let coords = dir.path().join("c.json");
+    std::fs::write(&coords, COORDS).unwrap();
+    let up = stdout(&cvi(
+        &[
+            "invite",
+            "upsert",
+            "-",
+            "--text",
+            "--coordinates",
+            coords.to_str().unwrap(),
+        ],
+        Some(ms),
+    ));
+    assert!(
+        !up.contains("119 204 377 5"),
+        "Microsoft's block replaced: {up}"
+    );
+    assert_eq!(
+        up.matches("video conferencing device").count(),
+        1,
+        "one block: {up}"
+    );
+    let after: serde_json::Value = serde_json::from_str(&stdout(&cvi(
+        &["invite", "extract", "--text", "-"],
+        Some(&up),
+    )))
+    .unwrap();
+    assert_eq!(
+        (after["status"].as_str(), after["video_id"].as_str()),
+        (Some("ok"), Some("1223269647"))
+    );
+
+    // Both blocks in one body: a conflict, with both candidates.
+    let both = format!("{up}\n\n{ms}");
+    let c: serde_json::Value = serde_json::from_str(&stdout(&cvi(
+        &["invite", "extract", "--text", "-"],
+        Some(&both),
+    )))
+    .unwrap();
+    assert_eq!(c["status"], "conflict");
+    assert_eq!(c["candidates"].as_array().unwrap().len(), 2);
+}
+
+/// `--text` keeps a text body with `<` in it text; sniffing would take it for HTML.
+#[test]
+fn extract_takes_the_body_kind() {
+    let body = "Budget <10k, see the <draft> sheet.\nJoin with a video conferencing device\nteams@vc.contoso.com\nVideo Conference ID: 117 318 678 0\n";
+    let text: serde_json::Value = serde_json::from_str(&stdout(&cvi(
+        &["invite", "extract", "--text", "-"],
+        Some(body),
+    )))
+    .unwrap();
+    assert_eq!(text["video_id"], "1173186780");
+    let sniffed: serde_json::Value =
+        serde_json::from_str(&stdout(&cvi(&["invite", "extract", "-"], Some(body)))).unwrap();
+    assert_eq!(sniffed["status"], "none");
+    let both = cvi(&["invite", "extract", "--text", "--html", "-"], Some(body));
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("--html"));
+}

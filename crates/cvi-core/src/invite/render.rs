@@ -2,7 +2,7 @@
 //! wasm bundle, and a few `push_str`s with one escaping function are all it needs.
 
 use super::{lang::Lang, ANCHOR_ID};
-use crate::{Block, Coordinates};
+use crate::{https_url::HttpsUrl, Block, Coordinates};
 
 /// Escapes text for HTML element content and double-quoted attribute values.
 pub(crate) fn escape(s: &str) -> String {
@@ -27,11 +27,10 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
-/// Only https links become `href`s; anything else (`javascript:`, `data:`) stays text.
+/// Only https links become `href`s, and only when a browser would read them exactly as
+/// written; anything else (`javascript:`, `data:`, a tab in the scheme) stays text.
 fn safe_url(url: &str) -> bool {
-    url.get(..8)
-        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
-        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+    HttpsUrl::parse(url).is_some_and(|u| u.as_str() == url)
 }
 
 /// Renders the block for `coords` in `lang`. Deterministic: same input, same bytes, so the

@@ -44,6 +44,13 @@ pub enum InviteCommand {
     Extract {
         /// The invite body or .ics file; `-` reads stdin.
         body_file: PathBuf,
+        /// The body is plain text (a `<` in it is still text). Without --text or --html
+        /// the kind is told from the content.
+        #[arg(long, conflicts_with = "html")]
+        text: bool,
+        /// The body is HTML.
+        #[arg(long)]
+        html: bool,
     },
 }
 
@@ -115,9 +122,14 @@ pub fn run(cmd: InviteCommand) -> Result<(), CliError> {
             let body = read_input(&body_file, "body")?;
             print!("{}", invite::remove(&body, kind(text)));
         }
-        InviteCommand::Extract { body_file } => {
+        InviteCommand::Extract {
+            body_file,
+            text,
+            html,
+        } => {
             let body = read_input(&body_file, "body")?;
-            let out = serde_json::to_string_pretty(&invite::extract(&body))
+            let kind = (text || html).then(|| kind(text));
+            let out = serde_json::to_string_pretty(&invite::extract_as(&body, kind))
                 .map_err(|e| CliError::Failure(e.to_string()))?;
             println!("{out}");
         }
