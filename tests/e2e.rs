@@ -23,6 +23,17 @@ const OWA_COMPOSE: &str = include_str!("fixtures/owa_compose.html");
 const MS_2019: &str = include_str!("../crates/cvi-core/tests/fixtures/microsoft_2019.html");
 const TYPED_LOCATION: &str = "Conference room 4.12";
 
+/// A real-shaped invite of cvi-core's fixture table, without its source header.
+fn real_invite(name: &str) -> String {
+    let raw = std::fs::read_to_string(
+        root()
+            .join("crates/cvi-core/tests/fixtures/real")
+            .join(name),
+    )
+    .unwrap();
+    raw.split_once("#---\n").unwrap().1.to_string()
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -421,11 +432,11 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     b.screenshot("4-outlook-foreign-block").await;
     // What the found block says is shown; what it lacks is left out, not shown empty.
     assert_eq!(b.text("[data-field=video-id]").await, "118 412 603");
-    assert!(b
-        .client
-        .find(Locator::Css("[data-field=direct-dial]"))
-        .await
-        .is_err());
+    // Not printed in the block: derived by Poly's dial plan from its tenant key.
+    assert_eq!(
+        b.text("[data-field=direct-dial]").await,
+        "813878896.118412603@t.plcm.vc"
+    );
     assert_eq!(
         b.stub().await["body"].as_str().unwrap(),
         MS_2019,
@@ -437,6 +448,53 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     let blocks = unquoted_blocks(&body);
     assert_eq!(blocks.len(), 1, "never two blocks: {body}");
     assert!(blocks[0].anchored, "ours replaced Microsoft's");
+
+    // 4b/4c. Microsoft's 2021–22 wording (tenant key alone, "Video Conference ID") and its
+    // German block: shown as foreign, nothing written until "Replace them".
+    for (n, (fixture, video_id, direct)) in [
+        (
+            "26-pexip-infinity-outlook-html.html",
+            "118 642 363 0",
+            "1186423630@video.contoso.com",
+        ),
+        (
+            "23-ms-german.html",
+            "119 204 377 5",
+            "1192043775@vc.fabrikam.de",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let original = real_invite(fixture);
+        configure(&site, Some(stub_config(&organizer, &original)));
+        b.client.goto(&server.base).await.unwrap();
+        b.click("[data-action=add]").await;
+        b.wait_css("[data-status=Foreign]").await;
+        b.screenshot(&format!("4{}-outlook-foreign-{fixture}", ["b", "c"][n]))
+            .await;
+        assert_eq!(b.text("[data-field=video-id]").await, video_id, "{fixture}");
+        assert_eq!(
+            b.text("[data-field=direct-dial]").await,
+            direct,
+            "{fixture}"
+        );
+        assert_eq!(
+            b.stub().await["body"].as_str().unwrap(),
+            original,
+            "{fixture}: nothing written before the user agrees"
+        );
+        b.click("[data-action=replace]").await;
+        b.wait_css("[data-status=Added]").await;
+        let body = b.stub().await["body"].as_str().unwrap().to_string();
+        let blocks = unquoted_blocks(&body);
+        assert_eq!(blocks.len(), 1, "{fixture}: never two blocks: {body}");
+        assert!(blocks[0].anchored, "{fixture}: ours replaced theirs");
+        assert!(
+            !body.contains(&video_id.replace(' ', "")),
+            "{fixture}: their ID is gone"
+        );
+    }
 
     // 5. A user whose policy is disabled sees the policy message and no action.
     let admin = server.token("demo", "admin@demo.example", "admin");
