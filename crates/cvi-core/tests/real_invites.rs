@@ -375,3 +375,40 @@ fn upsert_replaces_the_one_block_or_adds_one_and_never_two() {
         }
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines an organizer could have typed around the invite (no quoting, no block words).
+    fn typed() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec("[a-zA-Z0-9 ,.;!?()&'-]{0,40}", 0..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Whatever surrounds a real invite, upsert leaves exactly one unquoted block and it
+        /// is ours; a foreign block there was seen first (the add-in asks before writing).
+        #[test]
+        fn never_two_blocks(i in 0usize..45, before in typed(), after in typed()) {
+            let table = table();
+            let (file, blocks, quoted) = &table[i % table.len()];
+            let Some(k) = kind(file) else { return Ok(()) };
+            let wrap = |lines: &[String]| match k {
+                BodyKind::Text => lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+                BodyKind::Html => lines
+                    .iter()
+                    .map(|l| format!("<p>{}</p>", l.replace('&', "&amp;")))
+                    .collect(),
+            };
+            let b = format!("{}{}{}", wrap(&before), body(file), wrap(&after));
+            let foreign = find(&b, k).into_iter().filter(|f| !f.quoted).count();
+            prop_assert_eq!(foreign > 0, !blocks.is_empty() && !quoted, "{}", file);
+            let (c, ours_block) = ours();
+            let out = upsert(&b, k, &ours_block);
+            let unquoted: Vec<_> = find(&out, k).into_iter().filter(|f| !f.quoted).collect();
+            prop_assert_eq!(unquoted.len(), 1, "{}", file);
+            prop_assert_eq!(&unquoted[0].coordinates.video_id, &c.video_id);
+        }
+    }
+}
