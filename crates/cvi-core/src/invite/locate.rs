@@ -125,8 +125,10 @@ fn video_id_in(raw: &str) -> Option<VideoId> {
             }
         }
         let after = clean.get(j).copied();
-        let standalone = !before.is_some_and(|c| c.is_alphanumeric() || "+#,.=/".contains(c))
-            && !after.is_some_and(|c| c.is_alphanumeric() || c == '#' || c == '@');
+        // ASCII classes only: Unicode's tables would cost the wasm bundle kilobytes, and
+        // letters of other scripts do not glue to an ID the way `x1234567890` does.
+        let standalone = !before.is_some_and(|c| c.is_ascii_alphanumeric() || "+#,.=/".contains(c))
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '#' || c == '@');
         if standalone && (9..=10).contains(&digits.len()) {
             return VideoId::parse_any(&digits).ok();
         }
@@ -265,7 +267,7 @@ impl Reader {
             self.c.video_id = video_id_in(&line.raw);
             belongs |= self.c.video_id.is_some();
         }
-        let mentions = |s: &str| line.text.contains(&s.to_lowercase());
+        let mentions = |s: &str| line.text.contains(&s.to_ascii_lowercase());
         belongs
             || self
                 .c

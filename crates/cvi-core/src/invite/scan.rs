@@ -453,7 +453,7 @@ pub(crate) fn text(body: &str) -> Scan {
             .iter()
             .find(|(_, t, _)| !t.is_empty())
             .is_some_and(|(_, t, _)| {
-                let t = t.to_lowercase();
+                let t = normalize(t);
                 REPLY_HEADERS.iter().any(|h| t.starts_with(h))
             })
     };
