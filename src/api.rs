@@ -3,8 +3,11 @@
 //! serde-wasm-bindgen: an HTTP crate (gloo-net) brought serde_json, wasm-streams and the
 //! `http` types into both bundles for what is five calls with a JSON body.
 
-use cvi_core::Coordinates;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+pub use cvi_core::api::{
+    EffectiveView as Effective, IssueRequest, Meeting, Problem, ProblemKind, UpdateRequest,
+};
+use cvi_core::api::{Role, TokenReply, TokenRequest};
+use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -21,10 +24,10 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The problem's slug (`policy-disabled`, `consent-missing`, ...), if the server sent one.
-    pub fn slug(&self) -> Option<&str> {
+    /// The problem's cause (`PolicyDisabled`, `ConsentMissing`, ...), if the server sent one.
+    pub fn kind(&self) -> Option<ProblemKind> {
         match self {
-            ApiError::Problem(p) => p.kind.strip_prefix("urn:cvi:problem:"),
+            ApiError::Problem(p) => Some(p.kind),
             _ => None,
         }
     }
@@ -36,81 +39,6 @@ impl ApiError {
             ApiError::Unreachable(m) | ApiError::Unexpected(m) => m.clone(),
         }
     }
-}
-
-/// RFC 9457 problem details (the fields the add-in uses).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub status: u16,
-    #[serde(default)]
-    pub detail: String,
-}
-
-/// `POST /meetings`.
-#[derive(Debug, Clone, Serialize)]
-pub struct IssueRequest {
-    pub meeting_key: String,
-    pub subject: Option<String>,
-    pub start: String,
-    pub end: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub series_end: Option<String>,
-    pub lang: String,
-}
-
-/// `PATCH /meetings/{key}`.
-#[derive(Debug, Clone, Serialize)]
-pub struct UpdateRequest {
-    pub subject: Option<String>,
-    pub start: String,
-    pub end: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub series_end: Option<String>,
-}
-
-/// A meeting as the server returns it: the coordinates plus its own fields.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Meeting {
-    #[serde(flatten)]
-    pub coordinates: Coordinates,
-    #[serde(default)]
-    pub subject: Option<String>,
-    pub start: String,
-    pub end: String,
-    pub organizer: String,
-    #[serde(default)]
-    pub cancelled: bool,
-}
-
-/// A policy as the server returns it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Policy {
-    pub identity: String,
-    pub provider_name: String,
-    pub enabled: bool,
-}
-
-/// `GET /me/effective-policy`: the caller's policy and why.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Effective {
-    pub user: String,
-    pub policy: Policy,
-    pub reason: String,
-}
-
-#[derive(Serialize)]
-struct TokenRequest<'a> {
-    tenant: &'a str,
-    user: &'a str,
-    role: &'a str,
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    token: String,
 }
 
 /// The API at this page's origin, as one user.
@@ -206,9 +134,11 @@ impl Api {
     /// The demo sign-in of a server started with `--dev-issuer` (an organizer token).
     pub async fn dev_token(&self, tenant: &str, user: &str) -> Result<String, ApiError> {
         let req = TokenRequest {
-            tenant,
-            user,
-            role: "organizer",
+            tenant: tenant.to_string(),
+            user: user.to_string(),
+            role: Role::Organizer,
+            app_id: None,
+            groups: Vec::new(),
         };
         let reply: TokenReply = self.send("POST", "/dev/token", Some(to_js(&req)?)).await?;
         Ok(reply.token)

@@ -69,8 +69,8 @@ pub fn Status(tone: Tone, key: Key, lang: Lang, #[prop(optional)] detail: String
 /// The block as the invite will carry it (HTML rendered, text on demand).
 #[component]
 pub fn BlockPreview(coords: Coordinates, lang: Lang) -> impl IntoView {
-    // cvi-core escapes every value it writes into the block.
-    let block = invite::render(&coords, lang);
+    // cvi-core escapes every value it writes into the block (here or on the server).
+    let block = invite::block_of(&coords, lang);
     view! {
         <h2 class="section">{t(lang, Key::Preview)}</h2>
         <div class="preview" data-testid="block-preview" inner_html=block.html></div>

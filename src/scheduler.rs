@@ -1,7 +1,7 @@
 //! The standalone scheduler (a plain browser page, or a Teams tab): subject, times and
 //! attendees → coordinates → invite preview → "Download .ics" / "Copy".
 
-use cvi_core::{ics, invite, invite::Lang};
+use cvi_core::{api::ProblemKind, ics, invite, invite::Lang};
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -133,9 +133,10 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                     &k,
                     &UpdateRequest {
                         subject: subj,
-                        start: s,
-                        end: e,
+                        start: Some(s),
+                        end: Some(e),
                         series_end: None,
+                        lang: Some(lang.code().into()),
                     },
                 )
                 .await
@@ -146,7 +147,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                     start: s,
                     end: e,
                     series_end: None,
-                    lang: lang.code().into(),
+                    lang: Some(lang.code().into()),
                 })
                 .await
             };
@@ -157,7 +158,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                     status.set(None);
                 }
                 Err(err) => {
-                    if err.slug() == Some("unauthenticated") {
+                    if err.kind() == Some(ProblemKind::Unauthenticated) {
                         remember_token(None);
                         token.set(None);
                     }
@@ -170,7 +171,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
 
     let download_ics = move || {
         let Some(m) = meeting.get() else { return };
-        let block = invite::render(&m.coordinates, lang);
+        let block = invite::block_of(&m.coordinates, lang);
         let who = attendee_list(&attendees.get());
         let stamp = String::from(js_sys::Date::new_0().to_iso_string());
         let location = m
@@ -202,7 +203,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
 
     let copy = move || {
         let Some(m) = meeting.get() else { return };
-        let text = invite::render(&m.coordinates, lang).text;
+        let text = invite::block_of(&m.coordinates, lang).text;
         let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
             return;
         };
@@ -274,7 +275,7 @@ fn SignIn(lang: Lang, token: RwSignal<Option<String>>) -> impl IntoView {
                     remember_token(Some(&tok));
                     token.set(Some(tok));
                 }
-                Err(e) if e.slug() == Some("not-found") => {
+                Err(e) if e.kind() == Some(ProblemKind::NotFound) => {
                     error.set(Some((Key::NoSignIn, String::new())))
                 }
                 Err(e) => error.set(Some(Failure::from(e).message())),

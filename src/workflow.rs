@@ -7,7 +7,7 @@ use cvi_core::{
 };
 
 use crate::{
-    api::{Api, ApiError, IssueRequest, UpdateRequest},
+    api::{Api, ApiError, IssueRequest, ProblemKind, UpdateRequest},
     host::{Appointment, Body, HostError},
     i18n::Key,
 };
@@ -38,12 +38,12 @@ impl From<HostError> for Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
-        let key = match (&e, e.slug()) {
+        let key = match (&e, e.kind()) {
             (ApiError::Unreachable(_), _) => Key::Unreachable,
-            (_, Some("policy-disabled")) => Key::NotEnabled,
-            (_, Some("provider-missing")) => Key::ProviderMissing,
-            (_, Some("consent-missing")) => Key::ConsentMissing,
-            (_, Some("unauthenticated")) => Key::SignInFailed,
+            (_, Some(ProblemKind::PolicyDisabled)) => Key::NotEnabled,
+            (_, Some(ProblemKind::ProviderMissing)) => Key::ProviderMissing,
+            (_, Some(ProblemKind::ConsentMissing)) => Key::ConsentMissing,
+            (_, Some(ProblemKind::Unauthenticated)) => Key::SignInFailed,
             _ => Key::Failed,
         };
         Failure::Api(key, e.detail())
@@ -96,7 +96,7 @@ async fn write_block(
             return Err(Failure::Foreign(Box::new(other)));
         }
     }
-    let new = invite::upsert(&body.value, body.kind, &invite::render(coords, lang));
+    let new = invite::upsert(&body.value, body.kind, &invite::block_of(coords, lang));
     if new.encode_utf16().count() > MAX_BODY_UTF16 {
         return Err(Failure::BodyTooLarge);
     }
@@ -133,13 +133,13 @@ pub async fn add(
         start: times.start.clone(),
         end: times.end.clone(),
         series_end: series_end.clone(),
-        lang: lang.code().into(),
+        lang: Some(lang.code().into()),
     };
     let mut key = kept.clone().unwrap_or_else(new_key);
     let meeting = match api.issue(&request(key.clone())).await {
         // The item's key belongs to coordinates cancelled elsewhere (another client's
         // Remove): this meeting gets new ones under a new key.
-        Err(e) if kept.is_some() && e.slug() == Some("conflict") => {
+        Err(e) if kept.is_some() && e.kind() == Some(ProblemKind::Conflict) => {
             key = new_key();
             api.issue(&request(key.clone())).await?
         }
@@ -164,9 +164,10 @@ pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coo
             &key,
             &UpdateRequest {
                 subject: (!subject.trim().is_empty()).then_some(subject),
-                start: times.start,
-                end: times.end,
+                start: Some(times.start),
+                end: Some(times.end),
                 series_end,
+                lang: Some(lang.code().into()),
             },
         )
         .await?;
@@ -182,7 +183,7 @@ pub async fn remove(appt: &dyn Appointment, api: &Api) -> Result<(), Failure> {
         match api.cancel(&key).await {
             Ok(m) => dial = m.coordinates.direct_dial_uri,
             // Already gone on the server: still clean up the item.
-            Err(e) if e.slug() == Some("not-found") => {}
+            Err(e) if e.kind() == Some(ProblemKind::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -7,6 +7,7 @@ use crate::{dial_plan, Provider, ProviderName, TenantKey, VideoId};
 
 /// The rendered invite block, in both body coercion types.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Block {
     pub html: String,
     pub text: String,
@@ -15,14 +16,21 @@ pub struct Block {
 /// Everything a room user needs to join one meeting; fields are absent where unknown
 /// (extraction from a foreign invite rarely knows the provider or the expiry).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coordinates {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_key: Option<String>,
+    /// Polycom, BlueJeans, Pexip or Cisco.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub provider: Option<ProviderName>,
+    /// `<key>@<domain>`; also the IVR dial string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub tenant_key: Option<TenantKey>,
+    /// 9 or 10 digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub video_id: Option<VideoId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ivr_uri: Option<String>,

@@ -4,6 +4,7 @@
 //! as a parameter ([`VideoId::generate`]), time as values, bodies as strings. That is what
 //! lets the add-in and the server render byte-identical invite blocks.
 
+pub mod api;
 pub mod coordinates;
 pub mod dial_plan;
 pub mod https_url;

@@ -16,11 +16,11 @@ use std::{
 };
 
 use axum::{extract::FromRequestParts, http::request::Parts};
+pub use cvi_core::api::Role;
 use jsonwebtoken::{
     decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::{
     db::{now_ms, Db},
@@ -33,26 +33,13 @@ pub const DEV_ISSUER: &str = "cvi-dev";
 /// Default audience (`aud`) the API accepts.
 pub const DEFAULT_AUDIENCE: &str = "api://cvi";
 
-/// What a caller may do. A token may carry several; the API checks the one it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Tenant admin: providers, grants, consent, audit.
-    Admin,
-    /// Schedules meetings: issues coordinates for their own meetings.
-    Organizer,
-    /// A partner's app (IVR, gateway): resolves dial strings.
-    Partner,
-}
-
-impl Role {
-    fn from_claim(s: &str) -> Option<Role> {
-        match s.to_ascii_lowercase().as_str() {
-            "admin" | "cvi.admin" => Some(Role::Admin),
-            "organizer" | "cvi.organizer" => Some(Role::Organizer),
-            "partner" | "partner-app" | "cvi.partner" => Some(Role::Partner),
-            _ => None,
-        }
+/// The role a token's `roles` claim names (our spellings and Entra app-role values).
+fn role_from_claim(s: &str) -> Option<Role> {
+    match s.to_ascii_lowercase().as_str() {
+        "admin" | "cvi.admin" => Some(Role::Admin),
+        "organizer" | "cvi.organizer" => Some(Role::Organizer),
+        "partner" | "partner-app" | "cvi.partner" => Some(Role::Partner),
+        _ => None,
     }
 }
 
@@ -420,7 +407,7 @@ fn caller_from(c: Claims) -> Result<Caller, AppError> {
         .or(c.preferred_username)
         .map(|u| u.to_ascii_lowercase());
     let app_id = c.azp.or(c.appid).map(|a| a.to_ascii_lowercase());
-    let roles = c.roles.iter().filter_map(|r| Role::from_claim(r)).collect();
+    let roles = c.roles.iter().filter_map(|r| role_from_claim(r)).collect();
     let actor = upn
         .clone()
         .or_else(|| app_id.clone())

@@ -7,25 +7,8 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-/// RFC 9457 problem details.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Problem {
-    /// Stable identifier of the cause, `urn:cvi:problem:<slug>`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Short summary of the cause.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// What was wrong in this request and what to do about it.
-    pub detail: String,
-    /// Extra machine-readable data (e.g. the app ids still missing consent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing_app_ids: Option<Vec<String>>,
-}
+pub use cvi_core::api::{Problem, ProblemKind};
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -60,76 +43,34 @@ pub enum AppError {
 }
 
 impl AppError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+    /// The cause, which fixes the problem's `type`, status and title.
+    #[must_use]
+    pub fn kind(&self) -> ProblemKind {
         use AppError::*;
         match self {
-            InvalidInput(_) => (
-                StatusCode::BAD_REQUEST,
-                "invalid-input",
-                "The request is not valid",
-            ),
-            Unauthenticated(_) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "A valid bearer token is required",
-            ),
-            Forbidden(_) => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Your role does not allow this",
-            ),
-            NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "No such resource"),
-            Conflict(_) => (
-                StatusCode::CONFLICT,
-                "conflict",
-                "The request conflicts with existing data",
-            ),
-            PolicyDisabled(_) => (
-                StatusCode::FORBIDDEN,
-                "policy-disabled",
-                "Video interop is not enabled for this user",
-            ),
-            ProviderMissing(_) => (
-                StatusCode::FORBIDDEN,
-                "provider-missing",
-                "The policy's provider is not configured",
-            ),
-            ConsentMissing { .. } => (
-                StatusCode::FORBIDDEN,
-                "consent-missing",
-                "Partner apps lack admin consent",
-            ),
-            PayloadTooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "The request body is too large",
-            ),
-            RateLimited(_) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-            ),
-            Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "A dependency is unavailable",
-            ),
-            Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-            ),
+            InvalidInput(_) => ProblemKind::InvalidInput,
+            Unauthenticated(_) => ProblemKind::Unauthenticated,
+            Forbidden(_) => ProblemKind::Forbidden,
+            NotFound(_) => ProblemKind::NotFound,
+            Conflict(_) => ProblemKind::Conflict,
+            PolicyDisabled(_) => ProblemKind::PolicyDisabled,
+            ProviderMissing(_) => ProblemKind::ProviderMissing,
+            ConsentMissing { .. } => ProblemKind::ConsentMissing,
+            PayloadTooLarge(_) => ProblemKind::PayloadTooLarge,
+            RateLimited(_) => ProblemKind::RateLimited,
+            Unavailable(_) => ProblemKind::Unavailable,
+            Internal(_) => ProblemKind::Internal,
         }
     }
 
     /// The problem document this error is shown as.
     #[must_use]
     pub fn problem(&self) -> Problem {
-        let (status, slug, title) = self.parts();
+        let kind = self.kind();
         Problem {
-            kind: format!("urn:cvi:problem:{slug}"),
-            title: title.to_string(),
-            status: status.as_u16(),
+            kind,
+            title: kind.title().to_string(),
+            status: kind.status(),
             detail: self.to_string(),
             missing_app_ids: match self {
                 AppError::ConsentMissing { missing, .. } => Some(missing.clone()),
@@ -268,7 +209,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
-impl<T: Serialize> IntoResponse for ApiJson<T> {
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
     }

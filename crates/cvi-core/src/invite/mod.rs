@@ -40,6 +40,13 @@ fn scan(body: &str, kind: BodyKind) -> scan::Scan {
     }
 }
 
+/// The block for `coords`: the one the server rendered when it sent one (so every client
+/// writes the server's bytes), else rendered here in `lang`.
+#[must_use]
+pub fn block_of(coords: &crate::Coordinates, lang: Lang) -> Block {
+    coords.block.clone().unwrap_or_else(|| render(coords, lang))
+}
+
 /// Every block in `body`, ours or not, quoted or not, in order.
 #[must_use]
 pub fn find(body: &str, kind: BodyKind) -> Vec<Found> {

@@ -3,10 +3,11 @@
 //! gates issuance.
 
 use axum::extract::State;
+use cvi_core::api::{AppConsent, CallbackOutcome, ConsentLink, ConsentLinks, ProviderConsent};
 use cvi_core::ProviderName;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::Row;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::providers::{list, provider_name};
 use crate::{
@@ -45,23 +46,6 @@ const STATE_TTL_MS: i64 = 3_600_000;
 pub struct ProviderQuery {
     /// Polycom, BlueJeans, Pexip or Cisco.
     pub provider: Option<String>,
-}
-
-/// One partner app's consent link.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConsentLink {
-    pub app_id: String,
-    pub url: String,
-    pub consented: bool,
-}
-
-/// The links for one provider.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConsentLinks {
-    pub provider: String,
-    pub links: Vec<ConsentLink>,
-    /// The Graph application permissions each app asks for.
-    pub permissions: Vec<String>,
 }
 
 fn random_state() -> String {
@@ -154,15 +138,6 @@ pub struct CallbackQuery {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
-}
-
-/// What the callback recorded.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CallbackOutcome {
-    pub provider: String,
-    pub app_id: String,
-    pub consented: bool,
-    pub message: String,
 }
 
 /// The admin-consent redirect target. Authenticated by its single-use state, not a token.
@@ -262,23 +237,6 @@ pub async fn callback(
         consented: granted,
         message,
     }))
-}
-
-/// One app's consent state.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AppConsent {
-    pub app_id: String,
-    pub consented: bool,
-    pub error: Option<String>,
-}
-
-/// Consent state of one provider.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ProviderConsent {
-    pub provider: String,
-    pub apps: Vec<AppConsent>,
-    /// App ids still lacking consent: no coordinates are issued until this is empty.
-    pub missing: Vec<String>,
 }
 
 /// Which partner apps have consent, per provider.

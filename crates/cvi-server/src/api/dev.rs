@@ -1,8 +1,7 @@
 //! The local dev issuer's token endpoint (only with `cvi serve --dev-issuer`).
 
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use cvi_core::api::{TokenReply, TokenRequest};
 
 use crate::{
     auth::{Claims, Role},
@@ -12,28 +11,6 @@ use crate::{
 
 /// Dev tokens last a working day.
 const TTL_SECS: i64 = 8 * 3600;
-
-/// Who the token is for.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    pub tenant: String,
-    /// UPN (users) or a name for the app (partner apps).
-    pub user: String,
-    pub role: Role,
-    /// Partner apps: the app id that must be one of the provider's AadApplicationIds.
-    #[serde(default)]
-    pub app_id: Option<String>,
-    #[serde(default)]
-    pub groups: Vec<String>,
-}
-
-/// A bearer token.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenReply {
-    pub token: String,
-    pub expires_in: i64,
-}
 
 /// Mint a dev token.
 #[utoipa::path(post, path = "/dev/token", request_body = TokenRequest, tag = "dev", security(()),

@@ -2,14 +2,13 @@
 //! concurrent calls), show, update times, cancel.
 
 use axum::{extract::State, http::StatusCode};
+use cvi_core::api::{IssueRequest, Meeting, UpdateRequest};
 use cvi_core::{
     invite::{self, Lang},
     Coordinates, ProviderName, TenantKey, VideoId,
 };
-use serde::{Deserialize, Serialize};
 use sqlx::{any::AnyRow, Row};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
-use utoipa::ToSchema;
 
 use super::policies::effective;
 use crate::{
@@ -26,68 +25,6 @@ use crate::{
 const EXPIRY_AFTER_END_MS: i64 = 60 * 24 * 3600 * 1000;
 /// Collisions in 10^9 IDs are rare; this many in a row means something is wrong.
 const MAX_ID_ATTEMPTS: usize = 8;
-
-/// Issue coordinates for a meeting.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IssueRequest {
-    /// The client's key for this meeting (Outlook item id, iCalUId, ...); 1-256 characters.
-    pub meeting_key: String,
-    #[serde(default)]
-    pub subject: Option<String>,
-    /// RFC 3339 start.
-    pub start: String,
-    /// RFC 3339 end.
-    pub end: String,
-    /// For recurring meetings: RFC 3339 end of the series (expiry counts from it).
-    #[serde(default)]
-    pub series_end: Option<String>,
-    /// Language of the rendered block: en, de, fr, es, ja.
-    #[serde(default)]
-    pub lang: Option<String>,
-}
-
-/// Change a meeting's times or subject; absent fields stay.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateRequest {
-    #[serde(default)]
-    pub subject: Option<String>,
-    #[serde(default)]
-    pub start: Option<String>,
-    #[serde(default)]
-    pub end: Option<String>,
-    #[serde(default)]
-    pub series_end: Option<String>,
-    #[serde(default)]
-    pub lang: Option<String>,
-}
-
-/// The rendered invite block.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct BlockView {
-    pub html: String,
-    pub text: String,
-}
-
-/// A meeting's coordinates: the SPEC §8 coordinates JSON plus the meeting's own fields.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct MeetingView {
-    pub meeting_key: String,
-    pub provider: String,
-    pub tenant_key: String,
-    pub video_id: String,
-    pub ivr_uri: String,
-    pub direct_dial_uri: String,
-    pub more_info_url: String,
-    pub expires_at: String,
-    pub block: BlockView,
-    pub subject: Option<String>,
-    pub start: String,
-    pub end: String,
-    pub organizer: String,
-    pub cancelled: bool,
-}
 
 fn parse_time(field: &str, s: &str) -> Result<i64, AppError> {
     let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|e| {
@@ -209,25 +146,13 @@ impl Stored {
         })
     }
 
-    fn view(self) -> MeetingView {
-        let expires_at = format_time(self.expires_at);
+    fn view(self) -> Meeting {
         let mut c = Coordinates::for_provider(&self.provider, self.video_id);
-        c.meeting_key = Some(self.key.clone());
-        c.expires_at = Some(expires_at.clone());
-        let block = invite::render(&c, self.lang);
-        MeetingView {
-            meeting_key: self.key,
-            provider: self.provider.name.to_string(),
-            tenant_key: self.provider.tenant_key.to_string(),
-            video_id: c.video_id.map(String::from).unwrap_or_default(),
-            ivr_uri: c.ivr_uri.unwrap_or_default(),
-            direct_dial_uri: c.direct_dial_uri.unwrap_or_default(),
-            more_info_url: c.more_info_url.unwrap_or_default(),
-            expires_at,
-            block: BlockView {
-                html: block.html,
-                text: block.text,
-            },
+        c.meeting_key = Some(self.key);
+        c.expires_at = Some(format_time(self.expires_at));
+        c.block = Some(invite::render(&c, self.lang));
+        Meeting {
+            coordinates: c,
             subject: self.subject,
             start: format_time(self.starts_at),
             end: format_time(self.ends_at),
@@ -237,7 +162,7 @@ impl Stored {
     }
 }
 
-fn view(row: &AnyRow) -> Result<MeetingView, AppError> {
+fn view(row: &AnyRow) -> Result<Meeting, AppError> {
     Ok(Stored::from_row(row)?.view())
 }
 
@@ -280,14 +205,14 @@ fn not_found(key: &str) -> AppError {
 
 /// Issue (or return the already issued) coordinates for a meeting key.
 #[utoipa::path(post, path = "/meetings", request_body = IssueRequest, tag = "meetings",
-    responses((status = 201, description = "issued", body = MeetingView), (status = 200, description = "already issued for this key", body = MeetingView),
+    responses((status = 201, description = "issued", body = Meeting), (status = 200, description = "already issued for this key", body = Meeting),
               (status = 400, body = crate::error::Problem), (status = 403, description = "policy disabled, provider missing or consent missing", body = crate::error::Problem),
               (status = 409, body = crate::error::Problem)))]
 pub async fn issue(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<IssueRequest>,
-) -> Result<(StatusCode, ApiJson<MeetingView>), AppError> {
+) -> Result<(StatusCode, ApiJson<Meeting>), AppError> {
     caller.require(Role::Organizer)?;
     let upn = caller.user()?.to_string();
     valid_key(&req.meeting_key)?;
@@ -441,13 +366,13 @@ async fn purge_video_id(
     Ok(purged)
 }
 
-fn existing(caller: &Caller, row: &AnyRow) -> Result<MeetingView, AppError> {
+fn existing(caller: &Caller, row: &AnyRow) -> Result<Meeting, AppError> {
     check_owner(caller, row)?;
     let v = view(row)?;
     if v.cancelled {
         return Err(AppError::Conflict(format!(
             "meeting {:?} was cancelled; schedule it with a new meeting key",
-            v.meeting_key
+            v.coordinates.meeting_key.as_deref().unwrap_or_default()
         )));
     }
     Ok(v)
@@ -455,12 +380,12 @@ fn existing(caller: &Caller, row: &AnyRow) -> Result<MeetingView, AppError> {
 
 /// Show a meeting's coordinates.
 #[utoipa::path(get, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
-    responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]
 pub async fn show(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath(key): ApiPath<String>,
-) -> ApiResult<MeetingView> {
+) -> ApiResult<Meeting> {
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
     let row = load(&s.db, &caller.tenant, &key)
@@ -472,13 +397,13 @@ pub async fn show(
 
 /// Change a meeting's times (its Video ID stays) or subject.
 #[utoipa::path(patch, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), request_body = UpdateRequest, tag = "meetings",
-    responses((status = 200, body = MeetingView), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Meeting), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath(key): ApiPath<String>,
     ApiJson(req): ApiJson<UpdateRequest>,
-) -> ApiResult<MeetingView> {
+) -> ApiResult<Meeting> {
     caller.require(Role::Organizer)?;
     valid_key(&key)?;
     if req.subject.is_none()
@@ -538,7 +463,7 @@ pub async fn update(
             .await?
             .ok_or_else(|| not_found(&key))?,
     )?;
-    let summary = |v: &MeetingView| serde_json::json!({"start": v.start, "end": v.end, "expires_at": v.expires_at, "subject": v.subject});
+    let summary = |v: &Meeting| serde_json::json!({"start": v.start, "end": v.end, "expires_at": v.coordinates.expires_at, "subject": v.subject});
     audit::record(
         &mut tx,
         &caller.tenant,
@@ -555,12 +480,12 @@ pub async fn update(
 
 /// Cancel a meeting: its Video ID stops resolving at once.
 #[utoipa::path(delete, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
-    responses((status = 200, body = MeetingView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]
 pub async fn cancel(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath(key): ApiPath<String>,
-) -> ApiResult<MeetingView> {
+) -> ApiResult<Meeting> {
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
     let mut tx = s.writes.begin().await?;
@@ -580,12 +505,12 @@ pub async fn cancel(
         &caller.actor,
         "meeting.cancel",
         &key,
-        Some(&before.video_id),
+        before.coordinates.video_id.as_ref(),
         None::<&()>,
     )
     .await?;
     tx.commit().await?;
-    Ok(ApiJson(MeetingView {
+    Ok(ApiJson(Meeting {
         cancelled: true,
         ..before
     }))

@@ -3,12 +3,13 @@
 
 use axum::extract::State;
 use cvi_core::{
+    api::{EffectiveView, GrantOutcome, GrantRequest, GrantView, PolicyView, TargetKind},
     policy::{effective_policy, Grant, GrantTarget, PolicyReason, POLICIES},
     Policy,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sqlx::Row;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::providers::{filter_regex, FilterQuery};
 use crate::{
@@ -18,30 +19,6 @@ use crate::{
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
-
-/// A policy as `Get-CsTeamsVideoInteropServicePolicy` shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct PolicyView {
-    pub identity: String,
-    pub description: String,
-    /// A provider name, or `DefaultProvider`.
-    pub provider_name: String,
-    pub enabled: bool,
-}
-
-impl From<&Policy> for PolicyView {
-    fn from(p: &Policy) -> Self {
-        PolicyView {
-            identity: p.identity.to_string(),
-            description: p.description.to_string(),
-            provider_name: p
-                .provider_name
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "DefaultProvider".into()),
-            enabled: p.enabled,
-        }
-    }
-}
 
 /// List the preconstructed policies.
 #[utoipa::path(get, path = "/policies", params(FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]
@@ -67,63 +44,6 @@ pub async fn get_one(caller: Caller, ApiPath(identity): ApiPath<String>) -> ApiR
     caller.require(Role::Admin)?;
     let p = Policy::by_identity(&identity).map_err(|e| AppError::NotFound(e.to_string()))?;
     Ok(ApiJson(PolicyView::from(p)))
-}
-
-/// Whom a grant is for.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetKind {
-    User,
-    Group,
-    Global,
-}
-
-/// A grant as stored and shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct GrantView {
-    pub target: TargetKind,
-    /// The UPN (user) or group id (group); absent for global.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<String>,
-    /// Group grants only: 1 = highest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<u32>,
-    pub policy_name: String,
-}
-
-impl GrantView {
-    fn to_core(&self) -> Option<Grant> {
-        let target = match self.target {
-            TargetKind::User => GrantTarget::User {
-                upn: self.identity.clone()?,
-            },
-            TargetKind::Group => GrantTarget::Group {
-                group_id: self.identity.clone()?,
-                rank: self.rank?,
-            },
-            TargetKind::Global => GrantTarget::Global,
-        };
-        Some(Grant {
-            target,
-            policy_name: self.policy_name.clone(),
-        })
-    }
-
-    fn from_core(g: &Grant) -> Self {
-        let (target, identity, rank) = match &g.target {
-            GrantTarget::User { upn } => (TargetKind::User, Some(upn.clone()), None),
-            GrantTarget::Group { group_id, rank } => {
-                (TargetKind::Group, Some(group_id.clone()), Some(*rank))
-            }
-            GrantTarget::Global => (TargetKind::Global, None, None),
-        };
-        GrantView {
-            target,
-            identity,
-            rank,
-            policy_name: g.policy_name.clone(),
-        }
-    }
 }
 
 /// All grants of a tenant.
@@ -209,31 +129,6 @@ fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<GrantView, sqlx::Error> {
 pub async fn get_grants(State(s): State<AppState>, caller: Caller) -> ApiResult<Vec<GrantView>> {
     caller.require(Role::Admin)?;
     Ok(ApiJson(list_grants(&s.db, &caller.tenant).await?))
-}
-
-/// `Grant-CsTeamsVideoInteropServicePolicy`: assign, or unassign with `policy_name: null`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GrantRequest {
-    pub target: TargetKind,
-    /// UPN for user grants, group id for group grants.
-    #[serde(default)]
-    pub identity: Option<String>,
-    /// Group grants: 1 = highest; distinct among the tenant's group grants.
-    #[serde(default)]
-    pub rank: Option<u32>,
-    /// The policy to assign; `null` removes the grant.
-    #[serde(default)]
-    pub policy_name: Option<String>,
-}
-
-/// What a grant request did.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct GrantOutcome {
-    /// The grant now in force, or absent when it was removed.
-    pub grant: Option<GrantView>,
-    /// The grant it replaced or removed, if any.
-    pub previous: Option<GrantView>,
 }
 
 fn valid_identity(kind: TargetKind, identity: Option<&str>) -> Result<String, AppError> {
@@ -391,19 +286,6 @@ pub async fn put_grant(
     Ok(ApiJson(GrantOutcome { grant, previous }))
 }
 
-/// The effective policy of a user and why.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EffectiveView {
-    pub user: String,
-    pub policy: PolicyView,
-    /// `direct`, `group`, `global` or `default`.
-    pub source: String,
-    /// The grant that decided it (absent for `default`).
-    pub grant: Option<GrantView>,
-    /// A sentence: why this policy applies.
-    pub reason: String,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EffectiveQuery {
     /// The user's groups, comma-separated (admins asking about another user).
@@ -420,7 +302,7 @@ pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     let grants: Vec<Grant> = grants_for(db, tenant, upn, groups)
         .await?
         .iter()
-        .filter_map(GrantView::to_core)
+        .filter_map(GrantView::to_grant)
         .collect();
     let e = effective_policy(upn, groups, &grants);
     let (source, grant, reason) = match &e.reason {
@@ -454,7 +336,7 @@ pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         user: upn.to_string(),
         policy: PolicyView::from(&e.policy),
         source: source.into(),
-        grant: grant.map(GrantView::from_core),
+        grant: grant.map(GrantView::from),
         reason,
     })
 }

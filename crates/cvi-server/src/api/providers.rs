@@ -1,10 +1,13 @@
 //! Providers: `New-/Set-/Get-/Remove-CsVideoInteropServiceProvider` over HTTP.
 
 use axum::{extract::State, http::StatusCode};
-use cvi_core::{AppId, InstructionUri, Provider, ProviderName, TenantKey};
-use serde::{Deserialize, Serialize};
+use cvi_core::{
+    api::{AppIds, NewProvider, ProviderView, Removed, SetProvider},
+    AppId, InstructionUri, Provider, ProviderName, TenantKey,
+};
+use serde::Deserialize;
 use sqlx::{any::AnyRow, Row};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::{
     audit,
@@ -15,81 +18,9 @@ use crate::{
     tenant_config,
 };
 
-/// A provider as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct ProviderView {
-    /// Polycom, BlueJeans, Pexip or Cisco.
-    pub name: String,
-    /// `<key>@<domain>`, e.g. `813878896@t.plcm.vc`.
-    pub tenant_key: String,
-    pub instruction_uri: Option<String>,
-    pub aad_application_ids: Vec<String>,
-    pub allow_app_guest_joins_as_authenticated: bool,
-}
-
-impl From<&Provider> for ProviderView {
-    fn from(p: &Provider) -> Self {
-        ProviderView {
-            name: p.name.to_string(),
-            tenant_key: p.tenant_key.to_string(),
-            instruction_uri: p.instruction_uri.as_ref().map(|u| u.as_str().to_string()),
-            aad_application_ids: p
-                .aad_application_ids
-                .iter()
-                .map(|a| a.to_string())
-                .collect(),
-            allow_app_guest_joins_as_authenticated: p.allow_app_guest_joins_as_authenticated,
-        }
-    }
-}
-
-/// `New-CsVideoInteropServiceProvider`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewProvider {
-    pub name: String,
-    pub tenant_key: String,
-    #[serde(default)]
-    pub instruction_uri: Option<String>,
-    /// App ids as a list, or one `;`-separated string as the cmdlet takes them.
-    #[serde(default)]
-    pub aad_application_ids: Option<AppIds>,
-    #[serde(default)]
-    pub allow_app_guest_joins_as_authenticated: Option<bool>,
-}
-
-/// `Set-CsVideoInteropServiceProvider`: only the fields given change. An empty string
-/// clears `instruction_uri`; an empty list clears the app ids.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetProvider {
-    #[serde(default)]
-    pub tenant_key: Option<String>,
-    #[serde(default)]
-    pub instruction_uri: Option<String>,
-    #[serde(default)]
-    pub aad_application_ids: Option<AppIds>,
-    #[serde(default)]
-    pub allow_app_guest_joins_as_authenticated: Option<bool>,
-}
-
-/// App ids: `["id", "id"]` or `"id;id"`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum AppIds {
-    List(Vec<String>),
-    Joined(String),
-}
-
-impl AppIds {
-    fn parse(&self) -> Result<Vec<AppId>, AppError> {
-        let joined = match self {
-            AppIds::List(v) => v.join(";"),
-            AppIds::Joined(s) => s.clone(),
-        };
-        AppId::parse_list(&joined)
-            .map_err(|e| AppError::InvalidInput(format!("aad_application_ids: {e}")))
-    }
+fn parse_app_ids(ids: &AppIds) -> Result<Vec<AppId>, AppError> {
+    ids.parse()
+        .map_err(|e| AppError::InvalidInput(format!("aad_application_ids: {e}")))
 }
 
 fn invalid(field: &str) -> impl Fn(String) -> AppError + '_ {
@@ -238,7 +169,7 @@ pub async fn create(
         aad_application_ids: body
             .aad_application_ids
             .as_ref()
-            .map(AppIds::parse)
+            .map(parse_app_ids)
             .transpose()?
             .unwrap_or_default(),
         allow_app_guest_joins_as_authenticated: body
@@ -321,7 +252,7 @@ pub async fn update(
     let app_ids = body
         .aad_application_ids
         .as_ref()
-        .map(AppIds::parse)
+        .map(parse_app_ids)
         .transpose()?;
     if tenant_key.is_none()
         && instruction_uri.is_none()
@@ -379,16 +310,6 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     Ok(ApiJson(a))
-}
-
-/// What removing a provider did.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Removed {
-    pub removed: ProviderView,
-    /// Grants whose policy names this provider: they stop producing coordinates.
-    pub orphaned_grants: Vec<crate::api::policies::GrantView>,
-    /// A sentence for the admin.
-    pub message: String,
 }
 
 /// Remove a provider and all its data (`Remove-CsVideoInteropServiceProvider`).

@@ -4,10 +4,9 @@
 //! expired and cancelled meetings.
 
 use axum::extract::State;
+use cvi_core::api::{ResolveRequest, Resolved};
 use cvi_core::{dial_plan::match_direct_dial, Provider, ProviderName, TenantKey, VideoId};
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use utoipa::ToSchema;
 
 use super::meetings::format_time;
 use crate::{
@@ -17,30 +16,6 @@ use crate::{
     state::AppState,
     tenant_config::{self, row_version, TenantConfig, VERSION_COLUMN, WITH_VERSION},
 };
-
-/// What a partner's IVR or gateway asks.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResolveRequest {
-    /// A direct-dial URI (`813878896.1223269647@t.plcm.vc`, `sip:` optional), or the
-    /// tenant key dialled into the IVR (then `video_id` is required).
-    pub dial_string: String,
-    /// The Video ID typed at the IVR prompt.
-    #[serde(default)]
-    pub video_id: Option<String>,
-}
-
-/// The meeting a dial string leads to.
-#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Resolved {
-    pub meeting_key: String,
-    pub provider: String,
-    pub tenant_key: String,
-    pub video_id: String,
-    pub subject: Option<String>,
-    pub start: String,
-    pub end: String,
-}
 
 fn unknown() -> AppError {
     // One message for unknown, expired and cancelled: the reply must not tell them apart.

@@ -1,7 +1,11 @@
 //! The cmdlets over HTTP: `cvi token|provider|policy|consent|meeting|resolve`.
 
 use clap::{Args, Subcommand};
-use serde_json::{json, Map, Value};
+use cvi_core::api::{
+    AppIds, GrantRequest, IssueRequest, NewProvider, ProviderConsent, ResolveRequest, Role,
+    SetProvider, TargetKind, TokenRequest,
+};
+use serde_json::{json, Value};
 
 use super::{client::Client, CliError};
 
@@ -14,8 +18,8 @@ pub struct TokenArgs {
     #[arg(long)]
     user: String,
     /// admin, organizer or partner.
-    #[arg(long, value_parser = ["admin", "organizer", "partner"])]
-    role: String,
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
     /// Partner apps: the app id (one of the provider's AadApplicationIds).
     #[arg(long)]
     app_id: Option<String>,
@@ -185,21 +189,26 @@ fn query(pairs: &[(&str, &Option<String>)]) -> String {
     }
 }
 
-fn fields(map: &mut Map<String, Value>, f: &ProviderFields) {
-    if let Some(u) = &f.instruction_uri {
-        map.insert("instruction_uri".into(), json!(u));
-    }
-    if let Some(ids) = &f.aad_application_ids {
-        map.insert("aad_application_ids".into(), json!(ids));
-    }
-    if f.allow_app_guest_joins_as_authenticated {
-        map.insert("allow_app_guest_joins_as_authenticated".into(), json!(true));
+fn parse_role(s: &str) -> Result<Role, String> {
+    match s {
+        "admin" => Ok(Role::Admin),
+        "organizer" => Ok(Role::Organizer),
+        "partner" => Ok(Role::Partner),
+        _ => Err(format!(
+            "{s:?} is not a role: use admin, organizer or partner"
+        )),
     }
 }
 
 pub fn token(c: &Client, a: TokenArgs, json_out: bool) -> Result<(), CliError> {
-    let body = json!({"tenant": a.tenant, "user": a.user, "role": a.role, "app_id": a.app_id, "groups": a.groups});
-    let v = c.call("POST", "/dev/token", Some(&body))?;
+    let body = TokenRequest {
+        tenant: a.tenant,
+        user: a.user,
+        role: a.role,
+        app_id: a.app_id,
+        groups: a.groups,
+    };
+    let v = c.send("POST", "/dev/token", &body)?;
     if json_out {
         super::client::print(&v, true);
     } else {
@@ -215,11 +224,16 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
             tenant_key,
             fields: f,
         } => {
-            let mut m = Map::new();
-            m.insert("name".into(), json!(name));
-            m.insert("tenant_key".into(), json!(tenant_key));
-            fields(&mut m, &f);
-            c.call("POST", "/providers", Some(&Value::Object(m)))?
+            let body = NewProvider {
+                name,
+                tenant_key,
+                instruction_uri: f.instruction_uri,
+                aad_application_ids: f.aad_application_ids.map(AppIds::Joined),
+                allow_app_guest_joins_as_authenticated: f
+                    .allow_app_guest_joins_as_authenticated
+                    .then_some(true),
+            };
+            c.send("POST", "/providers", &body)?
         }
         ProviderCommand::Set {
             identity,
@@ -227,25 +241,24 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
             fields: f,
             disallow_app_guest_joins_as_authenticated,
         } => {
-            let mut m = Map::new();
-            if let Some(t) = tenant_key {
-                m.insert("tenant_key".into(), json!(t));
-            }
-            fields(&mut m, &f);
-            if disallow_app_guest_joins_as_authenticated {
-                m.insert(
-                    "allow_app_guest_joins_as_authenticated".into(),
-                    json!(false),
-                );
-            }
-            if m.is_empty() {
+            let allow = match (
+                f.allow_app_guest_joins_as_authenticated,
+                disallow_app_guest_joins_as_authenticated,
+            ) {
+                (true, _) => Some(true),
+                (false, true) => Some(false),
+                (false, false) => None,
+            };
+            let body = SetProvider {
+                tenant_key,
+                instruction_uri: f.instruction_uri,
+                aad_application_ids: f.aad_application_ids.map(AppIds::Joined),
+                allow_app_guest_joins_as_authenticated: allow,
+            };
+            if body == SetProvider::default() {
                 return Err(CliError::Input("nothing to change: give --tenant-key, --instruction-uri, --aad-application-ids or an --allow flag".into()));
             }
-            c.call(
-                "PATCH",
-                &format!("/providers/{}", seg(&identity)),
-                Some(&Value::Object(m)),
-            )?
+            c.send("PATCH", &format!("/providers/{}", seg(&identity)), &body)?
         }
         ProviderCommand::Get {
             identity: Some(id), ..
@@ -291,21 +304,23 @@ pub fn policy(c: &Client, cmd: PolicyCommand, json_out: bool) -> Result<(), CliE
             global,
             policy_name,
         } => {
-            let body = match (identity, group, global) {
-                (Some(upn), None, false) => {
-                    json!({"target": "user", "identity": upn, "policy_name": policy_name})
-                }
-                (None, Some(g), false) => {
-                    json!({"target": "group", "identity": g, "rank": rank, "policy_name": policy_name})
-                }
-                (None, None, true) => json!({"target": "global", "policy_name": policy_name}),
+            let (target, identity) = match (identity, group, global) {
+                (Some(upn), None, false) => (TargetKind::User, Some(upn)),
+                (None, Some(g), false) => (TargetKind::Group, Some(g)),
+                (None, None, true) => (TargetKind::Global, None),
                 _ => {
                     return Err(CliError::Input(
                         "give exactly one of --identity UPN, --group ID --rank N, --global".into(),
                     ))
                 }
             };
-            let v = c.call("PUT", "/grants", Some(&body))?;
+            let body = GrantRequest {
+                target,
+                identity,
+                rank: rank.filter(|_| target == TargetKind::Group),
+                policy_name,
+            };
+            let v = c.send("PUT", "/grants", &body)?;
             if !json_out {
                 match (&v["grant"], &v["previous"]) {
                     (Value::Null, prev) => println!(
@@ -386,13 +401,13 @@ pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), Cl
                 v
             } else {
                 // One row per partner app reads better than a nested list per provider.
-                let rows: Vec<Value> = v
-                    .as_array()
-                    .into_iter()
-                    .flatten()
+                let providers: Vec<ProviderConsent> = serde_json::from_value(v)
+                    .map_err(|e| CliError::Failure(format!("unexpected consent status: {e}")))?;
+                let rows: Vec<Value> = providers
+                    .iter()
                     .flat_map(|p| {
-                        p["apps"].as_array().into_iter().flatten().map(move |a| {
-                            json!({"provider": p["provider"], "app_id": a["app_id"], "consented": a["consented"], "error": a["error"]})
+                        p.apps.iter().map(move |a| {
+                            json!({"provider": p.provider, "app_id": a.app_id, "consented": a.consented, "error": a.error})
                         })
                     })
                     .collect();
@@ -406,23 +421,41 @@ pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), Cl
 
 pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), CliError> {
     let v = match cmd {
-        MeetingCommand::Issue { key, subject, start, end, lang } => c.call(
+        MeetingCommand::Issue {
+            key,
+            subject,
+            start,
+            end,
+            lang,
+        } => c.send(
             "POST",
             "/meetings",
-            Some(&json!({"meeting_key": key, "subject": subject, "start": start, "end": end, "lang": lang})),
+            &IssueRequest {
+                meeting_key: key,
+                subject,
+                start,
+                end,
+                series_end: None,
+                lang,
+            },
         )?,
         MeetingCommand::Show { key } => c.call("GET", &format!("/meetings/{}", seg(&key)), None)?,
-        MeetingCommand::Cancel { key } => c.call("DELETE", &format!("/meetings/{}", seg(&key)), None)?,
+        MeetingCommand::Cancel { key } => {
+            c.call("DELETE", &format!("/meetings/{}", seg(&key)), None)?
+        }
     };
     super::client::print(&v, json_out);
     Ok(())
 }
 
 pub fn resolve(c: &Client, a: ResolveArgs, json_out: bool) -> Result<(), CliError> {
-    let v = c.call(
+    let v = c.send(
         "POST",
         "/resolve",
-        Some(&json!({"dial_string": a.dial_string, "video_id": a.video_id})),
+        &ResolveRequest {
+            dial_string: a.dial_string,
+            video_id: a.video_id,
+        },
     )?;
     super::client::print(&v, json_out);
     Ok(())

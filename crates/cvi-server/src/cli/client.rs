@@ -1,6 +1,8 @@
 //! The HTTP side of the admin commands: requests to the policy API, problem documents
 //! turned into exit codes, and output as a table or JSON.
 
+use cvi_core::api::{Problem, ProblemKind};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::CliError;
@@ -24,6 +26,18 @@ impl Client {
             token,
             agent,
         }
+    }
+
+    /// Sends `body` (a request type of `cvi_core::api`) as JSON.
+    pub fn send<B: Serialize>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<Value, CliError> {
+        let body = serde_json::to_value(body)
+            .map_err(|e| CliError::Failure(format!("cannot encode the request: {e}")))?;
+        self.call(method, path, Some(&body))
     }
 
     /// Sends a request and returns the JSON reply, or the problem as a `CliError`.
@@ -56,25 +70,18 @@ impl Client {
         if (200..300).contains(&status) {
             return Ok(value);
         }
-        let detail = value["detail"]
-            .as_str()
-            .map(String::from)
-            .unwrap_or_else(|| value.to_string());
-        let kind = value["type"]
-            .as_str()
-            .unwrap_or("")
-            .rsplit(':')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let msg = if kind.is_empty() {
-            format!("HTTP {status}: {detail}")
-        } else {
-            format!("{detail} ({kind}, HTTP {status})")
+        let Ok(problem) = serde_json::from_value::<Problem>(value.clone()) else {
+            // Not our API's answer (a proxy's error page, say): show it as it came.
+            return Err(CliError::Failure(format!("HTTP {status}: {value}")));
         };
-        Err(match status {
-            400 | 413 | 422 => CliError::Input(msg),
-            401 if self.token.is_none() => {
+        let msg = format!(
+            "{} ({}, HTTP {status})",
+            problem.detail,
+            problem.kind.slug()
+        );
+        Err(match problem.kind {
+            ProblemKind::InvalidInput | ProblemKind::PayloadTooLarge => CliError::Input(msg),
+            ProblemKind::Unauthenticated if self.token.is_none() => {
                 CliError::Input(format!("{msg}; pass --token or set CVI_TOKEN"))
             }
             _ => CliError::Failure(msg),

@@ -1,0 +1,584 @@
+//! The wire contract of the policy API (`/api/v1`): every request and response body the
+//! server, the `cvi` command line and the add-in exchange, and the problem document with
+//! its causes. One definition for all three, so a changed field is a compile error
+//! everywhere rather than a silent mismatch.
+//!
+//! With the `openapi` feature the types also derive `utoipa::ToSchema` (the server's
+//! OpenAPI document); the add-in builds without it, so the bundle carries no schema code.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{AppId, Coordinates, Grant, GrantTarget, Policy, Provider};
+
+/// The cause of a failed request: the stable `type` of its problem document
+/// (`urn:cvi:problem:<slug>`), which clients branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    InvalidInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    /// The organizer's effective policy is disabled.
+    PolicyDisabled,
+    /// The policy names a provider the tenant has not configured.
+    ProviderMissing,
+    /// The provider's partner apps lack admin consent.
+    ConsentMissing,
+    PayloadTooLarge,
+    RateLimited,
+    /// A dependency (the database) is unavailable.
+    Unavailable,
+    Internal,
+}
+
+impl ProblemKind {
+    /// Every cause, for documentation and tests.
+    pub const ALL: [ProblemKind; 12] = [
+        Self::InvalidInput,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Conflict,
+        Self::PolicyDisabled,
+        Self::ProviderMissing,
+        Self::ConsentMissing,
+        Self::PayloadTooLarge,
+        Self::RateLimited,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
+    /// The problem `type` (`urn:cvi:problem:policy-disabled`).
+    ///
+    /// ```
+    /// use cvi_core::api::ProblemKind;
+    /// assert_eq!(ProblemKind::PolicyDisabled.type_uri(), "urn:cvi:problem:policy-disabled");
+    /// assert_eq!(ProblemKind::from_type_uri("urn:cvi:problem:not-found"), Some(ProblemKind::NotFound));
+    /// ```
+    #[must_use]
+    pub fn type_uri(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "urn:cvi:problem:invalid-input",
+            Self::Unauthenticated => "urn:cvi:problem:unauthenticated",
+            Self::Forbidden => "urn:cvi:problem:forbidden",
+            Self::NotFound => "urn:cvi:problem:not-found",
+            Self::Conflict => "urn:cvi:problem:conflict",
+            Self::PolicyDisabled => "urn:cvi:problem:policy-disabled",
+            Self::ProviderMissing => "urn:cvi:problem:provider-missing",
+            Self::ConsentMissing => "urn:cvi:problem:consent-missing",
+            Self::PayloadTooLarge => "urn:cvi:problem:payload-too-large",
+            Self::RateLimited => "urn:cvi:problem:rate-limited",
+            Self::Unavailable => "urn:cvi:problem:unavailable",
+            Self::Internal => "urn:cvi:problem:internal",
+        }
+    }
+
+    /// The short name after `urn:cvi:problem:` (what the CLI prints).
+    #[must_use]
+    pub fn slug(self) -> &'static str {
+        &self.type_uri()["urn:cvi:problem:".len()..]
+    }
+
+    /// The cause a problem `type` names, if it is one of ours.
+    #[must_use]
+    pub fn from_type_uri(uri: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.type_uri() == uri)
+    }
+
+    /// The HTTP status this cause is answered with.
+    #[must_use]
+    pub fn status(self) -> u16 {
+        match self {
+            Self::InvalidInput => 400,
+            Self::Unauthenticated => 401,
+            Self::Forbidden | Self::PolicyDisabled | Self::ProviderMissing => 403,
+            Self::ConsentMissing => 403,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::RateLimited => 429,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+
+    /// The problem's short title.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "The request is not valid",
+            Self::Unauthenticated => "A valid bearer token is required",
+            Self::Forbidden => "Your role does not allow this",
+            Self::NotFound => "No such resource",
+            Self::Conflict => "The request conflicts with existing data",
+            Self::PolicyDisabled => "Video interop is not enabled for this user",
+            Self::ProviderMissing => "The policy's provider is not configured",
+            Self::ConsentMissing => "Partner apps lack admin consent",
+            Self::PayloadTooLarge => "The request body is too large",
+            Self::RateLimited => "Too many requests",
+            Self::Unavailable => "A dependency is unavailable",
+            Self::Internal => "Internal error",
+        }
+    }
+}
+
+impl Serialize for ProblemKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.type_uri())
+    }
+}
+
+impl<'de> Deserialize<'de> for ProblemKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let uri = String::deserialize(d)?;
+        ProblemKind::from_type_uri(&uri)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown problem type {uri:?}")))
+    }
+}
+
+/// RFC 9457 problem details, as every failed request answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// Stable identifier of the cause, `urn:cvi:problem:<slug>`.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: ProblemKind,
+    /// Short summary of the cause.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What was wrong in this request and what to do about it.
+    pub detail: String,
+    /// Extra machine-readable data (e.g. the app ids still missing consent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_app_ids: Option<Vec<String>>,
+}
+
+/// Who a token is for, and what it may do. A token may carry several roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Tenant admin: providers, grants, consent, audit.
+    Admin,
+    /// Schedules meetings: issues coordinates for their own meetings.
+    Organizer,
+    /// A partner's app (IVR, gateway): resolves dial strings.
+    Partner,
+}
+
+// ---------------------------------------------------------------------------- meetings
+
+/// `POST /meetings`: coordinates for a meeting (idempotent on `meeting_key`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// The client's key for this meeting (Outlook item id, iCalUId, ...); 1-256 characters.
+    pub meeting_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// RFC 3339 start.
+    pub start: String,
+    /// RFC 3339 end.
+    pub end: String,
+    /// For recurring meetings: RFC 3339 end of the series (expiry counts from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_end: Option<String>,
+    /// Language of the rendered block: en, de, fr, es, ja.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// `PATCH /meetings/{key}`: change a meeting's times or subject; absent fields stay.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// A meeting: its coordinates (the SPEC §8 coordinates JSON, block included) plus the
+/// meeting's own fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Meeting {
+    #[serde(flatten)]
+    pub coordinates: Coordinates,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// RFC 3339 start.
+    pub start: String,
+    /// RFC 3339 end.
+    pub end: String,
+    /// The organizer's UPN.
+    pub organizer: String,
+    #[serde(default)]
+    pub cancelled: bool,
+}
+
+// --------------------------------------------------------------------------- providers
+
+/// A provider as the API shows it (`Get-CsVideoInteropServiceProvider`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderView {
+    /// Polycom, BlueJeans, Pexip or Cisco.
+    pub name: String,
+    /// `<key>@<domain>`, e.g. `813878896@t.plcm.vc`.
+    pub tenant_key: String,
+    pub instruction_uri: Option<String>,
+    pub aad_application_ids: Vec<String>,
+    pub allow_app_guest_joins_as_authenticated: bool,
+}
+
+impl From<&Provider> for ProviderView {
+    fn from(p: &Provider) -> Self {
+        ProviderView {
+            name: p.name.to_string(),
+            tenant_key: p.tenant_key.to_string(),
+            instruction_uri: p.instruction_uri.as_ref().map(|u| u.as_str().to_string()),
+            aad_application_ids: p
+                .aad_application_ids
+                .iter()
+                .map(|a| a.as_str().to_string())
+                .collect(),
+            allow_app_guest_joins_as_authenticated: p.allow_app_guest_joins_as_authenticated,
+        }
+    }
+}
+
+/// App ids: `["id", "id"]` or `"id;id"` as the cmdlet takes them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum AppIds {
+    List(Vec<String>),
+    Joined(String),
+}
+
+impl AppIds {
+    /// The ids, validated and without duplicates.
+    pub fn parse(&self) -> Result<Vec<AppId>, crate::provider::AppIdError> {
+        match self {
+            AppIds::List(v) => AppId::parse_list(&v.join(";")),
+            AppIds::Joined(s) => AppId::parse_list(s),
+        }
+    }
+}
+
+/// `POST /providers` (`New-CsVideoInteropServiceProvider`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewProvider {
+    pub name: String,
+    pub tenant_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_uri: Option<String>,
+    /// App ids as a list, or one `;`-separated string as the cmdlet takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aad_application_ids: Option<AppIds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_app_guest_joins_as_authenticated: Option<bool>,
+}
+
+/// `PATCH /providers/{name}` (`Set-CsVideoInteropServiceProvider`): only the fields given
+/// change. An empty string clears `instruction_uri`; an empty list clears the app ids.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetProvider {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aad_application_ids: Option<AppIds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_app_guest_joins_as_authenticated: Option<bool>,
+}
+
+/// What removing a provider did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Removed {
+    pub removed: ProviderView,
+    /// Grants whose policy names this provider: they stop producing coordinates.
+    pub orphaned_grants: Vec<GrantView>,
+    /// A sentence for the admin.
+    pub message: String,
+}
+
+// ------------------------------------------------------------------- policies, grants
+
+/// A policy as `Get-CsTeamsVideoInteropServicePolicy` shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyView {
+    pub identity: String,
+    pub description: String,
+    /// A provider name, or `DefaultProvider`.
+    pub provider_name: String,
+    pub enabled: bool,
+}
+
+impl From<&Policy> for PolicyView {
+    fn from(p: &Policy) -> Self {
+        PolicyView {
+            identity: p.identity.to_string(),
+            description: p.description.to_string(),
+            provider_name: p
+                .provider_name
+                .map_or_else(|| "DefaultProvider".into(), |n| n.to_string()),
+            enabled: p.enabled,
+        }
+    }
+}
+
+/// Whom a grant is for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    User,
+    Group,
+    Global,
+}
+
+/// A grant as stored and shown.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantView {
+    pub target: TargetKind,
+    /// The UPN (user) or group id (group); absent for global.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Group grants only: 1 = highest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    pub policy_name: String,
+}
+
+impl GrantView {
+    /// The domain grant this view shows (`None` when a field its target needs is absent).
+    #[must_use]
+    pub fn to_grant(&self) -> Option<Grant> {
+        let target = match self.target {
+            TargetKind::User => GrantTarget::User {
+                upn: self.identity.clone()?,
+            },
+            TargetKind::Group => GrantTarget::Group {
+                group_id: self.identity.clone()?,
+                rank: self.rank?,
+            },
+            TargetKind::Global => GrantTarget::Global,
+        };
+        Some(Grant {
+            target,
+            policy_name: self.policy_name.clone(),
+        })
+    }
+}
+
+impl From<&Grant> for GrantView {
+    fn from(g: &Grant) -> Self {
+        let (target, identity, rank) = match &g.target {
+            GrantTarget::User { upn } => (TargetKind::User, Some(upn.clone()), None),
+            GrantTarget::Group { group_id, rank } => {
+                (TargetKind::Group, Some(group_id.clone()), Some(*rank))
+            }
+            GrantTarget::Global => (TargetKind::Global, None, None),
+        };
+        GrantView {
+            target,
+            identity,
+            rank,
+            policy_name: g.policy_name.clone(),
+        }
+    }
+}
+
+/// `PUT /grants` (`Grant-CsTeamsVideoInteropServicePolicy`): assign, or unassign with
+/// `policy_name: null`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GrantRequest {
+    pub target: TargetKind,
+    /// UPN for user grants, group id for group grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Group grants: 1 = highest; distinct among the tenant's group grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    /// The policy to assign; `null` removes the grant.
+    #[serde(default)]
+    pub policy_name: Option<String>,
+}
+
+/// What a grant request did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantOutcome {
+    /// The grant now in force, or absent when it was removed.
+    pub grant: Option<GrantView>,
+    /// The grant it replaced or removed, if any.
+    pub previous: Option<GrantView>,
+}
+
+/// The effective policy of a user and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EffectiveView {
+    pub user: String,
+    pub policy: PolicyView,
+    /// `direct`, `group`, `global` or `default`.
+    pub source: String,
+    /// The grant that decided it (absent for `default`).
+    pub grant: Option<GrantView>,
+    /// A sentence: why this policy applies.
+    pub reason: String,
+}
+
+// ----------------------------------------------------------------------------- consent
+
+/// One partner app's consent link.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentLink {
+    pub app_id: String,
+    pub url: String,
+    pub consented: bool,
+}
+
+/// The links for one provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentLinks {
+    pub provider: String,
+    pub links: Vec<ConsentLink>,
+    /// The Graph application permissions each app asks for.
+    pub permissions: Vec<String>,
+}
+
+/// What the consent callback recorded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallbackOutcome {
+    pub provider: String,
+    pub app_id: String,
+    pub consented: bool,
+    pub message: String,
+}
+
+/// One app's consent state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppConsent {
+    pub app_id: String,
+    pub consented: bool,
+    pub error: Option<String>,
+}
+
+/// Consent state of one provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderConsent {
+    pub provider: String,
+    pub apps: Vec<AppConsent>,
+    /// App ids still lacking consent: no coordinates are issued until this is empty.
+    pub missing: Vec<String>,
+}
+
+// -------------------------------------------------------------------------- resolution
+
+/// `POST /resolve`: what a partner's IVR or gateway asks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// A direct-dial URI (`813878896.1223269647@t.plcm.vc`, `sip:` optional), or the
+    /// tenant key dialled into the IVR (then `video_id` is required).
+    pub dial_string: String,
+    /// The Video ID typed at the IVR prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_id: Option<String>,
+}
+
+/// The meeting a dial string leads to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Resolved {
+    pub meeting_key: String,
+    pub provider: String,
+    pub tenant_key: String,
+    pub video_id: String,
+    pub subject: Option<String>,
+    pub start: String,
+    pub end: String,
+}
+
+// ------------------------------------------------------------------------- dev issuer
+
+/// `POST /dev/token` (servers started with `--dev-issuer`): who the token is for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub tenant: String,
+    /// UPN (users) or a name for the app (partner apps).
+    pub user: String,
+    pub role: Role,
+    /// Partner apps: the app id that must be one of the provider's AadApplicationIds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+/// A bearer token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenReply {
+    pub token: String,
+    pub expires_in: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_types_round_trip() {
+        for k in ProblemKind::ALL {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(serde_json::from_str::<ProblemKind>(&json).unwrap(), k);
+            assert!(k.type_uri().ends_with(k.slug()));
+        }
+        assert!(serde_json::from_str::<ProblemKind>("\"urn:cvi:problem:nope\"").is_err());
+    }
+
+    #[test]
+    fn a_meeting_is_its_coordinates_plus_its_own_fields() {
+        let json = serde_json::json!({
+            "meeting_key": "m1", "provider": "Polycom", "tenant_key": "813878896@t.plcm.vc",
+            "video_id": "1223269647", "subject": null, "start": "2027-01-23T09:00:00Z",
+            "end": "2027-01-23T10:00:00Z", "organizer": "ann@fabrikam.example", "cancelled": false
+        });
+        let m: Meeting = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(m.coordinates.meeting_key.as_deref(), Some("m1"));
+        assert_eq!(serde_json::to_value(&m).unwrap(), json);
+    }
+}
