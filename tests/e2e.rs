@@ -9,13 +9,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
 use cvi_core::invite::{self, BodyKind, Extraction};
+use cvi_testkit::{copy_dir, free_port, CviServe, KillOnDrop};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -38,39 +38,6 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Kills the child when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-/// The served site: dist/ plus the stubs, with the stub scripts loaded before the add-in
-/// in both pages (it does nothing when stubs/config.json says `null`).
 fn site(dir: &Path) -> PathBuf {
     let dist = std::env::var_os("CVI_DIST").map_or_else(|| root().join("dist"), PathBuf::from);
     assert!(
@@ -79,7 +46,7 @@ fn site(dir: &Path) -> PathBuf {
         dist.display()
     );
     let site = dir.join("site");
-    copy_dir(&dist, &site);
+    copy_dir(&dist, &site).unwrap();
     std::fs::create_dir_all(site.join("stubs")).unwrap();
     for stub in ["office-stub.js", "teams-stub.js"] {
         std::fs::copy(
@@ -107,9 +74,10 @@ fn configure(site: &Path, cfg: Option<Value>) {
     std::fs::write(site.join("stubs/config.json"), json).unwrap();
 }
 
+/// A real `cvi serve` on SQLite with the demo tenant, serving `site`.
 struct Server {
     base: String,
-    _child: Killed,
+    process: CviServe,
 }
 
 impl Server {
@@ -121,68 +89,46 @@ impl Server {
             "no cvi binary at {}: run `cargo build -p cvi-server` (cargo xtask test does)",
             bin.display()
         );
-        let port = free_port();
-        let child = Command::new(bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--database")
-            .arg(format!("sqlite://{}", dir.join("cvi.db").display()))
-            .arg("--dist")
-            .arg(site)
-            .args(["--dev-issuer", "--demo"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cvi serve starts");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while ureq::get(&format!("{base}/readyz")).call().is_err() {
-            assert!(Instant::now() < deadline, "cvi serve did not become ready");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let db = format!("sqlite://{}", dir.join("cvi.db").display());
+        let process = CviServe::start(
+            &bin,
+            &[
+                "--listen".as_ref(),
+                "127.0.0.1:0".as_ref(),
+                "--database".as_ref(),
+                db.as_ref(),
+                "--dist".as_ref(),
+                site.as_os_str(),
+                "--dev-issuer".as_ref(),
+                "--demo".as_ref(),
+            ] as &[&std::ffi::OsStr],
+        )
+        .expect("cvi serve starts");
         Server {
-            base,
-            _child: Killed(child),
+            base: process.base.clone(),
+            process,
         }
     }
 
     fn token(&self, tenant: &str, user: &str, role: &str) -> String {
-        let r: Value = ureq::post(&format!("{}/api/v1/dev/token", self.base))
-            .send_json(json!({"tenant": tenant, "user": user, "role": role}))
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
-        r["token"].as_str().unwrap().to_string()
+        self.process.token(tenant, user, role).unwrap()
     }
 
     fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let url = format!("{}/api/v1{path}", self.base);
-        let auth = format!("Bearer {token}");
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut resp = match (method, body) {
-            ("GET", _) => agent.get(&url).header("authorization", &auth).call(),
-            ("PUT", Some(b)) => agent.put(&url).header("authorization", &auth).send_json(b),
-            ("POST", Some(b)) => agent.post(&url).header("authorization", &auth).send_json(b),
-            _ => panic!("unsupported call {method}"),
-        }
-        .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.body_mut().read_json().unwrap_or(Value::Null))
+        self.process
+            .call(method, &format!("/api/v1{path}"), Some(token), body)
     }
 }
 
 struct Browser {
     client: Client,
-    _driver: Killed,
+    _driver: KillOnDrop,
     downloads: PathBuf,
 }
 
 impl Browser {
     async fn start(downloads: &Path) -> Browser {
-        let port = free_port();
+        let port = free_port().unwrap();
         let driver = Command::new(
             std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
         )
@@ -218,7 +164,7 @@ impl Browser {
         };
         Browser {
             client,
-            _driver: Killed(driver),
+            _driver: KillOnDrop(driver),
             downloads: downloads.to_path_buf(),
         }
     }

@@ -8,7 +8,6 @@
 use std::{
     fmt::Write as _,
     fs,
-    io::{BufRead, BufReader},
     path::Path,
     process::{Command, Stdio},
 };
@@ -161,32 +160,21 @@ fn run_scenario(cvi: &Path, dir: &Path, sc: &Scenario, baseline: bool) -> Result
             &sc.meetings.to_string(),
         ]))
     })?;
-    let mut child = Command::new(cvi)
-        .args([
-            "serve",
-            "--dev-issuer",
-            "--listen",
-            "127.0.0.1:0",
-            "--resolve-rate",
-            "1000000000",
-            "--database",
-            &sc.database,
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-    let mut line = String::new();
-    out.read_line(&mut line).map_err(|e| e.to_string())?;
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let url = line
-        .trim()
-        .strip_prefix("cvi serve: listening on ")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_string();
+    let server = cvi_testkit::CviServe::start_with(
+        Command::new(cvi)
+            .args([
+                "serve",
+                "--dev-issuer",
+                "--listen",
+                "127.0.0.1:0",
+                "--resolve-rate",
+                "1000000000",
+                "--database",
+                &sc.database,
+            ])
+            .env("RUST_LOG", "warn"),
+    )?;
+    let url = server.base.clone();
     let result = (|| -> Result<Vec<Row>> {
         let token = |user: &str, role: &str| {
             read(Command::new(cvi).args([
@@ -294,8 +282,7 @@ end
         }
         Ok(rows)
     })();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     result
 }
 
@@ -340,7 +327,7 @@ pub fn bench() -> Result<()> {
         false,
     )?);
     let pg = step("PostgreSQL 15 cluster (durable: fsync on)", || {
-        crate::bench_pg::Cluster::start(&dir.join("pg"))
+        cvi_testkit::PgCluster::start(&dir.join("pg"), cvi_testkit::Durability::Durable)
     })?;
     rows.extend(run_scenario(
         &cvi,

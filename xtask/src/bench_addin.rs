@@ -5,7 +5,7 @@
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -87,22 +87,6 @@ console.log(raw, gz, br);
     })
 }
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port())
-}
-
 fn wait_for(url: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while ureq::get(url).call().is_err() {
@@ -146,8 +130,8 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, 
         Page::OutlookPane => {
             // dist/ plus the stand-in, loaded before the add-in as Outlook loads Office.js.
             let site = dir.join("site");
-            crate::build::copy_dir(&root().join("dist"), &site)?;
-            crate::build::copy_dir(&root().join("static/stubs"), &site.join("stubs"))?;
+            cvi_testkit::copy_dir(&root().join("dist"), &site)?;
+            cvi_testkit::copy_dir(&root().join("static/stubs"), &site.join("stubs"))?;
             let index = site.join("index.html");
             let html = fs::read_to_string(&index).map_err(|e| e.to_string())?;
             fs::write(
@@ -162,27 +146,21 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, 
             site
         }
     };
-    let port = free_port()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Killed(
-        Command::new(cvi)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--dev-issuer",
-                "--demo",
-            ])
-            .arg("--database")
-            .arg(format!("sqlite://{}", dir.join("cvi.db").display()))
-            .arg("--dist")
-            .arg(&site)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cvi serve: {e}"))?,
-    );
-    wait_for(&format!("{base}/readyz"))?;
+    let db = format!("sqlite://{}", dir.join("cvi.db").display());
+    let server = cvi_testkit::CviServe::start(
+        cvi,
+        &[
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--dev-issuer".as_ref(),
+            "--demo".as_ref(),
+            "--database".as_ref(),
+            db.as_ref(),
+            "--dist".as_ref(),
+            site.as_os_str(),
+        ] as &[&std::ffi::OsStr],
+    )?;
+    let base = server.base.clone();
     let token = post(
         &format!("{base}/api/v1/dev/token"),
         json!({"tenant": "demo", "user": "organizer@demo.example", "role": "organizer"}),
@@ -205,8 +183,8 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, 
         }
     };
 
-    let dport = free_port()?;
-    let _driver = Killed(
+    let dport = cvi_testkit::free_port()?;
+    let _driver = cvi_testkit::KillOnDrop(
         Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={dport}"))
             .stdout(Stdio::null())

@@ -32,7 +32,7 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
             // Trunk names its output index.html whatever the source page was called.
             fs::rename(aside.join("index.html"), aside.join("command.html"))
                 .map_err(|e| format!("trunk wrote no {}/index.html: {e}", aside.display()))?;
-            copy_dir(&aside, &dist)
+            cvi_testkit::copy_dir(&aside, &dist)
         },
     )?;
     step(
@@ -51,21 +51,6 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
             e.file_name().to_string_lossy(),
             size
         );
-    }
-    Ok(())
-}
-
-/// Copies `from`'s files into `to` (merging directories).
-pub(crate) fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
-    fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for e in fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
-        let e = e.map_err(|e| e.to_string())?;
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &dest)?;
-        } else {
-            fs::copy(e.path(), &dest).map_err(|err| format!("{}: {err}", dest.display()))?;
-        }
     }
     Ok(())
 }

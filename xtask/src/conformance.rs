@@ -2,10 +2,7 @@
 //! that no request gets a 5xx and that every response matches the OpenAPI document
 //! (status codes, content types, bodies, headers).
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use std::process::Command;
 
 use crate::{
     run::{read, root, run, Result},
@@ -20,15 +17,6 @@ const DEMO_APP_ID: &str = "7f3c2a10-5b1e-4c8d-9a6f-2e4b8c1d0a93";
 const CHECKS: &str =
     "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance";
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Runs schemathesis for the admin, organizer and partner roles.
 pub fn conformance(tools: &Toolbox) -> Result<()> {
     let cvi = root().join("target/debug/cvi");
@@ -37,32 +25,19 @@ pub fn conformance(tools: &Toolbox) -> Result<()> {
     }
     let dir = std::env::temp_dir().join(format!("cvi-conformance-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let mut child = Command::new(&cvi)
-        .args([
-            "serve",
+    let db = format!("sqlite://{}", dir.join("cvi.db").display());
+    let server = cvi_testkit::CviServe::start(
+        &cvi,
+        &[
             "--dev-issuer",
             "--demo",
             "--listen",
             "127.0.0.1:0",
             "--database",
-        ])
-        .arg(format!("sqlite://{}", dir.join("cvi.db").display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start cvi serve: {e}"))?;
-    let mut line = String::new();
-    let mut out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-    out.read_line(&mut line).map_err(|e| e.to_string())?;
-    // Keep draining what the server prints later (demo tokens), so it never writes to a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let _server = Server(child);
-    let url = line
-        .trim()
-        .strip_prefix("cvi serve: listening on ")
-        .ok_or_else(|| format!("unexpected first line from cvi serve: {line:?}"))?
-        .trim_end_matches('/')
-        .to_string();
+            &db,
+        ],
+    )?;
+    let url = server.base.clone();
     for role in ["admin", "organizer", "partner"] {
         let token = read(Command::new(&cvi).args([
             "--server",

@@ -6,7 +6,6 @@
 
 mod bench;
 mod bench_addin;
-mod bench_pg;
 mod build;
 mod conformance;
 mod fuzz;

@@ -1069,8 +1069,7 @@ on_both!(
         let partner = s.token_with(
             json!({"tenant": "t2", "user": "poly-ivr", "role": "partner", "app_id": POLY_APP}),
         );
-        let (mut other, other_url) = common::spawn_cvi(&[
-            "serve",
+        let other = common::spawn_cvi(&[
             "--dev-issuer",
             "--listen",
             "127.0.0.1:0",
@@ -1078,7 +1077,7 @@ on_both!(
             &s.database_url,
         ]);
         let on_other = |method: &str, path: &str, token: &str, body: Option<Value>| {
-            common::call(&format!("{other_url}{path}"), method, Some(token), body)
+            common::call(&format!("{}{path}", other.base), method, Some(token), body)
         };
         let (st, m) = issue(&s, &org, "k1");
         assert_eq!(st, 201, "{m}");
@@ -1144,14 +1143,16 @@ on_both!(
         assert_eq!(st, 200, "{links}");
         let state = state_of(links["links"][0]["url"].as_str().unwrap());
         let (st, v) = common::call(
-            &format!("{other_url}/api/v1/consent/callback?admin_consent=True&state={state}"),
+            &format!(
+                "{}/api/v1/consent/callback?admin_consent=True&state={state}",
+                other.base
+            ),
             "GET",
             None,
             None,
         );
         assert_eq!(st, 200, "{v}");
         assert_eq!(issue(&s, &org, "k2").0, 201);
-        let _ = other.kill();
-        let _ = other.wait();
+        drop(other);
     }
 );

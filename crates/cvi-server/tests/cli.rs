@@ -3,37 +3,24 @@
 
 mod common;
 
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
 struct Served {
-    child: Child,
+    /// Killed when the test ends, passed or failed.
+    _server: cvi_testkit::CviServe,
     url: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn serve() -> Served {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("cvi.db").display());
-    let (child, url) = common::spawn_cvi(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--dev-issuer",
-        "--database",
-        &db,
-    ]);
+    let server = common::spawn_cvi(&["--listen", "127.0.0.1:0", "--dev-issuer", "--database", &db]);
     Served {
-        child,
-        url,
+        url: server.base.clone(),
+        _server: server,
         _dir: dir,
     }
 }

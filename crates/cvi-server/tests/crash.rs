@@ -5,7 +5,6 @@ mod common;
 
 use std::{
     collections::HashMap,
-    process::Child,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -14,20 +13,20 @@ use std::{
 };
 
 use common::Backend;
+use cvi_testkit::CviServe;
 use serde_json::json;
 
 const APP: &str = "11111111-2222-3333-4444-555555555555";
 
-fn spawn(database_url: &str, port: u16) -> Child {
+/// A server on a fixed port (the clients keep their URL across restarts), killed when dropped.
+fn spawn(database_url: &str, port: u16) -> CviServe {
     common::spawn_cvi(&[
-        "serve",
         "--dev-issuer",
         "--listen",
         &format!("127.0.0.1:{port}"),
         "--database",
         database_url,
     ])
-    .0
 }
 
 fn crash_and_recover(b: Backend) {
@@ -41,11 +40,7 @@ fn crash_and_recover(b: Backend) {
         }
         Backend::Postgres => (common::postgres_database(), None),
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = cvi_testkit::free_port().unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let mut server = spawn(&database_url, port);
 
@@ -145,8 +140,7 @@ fn crash_and_recover(b: Backend) {
 
     for _ in 0..3 {
         std::thread::sleep(Duration::from_millis(700));
-        server.kill().unwrap(); // SIGKILL: no graceful shutdown, no flush
-        server.wait().unwrap();
+        server.process().kill(); // SIGKILL: no graceful shutdown, no flush
         server = spawn(&database_url, port);
     }
     std::thread::sleep(Duration::from_millis(500));
@@ -154,9 +148,8 @@ fn crash_and_recover(b: Backend) {
     for c in clients {
         c.join().unwrap();
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let server2 = spawn(&database_url, port);
+    drop(server);
+    let _server2 = spawn(&database_url, port);
 
     let acked = acked.lock().unwrap().clone();
     assert!(
@@ -193,9 +186,6 @@ fn crash_and_recover(b: Backend) {
         );
         assert_eq!((st, v["video_id"].as_str()), (200, Some(vid.as_str())));
     }
-    let mut server2 = server2;
-    server2.kill().unwrap();
-    server2.wait().unwrap();
 }
 
 #[test]

@@ -35,8 +35,7 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
     .unwrap();
     let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
     let dist_arg = dist.path().display().to_string();
-    let (mut child, url) = common::spawn_cvi(&[
-        "serve",
+    let mut server = common::spawn_cvi(&[
         "--listen",
         "127.0.0.1:0",
         "--dist",
@@ -44,7 +43,7 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
         "--database",
         &db,
     ]);
-    let addr = url.strip_prefix("http://").unwrap().to_string();
+    let addr = server.base.strip_prefix("http://").unwrap().to_string();
 
     assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
     assert_eq!(get(&addr, "/readyz"), (200, "ready\n".to_string()));
@@ -57,11 +56,12 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
     assert!(body.contains("<title>add-in</title>"));
     assert_eq!(get(&addr, "/no-such-file.js").0, 404);
 
+    let child = server.process();
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    let status = child.wait().unwrap();
+    let status = child.0.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
