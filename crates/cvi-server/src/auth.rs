@@ -26,6 +26,7 @@ use crate::{
     db::{now_ms, Db},
     error::AppError,
     state::AppState,
+    store,
 };
 
 /// The `iss` of tokens minted by the dev issuer.
@@ -485,34 +486,21 @@ impl DevIssuer {
     async fn load_or_create(db: &Db) -> Result<Self, String> {
         use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
         let rng = ring::rand::SystemRandom::new();
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT kid, pkcs8_hex FROM dev_issuer_keys ORDER BY created_at LIMIT 1",
-        )
-        .fetch_optional(db)
-        .await
-        .map_err(|e| e.to_string())?;
-        let (kid, pkcs8) = match row {
-            Some((kid, hex)) => (kid, from_hex(&hex)?),
+        let (kid, pkcs8) = match store::dev_keys::current(db)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(key) => key,
             None => {
                 let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
                     .map_err(|e| e.to_string())?;
-                let kid = format!("dev-{}", now_ms());
-                // Several servers may start at once on one database: the first insert wins
-                // and everybody reads back the same key.
-                sqlx::query("INSERT INTO dev_issuer_keys (kid, pkcs8_hex, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING")
-                    .bind(&kid)
-                    .bind(to_hex(doc.as_ref()))
-                    .bind(now_ms())
-                    .execute(db)
+                store::dev_keys::offer(db, &format!("dev-{}", now_ms()), doc.as_ref())
                     .await
                     .map_err(|e| e.to_string())?;
-                let (kid, hex): (String, String) = sqlx::query_as(
-                    "SELECT kid, pkcs8_hex FROM dev_issuer_keys ORDER BY created_at LIMIT 1",
-                )
-                .fetch_one(db)
-                .await
-                .map_err(|e| e.to_string())?;
-                (kid, from_hex(&hex)?)
+                store::dev_keys::current(db)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or("the dev issuer key was not stored")?
             }
         };
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &rng)
@@ -523,21 +511,6 @@ impl DevIssuer {
             verifying: DecodingKey::from_ec_der(pair.public_key().as_ref()),
         })
     }
-}
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn from_hex(s: &str) -> Result<Vec<u8>, String> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or("bad hex in dev key".to_string())
-        })
-        .collect()
 }
 
 /// Shared handle.

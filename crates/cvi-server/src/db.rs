@@ -131,6 +131,11 @@ pub fn values_placeholders(rows: usize, cols: usize) -> String {
     s
 }
 
+/// One round trip to the database (readiness).
+pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(db).await.map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

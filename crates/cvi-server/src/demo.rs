@@ -2,9 +2,11 @@
 //! provider with the seed guide's tenant key, its partner app consented, and a global
 //! grant, so an organizer token gets coordinates at once.
 
+use cvi_core::{AppId, Grant, GrantTarget, Provider, ProviderName, TenantKey};
+
 use crate::{
-    audit,
-    db::{now_ms, Db},
+    db::Db,
+    store::{self, audit},
 };
 
 /// The demo tenant id.
@@ -33,45 +35,66 @@ pub fn claims(upn: &str, role: &str) -> crate::auth::Claims {
 
 /// Seeds the demo tenant unless it already has a Polycom provider.
 pub async fn seed(db: &Db) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let now = now_ms();
-    let created = sqlx::query(
-        "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
-         allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, 'Polycom', $2, NULL, $3, 0, $4, $4) \
-         ON CONFLICT (tenant_id, name) DO NOTHING",
+    let provider = Provider {
+        aad_application_ids: vec![AppId::parse(APP_ID).expect("a GUID")],
+        ..Provider::new(
+            ProviderName::Polycom,
+            TenantKey::parse(TENANT_KEY).expect("a tenant key"),
+        )
+    };
+    provision(
+        db,
+        TENANT,
+        &provider,
+        Some("Tag:PolycomServiceProviderEnabled"),
+        ("cvi serve --demo", "demo.seed"),
     )
-    .bind(TENANT)
-    .bind(TENANT_KEY)
-    .bind(APP_ID)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if created == 0 {
+    .await
+}
+
+/// Provisions a tenant in one audited transaction, as an admin would with `cvi provider
+/// new`, the consent links and `cvi policy grant --global`: `provider` with every app
+/// consented, and `global_policy` granted tenant-wide unless the tenant has a global grant.
+/// Does nothing when the tenant already has that provider.
+pub async fn provision(
+    db: &Db,
+    tenant: &str,
+    provider: &Provider,
+    global_policy: Option<&str>,
+    (actor, action): (&str, &str),
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if !store::providers::insert(&mut tx, tenant, provider).await? {
         return tx.commit().await;
     }
-    crate::tenant_config::changed(&mut tx, TENANT).await?;
-    sqlx::query("INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, 1, NULL, $3) ON CONFLICT DO NOTHING")
-        .bind(TENANT)
-        .bind(APP_ID)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) \
-         VALUES ($1, 'global', '', NULL, 'Tag:PolycomServiceProviderEnabled', $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(TENANT)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let after = serde_json::json!({"provider": "Polycom", "tenant_key": TENANT_KEY, "consented": [APP_ID], "global_grant": "Tag:PolycomServiceProviderEnabled"});
+    for app in &provider.aad_application_ids {
+        store::consents::record(&mut tx, tenant, app.as_str(), true, None).await?;
+    }
+    store::tenant_config::changed(&mut tx, tenant).await?;
+    let has_global = store::grants::list(&mut *tx, tenant)
+        .await?
+        .iter()
+        .any(|g| g.target == GrantTarget::Global);
+    let granted = global_policy.filter(|_| !has_global);
+    if let Some(policy) = granted {
+        let g = Grant {
+            target: GrantTarget::Global,
+            policy_name: policy.to_string(),
+        };
+        store::grants::insert(&mut tx, tenant, &g).await?;
+    }
+    let after = serde_json::json!({
+        "provider": provider.name.as_str(),
+        "tenant_key": provider.tenant_key.to_string(),
+        "consented": provider.aad_application_ids.iter().map(AppId::as_str).collect::<Vec<_>>(),
+        "global_grant": granted,
+    });
     audit::record(
         &mut tx,
-        TENANT,
-        "cvi serve --demo",
-        "demo.seed",
-        TENANT,
+        tenant,
+        actor,
+        action,
+        tenant,
         None::<&()>,
         Some(&after),
     )

@@ -140,12 +140,14 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-impl From<crate::writes::WriteError> for AppError {
-    fn from(e: crate::writes::WriteError) -> Self {
+impl From<crate::store::writes::WriteError> for AppError {
+    fn from(e: crate::store::writes::WriteError) -> Self {
         match e {
             // Shared by every caller of the failed batch.
-            crate::writes::WriteError::Db(e) => AppError::from(&*e),
-            e @ crate::writes::WriteError::WriterGone => AppError::Unavailable(e.to_string()),
+            crate::store::writes::WriteError::Db(e) => AppError::from(&*e),
+            e @ crate::store::writes::WriteError::WriterGone => {
+                AppError::Unavailable(e.to_string())
+            }
         }
     }
 }

@@ -7,7 +7,6 @@
 //! runs all of this, the other commands call it over HTTP.
 
 pub mod api;
-pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod db;
@@ -17,5 +16,5 @@ pub mod http;
 pub mod metrics;
 pub mod rate_limit;
 pub mod state;
+pub mod store;
 pub mod tenant_config;
-pub mod writes;

@@ -2,12 +2,49 @@
 //! on one PostgreSQL behave as one. The rate limiter is per process by design (a partner
 //! spread over N servers gets N times the budget, still bounded).
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
-    auth::Verifier, db::Db, metrics::Metrics, rate_limit::RateLimiter, tenant_config::ConfigCache,
-    writes::Writes,
+    auth::Verifier,
+    db::{self, Db},
+    metrics::Metrics,
+    rate_limit::RateLimiter,
+    store::writes::Writes,
+    tenant_config::ConfigCache,
 };
+
+/// What a server is started with: `cvi serve`'s flags, or a test's choice.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://FILE` or `postgres://…`.
+    pub database_url: String,
+    /// The `aud` tokens must carry.
+    pub audience: String,
+    /// Trusted OIDC issuers (discovery + JWKS).
+    pub issuers: Vec<String>,
+    /// Accept and mint tokens of the local dev issuer.
+    pub dev_issuer: bool,
+    /// Resolutions per partner app per second, and the burst it may spend at once.
+    pub resolve_rate: f64,
+    pub resolve_burst: f64,
+    /// The built add-in, served at `/`.
+    pub dist: Option<PathBuf>,
+    /// This server's public base URL (consent redirect URIs).
+    pub public_url: String,
+    /// Origins allowed to call the API from a browser.
+    pub cors_origins: Vec<String>,
+    /// The shortest wait between two JWKS fetches of one issuer (`None`: the default).
+    pub jwks_min_refetch: Option<Duration>,
+}
+
+/// Why a server could not be put together.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    #[error("auth set-up: {0}")]
+    Auth(String),
+}
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
@@ -26,4 +63,38 @@ pub struct AppState {
     pub writes: Writes,
     /// Tenants' providers and consents, checked against the database's version on use.
     pub config: Arc<ConfigCache>,
+}
+
+impl AppState {
+    /// Opens (and migrates) the database and builds everything a handler can reach. The
+    /// one way to make a server's state: `cvi serve` and the tests both call it.
+    pub async fn new(config: Config) -> Result<AppState, StartError> {
+        let pool = db::connect(&config.database_url).await?;
+        let mut verifier = Verifier::new(
+            config.audience,
+            &config.issuers,
+            config.dev_issuer.then_some(&pool),
+        )
+        .await
+        .map_err(|e| StartError::Auth(e.to_string()))?;
+        if let Some(d) = config.jwks_min_refetch {
+            verifier = verifier.with_jwks_min_refetch(d);
+        }
+        let metrics = Arc::new(Metrics::default());
+        Ok(AppState {
+            writes: Writes::start(
+                pool.clone(),
+                db::is_sqlite(&config.database_url),
+                metrics.clone(),
+            ),
+            db: pool,
+            verifier: Arc::new(verifier),
+            metrics,
+            resolve_limiter: Arc::new(RateLimiter::new(config.resolve_rate, config.resolve_burst)),
+            dist: config.dist,
+            public_url: config.public_url,
+            cors_origins: config.cors_origins,
+            config: Default::default(),
+        })
+    }
 }

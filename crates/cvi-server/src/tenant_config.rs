@@ -16,9 +16,8 @@ use std::{
 };
 
 use cvi_core::{AppId, Provider, ProviderName};
-use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use crate::{api::providers, db::Db, error::AppError};
+use crate::{db::Db, error::AppError, store};
 
 /// Tenants kept; past this the cache starts over (a reload is three small queries).
 const MAX_TENANTS: usize = 10_000;
@@ -86,13 +85,9 @@ impl ConfigCache {
     /// Reads the tenant's configuration and keeps it.
     pub async fn load(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, AppError> {
         // The version first (see the module docs).
-        let version = version(db, tenant).await?;
-        let providers = providers::list(db, tenant).await?;
-        let consented: Vec<String> =
-            sqlx::query_scalar("SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1")
-                .bind(tenant)
-                .fetch_all(db)
-                .await?;
+        let version = store::tenant_config::version(db, tenant).await?;
+        let providers = store::providers::list(db, tenant).await?;
+        let consented = store::consents::granted_apps(db, tenant).await?;
         let c = Arc::new(TenantConfig {
             version,
             providers,
@@ -110,40 +105,4 @@ impl ConfigCache {
         tenants.insert(tenant.to_string(), newest.clone());
         Ok(newest)
     }
-}
-
-/// Select this, `FROM` [`WITH_VERSION`], and join what the decision reads onto `t.tid`
-/// (the tenant id, bound as `$1`): the version and the data come from one statement.
-pub const VERSION_COLUMN: &str = "v.version AS config_version";
-pub const WITH_VERSION: &str =
-    "FROM (SELECT CAST($1 AS TEXT) AS tid) t LEFT JOIN tenant_config v ON v.tenant_id = t.tid";
-
-/// The version a [`WITH_VERSION`] statement read.
-pub fn row_version(row: &AnyRow) -> Result<i64, sqlx::Error> {
-    Ok(row
-        .try_get::<Option<i64>, _>("config_version")?
-        .unwrap_or(0))
-}
-
-/// The tenant's configuration version (0 before its first change).
-pub async fn version(db: &Db, tenant: &str) -> Result<i64, sqlx::Error> {
-    let v: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM tenant_config WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_optional(db)
-            .await?;
-    Ok(v.unwrap_or(0))
-}
-
-/// Records that the tenant's providers or consents changed. Call it in the transaction that
-/// changes them.
-pub async fn changed(conn: &mut AnyConnection, tenant: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO tenant_config (tenant_id, version) VALUES ($1, 1) \
-         ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_config.version + 1",
-    )
-    .bind(tenant)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

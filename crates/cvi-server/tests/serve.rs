@@ -106,25 +106,20 @@ fn healthz_in_process() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let db = cvi_server::db::connect("sqlite::memory:").await.unwrap();
-        let metrics = std::sync::Arc::new(cvi_server::metrics::Metrics::default());
-        let state = cvi_server::state::AppState {
-            db: db.clone(),
-            verifier: std::sync::Arc::new(
-                cvi_server::auth::Verifier::new("api://cvi".into(), &[], None)
-                    .await
-                    .unwrap(),
-            ),
-            metrics: metrics.clone(),
-            resolve_limiter: std::sync::Arc::new(cvi_server::rate_limit::RateLimiter::new(
-                1.0, 1.0,
-            )),
+        let state = cvi_server::state::AppState::new(cvi_server::state::Config {
+            database_url: "sqlite::memory:".into(),
+            audience: "api://cvi".into(),
+            issuers: vec![],
+            dev_issuer: false,
+            resolve_rate: 1.0,
+            resolve_burst: 1.0,
             dist: None,
             public_url: "http://localhost".into(),
             cors_origins: vec![],
-            writes: cvi_server::writes::Writes::start(db.clone(), true, metrics),
-            config: Default::default(),
-        };
+            jwks_min_refetch: None,
+        })
+        .await
+        .unwrap();
         let app = cvi_server::http::app(state);
         let resp = app
             .oneshot(

@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -55,31 +54,21 @@ pub async fn list(
             "limit must be between 1 and 500".into(),
         ));
     }
-    let before = p.before.unwrap_or_else(|| "~".into()); // '~' sorts after every id
-    let rows = sqlx::query(
-        "SELECT id, at, actor, action, target, before_json, after_json FROM audit_log \
-         WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-    )
-    .bind(&caller.tenant)
-    .bind(&before)
-    .bind(i64::from(limit) + 1)
-    .fetch_all(&s.db)
-    .await?;
     let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
-    let mut entries = rows
-        .iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                id: r.try_get("id")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                target: r.try_get("target")?,
-                before: json(r.try_get("before_json")?),
-                after: json(r.try_get("after_json")?),
+    let mut entries: Vec<AuditEntry> =
+        crate::store::audit::page(&s.db, &caller.tenant, p.before.as_deref(), limit + 1)
+            .await?
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                target: r.target,
+                before: json(r.before),
+                after: json(r.after),
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect();
     let next = (entries.len() > limit as usize).then(|| {
         entries.truncate(limit as usize);
         entries.last().map(|e| e.id.clone()).unwrap_or_default()

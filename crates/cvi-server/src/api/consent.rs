@@ -6,17 +6,15 @@ use axum::extract::State;
 use cvi_core::api::{AppConsent, CallbackOutcome, ConsentLink, ConsentLinks, ProviderConsent};
 use cvi_core::ProviderName;
 use serde::Deserialize;
-use sqlx::Row;
 use utoipa::IntoParams;
 
-use super::providers::{list, provider_name};
+use super::providers::provider_name;
 use crate::{
-    audit,
     auth::{Caller, Role},
     db::now_ms,
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
-    tenant_config,
+    store::{self, audit, consents::LinkState},
 };
 
 /// The Microsoft Graph application permissions a partner app needs (SPEC §2).
@@ -85,14 +83,13 @@ pub async fn links(
     let mut out = Vec::new();
     for app in &p.aad_application_ids {
         let state = random_state();
-        sqlx::query("INSERT INTO consent_states (state, tenant_id, provider, app_id, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&state)
-            .bind(&caller.tenant)
-            .bind(name.as_str())
-            .bind(app.as_str())
-            .bind(now_ms() + STATE_TTL_MS)
-            .execute(&mut *tx)
-            .await?;
+        let link = LinkState {
+            tenant: caller.tenant.clone(),
+            provider: name.to_string(),
+            app_id: app.to_string(),
+            expires_at: now_ms() + STATE_TTL_MS,
+        };
+        store::consents::remember_state(&mut tx, &state, &link).await?;
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("client_id", app.as_str())
             .append_pair("scope", "https://graph.microsoft.com/.default")
@@ -158,15 +155,18 @@ pub async fn callback(
         })?;
     let mut tx = s.writes.begin().await?;
     // Single use: the row goes whatever happens next.
-    let row = sqlx::query("DELETE FROM consent_states WHERE state = $1 RETURNING tenant_id, provider, app_id, expires_at")
-        .bind(state)
-        .fetch_optional(&mut *tx)
+    let LinkState {
+        tenant,
+        provider,
+        app_id,
+        expires_at,
+    } = store::consents::take_state(&mut tx, state)
         .await?
-        .ok_or_else(|| AppError::InvalidInput("unknown or already used consent state; start again from `cvi consent link`".into()))?;
-    let tenant: String = row.try_get("tenant_id")?;
-    let provider: String = row.try_get("provider")?;
-    let app_id: String = row.try_get("app_id")?;
-    let expires_at: i64 = row.try_get("expires_at")?;
+        .ok_or_else(|| {
+            AppError::InvalidInput(
+                "unknown or already used consent state; start again from `cvi consent link`".into(),
+            )
+        })?;
     if expires_at < now_ms() {
         tx.commit().await?;
         return Err(AppError::InvalidInput(
@@ -198,31 +198,16 @@ pub async fn callback(
                 .unwrap_or("admin consent was not given")
         ))
     };
-    let before: Option<i64> =
-        sqlx::query_scalar("SELECT granted FROM consents WHERE tenant_id = $1 AND app_id = $2")
-            .bind(&tenant)
-            .bind(&app_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    sqlx::query(
-        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (tenant_id, app_id) DO UPDATE SET granted = excluded.granted, error = excluded.error, updated_at = excluded.updated_at",
-    )
-    .bind(&tenant)
-    .bind(&app_id)
-    .bind(i64::from(granted))
-    .bind(error.clone())
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
-    tenant_config::changed(&mut tx, &tenant).await?;
+    let before = store::consents::granted(&mut tx, &tenant, &app_id).await?;
+    store::consents::record(&mut tx, &tenant, &app_id, granted, error.as_deref()).await?;
+    store::tenant_config::changed(&mut tx, &tenant).await?;
     audit::record(
         &mut tx,
         &tenant,
         "consent-callback",
         "consent.record",
         &app_id,
-        before.map(|b| b != 0).as_ref(),
+        before.as_ref(),
         Some(&granted),
     )
     .await?;
@@ -249,21 +234,8 @@ pub async fn status(
 ) -> ApiResult<Vec<ProviderConsent>> {
     caller.require(Role::Admin)?;
     let only: Option<ProviderName> = q.provider.as_deref().map(provider_name).transpose()?;
-    let rows = sqlx::query("SELECT app_id, granted, error FROM consents WHERE tenant_id = $1")
-        .bind(&caller.tenant)
-        .fetch_all(&s.db)
-        .await?;
-    let recorded: Vec<(String, bool, Option<String>)> = rows
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("app_id")?,
-                r.try_get::<i64, _>("granted")? != 0,
-                r.try_get("error")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    let providers = list(&s.db, &caller.tenant).await?;
+    let recorded = store::consents::list(&s.db, &caller.tenant).await?;
+    let providers = store::providers::list(&s.db, &caller.tenant).await?;
     if let Some(name) = only {
         if !providers.iter().any(|p| p.name == name) {
             return Err(AppError::NotFound(format!(
@@ -280,11 +252,11 @@ pub async fn status(
                     .aad_application_ids
                     .iter()
                     .map(|a| {
-                        let r = recorded.iter().find(|(id, _, _)| id == a.as_str());
+                        let r = recorded.iter().find(|c| c.app_id == a.as_str());
                         AppConsent {
                             app_id: a.to_string(),
-                            consented: r.is_some_and(|(_, g, _)| *g),
-                            error: r.and_then(|(_, _, e)| e.clone()),
+                            consented: r.is_some_and(|c| c.granted),
+                            error: r.and_then(|c| c.error.clone()),
                         }
                     })
                     .collect();

@@ -5,20 +5,20 @@ use axum::{extract::State, http::StatusCode};
 use cvi_core::api::{IssueRequest, Meeting, UpdateRequest};
 use cvi_core::{
     invite::{self, Lang},
-    Coordinates, ProviderName, TenantKey, VideoId,
+    Coordinates, ProviderName, VideoId,
 };
-use sqlx::{any::AnyRow, Row};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::policies::effective;
 use crate::{
-    audit,
     auth::{Caller, Role},
-    db::{now_ms, parse_col},
     error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
-    tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION},
-    writes::{Inserted, NewMeeting, Writes},
+    store::{
+        self, audit,
+        meetings::StoredMeeting,
+        writes::{Inserted, NewMeeting, Writes},
+    },
 };
 
 /// Coordinates stay valid this long after the meeting (or its series) ends.
@@ -106,91 +106,26 @@ fn times(start: i64, end: i64, series_end: Option<i64>) -> Result<Times, AppErro
     })
 }
 
-/// Builds the reply from a stored row, rendering the block with cvi-core.
-/// A meeting as stored, whatever it was read from (a row, or the values just inserted).
-struct Stored {
-    key: String,
-    provider: cvi_core::Provider,
-    video_id: VideoId,
-    lang: Lang,
-    subject: Option<String>,
-    starts_at: i64,
-    ends_at: i64,
-    expires_at: i64,
-    organizer: String,
-    cancelled: bool,
-}
-
-impl Stored {
-    fn from_row(row: &AnyRow) -> Result<Stored, AppError> {
-        let provider: ProviderName = parse_col(&row.try_get::<String, _>("provider")?, "provider")?;
-        let tenant_key = TenantKey::parse(&row.try_get::<String, _>("tenant_key")?)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let instruction_uri: Option<String> = row.try_get("instruction_uri")?;
-        Ok(Stored {
-            key: row.try_get("meeting_key")?,
-            provider: cvi_core::Provider {
-                instruction_uri: instruction_uri
-                    .and_then(|u| cvi_core::InstructionUri::parse(&u).ok()),
-                ..cvi_core::Provider::new(provider, tenant_key)
-            },
-            video_id: VideoId::parse_any(&row.try_get::<String, _>("video_id")?)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            lang: Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En),
-            subject: row.try_get("subject")?,
-            starts_at: row.try_get("starts_at")?,
-            ends_at: row.try_get("ends_at")?,
-            expires_at: row.try_get("expires_at")?,
-            organizer: row.try_get("organizer")?,
-            cancelled: row.try_get::<i64, _>("cancelled")? != 0,
-        })
+/// The reply for a stored meeting: its coordinates by the provider's dial plan and the
+/// block rendered with cvi-core in the meeting's language.
+fn view(m: StoredMeeting) -> Meeting {
+    let mut c = Coordinates::for_provider(&m.provider, m.video_id);
+    c.meeting_key = Some(m.key);
+    c.expires_at = Some(format_time(m.expires_at));
+    c.block = Some(invite::render(&c, m.lang));
+    Meeting {
+        coordinates: c,
+        subject: m.subject,
+        start: format_time(m.starts_at),
+        end: format_time(m.ends_at),
+        organizer: m.organizer,
+        cancelled: m.cancelled,
     }
-
-    fn view(self) -> Meeting {
-        let mut c = Coordinates::for_provider(&self.provider, self.video_id);
-        c.meeting_key = Some(self.key);
-        c.expires_at = Some(format_time(self.expires_at));
-        c.block = Some(invite::render(&c, self.lang));
-        Meeting {
-            coordinates: c,
-            subject: self.subject,
-            start: format_time(self.starts_at),
-            end: format_time(self.ends_at),
-            organizer: self.organizer,
-            cancelled: self.cancelled,
-        }
-    }
-}
-
-fn view(row: &AnyRow) -> Result<Meeting, AppError> {
-    Ok(Stored::from_row(row)?.view())
-}
-
-/// Meetings joined with their provider's current InstructionUri (it may change after issue).
-const COLUMNS: &str =
-    "m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
-     m.starts_at, m.ends_at, m.expires_at, m.cancelled, p.instruction_uri";
-const JOIN_PROVIDER: &str =
-    "LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
-
-async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
-    tenant: &str,
-    key: &str,
-) -> Result<Option<AnyRow>, AppError> {
-    Ok(sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM meetings m {JOIN_PROVIDER} WHERE m.tenant_id = $1 AND m.meeting_key = $2"
-    ))
-    .bind(tenant)
-    .bind(key)
-    .fetch_optional(db)
-    .await?)
 }
 
 /// The organizer sees their meetings; admins see every meeting of the tenant.
-fn check_owner(caller: &Caller, row: &AnyRow) -> Result<(), AppError> {
-    let organizer: String = row.try_get("organizer")?;
-    if caller.roles.contains(&Role::Admin) || caller.upn.as_deref() == Some(organizer.as_str()) {
+fn check_owner(caller: &Caller, m: &StoredMeeting) -> Result<(), AppError> {
+    if caller.roles.contains(&Role::Admin) || caller.upn.as_deref() == Some(m.organizer.as_str()) {
         Ok(())
     } else {
         Err(AppError::Forbidden(
@@ -229,18 +164,11 @@ pub async fn issue(
 
     // Fast path, and the idempotence rule: a key that has coordinates keeps them. The same
     // statement reads the tenant's configuration version (see tenant_config.rs).
-    let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMN}, {COLUMNS} {WITH_VERSION} \
-         LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.meeting_key = $2 {JOIN_PROVIDER}"
-    ))
-    .bind(&caller.tenant)
-    .bind(&req.meeting_key)
-    .fetch_one(&s.db)
-    .await?;
-    if row.try_get::<Option<String>, _>("meeting_key")?.is_some() {
-        return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
+    let (config_version, found) =
+        store::meetings::load_with_version(&s.db, &caller.tenant, &req.meeting_key).await?;
+    if let Some(m) = found {
+        return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
     }
-    let config_version = row_version(&row)?;
 
     let eff = effective(&s.db, &caller.tenant, &upn, &caller.groups).await?;
     let provider_name = match (
@@ -291,7 +219,7 @@ pub async fn issue(
         // record) has committed.
         if s.writes.issue(new).await? == Inserted::Yes {
             s.metrics.coordinates_issued.inc();
-            let v = Stored {
+            let v = view(StoredMeeting {
                 key: req.meeting_key.clone(),
                 provider: provider.clone(),
                 video_id,
@@ -302,13 +230,12 @@ pub async fn issue(
                 expires_at: t.expires,
                 organizer: upn.clone(),
                 cancelled: false,
-            }
-            .view();
+            });
             return Ok((StatusCode::CREATED, ApiJson(v)));
         }
         // A concurrent call issued this key first: same key, same Video ID.
-        if let Some(row) = load(&s.db, &caller.tenant, &req.meeting_key).await? {
-            return existing(&caller, &row).map(|v| (StatusCode::OK, ApiJson(v)));
+        if let Some(m) = store::meetings::load(&s.db, &caller.tenant, &req.meeting_key).await? {
+            return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
         }
         // The Video ID is taken. An expired or cancelled holder gives it up (and the next
         // attempt tries the same ID again); a live one keeps it, and we draw another.
@@ -340,16 +267,7 @@ async fn purge_video_id(
     video_id: &VideoId,
 ) -> Result<u64, AppError> {
     let mut tx = writes.begin().await?;
-    let purged = sqlx::query(
-        "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
-    )
-    .bind(tenant)
-    .bind(provider.as_str())
-    .bind(video_id.as_str())
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let purged = store::meetings::purge_dead(&mut tx, tenant, provider, video_id).await?;
     if purged > 0 {
         audit::record(
             &mut tx,
@@ -366,9 +284,9 @@ async fn purge_video_id(
     Ok(purged)
 }
 
-fn existing(caller: &Caller, row: &AnyRow) -> Result<Meeting, AppError> {
-    check_owner(caller, row)?;
-    let v = view(row)?;
+fn existing(caller: &Caller, m: StoredMeeting) -> Result<Meeting, AppError> {
+    check_owner(caller, &m)?;
+    let v = view(m);
     if v.cancelled {
         return Err(AppError::Conflict(format!(
             "meeting {:?} was cancelled; schedule it with a new meeting key",
@@ -388,11 +306,11 @@ pub async fn show(
 ) -> ApiResult<Meeting> {
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
-    let row = load(&s.db, &caller.tenant, &key)
+    let m = store::meetings::load(&s.db, &caller.tenant, &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
-    check_owner(&caller, &row)?;
-    Ok(ApiJson(view(&row)?))
+    check_owner(&caller, &m)?;
+    Ok(ApiJson(view(m)))
 }
 
 /// Change a meeting's times (its Video ID stays) or subject.
@@ -435,34 +353,28 @@ pub async fn update(
         .transpose()?;
 
     let mut tx = s.writes.begin().await?;
-    let row = load(&mut *tx, &caller.tenant, &key)
+    let stored = store::meetings::load(&mut *tx, &caller.tenant, &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
-    let before = existing(&caller, &row)?;
     let t = times(
-        start.unwrap_or(row.try_get("starts_at")?),
-        end.unwrap_or(row.try_get("ends_at")?),
+        start.unwrap_or(stored.starts_at),
+        end.unwrap_or(stored.ends_at),
         series_end,
     )?;
-    sqlx::query(
-        "UPDATE meetings SET starts_at = $1, ends_at = $2, expires_at = $3, subject = COALESCE($4, subject), \
-         lang = COALESCE($5, lang), updated_at = $6 WHERE tenant_id = $7 AND meeting_key = $8",
-    )
-    .bind(t.start)
-    .bind(t.end)
-    .bind(t.expires)
-    .bind(subject)
-    .bind(new_lang.map(|l| l.code().to_string()))
-    .bind(now_ms())
-    .bind(&caller.tenant)
-    .bind(&key)
-    .execute(&mut *tx)
-    .await?;
+    let before = existing(&caller, stored)?;
+    let change = store::meetings::Change {
+        starts_at: t.start,
+        ends_at: t.end,
+        expires_at: t.expires,
+        subject: subject.as_deref(),
+        lang: new_lang,
+    };
+    store::meetings::update(&mut tx, &caller.tenant, &key, &change).await?;
     let after = view(
-        &load(&mut *tx, &caller.tenant, &key)
+        store::meetings::load(&mut *tx, &caller.tenant, &key)
             .await?
             .ok_or_else(|| not_found(&key))?,
-    )?;
+    );
     let summary = |v: &Meeting| serde_json::json!({"start": v.start, "end": v.end, "expires_at": v.coordinates.expires_at, "subject": v.subject});
     audit::record(
         &mut tx,
@@ -489,16 +401,11 @@ pub async fn cancel(
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     valid_key(&key)?;
     let mut tx = s.writes.begin().await?;
-    let row = load(&mut *tx, &caller.tenant, &key)
+    let stored = store::meetings::load(&mut *tx, &caller.tenant, &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
-    let before = existing(&caller, &row)?;
-    sqlx::query("UPDATE meetings SET cancelled = 1, updated_at = $1 WHERE tenant_id = $2 AND meeting_key = $3")
-        .bind(now_ms())
-        .bind(&caller.tenant)
-        .bind(&key)
-        .execute(&mut *tx)
-        .await?;
+    let before = existing(&caller, stored)?;
+    store::meetings::cancel(&mut tx, &caller.tenant, &key).await?;
     audit::record(
         &mut tx,
         &caller.tenant,
@@ -519,9 +426,10 @@ pub async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::now_ms;
 
     fn meeting(key: &str, video_id: &VideoId, expires_at: i64) -> NewMeeting {
-        crate::writes::testing::meeting(key, video_id.as_str(), expires_at)
+        crate::store::writes::testing::meeting(key, video_id.as_str(), expires_at)
     }
 
     // Issuance draws random Video IDs, so no API test meets a collision; this is the path
@@ -529,7 +437,7 @@ mod tests {
     // gives it up, and the new meeting gets it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_taken_video_id_is_reused_only_from_a_cancelled_or_expired_meeting() {
-        let (_dir, db, writes) = crate::writes::testing::writes().await;
+        let (_dir, db, writes) = crate::store::writes::testing::writes().await;
         let purge = |id: VideoId| {
             let writes = writes.clone();
             async move {

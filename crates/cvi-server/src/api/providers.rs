@@ -2,20 +2,17 @@
 
 use axum::{extract::State, http::StatusCode};
 use cvi_core::{
-    api::{AppIds, NewProvider, ProviderView, Removed, SetProvider},
+    api::{AppIds, GrantView, NewProvider, ProviderView, Removed, SetProvider},
     AppId, InstructionUri, Provider, ProviderName, TenantKey,
 };
 use serde::Deserialize;
-use sqlx::{any::AnyRow, Row};
 use utoipa::IntoParams;
 
 use crate::{
-    audit,
     auth::{Caller, Role},
-    db::{now_ms, parse_col},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
-    tenant_config,
+    store::{self, audit},
 };
 
 fn parse_app_ids(ids: &AppIds) -> Result<Vec<AppId>, AppError> {
@@ -31,63 +28,6 @@ fn invalid(field: &str) -> impl Fn(String) -> AppError + '_ {
 pub fn provider_name(s: &str) -> Result<ProviderName, AppError> {
     s.parse::<ProviderName>()
         .map_err(|e| AppError::InvalidInput(e.to_string()))
-}
-
-fn from_row(row: &AnyRow) -> Result<Provider, sqlx::Error> {
-    let ids: String = row.try_get("aad_application_ids")?;
-    let uri: Option<String> = row.try_get("instruction_uri")?;
-    Ok(Provider {
-        name: parse_col(&row.try_get::<String, _>("name")?, "name")?,
-        tenant_key: TenantKey::parse(&row.try_get::<String, _>("tenant_key")?)
-            .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
-        instruction_uri: uri
-            .map(|u| InstructionUri::parse(&u))
-            .transpose()
-            .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
-        aad_application_ids: AppId::parse_list(&ids)
-            .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
-        allow_app_guest_joins_as_authenticated: row
-            .try_get::<i64, _>("allow_app_guest_joins_as_authenticated")?
-            != 0,
-    })
-}
-
-const COLUMNS: &str = "name, tenant_key, instruction_uri, aad_application_ids, allow_app_guest_joins_as_authenticated";
-
-/// Every provider of a tenant (at most four).
-pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
-    tenant: &str,
-) -> Result<Vec<Provider>, AppError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM providers WHERE tenant_id = $1 ORDER BY name"
-    ))
-    .bind(tenant)
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(from_row)
-        .collect::<Result<_, _>>()
-        .map_err(AppError::from)
-}
-
-/// One provider of a tenant, if configured.
-pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
-    tenant: &str,
-    name: ProviderName,
-) -> Result<Option<Provider>, AppError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM providers WHERE tenant_id = $1 AND name = $2"
-    ))
-    .bind(tenant)
-    .bind(name.as_str())
-    .fetch_optional(db)
-    .await?;
-    row.as_ref()
-        .map(from_row)
-        .transpose()
-        .map_err(AppError::from)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,7 +61,7 @@ pub async fn get_all(
 ) -> ApiResult<Vec<ProviderView>> {
     caller.require(Role::Admin)?;
     let re = filter_regex(q.filter.as_deref())?;
-    let all = list(&s.db, &caller.tenant).await?;
+    let all = store::providers::list(&s.db, &caller.tenant).await?;
     Ok(ApiJson(
         all.iter()
             .filter(|p| re.as_ref().is_none_or(|r| r.is_match(p.name.as_str())))
@@ -140,9 +80,11 @@ pub async fn get_one(
 ) -> ApiResult<ProviderView> {
     caller.require(Role::Admin)?;
     let name = provider_name(&name)?;
-    let p = find(&s.db, &caller.tenant, name).await?.ok_or_else(|| {
-        AppError::NotFound(format!("no {name} provider is configured in this tenant"))
-    })?;
+    let p = store::providers::find(&s.db, &caller.tenant, name)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no {name} provider is configured in this tenant"))
+        })?;
     Ok(ApiJson(ProviderView::from(&p)))
 }
 
@@ -177,30 +119,15 @@ pub async fn create(
             .unwrap_or(false),
     };
     let mut tx = s.writes.begin().await?;
-    let now = now_ms();
-    let inserted = sqlx::query(
-        "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
-         allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-         ON CONFLICT (tenant_id, name) DO NOTHING",
-    )
-    .bind(&caller.tenant)
-    .bind(p.name.as_str())
-    .bind(p.tenant_key.to_string())
-    .bind(p.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
-    .bind(join_ids(&p.aad_application_ids))
-    .bind(i64::from(p.allow_app_guest_joins_as_authenticated))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    let inserted = store::providers::insert(&mut tx, &caller.tenant, &p).await?;
+    if !inserted {
         return Err(AppError::Conflict(format!(
             "a {} provider already exists in this tenant; change it with `cvi provider set --identity {}`",
             p.name, p.name
         )));
     }
     let view = ProviderView::from(&p);
-    tenant_config::changed(&mut tx, &caller.tenant).await?;
+    store::tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
         &mut tx,
         &caller.tenant,
@@ -213,10 +140,6 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(view)))
-}
-
-fn join_ids(ids: &[AppId]) -> String {
-    ids.iter().map(AppId::as_str).collect::<Vec<_>>().join(";")
 }
 
 /// Change a provider (`Set-CsVideoInteropServiceProvider`).
@@ -265,11 +188,13 @@ pub async fn update(
     }
 
     let mut tx = s.writes.begin().await?;
-    let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no {name} provider is configured; create it with `cvi provider new`"
-        ))
-    })?;
+    let before = store::providers::find(&mut *tx, &caller.tenant, name)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no {name} provider is configured; create it with `cvi provider new`"
+            ))
+        })?;
     let mut after = before.clone();
     if let Some(t) = tenant_key {
         after.tenant_key = t;
@@ -283,21 +208,9 @@ pub async fn update(
     if let Some(b) = body.allow_app_guest_joins_as_authenticated {
         after.allow_app_guest_joins_as_authenticated = b;
     }
-    sqlx::query(
-        "UPDATE providers SET tenant_key = $1, instruction_uri = $2, aad_application_ids = $3, \
-         allow_app_guest_joins_as_authenticated = $4, updated_at = $5 WHERE tenant_id = $6 AND name = $7",
-    )
-    .bind(after.tenant_key.to_string())
-    .bind(after.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
-    .bind(join_ids(&after.aad_application_ids))
-    .bind(i64::from(after.allow_app_guest_joins_as_authenticated))
-    .bind(now_ms())
-    .bind(&caller.tenant)
-    .bind(name.as_str())
-    .execute(&mut *tx)
-    .await?;
+    store::providers::update(&mut tx, &caller.tenant, &after).await?;
     let (b, a) = (ProviderView::from(&before), ProviderView::from(&after));
-    tenant_config::changed(&mut tx, &caller.tenant).await?;
+    store::tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
         &mut tx,
         &caller.tenant,
@@ -323,32 +236,27 @@ pub async fn remove(
     caller.require(Role::Admin)?;
     let name = provider_name(&name)?;
     let mut tx = s.writes.begin().await?;
-    let before = find(&mut *tx, &caller.tenant, name).await?.ok_or_else(|| {
-        AppError::NotFound(format!("no {name} provider is configured in this tenant"))
-    })?;
-    sqlx::query("DELETE FROM providers WHERE tenant_id = $1 AND name = $2")
-        .bind(&caller.tenant)
-        .bind(name.as_str())
-        .execute(&mut *tx)
-        .await?;
+    let before = store::providers::find(&mut *tx, &caller.tenant, name)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no {name} provider is configured in this tenant"))
+        })?;
+    store::providers::delete(&mut tx, &caller.tenant, name).await?;
     // Everything about the provider goes: its consents too.
     for app in &before.aad_application_ids {
-        sqlx::query("DELETE FROM consents WHERE tenant_id = $1 AND app_id = $2")
-            .bind(&caller.tenant)
-            .bind(app.as_str())
-            .execute(&mut *tx)
-            .await?;
+        store::consents::delete(&mut tx, &caller.tenant, app.as_str()).await?;
     }
-    let orphaned: Vec<_> = crate::api::policies::list_grants(&mut *tx, &caller.tenant)
+    let orphaned: Vec<GrantView> = store::grants::list(&mut *tx, &caller.tenant)
         .await?
-        .into_iter()
+        .iter()
         .filter(|g| {
             cvi_core::Policy::by_identity(&g.policy_name)
                 .is_ok_and(|p| p.provider_name == Some(name))
         })
+        .map(GrantView::from)
         .collect();
     let view = ProviderView::from(&before);
-    tenant_config::changed(&mut tx, &caller.tenant).await?;
+    store::tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
         &mut tx,
         &caller.tenant,

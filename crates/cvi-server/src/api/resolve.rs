@@ -6,15 +6,14 @@
 use axum::extract::State;
 use cvi_core::api::{ResolveRequest, Resolved};
 use cvi_core::{dial_plan::match_direct_dial, Provider, ProviderName, TenantKey, VideoId};
-use sqlx::Row;
 
 use super::meetings::format_time;
 use crate::{
     auth::{Caller, Role},
-    db::now_ms,
     error::{ApiJson, ApiResult, AppError},
     state::AppState,
-    tenant_config::{self, row_version, TenantConfig, VERSION_COLUMN, WITH_VERSION},
+    store,
+    tenant_config::TenantConfig,
 };
 
 fn unknown() -> AppError {
@@ -79,7 +78,8 @@ pub async fn resolve(
                     let from_config = !matches!(e, AppError::InvalidInput(_));
                     if from_config
                         && !last
-                        && tenant_config::version(&s.db, &caller.tenant).await? != config.version
+                        && store::tenant_config::version(&s.db, &caller.tenant).await?
+                            != config.version
                     {
                         config = s.config.load(&s.db, &caller.tenant).await?;
                         continue;
@@ -94,34 +94,26 @@ pub async fn resolve(
                     return Err(e);
                 }
             };
-        let row = sqlx::query(&format!(
-            "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at {WITH_VERSION} \
-             LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.provider = $2 \
-             AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4"
-        ))
-        .bind(&caller.tenant)
-        .bind(provider.name.as_str())
-        .bind(video_id.as_str())
-        .bind(now_ms())
-        .fetch_one(&s.db)
-        .await?;
-        if row_version(&row)? != config.version && !last {
+        let (version, live) =
+            store::meetings::live_by_video_id(&s.db, &caller.tenant, provider.name, &video_id)
+                .await?;
+        if version != config.version && !last {
             config = s.config.load(&s.db, &caller.tenant).await?;
             continue;
         }
-        let Some(meeting_key) = row.try_get::<Option<String>, _>("meeting_key")? else {
+        let Some(m) = live else {
             s.metrics.resolution("unknown");
             return Err(unknown());
         };
         s.metrics.resolution("found");
         return Ok(ApiJson(Resolved {
-            meeting_key,
+            meeting_key: m.key,
             provider: provider.name.to_string(),
             tenant_key: provider.tenant_key.to_string(),
             video_id: video_id.to_string(),
-            subject: row.try_get("subject")?,
-            start: format_time(row.try_get("starts_at")?),
-            end: format_time(row.try_get("ends_at")?),
+            subject: m.subject,
+            start: format_time(m.starts_at),
+            end: format_time(m.ends_at),
         }));
     }
 }

@@ -3,8 +3,13 @@
 
 use clap::Args;
 
+use cvi_core::{AppId, Provider, ProviderName, TenantKey};
+
 use super::CliError;
-use crate::db::{self, now_ms};
+use crate::{db, store};
+
+/// The benchmark tenant's Polycom tenant key.
+const BENCH_TENANT_KEY: &str = "1@t.plcm.vc";
 
 #[derive(Debug, Args)]
 pub struct BenchSeedArgs {
@@ -32,82 +37,8 @@ pub fn video_id(n: u32) -> cvi_core::VideoId {
     cvi_core::VideoId::from_body(u32::try_from(body).expect("below 10^9"))
 }
 
-async fn insert_meetings(pool: &db::Db, tenant: &str, count: u32) -> Result<(), sqlx::Error> {
-    const COLS: u32 = 13;
-    let now = now_ms();
-    let far = now + 365 * 24 * 3600 * 1000;
-    let mut tx = pool.begin().await?;
-    let mut start = 0;
-    while start < count {
-        let n = BATCH.min(count - start);
-        let sql = format!(
-            "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
-             starts_at, ends_at, expires_at, created_at, updated_at) VALUES {} ON CONFLICT DO NOTHING",
-            db::values_placeholders(n as usize, COLS as usize)
-        );
-        let mut q = sqlx::query(&sql);
-        for i in start..start + n {
-            q = q
-                .bind(tenant.to_string())
-                .bind(format!("m{i}"))
-                .bind("u0@bench.example")
-                .bind("Polycom")
-                .bind("1@t.plcm.vc")
-                .bind(video_id(i).as_str().to_string())
-                .bind(None::<String>)
-                .bind("en")
-                .bind(now)
-                .bind(now + 3_600_000)
-                .bind(far)
-                .bind(now)
-                .bind(now);
-        }
-        q.execute(&mut *tx).await?;
-        start += n;
-    }
-    tx.commit().await
-}
-
 /// The benchmark provider's partner app, consented, for resolution runs.
 pub const BENCH_APP_ID: &str = "bbbbbbbb-0000-4000-8000-000000000001";
-
-/// Rows per INSERT: 6 parameters each stays far below SQLite's parameter limit.
-const BATCH: u32 = 500;
-
-async fn insert_grants(
-    pool: &db::Db,
-    tenant: &str,
-    kind: &str,
-    count: u32,
-    row: impl Fn(u32) -> (String, Option<i64>, &'static str),
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let now = now_ms();
-    let mut start = 0;
-    while start < count {
-        let n = BATCH.min(count - start);
-
-        let sql = format!(
-            "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) VALUES {} \
-             ON CONFLICT DO NOTHING",
-            db::values_placeholders(n as usize, 6)
-        );
-        let mut q = sqlx::query(&sql);
-        for i in start..start + n {
-            let (id, rank, policy) = row(i);
-            q = q
-                .bind(tenant.to_string())
-                .bind(kind.to_string())
-                .bind(id)
-                .bind(rank)
-                .bind(policy)
-                .bind(now);
-        }
-        q.execute(&mut *tx).await?;
-        start += n;
-    }
-    tx.commit().await
-}
 
 pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| CliError::Failure(e.to_string()))?;
@@ -116,35 +47,23 @@ pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
         let fail = |e: sqlx::Error| CliError::Failure(format!("seeding: {e}"));
         const POLICIES: [&str; 3] =
             ["Tag:PolycomServiceProviderEnabled", "Tag:CiscoServiceProviderEnabled", "Tag:ServiceProviderDisabled"];
-        insert_grants(&pool, &args.tenant, "user", args.users, |i| (format!("u{i}@bench.example"), None, POLICIES[(i % 3) as usize]))
+        store::bulk::grants(&pool, &args.tenant, "user", args.users, |i| (format!("u{i}@bench.example"), None, POLICIES[(i % 3) as usize]))
             .await
             .map_err(fail)?;
-        insert_grants(&pool, &args.tenant, "group", args.groups, |i| (format!("g{i}"), Some(i64::from(i) + 1), POLICIES[(i % 2) as usize]))
+        store::bulk::grants(&pool, &args.tenant, "group", args.groups, |i| (format!("g{i}"), Some(i64::from(i) + 1), POLICIES[(i % 2) as usize]))
             .await
             .map_err(fail)?;
-        insert_grants(&pool, &args.tenant, "global", 1, |_| (String::new(), None, POLICIES[0])).await.map_err(fail)?;
-        sqlx::query(
-            "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
-             allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, 'Polycom', '1@t.plcm.vc', NULL, $2, 0, $3, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&args.tenant)
-        .bind(BENCH_APP_ID)
-        .bind(now_ms())
-        .execute(&pool)
+        store::bulk::grants(&pool, &args.tenant, "global", 1, |_| (String::new(), None, POLICIES[0])).await.map_err(fail)?;
+        let provider = Provider {
+            aad_application_ids: vec![AppId::parse(BENCH_APP_ID).expect("a GUID")],
+            ..Provider::new(ProviderName::Polycom, TenantKey::parse(BENCH_TENANT_KEY).expect("a tenant key"))
+        };
+        crate::demo::provision(&pool, &args.tenant, &provider, None, ("cvi bench-seed", "bench.seed")).await.map_err(fail)?;
+        store::bulk::meetings(&pool, &args.tenant, BENCH_TENANT_KEY, args.meetings, |i| {
+            (format!("m{i}"), video_id(i).as_str().to_string())
+        })
         .await
         .map_err(fail)?;
-        sqlx::query("INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, 1, NULL, $3) ON CONFLICT DO NOTHING")
-            .bind(&args.tenant)
-            .bind(BENCH_APP_ID)
-            .bind(now_ms())
-            .execute(&pool)
-            .await
-            .map_err(fail)?;
-        let mut conn = pool.acquire().await.map_err(fail)?;
-        crate::tenant_config::changed(&mut conn, &args.tenant).await.map_err(fail)?;
-        drop(conn);
-        insert_meetings(&pool, &args.tenant, args.meetings).await.map_err(fail)?;
         println!(
             "seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider, {} live meetings",
             args.tenant, args.users, args.groups, args.meetings

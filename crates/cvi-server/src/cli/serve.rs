@@ -1,20 +1,20 @@
 //! `cvi serve`: run the HTTP service until Ctrl-C / SIGTERM, then drain and stop.
 
-use std::{io::Write, net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{io::Write, net::SocketAddr, path::PathBuf};
 
 use clap::Args;
 use tracing_subscriber::EnvFilter;
 
 use super::CliError;
 use crate::{
-    auth::{Verifier, DEFAULT_AUDIENCE},
+    auth::DEFAULT_AUDIENCE,
     db, demo,
     http::app,
-    metrics::Metrics,
-    rate_limit::RateLimiter,
-    state::AppState,
-    writes::Writes,
+    state::{AppState, Config, StartError},
 };
+
+/// A partner may spend this many seconds' worth of resolutions at once.
+const RESOLVE_BURST_SECONDS: f64 = 10.0;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -39,7 +39,7 @@ pub struct ServeArgs {
     /// Public base URL of this server (consent redirect URIs); default http://LISTEN.
     #[arg(long, env = "CVI_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Resolutions allowed per partner app per second (burst: 10 times that).
+    /// Resolutions allowed per partner app per second (burst: 10 seconds' worth).
     #[arg(long, default_value_t = 50.0)]
     resolve_rate: f64,
     /// An origin allowed to call the API from a browser (CORS), e.g. https://addin.contoso.com; repeat for several.
@@ -89,33 +89,31 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         if !args.resolve_rate.is_finite() || args.resolve_rate <= 0.0 {
             return Err(CliError::Input("--resolve-rate must be a positive number".into()));
         }
-        let pool = db::connect(&args.database).await.map_err(|e| match e {
-            db::DbError::Scheme(_) => CliError::Input(e.to_string()),
-            _ => CliError::Failure(e.to_string()),
-        })?;
         if args.issuers.is_empty() && !args.dev_issuer {
             tracing::warn!("no --issuer and no --dev-issuer: every API call will be refused as unauthenticated");
         }
-        let verifier = Verifier::new(args.audience, &args.issuers, args.dev_issuer.then_some(&pool))
-            .await
-            .map_err(|e| CliError::Failure(format!("auth set-up: {e}")))?;
-        if args.demo {
-            demo::seed(&pool)
-                .await
-                .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
-        }
-        let metrics = Arc::new(Metrics::default());
-        let state = AppState {
-            db: pool.clone(),
-            verifier: Arc::new(verifier),
-            metrics: metrics.clone(),
-            resolve_limiter: Arc::new(RateLimiter::new(args.resolve_rate, args.resolve_rate * 10.0)),
+        let state = AppState::new(Config {
+            database_url: args.database,
+            audience: args.audience,
+            issuers: args.issuers,
+            dev_issuer: args.dev_issuer,
+            resolve_rate: args.resolve_rate,
+            resolve_burst: args.resolve_rate * RESOLVE_BURST_SECONDS,
             dist: args.dist,
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
             cors_origins: args.cors_origins,
-            writes: Writes::start(pool.clone(), db::is_sqlite(&args.database), metrics),
-            config: Default::default(),
-        };
+            jwks_min_refetch: None,
+        })
+        .await
+        .map_err(|e| match e {
+            StartError::Database(e @ db::DbError::Scheme(_)) => CliError::Input(e.to_string()),
+            e => CliError::Failure(e.to_string()),
+        })?;
+        if args.demo {
+            demo::seed(&state.db)
+                .await
+                .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
+        }
         // Printed on stdout (not only logged) so scripts and tests can wait for it.
         println!("cvi serve: listening on http://{addr}/");
         if args.demo && args.dev_issuer {

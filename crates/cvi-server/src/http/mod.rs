@@ -66,8 +66,7 @@ async fn healthz() -> &'static str {
 
 /// Readiness: the database answers.
 async fn readyz(State(s): State<AppState>) -> Result<&'static str, AppError> {
-    sqlx::query("SELECT 1")
-        .execute(&s.db)
+    crate::db::ping(&s.db)
         .await
         .map_err(|e| AppError::Unavailable(format!("database not reachable: {e}")))?;
     Ok("ready\n")

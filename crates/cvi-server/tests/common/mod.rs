@@ -8,7 +8,9 @@ use std::sync::{atomic::AtomicUsize, Arc, OnceLock};
 use cvi_testkit::{CviServe, Durability, PgCluster};
 
 use cvi_server::{
-    auth::Verifier, db, http::app, metrics::Metrics, rate_limit::RateLimiter, state::AppState,
+    db,
+    http::app,
+    state::{AppState, Config},
 };
 use serde_json::{json, Value};
 
@@ -76,36 +78,22 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     let url = format!("http://{addr}");
-    let (db, state) = runtime.block_on(async {
-        let pool = db::connect(&database_url)
-            .await
-            .expect("database opens and migrates");
-        let verifier = Verifier::new(
-            "api://cvi".into(),
-            &opts.issuers,
-            opts.dev_issuer.then_some(&pool),
-        )
-        .await
-        .unwrap()
-        .with_jwks_min_refetch(std::time::Duration::ZERO);
-        let metrics = Arc::new(Metrics::default());
-        let state = AppState {
-            db: pool.clone(),
-            verifier: Arc::new(verifier),
-            metrics: metrics.clone(),
-            resolve_limiter: Arc::new(RateLimiter::new(opts.resolve_rate, opts.resolve_rate)),
+    let state = runtime
+        .block_on(AppState::new(Config {
+            database_url: database_url.clone(),
+            audience: "api://cvi".into(),
+            issuers: opts.issuers.clone(),
+            dev_issuer: opts.dev_issuer,
+            resolve_rate: opts.resolve_rate,
+            // Burst = rate: a test of the limit sees it after one request.
+            resolve_burst: opts.resolve_rate,
             dist: None,
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
-            writes: cvi_server::writes::Writes::start(
-                pool.clone(),
-                backend == Backend::Sqlite,
-                metrics,
-            ),
-            config: Default::default(),
-        };
-        (pool, state)
-    });
+            jwks_min_refetch: Some(std::time::Duration::ZERO),
+        }))
+        .expect("database opens and migrates");
+    let db = state.db.clone();
     runtime.spawn(async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         axum::serve(listener, app(state)).await.unwrap();

@@ -74,3 +74,48 @@ pub async fn record_all(
     q.execute(conn).await?;
     Ok(())
 }
+
+/// One recorded change, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub id: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Up to `limit` of a tenant's records older than id `before` (all when `None`), newest first.
+pub async fn page<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Recorded>, sqlx::Error> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, target, before_json, after_json FROM audit_log \
+         WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(tenant)
+    .bind(before.unwrap_or("~")) // '~' sorts after every id
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Recorded {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                target: r.try_get("target")?,
+                before: r.try_get("before_json")?,
+                after: r.try_get("after_json")?,
+            })
+        })
+        .collect()
+}

@@ -13,9 +13,9 @@ use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 
 use crate::{
-    audit::{self, Entry},
     db::{now_ms, values_placeholders, Db},
     metrics::Metrics,
+    store::audit::{self, Entry},
 };
 
 /// At most this many issuances share a transaction (14 bound values a row keeps a batch

@@ -1,0 +1,142 @@
+//! `consents` (which partner apps a tenant's admin consented to) and `consent_states` (the
+//! single-use `state` of each admin-consent link, until its callback comes back).
+
+use sqlx::{AnyConnection, Row};
+
+use crate::db::now_ms;
+
+/// One partner app's recorded consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub app_id: String,
+    pub granted: bool,
+    /// What the identity platform said when consent was not given.
+    pub error: Option<String>,
+}
+
+/// Every recorded consent of a tenant.
+pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<Consent>, sqlx::Error> {
+    let rows = sqlx::query("SELECT app_id, granted, error FROM consents WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Consent {
+                app_id: r.try_get("app_id")?,
+                granted: r.try_get::<i64, _>("granted")? != 0,
+                error: r.try_get("error")?,
+            })
+        })
+        .collect()
+}
+
+/// The app ids a tenant's admin has consented to.
+pub async fn granted_apps<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1")
+        .bind(tenant)
+        .fetch_all(db)
+        .await
+}
+
+/// One app's recorded consent (granted or not), if any.
+pub async fn granted(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    app_id: &str,
+) -> Result<Option<bool>, sqlx::Error> {
+    let g: Option<i64> =
+        sqlx::query_scalar("SELECT granted FROM consents WHERE tenant_id = $1 AND app_id = $2")
+            .bind(tenant)
+            .bind(app_id)
+            .fetch_optional(tx)
+            .await?;
+    Ok(g.map(|g| g != 0))
+}
+
+/// Records an app's consent, replacing what was recorded before.
+pub async fn record(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    app_id: &str,
+    granted: bool,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, app_id) DO UPDATE SET granted = excluded.granted, error = excluded.error, updated_at = excluded.updated_at",
+    )
+    .bind(tenant)
+    .bind(app_id)
+    .bind(i64::from(granted))
+    .bind(error)
+    .bind(now_ms())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Forgets an app's consent (its provider was removed).
+pub async fn delete(tx: &mut AnyConnection, tenant: &str, app_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM consents WHERE tenant_id = $1 AND app_id = $2")
+        .bind(tenant)
+        .bind(app_id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// What a consent link's `state` stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkState {
+    pub tenant: String,
+    pub provider: String,
+    pub app_id: String,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+/// Remembers the `state` of a consent link just handed out.
+pub async fn remember_state(
+    tx: &mut AnyConnection,
+    state: &str,
+    link: &LinkState,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO consent_states (state, tenant_id, provider, app_id, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(state)
+        .bind(&link.tenant)
+        .bind(&link.provider)
+        .bind(&link.app_id)
+        .bind(link.expires_at)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Takes a `state` back, once: the row is gone whatever the caller does next.
+pub async fn take_state(
+    tx: &mut AnyConnection,
+    state: &str,
+) -> Result<Option<LinkState>, sqlx::Error> {
+    let row = sqlx::query(
+        "DELETE FROM consent_states WHERE state = $1 RETURNING tenant_id, provider, app_id, expires_at",
+    )
+    .bind(state)
+    .fetch_optional(tx)
+    .await?;
+    row.map(|r| {
+        Ok(LinkState {
+            tenant: r.try_get("tenant_id")?,
+            provider: r.try_get("provider")?,
+            app_id: r.try_get("app_id")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,138 @@
+//! `grants`: who gets which policy (user, group with rank, tenant-wide).
+
+use cvi_core::{Grant, GrantTarget};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use crate::db::now_ms;
+
+/// The `(target_kind, target_id)` key of a grant's target.
+fn key(t: &GrantTarget) -> (&'static str, &str) {
+    match t {
+        GrantTarget::User { upn } => ("user", upn),
+        GrantTarget::Group { group_id, .. } => ("group", group_id),
+        GrantTarget::Global => ("global", ""),
+    }
+}
+
+/// A stored grant. A row the domain cannot read (an unknown kind, a group without a rank)
+/// is an error, not skipped: a grant that silently stops applying is worse.
+fn from_row(r: &AnyRow) -> Result<Grant, sqlx::Error> {
+    let kind: String = r.try_get("target_kind")?;
+    let id: String = r.try_get("target_id")?;
+    let rank: Option<i64> = r.try_get("group_rank")?;
+    let bad = |what: &str| sqlx::Error::Decode(format!("grant {kind}:{id}: {what}").into());
+    let target = match kind.as_str() {
+        "user" => GrantTarget::User { upn: id.clone() },
+        "group" => GrantTarget::Group {
+            group_id: id.clone(),
+            rank: rank
+                .and_then(|r| u32::try_from(r).ok())
+                .ok_or_else(|| bad("a group grant without a valid rank"))?,
+        },
+        "global" => GrantTarget::Global,
+        _ => return Err(bad("unknown target kind")),
+    };
+    Ok(Grant {
+        target,
+        policy_name: r.try_get("policy_name")?,
+    })
+}
+
+const COLUMNS: &str = "SELECT target_kind, target_id, group_rank, policy_name FROM grants";
+
+/// All grants of a tenant: users, then groups by rank, then the global one.
+pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<Grant>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{COLUMNS} WHERE tenant_id = $1 ORDER BY target_kind, group_rank, target_id"
+    ))
+    .bind(tenant)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The grants that can apply to one user: their own, their groups', the global one (UPN
+/// and group ids compared lower-case, as stored). Found by primary key, so the cost does
+/// not grow with the tenant's number of grants.
+pub async fn for_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    upn: &str,
+    groups: &[String],
+) -> Result<Vec<Grant>, sqlx::Error> {
+    // One primary-key lookup per kind, glued with UNION ALL: with ORs in one WHERE clause
+    // SQLite scans the whole table (measured: 11 lookups/s at 1M grants).
+    let mut sql = format!(
+        "{COLUMNS} WHERE tenant_id = $1 AND target_kind = 'user' AND target_id = $2 \
+         UNION ALL {COLUMNS} WHERE tenant_id = $1 AND target_kind = 'global' AND target_id = ''"
+    );
+    if !groups.is_empty() {
+        let params: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
+        sql.push_str(&format!(
+            " UNION ALL {COLUMNS} WHERE tenant_id = $1 AND target_kind = 'group' AND target_id IN ({})",
+            params.join(", ")
+        ));
+    }
+    let mut q = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(upn.to_ascii_lowercase());
+    for g in groups {
+        q = q.bind(g.to_ascii_lowercase());
+    }
+    let rows = q.fetch_all(db).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Removes the grant of `target` (a group's whatever its rank), if there is one.
+pub async fn delete(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    target: &GrantTarget,
+) -> Result<(), sqlx::Error> {
+    let (kind, id) = key(target);
+    sqlx::query("DELETE FROM grants WHERE tenant_id = $1 AND target_kind = $2 AND target_id = $3")
+        .bind(tenant)
+        .bind(kind)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// The group that holds `rank`, if any (ranks are distinct per tenant).
+pub async fn rank_holder(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    rank: u32,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT target_id FROM grants WHERE tenant_id = $1 AND group_rank = $2")
+        .bind(tenant)
+        .bind(i64::from(rank))
+        .fetch_optional(tx)
+        .await
+}
+
+/// Adds a grant (delete the target's old one first).
+pub async fn insert(tx: &mut AnyConnection, tenant: &str, g: &Grant) -> Result<(), sqlx::Error> {
+    let (kind, id) = key(&g.target);
+    let rank = match &g.target {
+        GrantTarget::Group { rank, .. } => Some(i64::from(*rank)),
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(kind)
+    .bind(id)
+    .bind(rank)
+    .bind(&g.policy_name)
+    .bind(now_ms())
+    .execute(tx)
+    .await?;
+    Ok(())
+}

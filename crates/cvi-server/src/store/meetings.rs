@@ -1,0 +1,198 @@
+//! `meetings`: the coordinates issued per meeting key. New rows arrive through the
+//! issuance group commit ([`super::writes`]); this module reads, changes and purges them.
+
+use cvi_core::{invite::Lang, InstructionUri, Provider, ProviderName, TenantKey, VideoId};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use super::tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION};
+use crate::db::{now_ms, parse_col};
+
+/// A stored meeting, with its provider as configured now (its InstructionUri may have
+/// changed since issue).
+#[derive(Debug, Clone)]
+pub struct StoredMeeting {
+    pub key: String,
+    pub provider: Provider,
+    pub video_id: VideoId,
+    pub lang: Lang,
+    pub subject: Option<String>,
+    /// Unix milliseconds.
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub expires_at: i64,
+    pub organizer: String,
+    pub cancelled: bool,
+}
+
+fn decode(e: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::Decode(e.to_string().into())
+}
+
+fn from_row(row: &AnyRow) -> Result<StoredMeeting, sqlx::Error> {
+    let provider: ProviderName = parse_col(&row.try_get::<String, _>("provider")?, "provider")?;
+    let tenant_key = TenantKey::parse(&row.try_get::<String, _>("tenant_key")?).map_err(decode)?;
+    let instruction_uri: Option<String> = row.try_get("instruction_uri")?;
+    Ok(StoredMeeting {
+        key: row.try_get("meeting_key")?,
+        provider: Provider {
+            instruction_uri: instruction_uri.and_then(|u| InstructionUri::parse(&u).ok()),
+            ..Provider::new(provider, tenant_key)
+        },
+        video_id: VideoId::parse_any(&row.try_get::<String, _>("video_id")?).map_err(decode)?,
+        lang: Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En),
+        subject: row.try_get("subject")?,
+        starts_at: row.try_get("starts_at")?,
+        ends_at: row.try_get("ends_at")?,
+        expires_at: row.try_get("expires_at")?,
+        organizer: row.try_get("organizer")?,
+        cancelled: row.try_get::<i64, _>("cancelled")? != 0,
+    })
+}
+
+/// Meetings joined with their provider's current InstructionUri.
+const COLUMNS: &str =
+    "m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
+     m.starts_at, m.ends_at, m.expires_at, m.cancelled, p.instruction_uri";
+const JOIN_PROVIDER: &str =
+    "LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
+
+/// The meeting of a key, if there is one.
+pub async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    key: &str,
+) -> Result<Option<StoredMeeting>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM meetings m {JOIN_PROVIDER} WHERE m.tenant_id = $1 AND m.meeting_key = $2"
+    ))
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Like [`load`], and the tenant's configuration version read in the same statement.
+pub async fn load_with_version<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    key: &str,
+) -> Result<(i64, Option<StoredMeeting>), sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {VERSION_COLUMN}, {COLUMNS} {WITH_VERSION} \
+         LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.meeting_key = $2 {JOIN_PROVIDER}"
+    ))
+    .bind(tenant)
+    .bind(key)
+    .fetch_one(db)
+    .await?;
+    let found = match row.try_get::<Option<String>, _>("meeting_key")? {
+        Some(_) => Some(from_row(&row)?),
+        None => None,
+    };
+    Ok((row_version(&row)?, found))
+}
+
+/// What resolution needs of a live meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveMeeting {
+    pub key: String,
+    pub subject: Option<String>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// The live (not cancelled, not expired) meeting that holds `video_id` under `provider`,
+/// and the tenant's configuration version read in the same statement.
+pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    provider: ProviderName,
+    video_id: &VideoId,
+) -> Result<(i64, Option<LiveMeeting>), sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at {WITH_VERSION} \
+         LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.provider = $2 \
+         AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4"
+    ))
+    .bind(tenant)
+    .bind(provider.as_str())
+    .bind(video_id.as_str())
+    .bind(now_ms())
+    .fetch_one(db)
+    .await?;
+    let found = match row.try_get::<Option<String>, _>("meeting_key")? {
+        Some(key) => Some(LiveMeeting {
+            key,
+            subject: row.try_get("subject")?,
+            starts_at: row.try_get("starts_at")?,
+            ends_at: row.try_get("ends_at")?,
+        }),
+        None => None,
+    };
+    Ok((row_version(&row)?, found))
+}
+
+/// Deletes the expired or cancelled meeting that holds `video_id` under `provider`;
+/// returns how many rows went (0 when the holder is live).
+pub async fn purge_dead(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    provider: ProviderName,
+    video_id: &VideoId,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM meetings WHERE tenant_id = $1 AND provider = $2 AND video_id = $3 AND (expires_at < $4 OR cancelled = 1)",
+    )
+    .bind(tenant)
+    .bind(provider.as_str())
+    .bind(video_id.as_str())
+    .bind(now_ms())
+    .execute(tx)
+    .await?
+    .rows_affected())
+}
+
+/// New times for a meeting; its subject and language only when given.
+pub struct Change<'a> {
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub expires_at: i64,
+    pub subject: Option<&'a str>,
+    pub lang: Option<Lang>,
+}
+
+/// Changes a meeting's times (its Video ID stays), subject or language.
+pub async fn update(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    key: &str,
+    c: &Change<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE meetings SET starts_at = $1, ends_at = $2, expires_at = $3, subject = COALESCE($4, subject), \
+         lang = COALESCE($5, lang), updated_at = $6 WHERE tenant_id = $7 AND meeting_key = $8",
+    )
+    .bind(c.starts_at)
+    .bind(c.ends_at)
+    .bind(c.expires_at)
+    .bind(c.subject)
+    .bind(c.lang.map(|l| l.code()))
+    .bind(now_ms())
+    .bind(tenant)
+    .bind(key)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Cancels a meeting: its Video ID stops resolving.
+pub async fn cancel(tx: &mut AnyConnection, tenant: &str, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE meetings SET cancelled = 1, updated_at = $1 WHERE tenant_id = $2 AND meeting_key = $3")
+        .bind(now_ms())
+        .bind(tenant)
+        .bind(key)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

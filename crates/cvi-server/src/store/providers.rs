@@ -1,0 +1,120 @@
+//! `providers`: one row per configured provider of a tenant (at most four).
+
+use cvi_core::{AppId, InstructionUri, Provider, ProviderName, TenantKey};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use crate::db::{now_ms, parse_col};
+
+fn decode(e: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::Decode(e.to_string().into())
+}
+
+fn from_row(row: &AnyRow) -> Result<Provider, sqlx::Error> {
+    let ids: String = row.try_get("aad_application_ids")?;
+    let uri: Option<String> = row.try_get("instruction_uri")?;
+    Ok(Provider {
+        name: parse_col(&row.try_get::<String, _>("name")?, "name")?,
+        tenant_key: TenantKey::parse(&row.try_get::<String, _>("tenant_key")?).map_err(decode)?,
+        instruction_uri: uri
+            .map(|u| InstructionUri::parse(&u))
+            .transpose()
+            .map_err(decode)?,
+        aad_application_ids: AppId::parse_list(&ids).map_err(decode)?,
+        allow_app_guest_joins_as_authenticated: row
+            .try_get::<i64, _>("allow_app_guest_joins_as_authenticated")?
+            != 0,
+    })
+}
+
+const COLUMNS: &str = "name, tenant_key, instruction_uri, aad_application_ids, allow_app_guest_joins_as_authenticated";
+
+/// App ids as the column keeps them: `;`-separated, as the cmdlet takes them.
+fn join_ids(ids: &[AppId]) -> String {
+    ids.iter().map(AppId::as_str).collect::<Vec<_>>().join(";")
+}
+
+/// Every provider of a tenant, by name.
+pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<Provider>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM providers WHERE tenant_id = $1 ORDER BY name"
+    ))
+    .bind(tenant)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// One provider of a tenant, if configured.
+pub async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    name: ProviderName,
+) -> Result<Option<Provider>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM providers WHERE tenant_id = $1 AND name = $2"
+    ))
+    .bind(tenant)
+    .bind(name.as_str())
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Adds a provider; false when the tenant already has one of that name.
+pub async fn insert(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    p: &Provider,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
+         allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (tenant_id, name) DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(p.name.as_str())
+    .bind(p.tenant_key.to_string())
+    .bind(p.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
+    .bind(join_ids(&p.aad_application_ids))
+    .bind(i64::from(p.allow_app_guest_joins_as_authenticated))
+    .bind(now_ms())
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(inserted > 0)
+}
+
+/// Replaces a provider's fields (its name stays).
+pub async fn update(tx: &mut AnyConnection, tenant: &str, p: &Provider) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE providers SET tenant_key = $1, instruction_uri = $2, aad_application_ids = $3, \
+         allow_app_guest_joins_as_authenticated = $4, updated_at = $5 WHERE tenant_id = $6 AND name = $7",
+    )
+    .bind(p.tenant_key.to_string())
+    .bind(p.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
+    .bind(join_ids(&p.aad_application_ids))
+    .bind(i64::from(p.allow_app_guest_joins_as_authenticated))
+    .bind(now_ms())
+    .bind(tenant)
+    .bind(p.name.as_str())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a provider.
+pub async fn delete(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    name: ProviderName,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM providers WHERE tenant_id = $1 AND name = $2")
+        .bind(tenant)
+        .bind(name.as_str())
+        .execute(tx)
+        .await?;
+    Ok(())
+}
