@@ -11,6 +11,7 @@ pub mod https_url;
 pub mod ics;
 pub mod invite;
 pub mod location;
+pub mod meeting;
 pub mod policy;
 pub mod provider;
 pub mod tenant_key;

@@ -110,6 +110,49 @@ pub struct Grant {
     pub policy_name: String,
 }
 
+/// Why a grant's identity is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("identity {0:?} is not a UPN like ann@contoso.com")]
+    Upn(String),
+    #[error("group id {0:?} must be 1-256 letters, digits, '-', '_', '.', '@'")]
+    Group(String),
+}
+
+/// A user's UPN as grants key it: `name@domain`, at most 256 characters, no spaces, quotes
+/// or markup; compared case-insensitively, so kept lower-case.
+///
+/// ```
+/// use cvi_core::policy::upn;
+/// assert_eq!(upn(" Ann@Contoso.com ").unwrap(), "ann@contoso.com");
+/// assert!(upn("ann").is_err());
+/// ```
+pub fn upn(id: &str) -> Result<String, IdentityError> {
+    let id = id.trim();
+    let ok = id.len() <= 256
+        && id.split('@').count() == 2
+        && !id.starts_with('@')
+        && !id.ends_with('@')
+        && !id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
+    ok.then(|| id.to_ascii_lowercase())
+        .ok_or_else(|| IdentityError::Upn(id.to_string()))
+}
+
+/// A group id as grants key it (GUIDs in Entra): 1-256 of letters, digits, `-_.@`;
+/// compared case-insensitively, so kept lower-case.
+pub fn group_id(id: &str) -> Result<String, IdentityError> {
+    let id = id.trim();
+    let ok = !id.is_empty()
+        && id.len() <= 256
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+    ok.then(|| id.to_ascii_lowercase())
+        .ok_or_else(|| IdentityError::Group(id.to_string()))
+}
+
 /// Why a policy applies to a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]

@@ -5,6 +5,7 @@ use axum::{extract::State, http::StatusCode};
 use cvi_core::api::{IssueRequest, Meeting, UpdateRequest};
 use cvi_core::{
     invite::{self, Lang},
+    meeting::{self, MeetingError, MeetingKey, Schedule},
     Coordinates, ProviderName, VideoId,
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -21,8 +22,6 @@ use crate::{
     },
 };
 
-/// Coordinates stay valid this long after the meeting (or its series) ends.
-const EXPIRY_AFTER_END_MS: i64 = 60 * 24 * 3600 * 1000;
 /// Collisions in 10^9 IDs are rare; this many in a row means something is wrong.
 const MAX_ID_ATTEMPTS: usize = 8;
 
@@ -43,35 +42,16 @@ pub(crate) fn format_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+fn invalid(e: MeetingError) -> AppError {
+    AppError::InvalidInput(e.to_string())
+}
+
 fn valid_key(k: &str) -> Result<(), AppError> {
-    let ok = !k.is_empty()
-        && k.len() <= 256
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:@+/=".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::InvalidInput(
-            "meeting_key must be 1-256 characters of letters, digits and - _ . : @ + / =".into(),
-        ))
-    }
+    MeetingKey::parse(k).map(drop).map_err(invalid)
 }
 
 fn valid_subject(s: Option<&str>) -> Result<Option<String>, AppError> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    if s.chars().count() > 255 {
-        return Err(AppError::InvalidInput(
-            "subject is longer than 255 characters".into(),
-        ));
-    }
-    if let Some(c) = s.chars().find(|c| c.is_control() || *c == '<' || *c == '>') {
-        return Err(AppError::InvalidInput(format!(
-            "subject may not contain {c:?}: it is shown in invites, where markup is not allowed"
-        )));
-    }
-    Ok(Some(s.to_string()))
+    meeting::subject(s).map_err(invalid)
 }
 
 fn lang(s: Option<&str>) -> Result<Lang, AppError> {
@@ -83,27 +63,8 @@ fn lang(s: Option<&str>) -> Result<Lang, AppError> {
     }
 }
 
-struct Times {
-    start: i64,
-    end: i64,
-    expires: i64,
-}
-
-fn times(start: i64, end: i64, series_end: Option<i64>) -> Result<Times, AppError> {
-    if end <= start {
-        return Err(AppError::InvalidInput("end must be after start".into()));
-    }
-    let last = series_end.unwrap_or(end);
-    if last < end {
-        return Err(AppError::InvalidInput(
-            "series_end must not be before end".into(),
-        ));
-    }
-    Ok(Times {
-        start,
-        end,
-        expires: last + EXPIRY_AFTER_END_MS,
-    })
+fn times(start: i64, end: i64, series_end: Option<i64>) -> Result<Schedule, AppError> {
+    Schedule::new(start, end, series_end).map_err(invalid)
 }
 
 /// The reply for a stored meeting: its coordinates by the provider's dial plan and the

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use cvi_core::{
     api::{EffectiveView, GrantOutcome, GrantRequest, GrantView, PolicyView, TargetKind},
-    policy::{effective_policy, Grant, GrantTarget, PolicyReason, POLICIES},
+    policy::{effective_policy, group_id, upn, Grant, GrantTarget, PolicyReason, POLICIES},
     Policy,
 };
 use serde::Deserialize;
@@ -66,35 +66,8 @@ fn valid_identity(kind: TargetKind, identity: Option<&str>) -> Result<String, Ap
             }
             Ok(String::new())
         }
-        TargetKind::User => {
-            let ok = id.len() <= 256
-                && id.split('@').count() == 2
-                && !id.starts_with('@')
-                && !id.ends_with('@')
-                && !id
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
-            if !ok {
-                return Err(AppError::InvalidInput(format!(
-                    "identity {id:?} is not a UPN like ann@contoso.com"
-                )));
-            }
-            Ok(id.to_ascii_lowercase())
-        }
-        TargetKind::Group => {
-            let ok = !id.is_empty()
-                && id.len() <= 256
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
-            if !ok {
-                return Err(AppError::InvalidInput(format!(
-                    "group id {id:?} must be 1-256 letters, digits, '-', '_', '.', '@'"
-                )));
-            }
-            // Group ids (GUIDs in Entra) compare case-insensitively: stored lower-case.
-            Ok(id.to_ascii_lowercase())
-        }
+        TargetKind::User => upn(id).map_err(|e| AppError::InvalidInput(e.to_string())),
+        TargetKind::Group => group_id(id).map_err(|e| AppError::InvalidInput(e.to_string())),
     }
 }
 

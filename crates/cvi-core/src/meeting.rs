@@ -1,0 +1,134 @@
+//! The rules of one meeting's coordinates that do not depend on storage: what a meeting
+//! key and a subject may be, and how long coordinates live (until the meeting, or its
+//! series, ended 60 days ago).
+
+use std::fmt;
+
+/// Coordinates stay valid this long after the meeting (or its series) ends.
+pub const EXPIRY_AFTER_END_MS: i64 = 60 * 24 * 3600 * 1000;
+
+/// Why a meeting's input is not acceptable. The messages say what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MeetingError {
+    #[error("meeting_key must be 1-256 characters of letters, digits and - _ . : @ + / =")]
+    Key,
+    #[error("subject is longer than 255 characters")]
+    SubjectTooLong,
+    #[error("subject may not contain {0:?}: it is shown in invites, where markup is not allowed")]
+    SubjectCharacter(char),
+    #[error("end must be after start")]
+    EndBeforeStart,
+    #[error("series_end must not be before end")]
+    SeriesEndBeforeEnd,
+}
+
+/// The client's key for one meeting (an Outlook item id, an iCalUId, ...): issuing twice
+/// with the same key returns the same coordinates.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MeetingKey(String);
+
+impl MeetingKey {
+    /// 1-256 characters of ASCII letters, digits and `- _ . : @ + / =`.
+    ///
+    /// ```
+    /// use cvi_core::meeting::MeetingKey;
+    /// assert!(MeetingKey::parse("outlook-item-42").is_ok());
+    /// assert!(MeetingKey::parse("has space").is_err());
+    /// ```
+    pub fn parse(k: &str) -> Result<Self, MeetingError> {
+        let ok = !k.is_empty()
+            && k.len() <= 256
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:@+/=".contains(c));
+        ok.then(|| MeetingKey(k.to_string()))
+            .ok_or(MeetingError::Key)
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MeetingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MeetingKey({:?})", self.0)
+    }
+}
+
+/// A subject as invites may show it: trimmed, at most 255 characters, no control
+/// characters and no `<`/`>`; empty means none.
+pub fn subject(s: Option<&str>) -> Result<Option<String>, MeetingError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > 255 {
+        return Err(MeetingError::SubjectTooLong);
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control() || *c == '<' || *c == '>') {
+        return Err(MeetingError::SubjectCharacter(c));
+    }
+    Ok(Some(s.to_string()))
+}
+
+/// When a meeting is, and so when its coordinates expire (Unix milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub start: i64,
+    pub end: i64,
+    pub expires: i64,
+}
+
+impl Schedule {
+    /// A meeting from `start` to `end`; a recurring one ends its series at `series_end`.
+    ///
+    /// ```
+    /// use cvi_core::meeting::{Schedule, EXPIRY_AFTER_END_MS};
+    /// let s = Schedule::new(0, 3_600_000, None).unwrap();
+    /// assert_eq!(s.expires, 3_600_000 + EXPIRY_AFTER_END_MS);
+    /// assert!(Schedule::new(10, 10, None).is_err());
+    /// ```
+    pub fn new(start: i64, end: i64, series_end: Option<i64>) -> Result<Self, MeetingError> {
+        if end <= start {
+            return Err(MeetingError::EndBeforeStart);
+        }
+        let last = series_end.unwrap_or(end);
+        if last < end {
+            return Err(MeetingError::SeriesEndBeforeEnd);
+        }
+        Ok(Schedule {
+            start,
+            end,
+            expires: last.saturating_add(EXPIRY_AFTER_END_MS),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_expires_after_its_last_meeting() {
+        let s = Schedule::new(0, 10, Some(1_000)).unwrap();
+        assert_eq!(s.expires, 1_000 + EXPIRY_AFTER_END_MS);
+        assert_eq!(
+            Schedule::new(0, 10, Some(5)),
+            Err(MeetingError::SeriesEndBeforeEnd)
+        );
+    }
+
+    #[test]
+    fn subjects() {
+        assert_eq!(subject(Some("  ")), Ok(None));
+        assert_eq!(subject(Some(" Q1 ")), Ok(Some("Q1".into())));
+        assert_eq!(
+            subject(Some("<b>")),
+            Err(MeetingError::SubjectCharacter('<'))
+        );
+        assert_eq!(
+            subject(Some(&"x".repeat(256))),
+            Err(MeetingError::SubjectTooLong)
+        );
+    }
+}
