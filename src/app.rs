@@ -13,7 +13,7 @@ use crate::{
 #[component]
 pub fn App() -> impl IntoView {
     let host = host::current();
-    let lang = Lang::parse(&host.locale());
+    let lang = Lang::for_display(&host.locale());
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())

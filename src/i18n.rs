@@ -50,7 +50,6 @@ pub enum Key {
     Tenant,
     Email,
     NoSignIn,
-    SignOut,
 }
 
 /// `key` in `lang`.
@@ -237,6 +236,5 @@ fn words(key: Key) -> [&'static str; 5] {
             "Abra el programador desde el vínculo que le dio su administrador; le inicia sesión.",
             "管理者から提供されたリンクからスケジューラーを開いてください。サインインされます。",
         ],
-        SignOut => ["Sign out", "Abmelden", "Se déconnecter", "Cerrar sesión", "サインアウト"],
     }
 }

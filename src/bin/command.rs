@@ -30,7 +30,7 @@ fn main() {
             return;
         };
         host::apply_theme(outlook.theme());
-        let lang = Lang::parse(&outlook.locale());
+        let lang = Lang::for_display(&outlook.locale());
         let outlook = Rc::new(outlook);
         host::associate_command(COMMAND, move || {
             let outlook = outlook.clone();

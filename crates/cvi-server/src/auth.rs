@@ -10,7 +10,7 @@ use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex, RwLock,
+        Mutex, RwLock,
     },
     time::{Duration, Instant},
 };
@@ -281,11 +281,6 @@ impl Verifier {
         self
     }
 
-    /// True when `cvi serve --dev-issuer` is on.
-    pub fn has_dev_issuer(&self) -> bool {
-        self.dev.is_some()
-    }
-
     /// Mints a dev token (only with the dev issuer on).
     pub fn mint_dev(&self, mut claims: Claims, ttl_secs: i64) -> Result<String, AppError> {
         let dev = self.dev.as_ref().ok_or_else(|| {
@@ -512,6 +507,3 @@ impl DevIssuer {
         })
     }
 }
-
-/// Shared handle.
-pub type SharedVerifier = Arc<Verifier>;

@@ -6,15 +6,16 @@
 //! `error::AppError` renders failures as problem+json. `cli` is the `cvi` binary: `serve`
 //! runs all of this, the other commands call it over HTTP.
 
-pub mod api;
-pub mod auth;
+// Used by the tests and the binary: `cli`, `db`, `http`, `state`. The rest is inner.
+pub(crate) mod api;
+pub(crate) mod auth;
 pub mod cli;
 pub mod db;
-pub mod demo;
-pub mod error;
+pub(crate) mod demo;
+pub(crate) mod error;
 pub mod http;
-pub mod metrics;
-pub mod rate_limit;
+pub(crate) mod metrics;
+pub(crate) mod rate_limit;
 pub mod state;
-pub mod store;
-pub mod tenant_config;
+pub(crate) mod store;
+pub(crate) mod tenant_config;

@@ -42,17 +42,17 @@ impl Lang {
 
     /// Parses `de`, `de-DE`, `DE_at`: `None` for a language we do not have.
     #[must_use]
-    pub fn parse_strict(tag: &str) -> Option<Lang> {
+    pub fn parse(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
         Lang::ALL
             .into_iter()
             .find(|l| l.code().eq_ignore_ascii_case(primary))
     }
 
-    /// Like [`Lang::parse_strict`] but falls back to English (for hosts' display languages).
+    /// The language to show for a host's display language: [`Lang::parse`], else English.
     #[must_use]
-    pub fn parse(tag: &str) -> Lang {
-        Lang::parse_strict(tag).unwrap_or_default()
+    pub fn for_display(tag: &str) -> Lang {
+        Lang::parse(tag).unwrap_or_default()
     }
 
     pub(crate) fn words(self) -> &'static Words {
@@ -268,10 +268,10 @@ mod tests {
 
     #[test]
     fn parses_language_tags() {
-        assert_eq!(Lang::parse_strict("de-DE"), Some(Lang::De));
-        assert_eq!(Lang::parse_strict("JA"), Some(Lang::Ja));
-        assert_eq!(Lang::parse_strict("xx"), None);
-        assert_eq!(Lang::parse("pt-BR"), Lang::En);
+        assert_eq!(Lang::parse("de-DE"), Some(Lang::De));
+        assert_eq!(Lang::parse("JA"), Some(Lang::Ja));
+        assert_eq!(Lang::parse("xx"), None);
+        assert_eq!(Lang::for_display("pt-BR"), Lang::En);
     }
 
     #[test]

@@ -57,7 +57,7 @@ fn valid_subject(s: Option<&str>) -> Result<Option<String>, AppError> {
 fn lang(s: Option<&str>) -> Result<Lang, AppError> {
     match s {
         None => Ok(Lang::En),
-        Some(l) => Lang::parse_strict(l).ok_or_else(|| {
+        Some(l) => Lang::parse(l).ok_or_else(|| {
             AppError::InvalidInput(format!("lang {l:?} is not one of en, de, fr, es, ja"))
         }),
     }

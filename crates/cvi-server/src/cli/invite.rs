@@ -108,7 +108,7 @@ pub fn run(cmd: InviteCommand) -> Result<(), CliError> {
             lang,
             text,
         } => {
-            let lang = Lang::parse_strict(&lang).ok_or_else(|| {
+            let lang = Lang::parse(&lang).ok_or_else(|| {
                 CliError::Input(format!("--lang {lang:?} is not one of en, de, fr, es, ja"))
             })?;
             let c = coordinates(&coords)?;

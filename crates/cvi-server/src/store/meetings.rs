@@ -39,7 +39,7 @@ fn from_row(row: &AnyRow) -> Result<StoredMeeting, sqlx::Error> {
             ..Provider::new(provider, tenant_key)
         },
         video_id: VideoId::parse_any(&row.try_get::<String, _>("video_id")?).map_err(decode)?,
-        lang: Lang::parse_strict(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En),
+        lang: Lang::parse(&row.try_get::<String, _>("lang")?).unwrap_or(Lang::En),
         subject: row.try_get("subject")?,
         starts_at: row.try_get("starts_at")?,
         ends_at: row.try_get("ends_at")?,

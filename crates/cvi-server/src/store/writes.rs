@@ -1,11 +1,10 @@
 //! Writing to the database: write transactions, and group commit for coordinate issuance.
 //!
-//! Issuance is the one write on the hot path (every scheduled meeting). Each call used to
-//! run BEGIN, INSERT, audit INSERT, COMMIT on its own, one caller after another; now the
-//! calls that arrive while a batch is being written wait together and go into the next
-//! transaction as one multi-row INSERT plus one multi-row audit INSERT. A caller gets its
-//! answer only after the COMMIT that holds its row, so an acknowledged issuance is as
-//! durable as before; on PostgreSQL one commit (one fsync) covers the batch.
+//! Issuance is the one write on the hot path (every scheduled meeting). The calls that
+//! arrive while a batch is being written wait together and go into the next transaction
+//! as one multi-row INSERT plus one multi-row audit INSERT. A caller gets its answer only
+//! after the COMMIT that holds its row, so an acknowledged issuance is durable; on
+//! PostgreSQL one commit (one fsync) covers the batch.
 
 use std::sync::Arc;
 

@@ -1,0 +1,338 @@
+//! Meetings: the seed's whole flow, idempotent issuance under concurrency, and the
+//! gates before coordinates are issued (policy, provider, consent).
+
+use serde_json::{json, Value};
+
+use crate::common::{self, Backend};
+use crate::*;
+
+on_both!(provision_schedule_join, |b: Backend| {
+    let s = common::start(b);
+    let admin = provision(&s, "contoso");
+    let org = s.token("contoso", "ann@contoso.example", "organizer");
+
+    // Get / filter / set.
+    let (_, all) = s.call("GET", "/api/v1/providers?filter=^pol", Some(&admin), None);
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    let (_, none) = s.call("GET", "/api/v1/providers?filter=^cis", Some(&admin), None);
+    assert_eq!(none, json!([]));
+    let (st, p) = s.call(
+        "PATCH",
+        "/api/v1/providers/polycom",
+        Some(&admin),
+        Some(json!({"instruction_uri": "https://help.contoso.example/vtc?id={ConfId}"})),
+    );
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        p["tenant_key"], "813878896@t.plcm.vc",
+        "fields not given stay"
+    );
+
+    // Policies.
+    let (_, pols) = s.call("GET", "/api/v1/policies?filter=Polycom", Some(&admin), None);
+    assert_eq!(pols[0]["identity"], "Tag:PolycomServiceProviderEnabled");
+    let (st, g) = s.call("GET", "/api/v1/policies/Global", Some(&admin), None);
+    assert_eq!(
+        (st, g["enabled"].clone(), g["provider_name"].clone()),
+        (200, json!(false), json!("DefaultProvider"))
+    );
+
+    // Issue, idempotently.
+    let (st, m) = issue(&s, &org, "outlook-item-1");
+    assert_eq!(st, 201, "{m}");
+    let vid = m["video_id"].as_str().unwrap().to_string();
+    assert!(cvi_core::VideoId::parse(&vid)
+        .unwrap()
+        .has_valid_check_digit());
+    assert_eq!(m["direct_dial_uri"], format!("813878896.{vid}@t.plcm.vc"));
+    assert_eq!(
+        m["more_info_url"],
+        format!("https://help.contoso.example/vtc?id={vid}")
+    );
+    assert_eq!(m["expires_at"], "2027-03-24T10:00:00Z", "end + 60 days");
+    assert!(m["block"]["html"]
+        .as_str()
+        .unwrap()
+        .contains(&cvi_core::VideoId::parse(&vid).unwrap().grouped()));
+    let (st, again) = issue(&s, &org, "outlook-item-1");
+    assert_eq!((st, again["video_id"].as_str()), (200, Some(vid.as_str())));
+
+    // Update times: same Video ID, new expiry.
+    let (st, u) = s.call(
+        "PATCH",
+        "/api/v1/meetings/outlook-item-1",
+        Some(&org),
+        Some(json!({"end": "2027-01-23T11:00:00Z"})),
+    );
+    assert_eq!(
+        (st, u["video_id"].as_str(), u["expires_at"].as_str()),
+        (200, Some(vid.as_str()), Some("2027-03-24T11:00:00Z"))
+    );
+
+    // Resolve as the partner: direct dial and IVR.
+    let partner = s.token_with(
+        json!({"tenant": "contoso", "user": "poly-ivr", "role": "partner", "app_id": POLY_APP}),
+    );
+    let (st, r) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": format!("sip:813878896.{vid}@t.plcm.vc")})),
+    );
+    assert_eq!(
+        (st, r["meeting_key"].as_str()),
+        (200, Some("outlook-item-1")),
+        "{r}"
+    );
+    let (st, r) = s.call("POST", "/api/v1/resolve", Some(&partner), Some(json!({"dial_string": "813878896@t.plcm.vc", "video_id": cvi_core::VideoId::parse(&vid).unwrap().grouped()})));
+    assert_eq!(
+        (st, r["subject"].as_str()),
+        (200, Some("Quarterly review")),
+        "{r}"
+    );
+
+    // A mistyped ID is rejected by its check digit, before any lookup.
+    let mut typo: Vec<u8> = vid.clone().into_bytes();
+    typo[3] = b'0' + (typo[3] - b'0' + 1) % 10;
+    let typo = String::from_utf8(typo).unwrap();
+    let (st, p) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": "813878896@t.plcm.vc", "video_id": typo})),
+    );
+    assert_eq!(
+        (st, p["type"].as_str()),
+        (400, Some("urn:cvi:problem:invalid-input"))
+    );
+    assert!(p["detail"].as_str().unwrap().contains("check digit"));
+
+    // Cancel: the ID stops resolving, with the same reply as an unknown ID.
+    let (st, _) = s.call(
+        "DELETE",
+        "/api/v1/meetings/outlook-item-1",
+        Some(&org),
+        None,
+    );
+    assert_eq!(st, 200);
+    let (st1, gone) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": format!("813878896.{vid}@t.plcm.vc")})),
+    );
+    let unknown_id =
+        cvi_core::VideoId::from_body(if vid.starts_with('9') { 1 } else { 999_999_999 });
+    let (st2, unknown) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": format!("813878896.{unknown_id}@t.plcm.vc")})),
+    );
+    assert_eq!((st1, st2), (404, 404));
+    assert_eq!(
+        gone, unknown,
+        "cancelled and unknown IDs get identical replies"
+    );
+    let (st, _) = issue(&s, &org, "outlook-item-1");
+    assert_eq!(st, 409, "a cancelled key is not silently revived");
+
+    // Remove the provider: the grant stays but is reported as producing nothing.
+    let (st, r) = s.call("DELETE", "/api/v1/providers/Polycom", Some(&admin), None);
+    assert_eq!(st, 200);
+    assert_eq!(r["orphaned_grants"].as_array().unwrap().len(), 1);
+    assert!(r["message"]
+        .as_str()
+        .unwrap()
+        .contains("stop producing coordinates"));
+    let (st, p) = issue(&s, &org, "outlook-item-2");
+    assert_eq!(
+        (st, p["type"].as_str()),
+        (403, Some("urn:cvi:problem:provider-missing"))
+    );
+
+    // Every write left an audit row, newest first, paged.
+    let (st, page) = s.call("GET", "/api/v1/audit?limit=3", Some(&admin), None);
+    assert_eq!(st, 200);
+    assert_eq!(page["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(page["entries"][0]["action"], "provider.remove");
+    let next = page["next"].as_str().unwrap();
+    let (_, page2) = s.call(
+        "GET",
+        &format!("/api/v1/audit?limit=500&before={next}"),
+        Some(&admin),
+        None,
+    );
+    let actions: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(page2["entries"].as_array().unwrap())
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for want in [
+        "provider.new",
+        "consent.links",
+        "consent.record",
+        "grant.assign",
+        "provider.set",
+        "meeting.issue",
+        "meeting.update",
+        "meeting.cancel",
+        "provider.remove",
+    ] {
+        assert!(actions.contains(&want), "audit has {want}: {actions:?}");
+    }
+    assert!(page2["next"].is_null());
+});
+
+on_both!(concurrent_issue_gives_one_video_id, |b: Backend| {
+    let s = common::start(b);
+    provision(&s, "contoso");
+    let org = s.token("contoso", "ann@contoso.example", "organizer");
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..64)
+            .map(|_| {
+                scope.spawn(|| {
+                    let (st, v) = issue(&s, &org, "same-key");
+                    assert!(st == 200 || st == 201, "{st} {v}");
+                    v["video_id"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        ids.iter().all(|i| i == &ids[0]),
+        "64 concurrent calls, one key -> one Video ID: {ids:?}"
+    );
+    assert_eq!(s.count("meetings", "contoso"), 1);
+    // And 64 distinct keys get 64 distinct IDs.
+    let distinct: std::collections::HashSet<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..64)
+            .map(|i| {
+                let (s, org) = (&s, &org);
+                scope.spawn(move || {
+                    issue(s, org, &format!("k{i}")).1["video_id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(distinct.len(), 64);
+});
+
+on_both!(
+    issuance_is_gated_by_policy_provider_and_consent,
+    |b: Backend| {
+        let s = common::start(b);
+        let admin = s.token("t1", "admin@t1.example", "admin");
+        let org = s.token("t1", "ann@t1.example", "organizer");
+        let kind = |v: &Value| v["type"].as_str().unwrap().to_string();
+
+        let (st, p) = issue(&s, &org, "m1");
+        assert_eq!(
+            (st, kind(&p)),
+            (403, "urn:cvi:problem:policy-disabled".into())
+        );
+        assert!(
+            p["detail"].as_str().unwrap().contains("ask your admin")
+                || p["detail"].as_str().unwrap().contains("Ask your admin")
+        );
+
+        s.call(
+            "PUT",
+            "/api/v1/grants",
+            Some(&admin),
+            Some(json!({"target": "global", "policy_name": "Tag:PolycomServiceProviderEnabled"})),
+        );
+        let (st, p) = issue(&s, &org, "m1");
+        assert_eq!(
+            (st, kind(&p)),
+            (403, "urn:cvi:problem:provider-missing".into())
+        );
+
+        s.call("POST", "/api/v1/providers", Some(&admin), Some(json!({"name": "Polycom", "tenant_key": "1@t.plcm.vc", "aad_application_ids": [POLY_APP, POLY_APP2]})));
+        let (st, p) = issue(&s, &org, "m1");
+        assert_eq!(
+            (st, kind(&p)),
+            (403, "urn:cvi:problem:consent-missing".into())
+        );
+        assert_eq!(p["missing_app_ids"].as_array().unwrap().len(), 2);
+
+        // Consent one app: still missing the other. A refused consent is recorded as such.
+        let (_, links) = s.call(
+            "GET",
+            "/api/v1/consent/links?provider=Polycom",
+            Some(&admin),
+            None,
+        );
+        let states: Vec<(String, String)> = links["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["app_id"].as_str().unwrap().to_string(),
+                    state_of(l["url"].as_str().unwrap()),
+                )
+            })
+            .collect();
+        assert!(links["links"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://login.microsoftonline.com/t1/v2.0/adminconsent?client_id="));
+        s.call(
+            "GET",
+            &format!(
+                "/api/v1/consent/callback?admin_consent=True&tenant=t1&state={}",
+                states[0].1
+            ),
+            None,
+            None,
+        );
+        let (st, v) = s.call(
+            "GET",
+            &format!(
+                "/api/v1/consent/callback?error=access_denied&error_description=no&state={}",
+                states[1].1
+            ),
+            None,
+            None,
+        );
+        assert_eq!((st, v["consented"].clone()), (200, json!(false)));
+        let (_, status) = s.call(
+            "GET",
+            "/api/v1/consent/status?provider=Polycom",
+            Some(&admin),
+            None,
+        );
+        assert_eq!(status[0]["missing"], json!([states[1].0]));
+        assert!(status[0]["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("access_denied"))));
+        let (st, _) = issue(&s, &org, "m1");
+        assert_eq!(st, 403);
+        // States are single use.
+        let (st, _) = s.call(
+            "GET",
+            &format!(
+                "/api/v1/consent/callback?admin_consent=True&state={}",
+                states[0].1
+            ),
+            None,
+            None,
+        );
+        assert_eq!(st, 400);
+        consent_all(&s, &admin, "Polycom");
+        let (st, _) = issue(&s, &org, "m1");
+        assert_eq!(st, 201);
+    }
+);

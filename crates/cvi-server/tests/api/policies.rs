@@ -1,0 +1,93 @@
+//! Policies and grants: precedence as the API answers it.
+
+use serde_json::{json, Value};
+
+use crate::common::{self, Backend};
+use crate::*;
+
+on_both!(precedence_through_the_api, |b: Backend| {
+    let s = common::start(b);
+    let admin = provision(&s, "t");
+    let grant = |body: Value| s.call("PUT", "/api/v1/grants", Some(&admin), Some(body));
+    grant(
+        json!({"target": "group", "identity": "sales", "rank": 2, "policy_name": "Tag:CiscoServiceProviderEnabled"}),
+    );
+    grant(
+        json!({"target": "group", "identity": "eng", "rank": 1, "policy_name": "Tag:PexipServiceProviderEnabled"}),
+    );
+    let (st, p) = grant(
+        json!({"target": "group", "identity": "ops", "rank": 1, "policy_name": "Tag:PexipServiceProviderEnabled"}),
+    );
+    assert_eq!(
+        (st, p["type"].as_str()),
+        (409, Some("urn:cvi:problem:conflict")),
+        "ranks are distinct"
+    );
+    grant(
+        json!({"target": "user", "identity": "Bob@T.example", "policy_name": "Tag:ServiceProviderDisabled"}),
+    );
+    let eff = |u: &str, g: &str| {
+        s.call(
+            "GET",
+            &format!("/api/v1/users/{u}/effective-policy?groups={g}"),
+            Some(&admin),
+            None,
+        )
+        .1
+    };
+    let cases = [
+        (
+            "ann@t.example",
+            "",
+            "global",
+            "Tag:PolycomServiceProviderEnabled",
+        ),
+        (
+            "ann@t.example",
+            "sales",
+            "group",
+            "Tag:CiscoServiceProviderEnabled",
+        ),
+        // Group ids compare case-insensitively (Entra GUIDs come in either case).
+        (
+            "ann@t.example",
+            "SALES",
+            "group",
+            "Tag:CiscoServiceProviderEnabled",
+        ),
+        (
+            "ann@t.example",
+            "sales,eng",
+            "group",
+            "Tag:PexipServiceProviderEnabled",
+        ),
+        (
+            "bob@t.example",
+            "sales,eng",
+            "direct",
+            "Tag:ServiceProviderDisabled",
+        ),
+    ];
+    for (u, g, source, policy) in cases {
+        let e = eff(u, g);
+        assert_eq!(
+            (e["source"].as_str(), e["policy"]["identity"].as_str()),
+            (Some(source), Some(policy)),
+            "{u} in [{g}]: {e}"
+        );
+        assert!(!e["reason"].as_str().unwrap().is_empty());
+    }
+    // Unassign the global grant: ann falls back to the built-in Global policy.
+    grant(json!({"target": "global", "policy_name": null}));
+    let e = eff("ann@t.example", "");
+    assert_eq!(
+        (e["source"].as_str(), e["policy"]["enabled"].as_bool()),
+        (Some("default"), Some(false))
+    );
+    // The organizer sees their own, groups from the token.
+    let t = s.token_with(
+        json!({"tenant": "t", "user": "ann@t.example", "role": "organizer", "groups": ["eng"]}),
+    );
+    let (_, me) = s.call("GET", "/api/v1/me/effective-policy", Some(&t), None);
+    assert_eq!(me["policy"]["provider_name"], "Pexip");
+});
