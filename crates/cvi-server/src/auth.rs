@@ -150,6 +150,7 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Keys of one trusted OIDC issuer.
 struct OidcIssuer {
+    client: reqwest::Client,
     issuer: String,
     jwks_uri: String,
     keys: RwLock<HashMap<String, (DecodingKey, Algorithm)>>,
@@ -201,13 +202,37 @@ fn asymmetric(alg: Algorithm) -> bool {
     !matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
 }
 
-fn http_get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
-    let mut resp = ureq::get(url)
-        .call()
-        .map_err(|e| format!("GET {url}: {e}"))?;
-    resp.body_mut()
-        .read_json::<T>()
-        .map_err(|e| format!("GET {url}: {e}"))
+/// The client for OIDC discovery and JWKS: bounded in time, and never redirected to a URL
+/// that an issuer could not have (no https → http downgrade).
+fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() >= 3 || check_issuer_url(attempt.url().as_str()).is_err() {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
+async fn http_get_json<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<T, String> {
+    let fail = |e: reqwest::Error| format!("GET {url}: {e}");
+    client
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(fail)?
+        .json::<T>()
+        .await
+        .map_err(fail)
 }
 
 fn check_issuer_url(url: &str) -> Result<(), String> {
@@ -229,18 +254,14 @@ impl Verifier {
         dev_issuer: Option<&Db>,
     ) -> Result<Self, String> {
         let mut oidc = Vec::new();
+        let client = http_client()?;
         for issuer in issuers {
             check_issuer_url(issuer)?;
             let discovery = format!(
                 "{}/.well-known/openid-configuration",
                 issuer.trim_end_matches('/')
             );
-            let doc: serde_json::Value = {
-                let d = discovery.clone();
-                tokio::task::spawn_blocking(move || http_get_json(&d))
-                    .await
-                    .map_err(|e| e.to_string())??
-            };
+            let doc: serde_json::Value = http_get_json(&client, &discovery).await?;
             let jwks_uri = doc["jwks_uri"]
                 .as_str()
                 .ok_or_else(|| format!("{discovery} has no jwks_uri"))?
@@ -248,6 +269,7 @@ impl Verifier {
             check_issuer_url(&jwks_uri)?;
             let claimed = doc["issuer"].as_str().unwrap_or(issuer).to_string();
             let iss = OidcIssuer {
+                client: client.clone(),
                 issuer: claimed,
                 jwks_uri,
                 keys: RwLock::new(HashMap::new()),
@@ -420,10 +442,7 @@ fn caller_from(c: Claims) -> Result<Caller, AppError> {
 
 impl OidcIssuer {
     async fn refresh(&self) -> Result<(), String> {
-        let uri = self.jwks_uri.clone();
-        let set: JwkSet = tokio::task::spawn_blocking(move || http_get_json(&uri))
-            .await
-            .map_err(|e| e.to_string())??;
+        let set: JwkSet = http_get_json(&self.client, &self.jwks_uri).await?;
         let mut keys = HashMap::new();
         for jwk in &set.keys {
             let (Some(kid), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk))
