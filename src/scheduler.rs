@@ -3,7 +3,7 @@
 
 use cvi_core::{api::ProblemKind, ics, invite, invite::Lang};
 use leptos::{prelude::*, task::spawn_local};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::{
     api::{Api, IssueRequest, Meeting, UpdateRequest},
@@ -53,23 +53,6 @@ fn attendee_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Offers `contents` as a file download.
-fn download(name: &str, mime: &str, contents: &str) -> Result<(), JsValue> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(contents));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    web_sys::Url::revoke_object_url(&url)
-}
-
 /// A file name from the subject: letters, digits and dashes.
 fn file_name(subject: &str) -> String {
     let base: String = subject
@@ -99,12 +82,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
     let meeting = RwSignal::new(None::<Meeting>);
     let status = RwSignal::new(None::<(Tone, Key, String)>);
     // One meeting key per page: asking again updates the same meeting.
-    let key = StoredValue::new(
-        web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .map(|c| format!("web-{}", c.random_uuid()))
-            .unwrap_or_else(|| format!("web-{}", js_sys::Date::now() as u64)),
-    );
+    let key = StoredValue::new(host::browser::new_meeting_key("web"));
 
     spawn_local(async move {
         token.set(host::current().token().await.ok().flatten());
@@ -193,7 +171,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
         });
         match written {
             Ok(file) => {
-                if download(&file_name(&subj), "text/calendar", &file).is_err() {
+                if host::browser::download(&file_name(&subj), "text/calendar", &file).is_err() {
                     status.set(Some((Tone::Error, Key::Failed, "download blocked".into())));
                 }
             }
@@ -204,14 +182,10 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
     let copy = move || {
         let Some(m) = meeting.get() else { return };
         let text = invite::block_of(&m.coordinates, lang).text;
-        let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
-            return;
-        };
         spawn_local(async move {
-            let r = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await;
-            status.set(Some(match r {
-                Ok(_) => (Tone::Success, Key::Copied, String::new()),
-                Err(e) => (Tone::Error, Key::Failed, crate::host::HostError::from(e).0),
+            status.set(Some(match host::browser::copy_text(&text).await {
+                Ok(()) => (Tone::Success, Key::Copied, String::new()),
+                Err(e) => (Tone::Error, Key::Failed, e.0),
             }));
         });
     };

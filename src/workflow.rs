@@ -65,11 +65,7 @@ impl Failure {
 
 /// A fresh meeting key for an item that has none yet.
 fn new_key() -> String {
-    web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| format!("cvi-{}", c.random_uuid()))
-        // Integer formatting: f64's Display costs 10 KB of wasm.
-        .unwrap_or_else(|| format!("cvi-{}", js_sys::Date::now() as u64))
+    crate::host::browser::new_meeting_key("cvi")
 }
 
 /// Does `found` say the same as `ours` (same tenant key and Video ID)?

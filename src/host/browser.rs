@@ -76,3 +76,40 @@ impl Host for BrowserHost {
         Box::pin(async { Ok(session().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten())) })
     }
 }
+
+/// A fresh unique id for a new meeting (`<prefix>-<uuid>`), from the browser's crypto.
+pub fn new_meeting_key(prefix: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| format!("{prefix}-{}", c.random_uuid()))
+        // Integer formatting: f64's Display costs 10 KB of wasm.
+        .unwrap_or_else(|| format!("{prefix}-{}", js_sys::Date::now() as u64))
+}
+
+/// Offers `contents` as a file download.
+pub fn download(name: &str, mime: &str, contents: &str) -> Result<(), super::HostError> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let parts = js_sys::Array::of1(&JsValue::from_str(contents));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(super::HostError("no document".into()))?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// Puts `text` on the clipboard.
+pub async fn copy_text(text: &str) -> Result<(), super::HostError> {
+    let clipboard = web_sys::window()
+        .map(|w| w.navigator().clipboard())
+        .ok_or(super::HostError("no clipboard".into()))?;
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text)).await?;
+    Ok(())
+}
