@@ -112,22 +112,20 @@ fn criterion_1mb(tools: &Toolbox) -> Result<(f64, f64)> {
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mid = |kind: &str| {
-        let mut lines = text
-            .lines()
-            .skip_while(|l| !l.starts_with(&format!("upsert/{kind}/1MB")));
-        lines
-            .find_map(|l| l.split_once("time:").map(|(_, v)| v.to_string()))
-            .and_then(|v| {
-                let parts: Vec<&str> = v
-                    .trim()
-                    .trim_matches(['[', ']'])
-                    .split_whitespace()
-                    .collect();
-                // [low unit mid unit high unit]
-                (parts.len() >= 4).then(|| ms(&format!("{}{}", parts[2], parts[3])))
-            })
+    if !out.status.success() {
+        return Err("cargo bench -p cvi-core --bench upsert failed".into());
+    }
+    // What criterion wrote, not what it printed: its estimates.json per benchmark (the
+    // slope when it sampled linearly, else the mean), in nanoseconds.
+    let mid = |kind: &str| -> Option<f64> {
+        let path = root().join(format!(
+            "target/criterion/upsert/{kind}/1MB/new/estimates.json"
+        ));
+        let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).ok()?).ok()?;
+        let ns = v["slope"]["point_estimate"]
+            .as_f64()
+            .or_else(|| v["mean"]["point_estimate"].as_f64())?;
+        Some(ns / 1e6)
     };
     Ok((
         mid("insert").unwrap_or(f64::NAN),

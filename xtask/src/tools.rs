@@ -77,17 +77,19 @@ pub fn cache_dir() -> PathBuf {
 
 /// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
 pub fn wasm_bindgen_version() -> Result<String> {
-    let lock = fs::read_to_string(root().join("Cargo.lock"))
+    let text = fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|e| format!("cannot read Cargo.lock ({e}); run `cargo generate-lockfile`"))?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
-        }
-    }
-    Err("Cargo.lock has no wasm-bindgen package".into())
+    let lock: toml::Table = text
+        .parse()
+        .map_err(|e| format!("Cargo.lock is not TOML: {e}"))?;
+    lock.get("package")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|p| p.get("name").and_then(toml::Value::as_str) == Some("wasm-bindgen"))
+        .and_then(|p| p.get("version").and_then(toml::Value::as_str))
+        .map(String::from)
+        .ok_or_else(|| "Cargo.lock has no wasm-bindgen package".into())
 }
 
 /// Prints one progress line per tool: cached, or installed and how long it took.

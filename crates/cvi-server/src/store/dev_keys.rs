@@ -3,19 +3,8 @@
 
 use crate::db::{now_ms, Db};
 
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn from_hex(s: &str) -> Result<Vec<u8>, sqlx::Error> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| sqlx::Error::Decode("bad hex in dev_issuer_keys".into()))
-        })
-        .collect()
+    hex::decode(s).map_err(|e| sqlx::Error::Decode(format!("dev_issuer_keys: {e}").into()))
 }
 
 /// The key in use (the oldest): its id and PKCS#8 document.
@@ -32,7 +21,7 @@ pub async fn current(db: &Db) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> 
 pub async fn offer(db: &Db, kid: &str, pkcs8: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO dev_issuer_keys (kid, pkcs8_hex, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING")
         .bind(kid)
-        .bind(to_hex(pkcs8))
+        .bind(hex::encode(pkcs8))
         .bind(now_ms())
         .execute(db)
         .await?;
