@@ -10,7 +10,7 @@ use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex, RwLock,
+        RwLock,
     },
     time::{Duration, Instant},
 };
@@ -161,13 +161,11 @@ struct OidcIssuer {
 
 /// Tokens this process has verified, so a client's next calls with the same token cost a
 /// hash lookup instead of a signature check (ES256 verification dominates a cheap request).
-/// An entry holds until the token expires or its issuer's keys change; the map is
-/// emptied when full, which bounds memory without bookkeeping.
-#[derive(Default)]
-struct Verified {
-    map: Mutex<HashMap<String, VerifiedEntry>>,
-}
+/// An entry holds until the token expires or its issuer's keys change; a full cache evicts
+/// the entries used least (CLOCK-Pro), not all of them.
+type Verified = quick_cache::sync::Cache<String, VerifiedEntry>;
 
+#[derive(Clone)]
 struct VerifiedEntry {
     caller: Caller,
     exp: i64,
@@ -292,7 +290,7 @@ impl Verifier {
             jwks_min_refetch: JWKS_MIN_REFETCH,
             oidc,
             dev,
-            verified: Verified::default(),
+            verified: Verified::new(VERIFIED_MAX),
         })
     }
 
@@ -321,8 +319,7 @@ impl Verifier {
 
     /// A token verified before, still unexpired, whose issuer's keys have not changed.
     fn cached(&self, token: &str) -> Option<Caller> {
-        let map = self.verified.map.lock().ok()?;
-        let e = map.get(token)?;
+        let e = self.verified.get(token)?;
         let keys_same = e.source.is_none_or(|(i, generation)| {
             self.oidc
                 .get(i)
@@ -332,12 +329,7 @@ impl Verifier {
     }
 
     fn remember(&self, token: &str, entry: VerifiedEntry) {
-        if let Ok(mut map) = self.verified.map.lock() {
-            if map.len() >= VERIFIED_MAX {
-                map.clear();
-            }
-            map.insert(token.to_string(), entry);
-        }
+        self.verified.insert(token.to_string(), entry);
     }
 
     /// Checks signature, issuer, audience and expiry; returns the caller.

@@ -10,10 +10,7 @@
 //! version *first*, so a snapshot can be labelled older than it is (and is reloaded), never
 //! newer.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, RwLock},
-};
+use std::sync::Arc;
 
 use cvi_core::{AppId, Provider, ProviderName};
 
@@ -45,21 +42,23 @@ impl TenantConfig {
     }
 }
 
-/// Snapshots by tenant id.
-#[derive(Default)]
+/// Snapshots by tenant id; a full cache evicts the tenants used least (CLOCK-Pro).
 pub struct ConfigCache {
-    tenants: RwLock<HashMap<String, Arc<TenantConfig>>>,
+    tenants: quick_cache::sync::Cache<String, Arc<TenantConfig>>,
+}
+
+impl Default for ConfigCache {
+    fn default() -> Self {
+        ConfigCache {
+            tenants: quick_cache::sync::Cache::new(MAX_TENANTS),
+        }
+    }
 }
 
 impl ConfigCache {
     /// The kept snapshot, or a fresh one. Not yet checked: see the module docs.
     pub async fn get(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, AppError> {
-        let kept = self
-            .tenants
-            .read()
-            .expect("not poisoned")
-            .get(tenant)
-            .cloned();
+        let kept = self.tenants.get(tenant);
         match kept {
             Some(c) => Ok(c),
             None => self.load(db, tenant).await,
@@ -93,16 +92,14 @@ impl ConfigCache {
             providers,
             consented,
         });
-        let mut tenants = self.tenants.write().expect("not poisoned");
-        if tenants.len() >= MAX_TENANTS {
-            tenants.clear();
-        }
-        // A slower concurrent load may have read an older version: keep the newest.
-        let newest = match tenants.get(tenant) {
-            Some(k) if k.version > c.version => k.clone(),
+        // A slower concurrent load may have read an older version: keep the newest. (Two
+        // loads racing here can still leave the older one kept; a decision made with it is
+        // checked against the database's version and made again.)
+        let newest = match self.tenants.get(tenant) {
+            Some(k) if k.version > c.version => k,
             _ => c,
         };
-        tenants.insert(tenant.to_string(), newest.clone());
+        self.tenants.insert(tenant.to_string(), newest.clone());
         Ok(newest)
     }
 }
