@@ -369,3 +369,49 @@ fn errors_and_exit_codes() {
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("cannot reach the policy API at http://127.0.0.1:9"));
 }
+
+#[test]
+fn plan_computes_offline_and_refuses_bad_input() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cvi"))
+            .arg("plan")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = ok(run(&[
+        "--meetings-per-day",
+        "840.64",
+        "--avg-minutes",
+        "60",
+        "--peak-hour-share",
+        "0.1",
+        "--json",
+    ]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["concurrent_calls"].as_u64(), v["gateway_vms"].as_u64()),
+        (Some(100), Some(10))
+    );
+    let table = ok(run(&[
+        "--meetings-per-day",
+        "100",
+        "--avg-minutes",
+        "30",
+        "--peak-hour-share",
+        "0.2",
+    ]));
+    assert!(table.contains("gateway VMs"), "{table}");
+    let bad = run(&[
+        "--meetings-per-day",
+        "100",
+        "--avg-minutes",
+        "30",
+        "--peak-hour-share",
+        "2",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("peak_hour_share"));
+    let missing = run(&["--avg-minutes", "30"]);
+    assert_eq!(missing.status.code(), Some(2));
+}

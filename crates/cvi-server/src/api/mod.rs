@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod consent;
 pub mod dev;
 pub mod meetings;
+pub mod plan;
 pub mod policies;
 pub mod providers;
 pub mod resolve;
@@ -24,7 +25,7 @@ use crate::state::AppState;
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     components(schemas(crate::error::Problem)),
-    tags((name = "providers"), (name = "policies"), (name = "consent"), (name = "meetings"), (name = "resolution"), (name = "audit"), (name = "dev"))
+    tags((name = "providers"), (name = "policies"), (name = "consent"), (name = "meetings"), (name = "resolution"), (name = "audit"), (name = "plan"), (name = "dev"))
 )]
 struct ApiDoc;
 
@@ -119,6 +120,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(meetings::show, meetings::update, meetings::cancel))
         .routes(routes!(resolve::resolve))
         .routes(routes!(audit_log::list))
+        .routes(routes!(plan::get))
         .routes(routes!(dev::token));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

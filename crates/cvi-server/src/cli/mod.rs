@@ -7,6 +7,7 @@ mod admin;
 mod bench_seed;
 mod client;
 mod invite;
+mod plan;
 mod serve;
 
 use std::process::ExitCode;
@@ -81,6 +82,8 @@ enum Command {
     /// Fill a database for `cargo xtask bench`.
     #[command(hide = true)]
     BenchSeed(bench_seed::BenchSeedArgs),
+    /// Plan capacity: concurrent calls, ports and gateway VMs for your meeting traffic (offline).
+    Plan(plan::PlanArgs),
     /// Work on invite bodies offline: insert, remove or find the video conferencing block.
     #[command(subcommand)]
     Invite(invite::InviteCommand),
@@ -101,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Meeting(c) => admin::meeting(&client(), c, json),
         Command::Resolve(a) => admin::resolve(&client(), a, json),
         Command::Invite(cmd) => invite::run(cmd),
+        Command::Plan(a) => plan::run(a, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 mod common;
 
 mod meetings;
+mod plan;
 mod policies;
 mod probes;
 mod resolution;
