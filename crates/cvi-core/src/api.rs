@@ -530,6 +530,18 @@ pub struct Resolved {
     pub end: String,
 }
 
+/// `POST /otd/extract`: an invite body as a room system's calendar received it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OtdRequest {
+    /// The body: HTML, plain text or a whole .ics file.
+    pub body: String,
+    /// `html` or `text`; absent: told from the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
 // ------------------------------------------------------------------------- dev issuer
 
 /// `POST /dev/token` (servers started with `--dev-issuer`): who the token is for.

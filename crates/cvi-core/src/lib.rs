@@ -12,6 +12,7 @@ pub mod ics;
 pub mod invite;
 pub mod location;
 pub mod meeting;
+pub mod otd;
 pub mod plan;
 pub mod policy;
 pub mod provider;

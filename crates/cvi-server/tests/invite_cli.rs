@@ -257,3 +257,55 @@ fn extract_takes_the_body_kind() {
     assert_eq!(both.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&both.stderr).contains("--html"));
 }
+
+/// `cvi otd extract` on every real invite of cvi-core's fixture table: a panel gets one
+/// address to dial whenever the invite holds one meeting, and none when it holds none or
+/// several that disagree.
+#[test]
+fn one_touch_dial_on_every_real_invite() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cvi-core/tests/fixtures/real");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let body = raw.split_once("#---\n").unwrap().1;
+        let file = tmp.path().join(&name);
+        std::fs::write(&file, body).unwrap();
+        let mut args = vec!["otd", "extract", file.to_str().unwrap()];
+        if name.ends_with(".txt") {
+            args.push("--text");
+        } else if name.ends_with(".html") {
+            args.push("--html");
+        }
+        let v: serde_json::Value = serde_json::from_str(&stdout(&cvi(&args, None))).unwrap();
+        match v["status"].as_str() {
+            Some("ok") => {
+                let dial = v["panel_dial"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name}: {v}"));
+                match v["direct_dial_uri"].as_str() {
+                    Some(direct) => assert_eq!(dial, format!("sip:{direct}"), "{name}"),
+                    None => {
+                        assert_eq!(
+                            dial,
+                            format!("sip:{}", v["ivr_uri"].as_str().unwrap()),
+                            "{name}"
+                        );
+                        assert_eq!(
+                            v["panel_dtmf"].as_str(),
+                            Some(format!("{}#", v["video_id"].as_str().unwrap()).as_str()),
+                            "{name}"
+                        );
+                    }
+                }
+            }
+            Some("none" | "conflict") => assert!(v.get("panel_dial").is_none(), "{name}: {v}"),
+            other => panic!("{name}: status {other:?}"),
+        }
+        seen += 1;
+    }
+    assert!(seen >= 40);
+}

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod consent;
 pub mod dev;
 pub mod meetings;
+pub mod otd;
 pub mod plan;
 pub mod policies;
 pub mod providers;
@@ -121,6 +122,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(resolve::resolve))
         .routes(routes!(audit_log::list))
         .routes(routes!(plan::get))
+        .routes(routes!(otd::extract))
         .routes(routes!(dev::token));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

@@ -100,6 +100,37 @@ fn coordinates(arg: &str) -> Result<Coordinates, CliError> {
     Ok(c)
 }
 
+/// `cvi otd …`: one-touch dial, offline.
+#[derive(Debug, Subcommand)]
+pub enum OtdCommand {
+    /// What a room panel shows for an invite: the coordinates, the Teams join link and
+    /// `panel_dial`, the one address to dial (with `panel_dtmf` when it is an IVR).
+    Extract {
+        /// The invite body or .ics file; `-` reads stdin.
+        body_file: PathBuf,
+        /// The body is plain text (a `<` in it is still text).
+        #[arg(long, conflicts_with = "html")]
+        text: bool,
+        /// The body is HTML.
+        #[arg(long)]
+        html: bool,
+    },
+}
+
+pub fn run_otd(cmd: OtdCommand) -> Result<(), CliError> {
+    let OtdCommand::Extract {
+        body_file,
+        text,
+        html,
+    } = cmd;
+    let body = read_input(&body_file, "body")?;
+    let kind = (text || html).then(|| kind(text));
+    let out = serde_json::to_string_pretty(&cvi_core::otd::read(&body, kind))
+        .map_err(|e| CliError::Failure(e.to_string()))?;
+    println!("{out}");
+    Ok(())
+}
+
 pub fn run(cmd: InviteCommand) -> Result<(), CliError> {
     match cmd {
         InviteCommand::Upsert {

@@ -82,6 +82,9 @@ enum Command {
     /// Fill a database for `cargo xtask bench`.
     #[command(hide = true)]
     BenchSeed(bench_seed::BenchSeedArgs),
+    /// One-touch dial: what a room panel dials for an invite (offline).
+    #[command(subcommand)]
+    Otd(invite::OtdCommand),
     /// Plan capacity: concurrent calls, ports and gateway VMs for your meeting traffic (offline).
     Plan(plan::PlanArgs),
     /// Work on invite bodies offline: insert, remove or find the video conferencing block.
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Resolve(a) => admin::resolve(&client(), a, json),
         Command::Invite(cmd) => invite::run(cmd),
         Command::Plan(a) => plan::run(a, json),
+        Command::Otd(cmd) => invite::run_otd(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 mod common;
 
 mod meetings;
+mod otd;
 mod plan;
 mod policies;
 mod probes;
