@@ -115,6 +115,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                         end: Some(e),
                         series_end: None,
                         lang: Some(lang.code().into()),
+                        teams_join_url: None,
                     },
                 )
                 .await
@@ -126,6 +127,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                     end: e,
                     series_end: None,
                     lang: Some(lang.code().into()),
+                    teams_join_url: None,
                 })
                 .await
             };

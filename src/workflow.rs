@@ -112,6 +112,13 @@ async fn write_block(
     Ok(())
 }
 
+/// The Teams join link that Teams' own add-in wrote into the item's body (what leads a
+/// bridge into the meeting once our Video ID is resolved).
+async fn teams_join_url(appt: &dyn Appointment) -> Result<Option<String>, Failure> {
+    let body = appt.body().await?;
+    Ok(invite::teams_join_url(&body.value, body.kind))
+}
+
 /// "Add video conferencing details": issue (idempotent on the item's key) and write.
 pub async fn add(
     appt: &dyn Appointment,
@@ -123,6 +130,7 @@ pub async fn add(
     let subject = appt.subject().await?;
     let times = appt.times().await?;
     let series_end = appt.series_end().await?;
+    let join = teams_join_url(appt).await?;
     let request = |meeting_key: String| IssueRequest {
         meeting_key,
         subject: (!subject.trim().is_empty()).then(|| subject.clone()),
@@ -130,6 +138,7 @@ pub async fn add(
         end: times.end.clone(),
         series_end: series_end.clone(),
         lang: Some(lang.code().into()),
+        teams_join_url: join.clone(),
     };
     let mut key = kept.clone().unwrap_or_else(new_key);
     let meeting = match api.issue(&request(key.clone())).await {
@@ -164,6 +173,7 @@ pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coo
                 end: Some(times.end),
                 series_end,
                 lang: Some(lang.code().into()),
+                teams_join_url: teams_join_url(appt).await?,
             },
         )
         .await?;

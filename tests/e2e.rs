@@ -268,6 +268,12 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
         meeting["expires_at"], "2027-03-24T10:00:00Z",
         "a single meeting: end + 60 days"
     );
+    // The Teams join link that Teams' add-in wrote into the invite travels with the meeting.
+    assert_eq!(
+        meeting["teams_join_url"].as_str(),
+        Some("https://teams.microsoft.com/l/meetup-join/19%3ameeting_NzQ3ZTFmNzEtMDE3Zi00YjFmLWI4ZjMtNTUxYzg2YmI1NzQx%40thread.v2/0?context=%7b%22Tid%22%3a%2272f988bf-86f1-41af-91ab-2d7cd011db47%22%2c%22Oid%22%3a%22d0a8c5a4-1d0b-4f5e-9c7f-7b1a0d8c5e21%22%7d"),
+        "{meeting}"
+    );
     assert_eq!(
         blocks[0]
             .coordinates

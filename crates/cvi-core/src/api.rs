@@ -190,6 +190,10 @@ pub struct IssueRequest {
     /// Language of the rendered block: en, de, fr, es, ja.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// The Teams join link that Teams' own add-in wrote into the invite (https on
+    /// teams.microsoft.com or teams.live.com): resolution hands it to bridges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_join_url: Option<String>,
 }
 
 /// `PATCH /meetings/{key}`: change a meeting's times or subject; absent fields stay.
@@ -207,6 +211,8 @@ pub struct UpdateRequest {
     pub series_end: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_join_url: Option<String>,
 }
 
 /// A meeting: its coordinates (the SPEC §8 coordinates JSON, block included) plus the
@@ -528,6 +534,9 @@ pub struct Resolved {
     pub subject: Option<String>,
     pub start: String,
     pub end: String,
+    /// The Teams meeting to join, when the organizer's invite carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_join_url: Option<String>,
 }
 
 /// `POST /otd/extract`: an invite body as a room system's calendar received it.

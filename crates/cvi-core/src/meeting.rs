@@ -20,6 +20,31 @@ pub enum MeetingError {
     EndBeforeStart,
     #[error("series_end must not be before end")]
     SeriesEndBeforeEnd,
+    #[error("teams_join_url must be a Teams meeting link (https://teams.microsoft.com/l/meetup-join/… or …/meet/…, or the same on teams.live.com), at most 2048 characters; got {0:?}")]
+    JoinUrl(String),
+}
+
+/// The hosts a Teams meeting link lives on.
+const TEAMS_HOSTS: [&str; 2] = ["teams.microsoft.com", "teams.live.com"];
+
+/// A Teams meeting join link as a bridge may follow it: https (as a browser reads it) on
+/// Teams' own hosts, a meeting path (`/l/meetup-join/…`, or the newer `/meet/…`), at most
+/// 2048 characters. Returned in the form a browser would open.
+///
+/// ```
+/// use cvi_core::meeting::teams_join_url;
+/// assert!(teams_join_url("https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0").is_ok());
+/// assert!(teams_join_url("https://teams.microsoft.com.evil.invalid/l/meetup-join/x").is_err());
+/// ```
+pub fn teams_join_url(s: &str) -> Result<String, MeetingError> {
+    let bad = || MeetingError::JoinUrl(s.chars().take(80).collect());
+    let u = crate::https_url::HttpsUrl::parse(s).ok_or_else(bad)?;
+    let host_ok = TEAMS_HOSTS.iter().any(|h| u.host().eq_ignore_ascii_case(h));
+    let path = u.path();
+    let meeting = path.starts_with("/l/meetup-join/") || path.starts_with("/meet/");
+    (host_ok && meeting && u.as_str().len() <= 2048)
+        .then(|| u.as_str().to_string())
+        .ok_or_else(bad)
 }
 
 /// The client's key for one meeting (an Outlook item id, an iCalUId, ...): issuing twice
@@ -116,6 +141,31 @@ mod tests {
             Schedule::new(0, 10, Some(5)),
             Err(MeetingError::SeriesEndBeforeEnd)
         );
+    }
+
+    #[test]
+    fn teams_join_links() {
+        for good in [
+            "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0?context=%7b%7d",
+            "https://teams.microsoft.com/meet/228859003479315?p=3inkejx3nncDpjv8g2",
+            "https://teams.live.com/meet/9312345678901",
+        ] {
+            assert!(teams_join_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://teams.microsoft.com/l/meetup-join/x",
+            "https://teams.microsoft.com/l/chat/x",
+            "https://evil.invalid/l/meetup-join/x",
+            "https://teams.microsoft.com@evil.invalid/l/meetup-join/x",
+            "javascript:alert(1)",
+        ] {
+            assert!(teams_join_url(bad).is_err(), "{bad}");
+        }
+        let long = format!(
+            "https://teams.microsoft.com/l/meetup-join/{}",
+            "x".repeat(2048)
+        );
+        assert!(teams_join_url(&long).is_err());
     }
 
     #[test]

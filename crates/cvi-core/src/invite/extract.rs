@@ -21,7 +21,22 @@ pub enum Extraction {
     Conflict { candidates: Vec<Coordinates> },
 }
 
-const TEAMS_JOIN_PREFIX: &str = "https://teams.microsoft.com/l/meetup-join/";
+/// The first link that is a Teams meeting join link (Safe Links unwrapped).
+fn join_link<'a>(links: impl IntoIterator<Item = &'a String>) -> Option<String> {
+    links
+        .into_iter()
+        .find_map(|l| crate::meeting::teams_join_url(&unwrap_link(l)).ok())
+}
+
+/// The Teams join link that Teams' own add-in wrote into a body, if there is one.
+#[must_use]
+pub fn teams_join_url(body: &str, kind: BodyKind) -> Option<String> {
+    let s = match kind {
+        BodyKind::Html => scan::html(body, &ANCHOR_IDS),
+        BodyKind::Text => scan::text(body),
+    };
+    join_link(&s.links)
+}
 
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -124,11 +139,7 @@ pub fn extract_as(body: &str, kind: Option<BodyKind>) -> Extraction {
             scan::text(text)
         };
         if join.is_none() {
-            join = s
-                .links
-                .iter()
-                .map(|l| unwrap_link(l))
-                .find(|l| l.starts_with(TEAMS_JOIN_PREFIX));
+            join = join_link(&s.links);
         }
         for f in find_all(&s, *html) {
             // A block whose link names another meeting than it prints: both are candidates.

@@ -15,7 +15,7 @@ mod render;
 mod scan;
 mod tokenize;
 
-pub use extract::{extract, extract_as, Extraction};
+pub use extract::{extract, extract_as, teams_join_url, Extraction};
 pub use lang::Lang;
 pub use locate::Found;
 pub use render::render;

@@ -63,6 +63,10 @@ fn lang(s: Option<&str>) -> Result<Lang, AppError> {
     }
 }
 
+fn join_url(s: Option<&str>) -> Result<Option<String>, AppError> {
+    s.map(meeting::teams_join_url).transpose().map_err(invalid)
+}
+
 fn times(start: i64, end: i64, series_end: Option<i64>) -> Result<Schedule, AppError> {
     Schedule::new(start, end, series_end).map_err(invalid)
 }
@@ -74,6 +78,7 @@ fn view(m: StoredMeeting) -> Meeting {
     c.meeting_key = Some(m.key);
     c.expires_at = Some(format_time(m.expires_at));
     c.block = Some(invite::render(&c, m.lang));
+    c.teams_join_url = m.teams_join_url;
     Meeting {
         coordinates: c,
         subject: m.subject,
@@ -114,6 +119,7 @@ pub async fn issue(
     valid_key(&req.meeting_key)?;
     let subject = valid_subject(req.subject.as_deref())?;
     let lang = lang(req.lang.as_deref())?;
+    let teams_join_url = join_url(req.teams_join_url.as_deref())?;
     let t = times(
         parse_time("start", &req.start)?,
         parse_time("end", &req.end)?,
@@ -174,6 +180,7 @@ pub async fn issue(
             starts_at: t.start,
             ends_at: t.end,
             expires_at: t.expires,
+            teams_join_url: teams_join_url.clone(),
             actor: caller.actor.clone(),
         };
         // Group commit: answered once the transaction holding this row (and its audit
@@ -191,6 +198,7 @@ pub async fn issue(
                 expires_at: t.expires,
                 organizer: upn.clone(),
                 cancelled: false,
+                teams_join_url: teams_join_url.clone(),
             });
             return Ok((StatusCode::CREATED, ApiJson(v)));
         }
@@ -290,11 +298,14 @@ pub async fn update(
         && req.end.is_none()
         && req.series_end.is_none()
         && req.lang.is_none()
+        && req.teams_join_url.is_none()
     {
         return Err(AppError::InvalidInput(
-            "nothing to change: give start, end, series_end, subject or lang".into(),
+            "nothing to change: give start, end, series_end, subject, lang or teams_join_url"
+                .into(),
         ));
     }
+    let new_join_url = join_url(req.teams_join_url.as_deref())?;
     let subject = valid_subject(req.subject.as_deref())?;
     let new_lang = req.lang.as_deref().map(|l| lang(Some(l))).transpose()?;
     let start = req
@@ -329,6 +340,7 @@ pub async fn update(
         expires_at: t.expires,
         subject: subject.as_deref(),
         lang: new_lang,
+        teams_join_url: new_join_url.as_deref(),
     };
     store::meetings::update(&mut tx, &caller.tenant, &key, &change).await?;
     let after = view(

@@ -114,6 +114,7 @@ pub async fn resolve(
             subject: m.subject,
             start: format_time(m.starts_at),
             end: format_time(m.ends_at),
+            teams_join_url: m.teams_join_url,
         }));
     }
 }

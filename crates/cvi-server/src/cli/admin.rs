@@ -437,6 +437,7 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
                 end,
                 series_end: None,
                 lang,
+                teams_join_url: None,
             },
         )?,
         MeetingCommand::Show { key } => c.call("GET", &format!("/meetings/{}", seg(&key)), None)?,

@@ -22,6 +22,7 @@ pub struct StoredMeeting {
     pub expires_at: i64,
     pub organizer: String,
     pub cancelled: bool,
+    pub teams_join_url: Option<String>,
 }
 
 fn decode(e: impl std::fmt::Display) -> sqlx::Error {
@@ -46,13 +47,14 @@ fn from_row(row: &AnyRow) -> Result<StoredMeeting, sqlx::Error> {
         expires_at: row.try_get("expires_at")?,
         organizer: row.try_get("organizer")?,
         cancelled: row.try_get::<i64, _>("cancelled")? != 0,
+        teams_join_url: row.try_get("teams_join_url")?,
     })
 }
 
 /// Meetings joined with their provider's current InstructionUri.
 const COLUMNS: &str =
     "m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
-     m.starts_at, m.ends_at, m.expires_at, m.cancelled, p.instruction_uri";
+     m.starts_at, m.ends_at, m.expires_at, m.cancelled, m.teams_join_url, p.instruction_uri";
 const JOIN_PROVIDER: &str =
     "LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
 
@@ -100,6 +102,7 @@ pub struct LiveMeeting {
     pub subject: Option<String>,
     pub starts_at: i64,
     pub ends_at: i64,
+    pub teams_join_url: Option<String>,
 }
 
 /// The live (not cancelled, not expired) meeting that holds `video_id` under `provider`,
@@ -111,7 +114,7 @@ pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     video_id: &VideoId,
 ) -> Result<(i64, Option<LiveMeeting>), sqlx::Error> {
     let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at {WITH_VERSION} \
+        "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at, m.teams_join_url {WITH_VERSION} \
          LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.provider = $2 \
          AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4"
     ))
@@ -127,6 +130,7 @@ pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
             subject: row.try_get("subject")?,
             starts_at: row.try_get("starts_at")?,
             ends_at: row.try_get("ends_at")?,
+            teams_join_url: row.try_get("teams_join_url")?,
         }),
         None => None,
     };
@@ -160,6 +164,8 @@ pub struct Change<'a> {
     pub expires_at: i64,
     pub subject: Option<&'a str>,
     pub lang: Option<Lang>,
+    /// A new join link (none: the stored one stays).
+    pub teams_join_url: Option<&'a str>,
 }
 
 /// Changes a meeting's times (its Video ID stays), subject or language.
@@ -171,7 +177,8 @@ pub async fn update(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE meetings SET starts_at = $1, ends_at = $2, expires_at = $3, subject = COALESCE($4, subject), \
-         lang = COALESCE($5, lang), updated_at = $6 WHERE tenant_id = $7 AND meeting_key = $8",
+         lang = COALESCE($5, lang), teams_join_url = COALESCE($9, teams_join_url), updated_at = $6 \
+         WHERE tenant_id = $7 AND meeting_key = $8",
     )
     .bind(c.starts_at)
     .bind(c.ends_at)
@@ -181,6 +188,7 @@ pub async fn update(
     .bind(now_ms())
     .bind(tenant)
     .bind(key)
+    .bind(c.teams_join_url)
     .execute(tx)
     .await?;
     Ok(())

@@ -48,6 +48,7 @@ pub struct NewMeeting {
     pub starts_at: i64,
     pub ends_at: i64,
     pub expires_at: i64,
+    pub teams_join_url: Option<String>,
     /// Who asked, for the audit log.
     pub actor: String,
 }
@@ -165,9 +166,9 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
     let mut tx = w.begin().await?;
     let sql = format!(
         "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
-         starts_at, ends_at, expires_at, cancelled, created_at, updated_at) VALUES {} \
+         starts_at, ends_at, expires_at, teams_join_url, cancelled, created_at, updated_at) VALUES {} \
          ON CONFLICT DO NOTHING RETURNING tenant_id, meeting_key, video_id",
-        values_placeholders(meetings.len(), 14)
+        values_placeholders(meetings.len(), 15)
     );
     // One statement text per batch size: kept out of the connection's statement cache,
     // where up to 2 × MAX_BATCH variants would push out the hot read queries.
@@ -185,6 +186,7 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
             .bind(m.starts_at)
             .bind(m.ends_at)
             .bind(m.expires_at)
+            .bind(m.teams_join_url.clone())
             .bind(0_i64)
             .bind(now)
             .bind(now);
@@ -282,6 +284,7 @@ pub(crate) mod testing {
             starts_at: 1,
             ends_at: 2,
             expires_at,
+            teams_join_url: None,
             actor: "o@t1.example".into(),
         }
     }

@@ -77,3 +77,69 @@ fn resolution_is_rate_limited_per_caller() {
         "another caller has its own budget"
     );
 }
+
+on_both!(the_teams_join_link_reaches_the_bridge, |b: Backend| {
+    let s = common::start(b);
+    provision(&s, "t");
+    let org = s.token("t", "ann@t.example", "organizer");
+    let partner =
+        s.token_with(json!({"tenant": "t", "user": "ivr", "role": "partner", "app_id": POLY_APP}));
+    let join =
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0?context=%7b%7d";
+    let body = |key: &str, url: &str| json!({"meeting_key": key, "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z", "teams_join_url": url});
+    // Not a Teams link (a lookalike host, plain http, a chat link): refused, nothing stored.
+    for bad in [
+        "https://teams.microsoft.com.evil.invalid/l/meetup-join/x",
+        "http://teams.microsoft.com/l/meetup-join/x",
+        "https://teams.microsoft.com/l/chat/0/0",
+    ] {
+        let (st, p) = s.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&org),
+            Some(body("bad", bad)),
+        );
+        assert_eq!(st, 400, "{bad}: {p}");
+        assert!(
+            p["detail"].as_str().unwrap().contains("teams_join_url"),
+            "{p}"
+        );
+    }
+    assert_eq!(s.count("meetings", "t"), 0);
+
+    let (st, m) = s.call(
+        "POST",
+        "/api/v1/meetings",
+        Some(&org),
+        Some(body("k1", join)),
+    );
+    assert_eq!((st, m["teams_join_url"].as_str()), (201, Some(join)), "{m}");
+    let (st, r) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": m["direct_dial_uri"]})),
+    );
+    assert_eq!((st, r["teams_join_url"].as_str()), (200, Some(join)), "{r}");
+
+    // Set later (the organizer's Teams add-in ran after ours): an update carries it.
+    let (st, m2) = s.call(
+        "POST",
+        "/api/v1/meetings",
+        Some(&org),
+        Some(json!({"meeting_key": "k2", "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z"})),
+    );
+    assert_eq!((st, m2.get("teams_join_url")), (201, None));
+    let (st, m2) = s.call(
+        "PATCH",
+        "/api/v1/meetings/k2",
+        Some(&org),
+        Some(json!({"teams_join_url": join})),
+    );
+    assert_eq!(
+        (st, m2["teams_join_url"].as_str()),
+        (200, Some(join)),
+        "{m2}"
+    );
+    assert_eq!(m2["start"], "2027-01-23T09:00:00Z", "the times stay");
+});
