@@ -521,6 +521,27 @@ pub struct ResolveRequest {
     /// The Video ID typed at the IVR prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_id: Option<String>,
+    /// The Video ID as the caller keyed it (`1187204536#`): digits and a final `#`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dtmf: Option<String>,
+}
+
+/// What a dial string leads to: the meeting, or (a tenant key alone) the provider's IVR,
+/// which then asks for the Video ID.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Resolution {
+    Resolved(Resolved),
+    Ivr(IvrPrompt),
+}
+
+/// A tenant key dialled without a Video ID: play the prompt.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IvrPrompt {
+    pub provider: String,
+    pub tenant_key: String,
 }
 
 /// The meeting a dial string leads to.

@@ -173,7 +173,18 @@ pub struct DirectDialMatch {
     pub video_id: VideoId,
 }
 
-/// Strips a URI scheme (`sip:`, `sips:`, `h323:`), URI parameters and angle brackets.
+/// The address in a dial string as bridges send it: surrounding whitespace, `<…>`, a URI
+/// scheme (`sip:`, `sips:`, `h323:`, any case) and URI parameters or headers taken off.
+///
+/// ```
+/// use cvi_core::dial_plan::address;
+/// assert_eq!(address(" <SIPS:teams@Video.Contoso.com;transport=tls> "), "teams@Video.Contoso.com");
+/// ```
+#[must_use]
+pub fn address(input: &str) -> &str {
+    bare_address(input)
+}
+
 fn bare_address(input: &str) -> &str {
     let s = input.trim().trim_start_matches('<');
     let s = s.split(['>', ';', '?']).next().unwrap_or("");

@@ -100,6 +100,23 @@ impl VideoId {
         Ok(VideoId(digits))
     }
 
+    /// Parses a Video ID as keyed at an IVR prompt (`1187204536#`): digits and one final
+    /// `#`, nothing else (`*`, letters, spaces are refused), then as [`VideoId::parse`].
+    ///
+    /// ```
+    /// use cvi_core::VideoId;
+    /// let id = VideoId::from_body(118_720_453);
+    /// assert_eq!(VideoId::parse_dtmf(&format!("{id}#")).unwrap(), id);
+    /// assert!(VideoId::parse_dtmf("*1187204536#").is_err());
+    /// ```
+    pub fn parse_dtmf(keys: &str) -> Result<Self, VideoIdError> {
+        let digits = keys.strip_suffix('#').unwrap_or(keys);
+        if let Some(c) = digits.chars().find(|c| !c.is_ascii_digit()) {
+            return Err(VideoIdError::Character(c));
+        }
+        Self::parse(digits)
+    }
+
     /// Parses any Video ID seen in the wild: 9 or 10 digits, no check-digit test.
     /// Used by extraction from invites that another system wrote.
     pub fn parse_any(input: &str) -> Result<Self, VideoIdError> {

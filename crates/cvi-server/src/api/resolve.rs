@@ -4,8 +4,11 @@
 //! expired and cancelled meetings.
 
 use axum::extract::State;
-use cvi_core::api::{ResolveRequest, Resolved};
-use cvi_core::{dial_plan::match_direct_dial, Provider, ProviderName, TenantKey, VideoId};
+use cvi_core::api::{IvrPrompt, Resolution, ResolveRequest, Resolved};
+use cvi_core::{
+    dial_plan::{self, match_direct_dial},
+    Provider, ProviderName, TenantKey, VideoId,
+};
 
 use super::meetings::format_time;
 use crate::{
@@ -30,14 +33,14 @@ fn checked(id: &str) -> Result<VideoId, AppError> {
 
 /// Resolve a dial string to its meeting (partner apps only).
 #[utoipa::path(post, path = "/resolve", request_body = ResolveRequest, tag = "resolution",
-    responses((status = 200, body = Resolved), (status = 400, description = "malformed, or the check digit is wrong", body = crate::error::Problem),
+    responses((status = 200, body = Resolution), (status = 400, description = "malformed, or the check digit is wrong", body = crate::error::Problem),
               (status = 403, body = crate::error::Problem), (status = 404, description = "unknown, expired or cancelled (indistinguishable)", body = crate::error::Problem),
               (status = 429, body = crate::error::Problem)))]
 pub async fn resolve(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<ResolveRequest>,
-) -> ApiResult<Resolved> {
+) -> ApiResult<Resolution> {
     caller.require(Role::Partner)?;
     let app_id = caller.app_id.clone().ok_or_else(|| {
         AppError::Forbidden("resolution needs an app token (appid or azp claim)".into())
@@ -56,12 +59,22 @@ pub async fn resolve(
     }
     // The check digit before any lookup (when the Video ID comes on its own; inside a
     // direct-dial string, the provider's format must be known first).
-    let separate_id = req
-        .video_id
-        .as_deref()
-        .map(checked)
-        .transpose()
-        .inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
+    let separate_id = match (req.video_id.as_deref(), req.dtmf.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::InvalidInput(
+                "give video_id or dtmf, not both".into(),
+            ))
+        }
+        (Some(id), None) => Some(checked(id)),
+        (None, Some(keys)) => Some(VideoId::parse_dtmf(keys).map_err(|e| {
+            AppError::InvalidInput(format!(
+                "{BAD_VIDEO_ID}dtmf {keys:?}: {e}; keyed digits and a final # only"
+            ))
+        })),
+        (None, None) => None,
+    }
+    .transpose()
+    .inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
     // Decide with the kept configuration; the meeting query reads the configuration's
     // version in the same statement, and a decision made on an old version is made again.
     let mut config = s.config.get(&s.db, &caller.tenant).await?;
@@ -71,7 +84,14 @@ pub async fn resolve(
         let last = attempts == MAX_CONFIG_ATTEMPTS;
         let (provider, video_id) =
             match target(&config, &req.dial_string, separate_id.as_ref(), &app_id) {
-                Ok(t) => t,
+                Ok(Target::Meeting(p, id)) => (p, id),
+                Ok(Target::Ivr(p)) => {
+                    s.metrics.resolution("ivr");
+                    return Ok(ApiJson(Resolution::Ivr(IvrPrompt {
+                        provider: p.name.to_string(),
+                        tenant_key: p.tenant_key.to_string(),
+                    })));
+                }
                 Err(e) => {
                     // Refusals that come from the configuration (no such provider, not its app,
                     // no consent) must not come from a stale one; malformed input is malformed.
@@ -106,7 +126,7 @@ pub async fn resolve(
             return Err(unknown());
         };
         s.metrics.resolution("found");
-        return Ok(ApiJson(Resolved {
+        return Ok(ApiJson(Resolution::Resolved(Resolved {
             meeting_key: m.key,
             provider: provider.name.to_string(),
             tenant_key: provider.tenant_key.to_string(),
@@ -115,46 +135,64 @@ pub async fn resolve(
             start: format_time(m.starts_at),
             end: format_time(m.ends_at),
             teams_join_url: m.teams_join_url,
-        }));
+        })));
     }
 }
 
 /// Configuration changes seen during one call before it answers with the latest.
 const MAX_CONFIG_ATTEMPTS: u32 = 3;
 
-/// The provider and Video ID a dial string names, if `app_id` may resolve them.
-/// `separate_id` is the `video_id` of the request, its check digit already tested.
+/// Where a dial string leads.
+enum Target<'c> {
+    /// A meeting of this provider, by its Video ID (check digit tested).
+    Meeting(&'c Provider, VideoId),
+    /// This provider's IVR: the caller is to be asked for the Video ID.
+    Ivr(&'c Provider),
+}
+
+/// Where a dial string leads, if `app_id` may resolve it. `separate_id` is the Video ID
+/// the request carried (`video_id` or `dtmf`), its check digit already tested.
 fn target<'c>(
     config: &'c TenantConfig,
     dial_string: &str,
     separate_id: Option<&VideoId>,
     app_id: &str,
-) -> Result<(&'c Provider, VideoId), AppError> {
+) -> Result<Target<'c>, AppError> {
     let configured = &config.providers;
-    let (provider, video_id) = match separate_id {
+    let address = dial_plan::address(dial_string);
+    let ivr = |tk: &TenantKey| configured.iter().find(|p| p.tenant_key == *tk);
+    let target = match separate_id {
         Some(id) => {
-            let tk =
-                TenantKey::parse(dial_string.trim().trim_start_matches("sip:")).map_err(|e| {
-                    AppError::InvalidInput(format!(
-                        "dial_string: with video_id it must be the IVR tenant key: {e}"
-                    ))
-                })?;
-            let p = configured
-                .iter()
-                .find(|p| p.tenant_key == tk)
-                .ok_or_else(unknown)?;
-            (p, id.clone())
+            let tk = TenantKey::parse(address).map_err(|e| {
+                AppError::InvalidInput(format!(
+                    "dial_string: with a Video ID it must be the IVR tenant key: {e}"
+                ))
+            })?;
+            Target::Meeting(ivr(&tk).ok_or_else(unknown)?, id.clone())
         }
         None => {
             let keys: Vec<(ProviderName, TenantKey)> = configured
                 .iter()
                 .map(|p| (p.name, p.tenant_key.clone()))
                 .collect();
-            let m = match_direct_dial(dial_string, &keys).ok_or_else(unknown)?;
-            let id = checked(m.video_id.as_str())?;
-            let p = config.provider(m.provider).ok_or_else(unknown)?;
-            (p, id)
+            match match_direct_dial(dial_string, &keys) {
+                Some(m) => {
+                    let id = checked(m.video_id.as_str())?;
+                    Target::Meeting(config.provider(m.provider).ok_or_else(unknown)?, id)
+                }
+                // The tenant key alone: the IVR, which asks for the Video ID.
+                None => Target::Ivr(
+                    TenantKey::parse(address)
+                        .ok()
+                        .as_ref()
+                        .and_then(ivr)
+                        .ok_or_else(unknown)?,
+                ),
+            }
         }
+    };
+    let provider = match &target {
+        Target::Meeting(p, _) | Target::Ivr(p) => *p,
     };
     // Only this provider's own, consented apps may resolve its meetings.
     if !provider
@@ -177,5 +215,5 @@ fn target<'c>(
             missing: vec![app_id.to_string()],
         });
     }
-    Ok((provider, video_id))
+    Ok(target)
 }

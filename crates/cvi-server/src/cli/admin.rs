@@ -164,10 +164,15 @@ pub enum MeetingCommand {
 /// `cvi resolve`: what a partner's IVR or gateway does.
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
-    /// A direct-dial URI, or the IVR tenant key together with --video-id.
+    /// A direct-dial URI, or the IVR tenant key (with --video-id or --dtmf; alone it
+    /// answers `ivr`: play the prompt).
     dial_string: String,
-    #[arg(long)]
+    /// The Video ID typed at the IVR.
+    #[arg(long, conflicts_with = "dtmf")]
     video_id: Option<String>,
+    /// The Video ID as keyed (`1187204536#`): digits and a final #.
+    #[arg(long)]
+    dtmf: Option<String>,
 }
 
 fn seg(s: &str) -> String {
@@ -456,6 +461,7 @@ pub fn resolve(c: &Client, a: ResolveArgs, json_out: bool) -> Result<(), CliErro
         &ResolveRequest {
             dial_string: a.dial_string,
             video_id: a.video_id,
+            dtmf: a.dtmf,
         },
     )?;
     super::client::print(&v, json_out);

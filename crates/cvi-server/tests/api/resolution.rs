@@ -143,3 +143,80 @@ on_both!(the_teams_join_link_reaches_the_bridge, |b: Backend| {
     );
     assert_eq!(m2["start"], "2027-01-23T09:00:00Z", "the times stay");
 });
+
+on_both!(bridges_resolve_as_they_dial, |b: Backend| {
+    let s = common::start(b);
+    provision(&s, "t");
+    let org = s.token("t", "ann@t.example", "organizer");
+    let partner =
+        s.token_with(json!({"tenant": "t", "user": "ivr", "role": "partner", "app_id": POLY_APP}));
+    let (st, m) = issue(&s, &org, "k1");
+    assert_eq!(st, 201, "{m}");
+    let id = m["video_id"].as_str().unwrap().to_string();
+    let resolve =
+        |body: serde_json::Value| s.call("POST", "/api/v1/resolve", Some(&partner), Some(body));
+
+    // The tenant key alone: the IVR answers and asks for the Video ID.
+    for tk in [
+        "813878896@t.plcm.vc",
+        " <sip:813878896@T.PLCM.VC;transport=tls> ",
+    ] {
+        let (st, v) = resolve(json!({"dial_string": tk}));
+        assert_eq!(st, 200, "{tk}: {v}");
+        assert_eq!(
+            v,
+            json!({"status": "ivr", "provider": "Polycom", "tenant_key": "813878896@t.plcm.vc"}),
+            "{tk}"
+        );
+    }
+    // Keyed at the prompt, with the final #.
+    let (st, v) =
+        resolve(json!({"dial_string": "sip:813878896@t.plcm.vc", "dtmf": format!("{id}#")}));
+    assert_eq!(
+        (st, v["status"].as_str(), v["meeting_key"].as_str()),
+        (200, Some("resolved"), Some("k1")),
+        "{v}"
+    );
+    for keys in [
+        format!("*{id}#"),
+        format!("{id}A"),
+        format!("{id} #"),
+        "#".to_string(),
+    ] {
+        let (st, p) = resolve(json!({"dial_string": "813878896@t.plcm.vc", "dtmf": keys}));
+        assert_eq!(st, 400, "{keys}: {p}");
+    }
+    // Direct dial as SIP devices send it: scheme and host in any case, <…>, parameters, spaces.
+    for dial in [
+        format!("813878896.{id}@t.plcm.vc"),
+        format!("sip:813878896.{id}@t.plcm.vc"),
+        format!("SIPS:813878896.{id}@T.Plcm.VC"),
+        format!("  <sip:813878896.{id}@t.plcm.vc;transport=tcp?x=y>  "),
+    ] {
+        let (st, v) = resolve(json!({"dial_string": dial}));
+        assert_eq!(
+            (st, v["meeting_key"].as_str()),
+            (200, Some("k1")),
+            "{dial}: {v}"
+        );
+    }
+    // Never a match: a lookalike host, full-width digits, a second @.
+    let fullwidth: String = id
+        .chars()
+        .map(|c| char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap())
+        .collect();
+    for dial in [
+        format!("813878896.{id}@t.plcm.vc.evil.invalid"),
+        format!("813878896.{fullwidth}@t.plcm.vc"),
+        format!("813878896.{id}@evil.invalid@t.plcm.vc"),
+        format!("813878896@evil.invalid.{id}@t.plcm.vc"),
+    ] {
+        let (st, v) = resolve(json!({"dial_string": dial}));
+        assert!(st == 404 || st == 400, "{dial}: {st} {v}");
+        assert!(v.get("meeting_key").is_none(), "{dial}: {v}");
+    }
+    let (st, _) = resolve(
+        json!({"dial_string": "813878896@t.plcm.vc", "video_id": id, "dtmf": format!("{id}#")}),
+    );
+    assert_eq!(st, 400, "video_id and dtmf together");
+});
