@@ -84,11 +84,19 @@ async fn load() -> Result<State, Failure> {
     })
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Action {
-    Add { replace: bool },
-    Update,
-    Remove,
+    /// Add or Update; `replace`: also over a block we did not issue (the user said so).
+    Add {
+        replace: bool,
+    },
+    Update {
+        replace: bool,
+    },
+    /// Remove ours; `foreign_too`: and the blocks we did not issue (the user said so).
+    Remove {
+        foreign_too: bool,
+    },
 }
 
 async fn run(action: Action, lang: Lang) -> Result<State, Failure> {
@@ -100,12 +108,12 @@ async fn run(action: Action, lang: Lang) -> Result<State, Failure> {
             Key::Added,
             Some(workflow::add(appt, &api, lang, replace).await?),
         ),
-        Action::Update => (
+        Action::Update { replace } => (
             Key::Updated,
-            Some(workflow::update(appt, &api, lang).await?),
+            Some(workflow::update(appt, &api, lang, replace).await?),
         ),
-        Action::Remove => {
-            workflow::remove(appt, &api).await?;
+        Action::Remove { foreign_too } => {
+            workflow::remove(appt, &api, foreign_too).await?;
             (Key::Removed, None)
         }
     };
@@ -123,7 +131,10 @@ pub fn Pane(lang: Lang) -> impl IntoView {
         spawn_local(async move { state.set(load().await.unwrap_or_else(State::Failed)) });
     };
     reload();
+    // What the user asked last: a block we did not issue makes us ask before going on.
+    let last = RwSignal::new(Action::Add { replace: false });
     let act = move |action: Action| {
+        last.set(action);
         state.set(State::Working);
         spawn_local(
             async move { state.set(run(action, lang).await.unwrap_or_else(State::Failed)) },
@@ -136,8 +147,8 @@ pub fn Pane(lang: Lang) -> impl IntoView {
             <div class="actions">
                 {if added {
                     view! {
-                        <button class="primary" data-action="update" on:click=move |_| act(Action::Update)>{tr(Key::Update)}</button>
-                        <button data-action="remove" on:click=move |_| act(Action::Remove)>{tr(Key::Remove)}</button>
+                        <button class="primary" data-action="update" on:click=move |_| act(Action::Update { replace: false })>{tr(Key::Update)}</button>
+                        <button data-action="remove" on:click=move |_| act(Action::Remove { foreign_too: false })>{tr(Key::Remove)}</button>
                     }.into_any()
                 } else {
                     view! {
@@ -173,14 +184,31 @@ pub fn Pane(lang: Lang) -> impl IntoView {
                         {actions(added)}
                     }.into_any()
                 }
-                State::Failed(Failure::Foreign(found)) => view! {
-                    <Status tone=Tone::Warning key=Key::Foreign lang=lang />
-                    <CoordinatesCard coords=*found lang=lang />
-                    <div class="actions">
-                        <button class="primary" data-action="replace" on:click=move |_| act(Action::Add { replace: true })>{tr(Key::Replace)}</button>
-                        <button data-action="keep" on:click=move |_| reload()>{tr(Key::Keep)}</button>
-                    </div>
-                }.into_any(),
+                State::Failed(Failure::Foreign(found)) => match last.get_untracked() {
+                    // Ours is gone; theirs is still there: ask before removing theirs too.
+                    Action::Remove { .. } => view! {
+                        <Status tone=Tone::Warning key=Key::ForeignOnRemove lang=lang />
+                        <CoordinatesCard coords=*found lang=lang />
+                        <div class="actions">
+                            <button class="primary" data-action="remove-foreign" on:click=move |_| act(Action::Remove { foreign_too: true })>{tr(Key::RemoveToo)}</button>
+                            <button data-action="keep" on:click=move |_| reload()>{tr(Key::Keep)}</button>
+                        </div>
+                    }.into_any(),
+                    again => {
+                        let replace = match again {
+                            Action::Update { .. } => Action::Update { replace: true },
+                            _ => Action::Add { replace: true },
+                        };
+                        view! {
+                            <Status tone=Tone::Warning key=Key::Foreign lang=lang />
+                            <CoordinatesCard coords=*found lang=lang />
+                            <div class="actions">
+                                <button class="primary" data-action="replace" on:click=move |_| act(replace)>{tr(Key::Replace)}</button>
+                                <button data-action="keep" on:click=move |_| reload()>{tr(Key::Keep)}</button>
+                            </div>
+                        }.into_any()
+                    }
+                },
                 State::Failed(f) => {
                     let (key, detail) = f.message();
                     view! {

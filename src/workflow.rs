@@ -157,9 +157,15 @@ pub async fn add(
 }
 
 /// "Update": send the item's current subject and times, then rewrite the block in place.
-pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coordinates, Failure> {
+/// A block we did not issue stops it, as for Add, unless `replace_foreign`.
+pub async fn update(
+    appt: &dyn Appointment,
+    api: &Api,
+    lang: Lang,
+    replace_foreign: bool,
+) -> Result<Coordinates, Failure> {
     let Some(key) = appt.meeting_key().await? else {
-        return add(appt, api, lang, false).await;
+        return add(appt, api, lang, replace_foreign).await;
     };
     let subject = appt.subject().await?;
     let times = appt.times().await?;
@@ -177,30 +183,46 @@ pub async fn update(appt: &dyn Appointment, api: &Api, lang: Lang) -> Result<Coo
             },
         )
         .await?;
-    write_block(appt, &meeting.coordinates, lang, true).await?;
+    write_block(appt, &meeting.coordinates, lang, replace_foreign).await?;
     Ok(meeting.coordinates)
 }
 
-/// "Remove": cancel the meeting's coordinates, take the block out of the body and the SIP
-/// URI out of the location, forget the key. Everything else in the item stays.
-pub async fn remove(appt: &dyn Appointment, api: &Api) -> Result<(), Failure> {
-    let mut dial = None;
+/// "Remove": cancel the meeting's coordinates, take our block out of the body and the SIP
+/// URI out of the location, forget the key. Everything else in the item stays — blocks we
+/// did not issue too, unless `foreign_too`: when there are some, the result says so
+/// (`Failure::Foreign`) after ours is gone, and the user may remove them as well.
+pub async fn remove(appt: &dyn Appointment, api: &Api, foreign_too: bool) -> Result<(), Failure> {
+    let mut ours: Option<Coordinates> = None;
     if let Some(key) = appt.meeting_key().await? {
         match api.cancel(&key).await {
-            Ok(m) => dial = m.coordinates.direct_dial_uri,
+            Ok(m) => ours = Some(m.coordinates),
             // Already gone on the server: still clean up the item.
             Err(e) if e.kind() == Some(ProblemKind::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
     let body = appt.body().await?;
-    if dial.is_none() {
-        dial = invite::find(&body.value, body.kind)
-            .into_iter()
-            .find(|f| !f.quoted)
-            .and_then(|f| f.coordinates.direct_dial_uri);
-    }
-    let new = invite::remove(&body.value, body.kind);
+    // Ours: our anchor survived, or it says our meeting's tenant key and Video ID.
+    let is_ours =
+        |f: &invite::Found| f.anchored || ours.as_ref().is_some_and(|c| same(&f.coordinates, c));
+    let found: Vec<invite::Found> = invite::find(&body.value, body.kind)
+        .into_iter()
+        .filter(|f| !f.quoted)
+        .collect();
+    let dial = ours
+        .as_ref()
+        .and_then(|c| c.direct_dial_uri.clone())
+        .or_else(|| {
+            found
+                .iter()
+                .find(|f| is_ours(f))
+                .and_then(|f| f.coordinates.direct_dial_uri.clone())
+        });
+    let foreign = found
+        .iter()
+        .find(|f| !is_ours(f))
+        .map(|f| f.coordinates.clone());
+    let new = invite::remove_where(&body.value, body.kind, |f| foreign_too || is_ours(f));
     if new != body.value {
         appt.set_body(Body {
             kind: body.kind,
@@ -215,5 +237,8 @@ pub async fn remove(appt: &dyn Appointment, api: &Api) -> Result<(), Failure> {
         }
     }
     appt.set_meeting_key(None).await?;
-    Ok(())
+    match foreign {
+        Some(c) if !foreign_too => Err(Failure::Foreign(Box::new(c))),
+        _ => Ok(()),
+    }
 }

@@ -448,6 +448,71 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
         );
     }
 
+    // 4d. Update and Remove beside a block we did not issue (Microsoft's 2021–22 Webex block,
+    // as in cvi-core's fixture 40): asked first, never dropped silently.
+    const THEIRS: &str = "<div><p>Join with a video conferencing device</p><p><a href=\"mailto:fabrikam@m.webex.com\">fabrikam@m.webex.com</a> Video Conference ID: 119 204 377 5</p><p><a href=\"https://www.webex.com/msteams?confid=1192043775&amp;tenantkey=fabrikam&amp;domain=m.webex.com\">Alternate VTC instructions</a></p></div>";
+    configure(&site, Some(stub_config(&organizer, OWA_COMPOSE)));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    // Someone pastes their block into the invite; the pane opens again on the item.
+    let with_theirs = |stub: &Value| {
+        let mut cfg = stub.clone();
+        let body = stub["body"]
+            .as_str()
+            .unwrap()
+            .replace("</body>", &format!("{THEIRS}</body>"));
+        cfg["body"] = json!(body);
+        cfg
+    };
+    let cfg = with_theirs(&b.stub().await);
+    let ours_id = unquoted_blocks(cfg["body"].as_str().unwrap())
+        .into_iter()
+        .find(|f| f.anchored)
+        .and_then(|f| f.coordinates.video_id)
+        .unwrap();
+    configure(&site, Some(cfg.clone()));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=update]").await;
+    b.wait_css("[data-status=Foreign]").await;
+    assert_eq!(b.text("[data-field=video-id]").await, "119 204 377 5");
+    assert_eq!(
+        b.stub().await["body"],
+        cfg["body"],
+        "Update wrote nothing before asking"
+    );
+    b.click("[data-action=replace]").await;
+    b.wait_css("[data-status=Updated]").await;
+    let body = b.stub().await["body"].as_str().unwrap().to_string();
+    let blocks = unquoted_blocks(&body);
+    assert_eq!(blocks.len(), 1, "{body}");
+    assert_eq!(
+        blocks[0].coordinates.video_id.as_ref(),
+        Some(&ours_id),
+        "ours kept its Video ID"
+    );
+
+    let cfg = with_theirs(&b.stub().await);
+    let key = cfg["props"]["cviMeetingKey"].as_str().unwrap().to_string();
+    configure(&site, Some(cfg.clone()));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=remove]").await;
+    b.wait_css("[data-status=ForeignOnRemove]").await;
+    b.screenshot("4d-outlook-remove-beside-foreign").await;
+    let body = b.stub().await["body"].as_str().unwrap().to_string();
+    let blocks = unquoted_blocks(&body);
+    assert_eq!(blocks.len(), 1, "only theirs is left: {body}");
+    assert!(
+        !blocks[0].anchored && body.contains("119 204 377 5"),
+        "{body}"
+    );
+    let (_, meeting) = server.call("GET", &format!("/meetings/{key}"), &organizer, None);
+    assert_eq!(meeting["cancelled"], true, "ours is cancelled");
+    b.click("[data-action=remove-foreign]").await;
+    b.wait_css("[data-status=Removed]").await;
+    let body = b.stub().await["body"].as_str().unwrap().to_string();
+    assert!(unquoted_blocks(&body).is_empty(), "{body}");
+
     // 5. A user whose policy is disabled sees the policy message and no action.
     let admin = server.token("demo", "admin@demo.example", "admin");
     let (status, _) = server.call(

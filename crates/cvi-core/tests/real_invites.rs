@@ -412,3 +412,20 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn removing_ours_leaves_theirs() {
+    let b = body("40-ours-and-microsoft-2022.html");
+    let out = cvi_core::invite::remove_where(&b, BodyKind::Html, |f| f.anchored);
+    let left = find(&out, BodyKind::Html);
+    assert_eq!(left.len(), 1, "{out}");
+    assert!(!left[0].anchored);
+    assert_eq!(
+        left[0].coordinates.video_id.as_ref().map(VideoId::as_str),
+        Some("1192043775")
+    );
+    assert!(
+        out.starts_with("<html><body><p>Design review</p>\n<div>"),
+        "{out}"
+    );
+}

@@ -147,9 +147,16 @@ fn removal_range(body: &str, kind: BodyKind, f: &Found) -> std::ops::Range<usize
 /// Removes every unquoted block from `body`; everything else stays byte for byte.
 #[must_use]
 pub fn remove(body: &str, kind: BodyKind) -> String {
+    remove_where(body, kind, |_| true)
+}
+
+/// Removes the unquoted blocks for which `which` says yes (ours, say, and not a block
+/// someone else wrote); everything else stays byte for byte.
+#[must_use]
+pub fn remove_where(body: &str, kind: BodyKind, which: impl Fn(&Found) -> bool) -> String {
     let mut out = String::with_capacity(body.len());
     let mut at = 0;
-    for f in find(body, kind).iter().filter(|f| !f.quoted) {
+    for f in find(body, kind).iter().filter(|f| !f.quoted && which(f)) {
         let r = removal_range(body, kind, f);
         if r.start < at {
             continue;
