@@ -30,6 +30,8 @@ enum State {
     Done {
         message: Key,
         coords: Option<Coordinates>,
+        /// Something the user should know besides (the SIP URI found no room, say).
+        note: Option<Key>,
     },
     Failed(Failure),
 }
@@ -103,7 +105,7 @@ async fn run(action: Action, lang: Lang) -> Result<State, Failure> {
     let host = host::current();
     let appt = host.appointment().ok_or_else(no_appointment)?;
     let api = api().await?;
-    let (message, coords) = match action {
+    let (message, written) = match action {
         Action::Add { replace } => (
             Key::Added,
             Some(workflow::add(appt, &api, lang, replace).await?),
@@ -117,9 +119,17 @@ async fn run(action: Action, lang: Lang) -> Result<State, Failure> {
             (Key::Removed, None)
         }
     };
+    let note = written
+        .as_ref()
+        .and_then(|w| w.location_full.then_some(Key::LocationFull));
+    let coords = written.map(|w| w.coordinates);
     // The host's own bar shows it too; a failure there changes nothing.
     let _ = appt.notify(Notice::Info, t(lang, message).into()).await;
-    Ok(State::Done { message, coords })
+    Ok(State::Done {
+        message,
+        coords,
+        note,
+    })
 }
 
 /// The task pane.
@@ -176,10 +186,11 @@ pub fn Pane(lang: Lang) -> impl IntoView {
                     {stale.then(|| view! { <Status tone=Tone::Warning key=Key::TimesChanged lang=lang /> })}
                     {actions(added)}
                 }.into_any(),
-                State::Done { message, coords } => {
+                State::Done { message, coords, note } => {
                     let added = coords.is_some();
                     view! {
                         <Status tone=Tone::Success key=message lang=lang />
+                        {note.map(|k| view! { <Status tone=Tone::Warning key=k lang=lang /> })}
                         {coords.map(|c| view! { <CoordinatesCard coords=c lang=lang /> })}
                         {actions(added)}
                     }.into_any()

@@ -75,12 +75,24 @@ fn same(found: &Coordinates, ours: &Coordinates) -> bool {
 
 /// Writes `coords`' block into the body (replacing ours in place) and the SIP URI into
 /// the location when it fits. A block that is not ours stops it unless `replace_foreign`.
+/// What Add and Update did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub coordinates: Coordinates,
+    /// The direct-dial SIP URI did not fit in the location (255 characters): it is only in
+    /// the invite, and the user is told so.
+    pub location_full: bool,
+}
+
+/// Writes `coords`' block into the body (replacing ours in place) and the SIP URI into
+/// the location when it fits; says whether it did not. A block that is not ours stops it
+/// unless `replace_foreign`.
 async fn write_block(
     appt: &dyn Appointment,
     coords: &Coordinates,
     lang: Lang,
     replace_foreign: bool,
-) -> Result<(), Failure> {
+) -> Result<Written, Failure> {
     let body = appt.body().await?;
     if !replace_foreign {
         if let Some(other) = invite::find(&body.value, body.kind)
@@ -103,13 +115,19 @@ async fn write_block(
         })
         .await?;
     }
+    let mut location_full = false;
     if let Some(uri) = &coords.direct_dial_uri {
         let current = appt.location().await?;
-        if let Some(loc) = location::with_sip(&current, uri) {
-            appt.set_location(loc).await?;
+        match location::with_sip(&current, uri) {
+            location::WithSip::Added(loc) => appt.set_location(loc).await?,
+            location::WithSip::AlreadyThere => {}
+            location::WithSip::NoRoom => location_full = true,
         }
     }
-    Ok(())
+    Ok(Written {
+        coordinates: coords.clone(),
+        location_full,
+    })
 }
 
 /// The Teams join link that Teams' own add-in wrote into the item's body (what leads a
@@ -125,7 +143,7 @@ pub async fn add(
     api: &Api,
     lang: Lang,
     replace_foreign: bool,
-) -> Result<Coordinates, Failure> {
+) -> Result<Written, Failure> {
     let kept = appt.meeting_key().await?;
     let subject = appt.subject().await?;
     let times = appt.times().await?;
@@ -152,8 +170,7 @@ pub async fn add(
     };
     // Keep the key before touching the body, so a retry finds the same meeting.
     appt.set_meeting_key(Some(key)).await?;
-    write_block(appt, &meeting.coordinates, lang, replace_foreign).await?;
-    Ok(meeting.coordinates)
+    write_block(appt, &meeting.coordinates, lang, replace_foreign).await
 }
 
 /// "Update": send the item's current subject and times, then rewrite the block in place.
@@ -163,7 +180,7 @@ pub async fn update(
     api: &Api,
     lang: Lang,
     replace_foreign: bool,
-) -> Result<Coordinates, Failure> {
+) -> Result<Written, Failure> {
     let Some(key) = appt.meeting_key().await? else {
         return add(appt, api, lang, replace_foreign).await;
     };
@@ -183,8 +200,7 @@ pub async fn update(
             },
         )
         .await?;
-    write_block(appt, &meeting.coordinates, lang, replace_foreign).await?;
-    Ok(meeting.coordinates)
+    write_block(appt, &meeting.coordinates, lang, replace_foreign).await
 }
 
 /// "Remove": cancel the meeting's coordinates, take our block out of the body and the SIP

@@ -513,6 +513,22 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     let body = b.stub().await["body"].as_str().unwrap().to_string();
     assert!(unquoted_blocks(&body).is_empty(), "{body}");
 
+    // 4e. A location with no room for the SIP URI: the pane says so; the organizer's text stays.
+    let mut cfg = stub_config(&organizer, OWA_COMPOSE);
+    let typed = format!("Conference room 4.12 — {}", "x".repeat(220));
+    cfg["location"] = json!(typed);
+    configure(&site, Some(cfg));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    let note = b.text("[data-status=LocationFull]").await;
+    assert!(note.contains("255"), "{note}");
+    assert_eq!(
+        b.stub().await["location"],
+        json!(typed),
+        "the organizer's text is kept"
+    );
+
     // 5. A user whose policy is disabled sees the policy message and no action.
     let admin = server.token("demo", "admin@demo.example", "admin");
     let (status, _) = server.call(

@@ -14,14 +14,13 @@ use std::rc::Rc;
 /// The function name both manifests give the command.
 const COMMAND: &str = "addVtcDetails";
 
-async fn add(outlook: &OutlookHost, lang: Lang) -> Result<(), Failure> {
+async fn add(outlook: &OutlookHost, lang: Lang) -> Result<workflow::Written, Failure> {
     let token = outlook
         .token()
         .await
         .map_err(|e| Failure::SignIn(e.0))?
         .ok_or_else(|| Failure::SignIn(String::new()))?;
-    workflow::add(outlook, &Api::new(Some(token)), lang, false).await?;
-    Ok(())
+    workflow::add(outlook, &Api::new(Some(token)), lang, false).await
 }
 
 fn main() {
@@ -36,7 +35,11 @@ fn main() {
             let outlook = outlook.clone();
             async move {
                 let (kind, message) = match add(&outlook, lang).await {
-                    Ok(()) => (Notice::Info, t(lang, Key::Added).to_string()),
+                    Ok(w) if w.location_full => (
+                        Notice::Info,
+                        format!("{} {}", t(lang, Key::Added), t(lang, Key::LocationFull)),
+                    ),
+                    Ok(_) => (Notice::Info, t(lang, Key::Added).to_string()),
                     Err(f) => {
                         let (key, detail) = f.message();
                         let text = if detail.is_empty() {

@@ -13,23 +13,35 @@ fn sip(uri: &str) -> String {
     }
 }
 
-/// The location with `sip:<uri>` added after what is there. `None` when it is there already
-/// or the result would exceed [`MAX_LOCATION_CHARS`] (the organizer's text always wins).
+/// What adding the SIP URI to a location comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WithSip {
+    /// The new location.
+    Added(String),
+    /// The URI is there already: nothing to write.
+    AlreadyThere,
+    /// It would not fit in [`MAX_LOCATION_CHARS`]: the organizer's text wins, the user is told.
+    NoRoom,
+}
+
+/// The location with `sip:<uri>` added after what is there, unless it is there already or
+/// the result would exceed [`MAX_LOCATION_CHARS`].
 ///
 /// ```
-/// use cvi_core::location::with_sip;
-/// assert_eq!(with_sip("", "1.2@t.plcm.vc").as_deref(), Some("sip:1.2@t.plcm.vc"));
-/// assert_eq!(with_sip("Room 4", "1.2@t.plcm.vc").as_deref(), Some("Room 4; sip:1.2@t.plcm.vc"));
-/// assert_eq!(with_sip("Room 4; sip:1.2@t.plcm.vc", "1.2@t.plcm.vc"), None);
+/// use cvi_core::location::{with_sip, WithSip};
+/// assert_eq!(with_sip("", "1.2@t.plcm.vc"), WithSip::Added("sip:1.2@t.plcm.vc".into()));
+/// assert_eq!(with_sip("Room 4", "1.2@t.plcm.vc"), WithSip::Added("Room 4; sip:1.2@t.plcm.vc".into()));
+/// assert_eq!(with_sip("Room 4; sip:1.2@t.plcm.vc", "1.2@t.plcm.vc"), WithSip::AlreadyThere);
+/// assert_eq!(with_sip(&"x".repeat(250), "1.2@t.plcm.vc"), WithSip::NoRoom);
 /// ```
 #[must_use]
-pub fn with_sip(location: &str, uri: &str) -> Option<String> {
+pub fn with_sip(location: &str, uri: &str) -> WithSip {
     let entry = sip(uri);
     if location
         .split(';')
         .any(|p| p.trim().eq_ignore_ascii_case(&entry))
     {
-        return None;
+        return WithSip::AlreadyThere;
     }
     let typed = location.trim_end();
     let out = if typed.trim().is_empty() {
@@ -37,7 +49,11 @@ pub fn with_sip(location: &str, uri: &str) -> Option<String> {
     } else {
         format!("{typed}{SEPARATOR}{entry}")
     };
-    (out.chars().count() <= MAX_LOCATION_CHARS).then_some(out)
+    if out.chars().count() <= MAX_LOCATION_CHARS {
+        WithSip::Added(out)
+    } else {
+        WithSip::NoRoom
+    }
 }
 
 /// The location without `sip:<uri>` (and its separator). `None` when it is not there.
@@ -71,17 +87,20 @@ mod tests {
 
     #[test]
     fn adds_after_the_organizers_text_and_respects_the_limit() {
-        assert_eq!(with_sip("  ", URI).unwrap(), format!("sip:{URI}"));
+        assert_eq!(with_sip("  ", URI), WithSip::Added(format!("sip:{URI}")));
         assert_eq!(
-            with_sip("Building 7", &format!("SIP:{URI}")).unwrap(),
-            format!("Building 7; SIP:{URI}")
+            with_sip("Building 7", &format!("SIP:{URI}")),
+            WithSip::Added(format!("Building 7; SIP:{URI}"))
         );
         let long = "x".repeat(MAX_LOCATION_CHARS - 5);
-        assert_eq!(with_sip(&long, URI), None, "does not fit: left alone");
+        assert_eq!(
+            with_sip(&long, URI),
+            WithSip::NoRoom,
+            "does not fit: left alone"
+        );
         assert_eq!(
             with_sip(&format!("Room; SIP:{URI}"), URI),
-            None,
-            "already there"
+            WithSip::AlreadyThere
         );
     }
 
@@ -99,9 +118,9 @@ mod tests {
         #[test]
         fn add_then_remove_gives_the_organizers_text(typed in "[^;]{0,80}") {
             let typed = typed.trim().to_string();
-            if let Some(added) = with_sip(&typed, URI) {
+            if let WithSip::Added(added) = with_sip(&typed, URI) {
                 prop_assert!(added.chars().count() <= MAX_LOCATION_CHARS);
-                prop_assert_eq!(with_sip(&added, URI), None);
+                prop_assert_eq!(with_sip(&added, URI), WithSip::AlreadyThere);
                 prop_assert_eq!(without_sip(&added, URI).unwrap(), typed);
             }
         }
