@@ -336,6 +336,26 @@ mod tests {
         assert!(Params::from_args(&["--bogus".into()]).is_err());
     }
 
+    /// What the manifests tell an admin must be what ships: the Teams tab does not create
+    /// meetings (Graph scheduling is not built), so no description may say it does.
+    #[test]
+    fn descriptions_claim_only_what_ships() {
+        let p = params();
+        for text in [unified_json(&p).unwrap(), outlook_xml(&p).unwrap()] {
+            let lower = text.to_lowercase();
+            for claim in [
+                "schedules meetings",
+                "creates the meeting",
+                "creates meetings",
+            ] {
+                assert!(!lower.contains(claim), "the manifest claims {claim:?}");
+            }
+        }
+        assert!(unified_json(&p)
+            .unwrap()
+            .contains("does not create the Teams meeting"));
+    }
+
     #[test]
     fn the_unified_manifest_is_json_with_the_url_and_command() {
         let json = unified_json(&params()).unwrap();
