@@ -506,6 +506,18 @@ pub struct ProviderConsent {
     pub apps: Vec<AppConsent>,
     /// App ids still lacking consent: no coordinates are issued until this is empty.
     pub missing: Vec<String>,
+    /// Said when the provider lists no partner app: nothing to consent, and no partner can
+    /// resolve its meetings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// The warning for a provider that lists no partner app ids.
+#[must_use]
+pub fn no_partner_app_warning(provider: &str) -> String {
+    format!(
+        "the {provider} provider lists no partner app (AadApplicationIds): no partner app can join its meetings and there is nothing to consent; set them with `cvi provider set --identity {provider} --aad-application-ids ID;ID`"
+    )
 }
 
 // -------------------------------------------------------------------------- resolution

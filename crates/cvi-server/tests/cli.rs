@@ -415,3 +415,72 @@ fn plan_computes_offline_and_refuses_bad_input() {
     let missing = run(&["--avg-minutes", "30"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// A provider without partner app ids: nothing can be consented and no partner app can
+/// resolve its meetings; `provider new` and `consent status` say so.
+#[test]
+fn a_provider_without_partner_apps_is_warned_about() {
+    let s = serve();
+    let admin = ok(cvi(
+        &s,
+        None,
+        &[
+            "token",
+            "--tenant",
+            "t",
+            "--user",
+            "admin@t.example",
+            "--role",
+            "admin",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let out = cvi(
+        &s,
+        Some(&admin),
+        &[
+            "provider",
+            "new",
+            "--name",
+            "Pexip",
+            "--tenant-key",
+            "teams@vc.contoso.com",
+        ],
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("lists no partner app") && err.contains("--aad-application-ids"),
+        "{err}"
+    );
+    let status = cvi(&s, Some(&admin), &["consent", "status"]);
+    assert!(status.status.success());
+    assert!(String::from_utf8_lossy(&status.stderr).contains("nothing to consent"));
+    let v = json(cvi(&s, Some(&admin), &["--json", "consent", "status"]));
+    assert!(
+        v[0]["warning"]
+            .as_str()
+            .unwrap()
+            .contains("no partner app can join"),
+        "{v}"
+    );
+    // Given ids, the warning goes.
+    let out = cvi(
+        &s,
+        Some(&admin),
+        &[
+            "provider",
+            "set",
+            "--identity",
+            "Pexip",
+            "--aad-application-ids",
+            "11111111-2222-3333-4444-555555555555",
+        ],
+    );
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -3,7 +3,9 @@
 //! gates issuance.
 
 use axum::extract::State;
-use cvi_core::api::{AppConsent, CallbackOutcome, ConsentLink, ConsentLinks, ProviderConsent};
+use cvi_core::api::{
+    no_partner_app_warning, AppConsent, CallbackOutcome, ConsentLink, ConsentLinks, ProviderConsent,
+};
 use cvi_core::ProviderName;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -261,6 +263,10 @@ pub async fn status(
                     })
                     .collect();
                 ProviderConsent {
+                    warning: p
+                        .aad_application_ids
+                        .is_empty()
+                        .then(|| no_partner_app_warning(p.name.as_str())),
                     provider: p.name.to_string(),
                     missing: apps
                         .iter()

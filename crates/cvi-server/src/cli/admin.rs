@@ -2,8 +2,8 @@
 
 use clap::{Args, Subcommand};
 use cvi_core::api::{
-    AppIds, GrantRequest, IssueRequest, NewProvider, ProviderConsent, ResolveRequest, Role,
-    SetProvider, TargetKind, TokenRequest,
+    no_partner_app_warning, AppIds, GrantRequest, IssueRequest, NewProvider, ProviderConsent,
+    ProviderView, ResolveRequest, Role, SetProvider, TargetKind, TokenRequest,
 };
 use serde_json::{json, Value};
 
@@ -222,6 +222,16 @@ pub fn token(c: &Client, a: TokenArgs, json_out: bool) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A provider without partner apps issues coordinates nobody can resolve: say so on stderr.
+fn warn_without_apps(v: Value) -> Value {
+    if let Ok(p) = serde_json::from_value::<ProviderView>(v.clone()) {
+        if p.aad_application_ids.is_empty() {
+            eprintln!("cvi: warning: {}", no_partner_app_warning(&p.name));
+        }
+    }
+    v
+}
+
 pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), CliError> {
     let v = match cmd {
         ProviderCommand::New {
@@ -238,7 +248,7 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
                     .allow_app_guest_joins_as_authenticated
                     .then_some(true),
             };
-            c.send("POST", "/providers", &body)?
+            warn_without_apps(c.send("POST", "/providers", &body)?)
         }
         ProviderCommand::Set {
             identity,
@@ -263,7 +273,7 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
             if body == SetProvider::default() {
                 return Err(CliError::Input("nothing to change: give --tenant-key, --instruction-uri, --aad-application-ids or an --allow flag".into()));
             }
-            c.send("PATCH", &format!("/providers/{}", seg(&identity)), &body)?
+            warn_without_apps(c.send("PATCH", &format!("/providers/{}", seg(&identity)), &body)?)
         }
         ProviderCommand::Get {
             identity: Some(id), ..
@@ -408,6 +418,9 @@ pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), Cl
                 // One row per partner app reads better than a nested list per provider.
                 let providers: Vec<ProviderConsent> = serde_json::from_value(v)
                     .map_err(|e| CliError::Failure(format!("unexpected consent status: {e}")))?;
+                for w in providers.iter().filter_map(|p| p.warning.as_ref()) {
+                    eprintln!("cvi: warning: {w}");
+                }
                 let rows: Vec<Value> = providers
                     .iter()
                     .flat_map(|p| {

@@ -220,3 +220,48 @@ on_both!(bridges_resolve_as_they_dial, |b: Backend| {
     );
     assert_eq!(st, 400, "video_id and dtmf together");
 });
+
+on_both!(
+    no_partner_app_resolves_for_a_provider_without_apps,
+    |b: Backend| {
+        let s = common::start(b);
+        let admin = s.token("t", "admin@t.example", "admin");
+        let (st, _) = s.call(
+            "POST",
+            "/api/v1/providers",
+            Some(&admin),
+            Some(json!({"name": "Polycom", "tenant_key": "813878896@t.plcm.vc"})),
+        );
+        assert_eq!(st, 201);
+        let (st, _) = s.call(
+            "PUT",
+            "/api/v1/grants",
+            Some(&admin),
+            Some(json!({"target": "global", "policy_name": "Tag:PolycomServiceProviderEnabled"})),
+        );
+        assert_eq!(st, 200);
+        let org = s.token("t", "ann@t.example", "organizer");
+        let (st, m) = issue(&s, &org, "k1");
+        assert_eq!(st, 201, "nothing to consent: coordinates are issued ({m})");
+        for app in [POLY_APP, POLY_APP2] {
+            let partner = s.token_with(
+                json!({"tenant": "t", "user": "ivr", "role": "partner", "app_id": app}),
+            );
+            let (st, p) = s.call(
+                "POST",
+                "/api/v1/resolve",
+                Some(&partner),
+                Some(json!({"dial_string": m["direct_dial_uri"]})),
+            );
+            assert_eq!(st, 403, "{app}: {p}");
+        }
+        let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
+        assert!(
+            status[0]["warning"]
+                .as_str()
+                .unwrap()
+                .contains("no partner app"),
+            "{status}"
+        );
+    }
+);
