@@ -124,18 +124,11 @@ const OLDER_MORE_INFO: [&str; 4] = [
 ];
 /// Words that a block's heading carries in (almost) every language: a short line with one
 /// of them, followed by a tenant key and a Video ID, is a block in a wording we do not know.
-const HEADING_KEYWORDS: [&str; 10] = [
-    "video",
-    "vtc",
-    "vidéo",
-    "vídeo",
-    "videó",
-    "wideo",
-    "видео",
-    "ビデオ",
-    "视频",
-    "視訊",
-];
+/// The ASCII ones are looked for in every short line, the others only in lines that are not
+/// ASCII (this test runs on every line of bodies up to megabytes long).
+const HEADING_KEYWORDS_ASCII: [&str; 3] = ["video", "vtc", "wideo"];
+const HEADING_KEYWORDS_OTHER: [&str; 7] =
+    ["vidéo", "vídeo", "videó", "видео", "ビデオ", "视频", "視訊"];
 
 fn any_lang(pick: fn(&Words) -> &'static str) -> impl Iterator<Item = &'static str> {
     Lang::ALL.into_iter().map(move |l| pick(l.words()))
@@ -252,7 +245,21 @@ pub(crate) fn label_colon(line: &str) -> Option<(usize, usize)> {
 /// Could this (normalized) line be a block's heading in a wording we do not know? Short,
 /// and naming video or VTC in one of many languages.
 pub(crate) fn is_heading_like(line: &str) -> bool {
-    line.len() < 100 && HEADING_KEYWORDS.iter().any(|k| line.contains(k))
+    line.len() < 100
+        && (HEADING_KEYWORDS_ASCII.iter().any(|k| line.contains(k))
+            || (!line.is_ascii() && HEADING_KEYWORDS_OTHER.iter().any(|k| line.contains(k))))
+}
+
+/// Is `first` + space + `second` (normalized lines) a heading hard-wrapped over two lines?
+/// Compared in place: this runs on every short line.
+pub(crate) fn is_wrapped_heading(first: &str, second: &str) -> bool {
+    !first.is_empty()
+        && HEADINGS.iter().any(|h| {
+            h.len() == first.len() + 1 + second.len()
+                && h.starts_with(first)
+                && h.as_bytes()[first.len()] == b' '
+                && h.ends_with(second)
+        })
 }
 
 /// Is this (normalized) line the more-info link text on its own?

@@ -19,7 +19,9 @@ use std::ops::Range;
 
 use super::{
     extract::unwrap_link,
-    lang::{is_heading, is_heading_like, is_more_info, label, label_colon, Label},
+    lang::{
+        is_heading, is_heading_like, is_more_info, is_wrapped_heading, label, label_colon, Label,
+    },
     scan::{Line, Scan},
 };
 use crate::{
@@ -381,7 +383,7 @@ fn start_at(lines: &[Line], i: usize) -> Option<Start> {
         return Some(Start::Heading(1));
     }
     if let Some(next) = lines.get(i + 1) {
-        if text.len() < 80 && is_heading(&format!("{text} {}", next.text)) {
+        if is_wrapped_heading(text, &next.text) {
             return Some(Start::Heading(2));
         }
     }
