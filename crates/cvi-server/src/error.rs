@@ -124,10 +124,22 @@ fn database_unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// True when a write lost to a concurrent one on a unique key (two grants of one rank, say).
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 impl From<&sqlx::Error> for AppError {
     fn from(e: &sqlx::Error) -> Self {
         if database_unavailable(e) {
-            AppError::Unavailable(format!("database unavailable: {e}"))
+            // The database's own words stay in the log: they name hosts, users and states.
+            tracing::warn!(error = %e, "database unavailable");
+            AppError::Unavailable("the database is unavailable; retry in a moment".into())
+        } else if unique_violation(e) {
+            AppError::Conflict(
+                "a concurrent change took the same value first; read the current state and retry"
+                    .into(),
+            )
         } else {
             AppError::Internal(e.to_string())
         }
@@ -219,3 +231,40 @@ impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
 
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<ApiJson<T>, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that loses to a concurrent one on a unique key (a second group grant of one
+    /// rank) is a 409 the client can act on, not a 500.
+    #[tokio::test]
+    async fn a_unique_violation_is_a_conflict() {
+        let (_dir, db, _writes) = crate::store::writes::testing::writes().await;
+        let insert = "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) \
+                      VALUES ('t', 'group', $1, 7, 'Global', 0)";
+        sqlx::query(insert).bind("g1").execute(&db).await.unwrap();
+        let e = sqlx::query(insert)
+            .bind("g2")
+            .execute(&db)
+            .await
+            .unwrap_err();
+        let p = AppError::from(e).problem();
+        assert_eq!((p.status, p.kind), (409, ProblemKind::Conflict));
+    }
+
+    /// A 503 says the database is unavailable, not what the database said.
+    #[test]
+    fn unavailable_hides_the_database_text() {
+        let e = sqlx::Error::Io(std::io::Error::other(
+            "connection to 10.1.2.3:5432 refused for user cvi",
+        ));
+        let p = AppError::from(e).problem();
+        assert_eq!(p.status, 503);
+        assert!(
+            !p.detail.contains("10.1.2.3") && !p.detail.contains("cvi"),
+            "{}",
+            p.detail
+        );
+    }
+}

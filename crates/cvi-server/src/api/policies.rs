@@ -130,7 +130,14 @@ pub async fn put_grant(
                 target,
                 policy_name: p.identity.to_string(),
             };
-            store::grants::insert(&mut tx, &caller.tenant, &g).await?;
+            store::grants::insert(&mut tx, &caller.tenant, &g)
+                .await
+                .map_err(|e| match (&g.target, crate::error::unique_violation(&e)) {
+                    (GrantTarget::Group { rank, .. }, true) => AppError::Conflict(format!(
+                        "rank {rank} was taken a moment ago by another group grant; ranks are distinct, pick another"
+                    )),
+                    _ => AppError::from(e),
+                })?;
             Some(GrantView::from(&g))
         }
         None => None,

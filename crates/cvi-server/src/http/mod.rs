@@ -66,9 +66,10 @@ async fn healthz() -> &'static str {
 
 /// Readiness: the database answers.
 async fn readyz(State(s): State<AppState>) -> Result<&'static str, AppError> {
-    crate::db::ping(&s.db)
-        .await
-        .map_err(|e| AppError::Unavailable(format!("database not reachable: {e}")))?;
+    crate::db::ping(&s.db).await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness: database not reachable");
+        AppError::Unavailable("the database is not reachable".into())
+    })?;
     Ok("ready\n")
 }
 

@@ -91,3 +91,37 @@ on_both!(precedence_through_the_api, |b: Backend| {
     let (_, me) = s.call("GET", "/api/v1/me/effective-policy", Some(&t), None);
     assert_eq!(me["policy"]["provider_name"], "Pexip");
 });
+
+on_both!(
+    concurrent_grants_of_one_rank_conflict_not_fail,
+    |b: Backend| {
+        let s = common::start(b);
+        let admin = s.token("t", "admin@t.example", "admin");
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let (s, admin) = (&s, &admin);
+                scope.spawn(move || {
+                    s.call(
+                        "PUT",
+                        "/api/v1/grants",
+                        Some(admin),
+                        Some(json!({"target": "group", "identity": format!("g{i}"), "rank": 7, "policy_name": "Tag:PolycomServiceProviderEnabled"})),
+                    )
+                    .0
+                })
+            })
+            .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            statuses.iter().filter(|&&st| st == 200).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|&st| st == 200 || st == 409),
+            "{statuses:?}"
+        );
+    }
+);
