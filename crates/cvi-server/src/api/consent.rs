@@ -48,6 +48,24 @@ pub struct ProviderQuery {
     pub provider: Option<String>,
 }
 
+/// What of an identity platform's `error_description` is kept: it comes from the query
+/// string, so anyone can send anything there.
+const MAX_ERROR_DESCRIPTION: usize = 300;
+
+/// `s` as it may be stored and shown: control characters (newlines, terminal escapes)
+/// become spaces, and at most `max` characters are kept.
+fn printable(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 fn random_state() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
@@ -82,6 +100,7 @@ pub async fn links(
         s.public_url.trim_end_matches('/')
     );
     let mut tx = s.writes.begin().await?;
+    store::consents::purge_expired_states(&mut tx).await?;
     let mut out = Vec::new();
     for app in &p.aad_application_ids {
         let state = random_state();
@@ -194,10 +213,13 @@ pub async fn callback(
     } else {
         Some(format!(
             "{}: {}",
-            q.error.as_deref().unwrap_or("not_granted"),
-            q.error_description
-                .as_deref()
-                .unwrap_or("admin consent was not given")
+            printable(q.error.as_deref().unwrap_or("not_granted"), 64),
+            printable(
+                q.error_description
+                    .as_deref()
+                    .unwrap_or("admin consent was not given"),
+                MAX_ERROR_DESCRIPTION
+            )
         ))
     };
     let before = store::consents::granted(&mut tx, &tenant, &app_id).await?;

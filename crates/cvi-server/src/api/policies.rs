@@ -263,6 +263,8 @@ pub async fn get_my_effective(
     State(s): State<AppState>,
     caller: Caller,
 ) -> ApiResult<EffectiveView> {
+    // Like every endpoint: a role that schedules or administers, not just any user token.
+    caller.require_any(&[Role::Organizer, Role::Admin])?;
     let upn = caller.user()?.to_string();
     Ok(ApiJson(
         effective(&s.db, &caller.tenant, &upn, &caller.groups).await?,

@@ -119,6 +119,18 @@ pub async fn remember_state(
     Ok(())
 }
 
+/// Forgets the states of consent links that expired unused (any tenant's): they can no
+/// longer be taken back, and nothing else removes them.
+pub async fn purge_expired_states(tx: &mut AnyConnection) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM consent_states WHERE expires_at < $1")
+            .bind(now_ms())
+            .execute(tx)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Takes a `state` back, once: the row is gone whatever the caller does next.
 pub async fn take_state(
     tx: &mut AnyConnection,

@@ -480,3 +480,81 @@ fn security_headers_and_cors_allow_list() {
     );
     assert_eq!(preflight("https://evil.example"), None);
 }
+
+on_both!(small_hardening, |b: Backend| {
+    let s = common::start(b);
+    let admin = s.token("t", "admin@t.example", "admin");
+    // /me/effective-policy needs a role like every other endpoint.
+    let partner =
+        s.token_with(json!({"tenant": "t", "user": "ivr", "role": "partner", "app_id": POLY_APP}));
+    let (st, _) = s.call("GET", "/api/v1/me/effective-policy", Some(&partner), None);
+    assert_eq!(st, 403);
+    let org = s.token("t", "ann@t.example", "organizer");
+    assert_eq!(
+        s.call("GET", "/api/v1/me/effective-policy", Some(&org), None)
+            .0,
+        200
+    );
+
+    // Consent states that expired unused are purged when new links are made.
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/providers",
+        Some(&admin),
+        Some(json!({"name": "Polycom", "tenant_key": "813878896@t.plcm.vc", "aad_application_ids": format!("{POLY_APP};{POLY_APP2}")})),
+    );
+    assert_eq!(st, 201);
+    let links = |s: &Server| {
+        s.call(
+            "GET",
+            "/api/v1/consent/links?provider=Polycom",
+            Some(&admin),
+            None,
+        )
+        .1
+    };
+    links(&s);
+    assert_eq!(s.count("consent_states", "t"), 2);
+    let db = s.db.clone();
+    s.block_on(async move {
+        sqlx::query("UPDATE consent_states SET expires_at = 0")
+            .execute(&db)
+            .await
+            .unwrap();
+    });
+    let fresh = links(&s);
+    assert_eq!(
+        s.count("consent_states", "t"),
+        2,
+        "the two expired states are gone"
+    );
+
+    // A callback's error_description is stored bounded and without control characters.
+    let state = state_of(fresh["links"][0]["url"].as_str().unwrap());
+    let description = format!("line one\nline two \u{1b}[31mred{}", "x".repeat(2_000));
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("error", "access_denied")
+        .append_pair("error_description", &description)
+        .append_pair("state", &state)
+        .finish();
+    let (st, v) = s.call("GET", &format!("/api/v1/consent/callback?{q}"), None, None);
+    assert_eq!(st, 200, "{v}");
+    let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
+    let error = status[0]["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|a| a["error"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        error.starts_with("access_denied: line one line two"),
+        "{error}"
+    );
+    assert!(!error.chars().any(char::is_control), "{error:?}");
+    assert!(
+        error.chars().count() <= 400,
+        "{} characters",
+        error.chars().count()
+    );
+});
