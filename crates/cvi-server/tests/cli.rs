@@ -484,3 +484,62 @@ fn a_provider_without_partner_apps_is_warned_about() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Tokens are secrets: a token on the command line is warned about, a token file works,
+/// and no token goes over plain http to another machine without --insecure.
+#[test]
+fn tokens_are_handled_as_secrets() {
+    let s = serve();
+    let admin = ok(cvi(
+        &s,
+        None,
+        &[
+            "token",
+            "--tenant",
+            "t",
+            "--user",
+            "admin@t.example",
+            "--role",
+            "admin",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let on_argv = cvi(&s, None, &["--token", &admin, "policy", "get"]);
+    assert!(on_argv.status.success());
+    assert!(
+        String::from_utf8_lossy(&on_argv.stderr).contains("--token on the command line is visible"),
+        "{}",
+        String::from_utf8_lossy(&on_argv.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{admin}\n")).unwrap();
+    let from_file = cvi(
+        &s,
+        None,
+        &["--token-file", file.to_str().unwrap(), "policy", "get"],
+    );
+    assert!(
+        from_file.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_file.stderr)
+    );
+    assert!(
+        from_file.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&from_file.stderr)
+    );
+    // Refused before anything is sent (the name is under .invalid: it never resolves).
+    let remote = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .env("CVI_TOKEN", &admin)
+        .args(["--server", "http://cvi.invalid:8080", "policy", "get"])
+        .output()
+        .unwrap();
+    assert_eq!(remote.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&remote.stderr).contains("plain http"),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+}

@@ -12,7 +12,7 @@ mod serve;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{parser::ValueSource, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// What went wrong, and therefore which exit code.
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +49,16 @@ struct Cli {
         default_value = "http://127.0.0.1:8080"
     )]
     server: String,
-    /// Bearer token for the policy API.
+    /// Bearer token for the policy API (prefer CVI_TOKEN or --token-file: a command line is
+    /// visible to other users of the machine).
     #[arg(long, global = true, env = "CVI_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// A file holding the bearer token.
+    #[arg(long, global = true, conflicts_with = "token")]
+    token_file: Option<std::path::PathBuf>,
+    /// Send the token over plain http to a server that is not on this machine.
+    #[arg(long, global = true)]
+    insecure: bool,
     /// Machine-readable JSON output instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -92,10 +99,78 @@ enum Command {
     Invite(invite::InviteCommand),
 }
 
+/// Is `url`'s host this machine (127.0.0.0/8, ::1, localhost)?
+fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The token to send, from --token, CVI_TOKEN or --token-file; refused over plain http to
+/// another machine unless --insecure.
+fn token(cli: &Cli, from_argv: bool) -> Result<Option<String>, CliError> {
+    let token = match &cli.token_file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| CliError::Input(format!("--token-file {}: {e}", f.display())))?
+                .trim()
+                .to_string(),
+        ),
+        None => cli.token.clone(),
+    };
+    if from_argv {
+        eprintln!("cvi: warning: --token on the command line is visible to other users of this machine; set CVI_TOKEN or use --token-file");
+    }
+    let plain = cli
+        .server
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+    if token.is_some() && plain && !is_loopback(&cli.server) && !cli.insecure {
+        return Err(CliError::Input(format!(
+            "refusing to send a token over plain http to {}: use https, or --insecure if this network is private",
+            cli.server
+        )));
+    }
+    Ok(token)
+}
+
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let client = || client::Client::new(&cli.server, cli.token.clone());
+    let matches = Cli::command().get_matches();
+    let from_argv = matches.value_source("token") == Some(ValueSource::CommandLine);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let offline = matches!(
+        cli.command,
+        Command::Serve(_)
+            | Command::BenchSeed(_)
+            | Command::Invite(_)
+            | Command::Plan(_)
+            | Command::Otd(_)
+    );
+    let token = if offline {
+        Ok(None)
+    } else {
+        token(&cli, from_argv)
+    };
+    let token = match token {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cvi: error: {e}");
+            return e.exit_code();
+        }
+    };
+    let client = || client::Client::new(&cli.server, token.clone());
     let json = cli.json;
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
@@ -115,6 +190,30 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!("cvi: error: {e}");
             e.exit_code()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_hosts() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9/x",
+            "http://localhost:1",
+            "http://[::1]:8080/",
+            "http://user@127.0.0.1",
+        ] {
+            assert!(super::is_loopback(url), "{url}");
+        }
+        for url in [
+            "http://cvi.invalid:8080",
+            "http://127.0.0.1.invalid",
+            "http://localhost.invalid",
+            "http://[::2]",
+        ] {
+            assert!(!super::is_loopback(url), "{url}");
         }
     }
 }
