@@ -6,6 +6,9 @@ use std::fmt;
 
 /// Coordinates stay valid this long after the meeting (or its series) ends.
 pub const EXPIRY_AFTER_END_MS: i64 = 60 * 24 * 3600 * 1000;
+/// The longest a series may run after its first meeting: a Video ID must not stay taken
+/// forever (5 years of 365 days).
+pub const MAX_SERIES_MS: i64 = 5 * 365 * 24 * 3600 * 1000;
 
 /// Why a meeting's input is not acceptable. The messages say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +23,8 @@ pub enum MeetingError {
     EndBeforeStart,
     #[error("series_end must not be before end")]
     SeriesEndBeforeEnd,
+    #[error("series_end is more than 5 years after the first meeting; coordinates cannot be held that long — schedule the series again before then")]
+    SeriesTooLong,
     #[error("teams_join_url must be a Teams meeting link (https://teams.microsoft.com/l/meetup-join/… or …/meet/…, or the same on teams.live.com), at most 2048 characters; got {0:?}")]
     JoinUrl(String),
 }
@@ -121,6 +126,9 @@ impl Schedule {
         if last < end {
             return Err(MeetingError::SeriesEndBeforeEnd);
         }
+        if last.saturating_sub(end) > MAX_SERIES_MS {
+            return Err(MeetingError::SeriesTooLong);
+        }
         Ok(Schedule {
             start,
             end,
@@ -140,6 +148,15 @@ mod tests {
         assert_eq!(
             Schedule::new(0, 10, Some(5)),
             Err(MeetingError::SeriesEndBeforeEnd)
+        );
+        assert!(Schedule::new(0, 10, Some(10 + MAX_SERIES_MS)).is_ok());
+        assert_eq!(
+            Schedule::new(0, 10, Some(11 + MAX_SERIES_MS)),
+            Err(MeetingError::SeriesTooLong)
+        );
+        assert_eq!(
+            Schedule::new(0, 10, Some(i64::MAX)),
+            Err(MeetingError::SeriesTooLong)
         );
     }
 

@@ -336,3 +336,29 @@ on_both!(
         assert_eq!(st, 201);
     }
 );
+
+on_both!(a_series_may_not_hold_its_video_id_forever, |b: Backend| {
+    let s = common::start(b);
+    provision(&s, "t");
+    let org = s.token("t", "ann@t.example", "organizer");
+    let (st, p) = s.call(
+        "POST",
+        "/api/v1/meetings",
+        Some(&org),
+        Some(json!({"meeting_key": "forever", "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z", "series_end": "2099-12-31T00:00:00Z"})),
+    );
+    assert_eq!(st, 400, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("5 years"), "{p}");
+    assert_eq!(s.count("meetings", "t"), 0);
+    let (st, m) = s.call(
+        "POST",
+        "/api/v1/meetings",
+        Some(&org),
+        Some(json!({"meeting_key": "long", "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z", "series_end": "2031-12-31T00:00:00Z"})),
+    );
+    assert_eq!(
+        (st, m["expires_at"].as_str()),
+        (201, Some("2032-02-29T00:00:00Z")),
+        "{m}"
+    );
+});
