@@ -125,6 +125,22 @@ impl Api {
             .await
     }
 
+    /// The caller's meeting that holds `video_id`, if any (`None` for 404).
+    pub async fn find_by_video_id(&self, video_id: &str) -> Result<Option<Meeting>, ApiError> {
+        match self
+            .send(
+                "GET",
+                &format!("/meetings?video_id={}", encode(video_id)),
+                None,
+            )
+            .await
+        {
+            Ok(m) => Ok(Some(m)),
+            Err(e) if e.kind() == Some(ProblemKind::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Cancels a meeting: its Video ID stops resolving.
     pub async fn cancel(&self, key: &str) -> Result<Meeting, ApiError> {
         self.send("DELETE", &format!("/meetings/{}", encode(key)), None)

@@ -137,6 +137,27 @@ async fn teams_join_url(appt: &dyn Appointment) -> Result<Option<String>, Failur
     Ok(invite::teams_join_url(&body.value, body.kind))
 }
 
+/// An item without our meeting key (opened on another device, or copied) may still carry
+/// our block: when its Video ID is one of this organizer's live meetings, that meeting's
+/// key is the item's — no second Video ID, and the block is not "foreign".
+async fn key_from_own_block(appt: &dyn Appointment, api: &Api) -> Result<Option<String>, Failure> {
+    let body = appt.body().await?;
+    for f in invite::find(&body.value, body.kind)
+        .into_iter()
+        .filter(|f| !f.quoted)
+    {
+        let Some(id) = f.coordinates.video_id.filter(|v| v.has_valid_check_digit()) else {
+            continue;
+        };
+        if let Some(m) = api.find_by_video_id(id.as_str()).await? {
+            if !m.cancelled && m.coordinates.tenant_key == f.coordinates.tenant_key {
+                return Ok(m.coordinates.meeting_key);
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// "Add video conferencing details": issue (idempotent on the item's key) and write.
 pub async fn add(
     appt: &dyn Appointment,
@@ -144,7 +165,10 @@ pub async fn add(
     lang: Lang,
     replace_foreign: bool,
 ) -> Result<Written, Failure> {
-    let kept = appt.meeting_key().await?;
+    let kept = match appt.meeting_key().await? {
+        Some(k) => Some(k),
+        None => key_from_own_block(appt, api).await?,
+    };
     let subject = appt.subject().await?;
     let times = appt.times().await?;
     let series_end = appt.series_end().await?;

@@ -529,6 +529,35 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
         "the organizer's text is kept"
     );
 
+    // 4f. The item lost its meeting key (opened on another device, or copied) but carries
+    // our block: Add recognises it by its Video ID and reuses that meeting.
+    configure(&site, Some(stub_config(&organizer, OWA_COMPOSE)));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    let mut copied = b.stub().await;
+    let original_key = copied["props"]["cviMeetingKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let copied_body = copied["body"].as_str().unwrap().to_string();
+    copied["props"] = json!({});
+    configure(&site, Some(copied));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    let stub = b.stub().await;
+    assert_eq!(
+        stub["props"]["cviMeetingKey"].as_str(),
+        Some(original_key.as_str()),
+        "the meeting is reused, not a second one minted"
+    );
+    assert_eq!(
+        stub["body"].as_str(),
+        Some(copied_body.as_str()),
+        "the body keeps its one block"
+    );
+
     // 5. A user whose policy is disabled sees the policy message and no action.
     let admin = server.token("demo", "admin@demo.example", "admin");
     let (status, _) = server.call(

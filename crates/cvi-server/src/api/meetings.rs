@@ -13,7 +13,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use super::policies::effective;
 use crate::{
     auth::{Caller, Role},
-    error::{ApiJson, ApiPath, ApiResult, AppError},
+    error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
     store::{
         self, audit,
@@ -263,6 +263,33 @@ fn existing(caller: &Caller, m: StoredMeeting) -> Result<Meeting, AppError> {
         )));
     }
     Ok(v)
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct ByVideoId {
+    /// A Video ID as an invite shows it (spaces allowed).
+    pub video_id: String,
+}
+
+/// The caller's meeting that holds a Video ID — how the add-in recognises its own block in
+/// an item that lost its meeting key (another device, a copied item).
+#[utoipa::path(get, path = "/meetings", params(ByVideoId), tag = "meetings",
+    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]
+pub async fn find_by_video_id(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ByVideoId>,
+) -> ApiResult<Meeting> {
+    caller.require_any(&[Role::Organizer, Role::Admin])?;
+    let id = VideoId::parse(&q.video_id)
+        .map_err(|e| AppError::InvalidInput(format!("video_id: {e}")))?;
+    let none = || AppError::NotFound("no meeting of yours holds this Video ID".into());
+    let m = store::meetings::by_video_id(&s.db, &caller.tenant, &id)
+        .await?
+        .ok_or_else(none)?;
+    // Another organizer's meeting is not yours to reuse: the same answer as none.
+    check_owner(&caller, &m).map_err(|_| none())?;
+    Ok(ApiJson(view(m)))
 }
 
 /// Show a meeting's coordinates.

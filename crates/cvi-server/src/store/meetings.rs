@@ -74,6 +74,24 @@ pub async fn load<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     row.as_ref().map(from_row).transpose()
 }
 
+/// The meeting of a tenant that holds `video_id` and is not cancelled (any provider; the
+/// newest when an expired one still holds it too).
+pub async fn by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    video_id: &VideoId,
+) -> Result<Option<StoredMeeting>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM meetings m {JOIN_PROVIDER} WHERE m.tenant_id = $1 AND m.video_id = $2 \
+         AND m.cancelled = 0 ORDER BY m.expires_at DESC LIMIT 1"
+    ))
+    .bind(tenant)
+    .bind(video_id.as_str())
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Like [`load`], and the tenant's configuration version read in the same statement.
 pub async fn load_with_version<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,

@@ -362,3 +362,52 @@ on_both!(a_series_may_not_hold_its_video_id_forever, |b: Backend| {
         "{m}"
     );
 });
+
+on_both!(
+    an_organizer_finds_their_meeting_by_video_id,
+    |b: Backend| {
+        let s = common::start(b);
+        provision(&s, "t");
+        provision(&s, "u");
+        let ann = s.token("t", "ann@t.example", "organizer");
+        let (st, m) = issue(&s, &ann, "k1");
+        assert_eq!(st, 201);
+        let id = m["video_id"].as_str().unwrap();
+        let grouped = m["block"]["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .nth(2)
+            .unwrap()
+            .trim_start_matches("Video ID: ")
+            .to_string();
+        let find = |token: &str, id: &str| {
+            s.call(
+                "GET",
+                &format!("/api/v1/meetings?video_id={}", id.replace(' ', "%20")),
+                Some(token),
+                None,
+            )
+        };
+        let (st, v) = find(&ann, &grouped);
+        assert_eq!((st, v["meeting_key"].as_str()), (200, Some("k1")), "{v}");
+        // Another organizer, another tenant: the same 404 as a Video ID nobody holds.
+        let bob = s.token("t", "bob@t.example", "organizer");
+        let other_tenant = s.token("u", "ann@t.example", "organizer");
+        let (st_bob, v_bob) = find(&bob, id);
+        let (st_other, v_other) = find(&other_tenant, id);
+        let (st_none, v_none) = find(&ann, cvi_core::VideoId::from_body(1).as_str());
+        assert_eq!((st_bob, st_other, st_none), (404, 404, 404));
+        assert!(v_bob == v_none && v_other == v_none, "indistinguishable");
+        // A mistyped ID is refused before any lookup.
+        let mut bad = id.to_string();
+        bad.replace_range(9..10, if &id[9..10] == "0" { "1" } else { "0" });
+        assert_eq!(find(&ann, &bad).0, 400);
+        // Cancelled: no longer found.
+        assert_eq!(
+            s.call("DELETE", "/api/v1/meetings/k1", Some(&ann), None).0,
+            200
+        );
+        assert_eq!(find(&ann, id).0, 404);
+    }
+);
