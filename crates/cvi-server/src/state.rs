@@ -35,6 +35,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// The shortest wait between two JWKS fetches of one issuer (`None`: the default).
     pub jwks_min_refetch: Option<Duration>,
+    /// Serve `/metrics` on the API's listener (false when it has a listener of its own).
+    pub metrics_on_main: bool,
 }
 
 /// Why a server could not be put together.
@@ -63,6 +65,8 @@ pub struct AppState {
     pub writes: Writes,
     /// Tenants' providers and consents, checked against the database's version on use.
     pub config: Arc<ConfigCache>,
+    /// `/metrics` is served on the API's listener.
+    pub metrics_on_main: bool,
 }
 
 impl AppState {
@@ -95,6 +99,7 @@ impl AppState {
             public_url: config.public_url,
             cors_origins: config.cors_origins,
             config: Default::default(),
+            metrics_on_main: config.metrics_on_main,
         })
     }
 }

@@ -117,6 +117,7 @@ fn healthz_in_process() {
             public_url: "http://localhost".into(),
             cors_origins: vec![],
             jwks_min_refetch: None,
+            metrics_on_main: true,
         })
         .await
         .unwrap();
@@ -133,4 +134,49 @@ fn healthz_in_process() {
         let body = resp.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], b"ok\n");
     });
+}
+
+/// Metrics: a client cannot grow the label set with made-up methods, and with
+/// --metrics-listen they are only on that address, not on the API's.
+#[test]
+fn metrics_stay_bounded_and_can_move_off_the_api_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cvi.db").display());
+    let metrics_port = cvi_testkit::free_port().unwrap();
+    let metrics_at = format!("127.0.0.1:{metrics_port}");
+    let server = common::spawn_cvi(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &db,
+        "--metrics-listen",
+        &metrics_at,
+    ]);
+    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    for method in ["FOOBAR", "BREW", "GET"] {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "{method} /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+    }
+    assert_eq!(get(&addr, "/metrics").0, 404, "not on the API's listener");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (status, text) = loop {
+        if let Ok(r) = std::panic::catch_unwind(|| get(&metrics_at, "/metrics")) {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "metrics listener never came up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status, 200);
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(!text.contains("FOOBAR") && !text.contains("BREW"), "{text}");
+    assert!(text.contains("method=\"GET\""));
 }

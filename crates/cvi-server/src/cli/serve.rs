@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// The built add-in to serve at `/` (`cargo xtask build` writes it to dist/).
     #[arg(long, env = "CVI_DIST")]
     dist: Option<PathBuf>,
+    /// Serve /metrics here instead of on --listen (an address only monitoring reaches).
+    #[arg(long, env = "CVI_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -103,6 +106,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             public_url: args.public_url.unwrap_or_else(|| format!("http://{addr}")),
             cors_origins: args.cors_origins,
             jwks_min_refetch: None,
+            metrics_on_main: args.metrics_listen.is_none(),
         })
         .await
         .map_err(|e| match e {
@@ -132,6 +136,17 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                     );
                 }
             }
+        }
+        if let Some(at) = args.metrics_listen {
+            let metrics = tokio::net::TcpListener::bind(at)
+                .await
+                .map_err(|e| CliError::Failure(format!("cannot listen on {at} for metrics: {e}")))?;
+            let app = crate::http::metrics_app(state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(metrics, app).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            });
         }
         axum::serve(listener, app(state))
             .with_graceful_shutdown(shutdown_signal())

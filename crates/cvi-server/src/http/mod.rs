@@ -25,8 +25,10 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .merge(api);
+    if state.metrics_on_main {
+        router = router.route("/metrics", get(metrics));
+    }
     if let Some(dist) = &state.dist {
         router =
             router.fallback_service(ServeDir::new(dist).append_index_html_on_directories(true));
@@ -73,6 +75,14 @@ async fn readyz(State(s): State<AppState>) -> Result<&'static str, AppError> {
     Ok("ready\n")
 }
 
+/// `/metrics` alone, for `cvi serve --metrics-listen` (an address only the monitoring
+/// network reaches).
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     (
         [("content-type", "text/plain; version=0.0.4")],
@@ -86,7 +96,12 @@ async fn record_metrics(State(s): State<AppState>, req: Request, next: Next) -> 
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "other".into());
-    let method = req.method().to_string();
+    // A bounded label set: any other method (clients may send anything) is "other".
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let started = Instant::now();
     let resp = next.run(req).await;
     let labels = RequestLabels {

@@ -91,6 +91,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
             jwks_min_refetch: Some(std::time::Duration::ZERO),
+            metrics_on_main: true,
         }))
         .expect("database opens and migrates");
     let db = state.db.clone();
