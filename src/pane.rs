@@ -54,7 +54,7 @@ fn no_appointment() -> Failure {
     Failure::Host("no appointment is open".into())
 }
 
-async fn load() -> Result<State, Failure> {
+async fn load(lang: Lang) -> Result<State, Failure> {
     let host = host::current();
     let appt = host.appointment().ok_or_else(no_appointment)?;
     let api = api().await?;
@@ -70,6 +70,18 @@ async fn load() -> Result<State, Failure> {
             Ok(m) if m.cancelled => (false, false),
             Ok(m) => {
                 let times = appt.times().await?;
+                // A series without an end date holds its coordinates a year at a time:
+                // opened near their expiry, the pane renews them (README, "Recurring meetings").
+                let expires = m
+                    .coordinates
+                    .expires_at
+                    .as_deref()
+                    .map_or(f64::MAX, js_sys::Date::parse);
+                if appt.series().await? == host::Series::Endless
+                    && expires - js_sys::Date::now() < workflow::RENEW_WITHIN_MS
+                {
+                    let _ = workflow::update(appt, &api, lang, false).await;
+                }
                 (
                     true,
                     !same_instant(&m.start, &times.start) || !same_instant(&m.end, &times.end),
@@ -138,7 +150,7 @@ pub fn Pane(lang: Lang) -> impl IntoView {
     let state = RwSignal::new(State::Loading);
     let reload = move || {
         state.set(State::Loading);
-        spawn_local(async move { state.set(load().await.unwrap_or_else(State::Failed)) });
+        spawn_local(async move { state.set(load(lang).await.unwrap_or_else(State::Failed)) });
     };
     reload();
     // What the user asked last: a block we did not issue makes us ask before going on.

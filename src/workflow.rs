@@ -8,7 +8,7 @@ use cvi_core::{
 
 use crate::{
     api::{Api, ApiError, IssueRequest, ProblemKind, UpdateRequest},
-    host::{Appointment, Body, HostError},
+    host::{Appointment, Body, HostError, Series},
     i18n::Key,
 };
 
@@ -158,6 +158,27 @@ async fn key_from_own_block(appt: &dyn Appointment, api: &Api) -> Result<Option<
     Ok(None)
 }
 
+/// How far ahead a series without an end date holds its coordinates; the pane renews them
+/// (Update) when it opens on the series within [`RENEW_WITHIN_MS`] of their expiry.
+const ENDLESS_HORIZON_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
+/// See [`ENDLESS_HORIZON_MS`].
+pub const RENEW_WITHIN_MS: f64 = 120.0 * 24.0 * 3600.0 * 1000.0;
+
+/// The `series_end` to send: the series' own end, or for a series without one a year from
+/// its start (or from now, when it started before).
+fn series_end(series: &Series, start: &str) -> Option<String> {
+    match series {
+        Series::Single => None,
+        Series::Until(end) => Some(end.clone()),
+        Series::Endless => {
+            let from = js_sys::Date::parse(start).max(js_sys::Date::now());
+            let end =
+                js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(from + ENDLESS_HORIZON_MS));
+            Some(String::from(end.to_iso_string()))
+        }
+    }
+}
+
 /// "Add video conferencing details": issue (idempotent on the item's key) and write.
 pub async fn add(
     appt: &dyn Appointment,
@@ -171,7 +192,7 @@ pub async fn add(
     };
     let subject = appt.subject().await?;
     let times = appt.times().await?;
-    let series_end = appt.series_end().await?;
+    let series_end = series_end(&appt.series().await?, &times.start);
     let join = teams_join_url(appt).await?;
     let request = |meeting_key: String| IssueRequest {
         meeting_key,
@@ -210,7 +231,7 @@ pub async fn update(
     };
     let subject = appt.subject().await?;
     let times = appt.times().await?;
-    let series_end = appt.series_end().await?;
+    let series_end = series_end(&appt.series().await?, &times.start);
     let meeting = api
         .update(
             &key,

@@ -651,6 +651,47 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     let (_, meeting) = server.call("GET", &format!("/meetings/{series_key}"), &organizer, None);
     assert_eq!(meeting["expires_at"], "2027-08-29T23:59:59Z", "{meeting}");
 
+    // 6a'. A series without an end date holds its coordinates a year from its start…
+    let mut endless = stub_config(&organizer, OWA_COMPOSE);
+    endless["endless"] = json!(true);
+    configure(&site, Some(endless));
+    b.client.goto(&server.base).await.unwrap();
+    b.click("[data-action=add]").await;
+    b.wait_css("[data-status=Added]").await;
+    let endless_key = b.stub().await["props"]["cviMeetingKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, meeting) = server.call("GET", &format!("/meetings/{endless_key}"), &organizer, None);
+    assert_eq!(meeting["expires_at"], "2028-03-23T09:00:00Z", "{meeting}");
+    // …and the pane renews them when it opens on the series close to their expiry.
+    let (st, old) = server.call(
+        "POST",
+        "/meetings",
+        &organizer,
+        Some(json!({"meeting_key": "endless-old", "start": "2026-01-05T09:00:00Z", "end": "2026-01-05T10:00:00Z", "series_end": "2026-06-01T00:00:00Z"})),
+    );
+    assert_eq!(
+        (st, old["expires_at"].as_str()),
+        (201, Some("2026-07-31T00:00:00Z")),
+        "{old}"
+    );
+    let mut opened = stub_config(&organizer, OWA_COMPOSE);
+    opened["endless"] = json!(true);
+    opened["start"] = json!("2026-01-05T09:00:00Z");
+    opened["end"] = json!("2026-01-05T10:00:00Z");
+    opened["props"] = json!({"cviMeetingKey": "endless-old"});
+    configure(&site, Some(opened));
+    b.client.goto(&server.base).await.unwrap();
+    b.wait_css("[data-action=update]").await;
+    let (_, renewed) = server.call("GET", "/meetings/endless-old", &organizer, None);
+    let expires = renewed["expires_at"].as_str().unwrap().to_string();
+    assert!(
+        expires.as_str() > "2027-12-31",
+        "renewed a year ahead: {renewed}"
+    );
+    assert_eq!(renewed["video_id"], old["video_id"], "same Video ID");
+
     // 6b. Outlook in Japanese with a dark theme: the pane follows both.
     let mut ja = stub_config(&organizer, OWA_COMPOSE);
     ja["locale"] = json!("ja-JP");

@@ -86,6 +86,17 @@ pub struct Body {
     pub value: String,
 }
 
+/// A meeting's recurrence, as far as its coordinates' lifetime goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Series {
+    /// One meeting.
+    Single,
+    /// A series that ends then (RFC 3339 UTC).
+    Until(String),
+    /// A series without an end date.
+    Endless,
+}
+
 /// RFC 3339 UTC start and end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Times {
@@ -104,9 +115,9 @@ pub enum Notice {
 pub trait Appointment {
     fn subject(&self) -> HostFuture<'_, String>;
     fn times(&self) -> HostFuture<'_, Times>;
-    /// For a recurring series with an end date: its end (RFC 3339 UTC), so coordinates
-    /// live until the series is over.
-    fn series_end(&self) -> HostFuture<'_, Option<String>>;
+    /// Whether the meeting recurs, and until when (so coordinates live until the series is
+    /// over).
+    fn series(&self) -> HostFuture<'_, Series>;
     fn body(&self) -> HostFuture<'_, Body>;
     fn set_body(&self, body: Body) -> HostFuture<'_, ()>;
     fn location(&self) -> HostFuture<'_, String>;

@@ -79,12 +79,13 @@ export function setBody(kind, value) {
   return call((cb) => item().body.setAsync(value, { coercionType: kind }, cb));
 }
 
-// The last day of a recurring series as RFC 3339 UTC (end of that day), or null for a
-// single meeting or a series without an end date.
+// The last day of a recurring series as RFC 3339 UTC (end of that day); "" for a series
+// without an end date; null for a single meeting.
 export async function getSeriesEnd() {
   const rec = await call((cb) => item().recurrence.getAsync(cb));
-  const day = rec && rec.seriesTime && rec.seriesTime.getEndDate();
-  return day ? `${day}T23:59:59Z` : null;
+  if (!rec) return null;
+  const day = rec.seriesTime && rec.seriesTime.getEndDate();
+  return day ? `${day}T23:59:59Z` : "";
 }
 
 export function getLocation() {

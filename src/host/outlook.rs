@@ -4,7 +4,9 @@ use cvi_core::invite::BodyKind;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::{Appointment, Body, Host, HostError, HostFuture, HostKind, Notice, Theme, Times};
+use super::{
+    Appointment, Body, Host, HostError, HostFuture, HostKind, Notice, Series, Theme, Times,
+};
 
 /// The custom property that keeps the meeting key with the Outlook item.
 pub const KEY_PROPERTY: &str = "cviMeetingKey";
@@ -114,8 +116,14 @@ impl Appointment for OutlookHost {
         })
     }
 
-    fn series_end(&self) -> HostFuture<'_, Option<String>> {
-        Box::pin(async { Ok(value(get_series_end()).await?.as_string()) })
+    fn series(&self) -> HostFuture<'_, Series> {
+        Box::pin(async {
+            Ok(match value(get_series_end()).await?.as_string() {
+                None => Series::Single,
+                Some(end) if end.is_empty() => Series::Endless,
+                Some(end) => Series::Until(end),
+            })
+        })
     }
 
     fn body(&self) -> HostFuture<'_, Body> {

@@ -30,11 +30,16 @@
     subject: { getAsync(...a) { record("subject.getAsync", a); later(() => last(a)(ok(cfg.subject))); } },
     start: { getAsync(...a) { record("start.getAsync", a); later(() => last(a)(ok(new Date(cfg.start)))); } },
     end: { getAsync(...a) { record("end.getAsync", a); later(() => last(a)(ok(new Date(cfg.end)))); } },
-    // A series with an end date when the config has seriesEnd ("YYYY-MM-DD"), else null.
+    // A series with an end date when the config has seriesEnd ("YYYY-MM-DD"), one without
+    // when it has endless: true (getEndDate() is null, as Outlook answers), else null.
     recurrence: {
       getAsync(...a) {
         record("recurrence.getAsync", a);
-        const rec = cfg.seriesEnd ? { seriesTime: { getEndDate: () => cfg.seriesEnd } } : null;
+        const rec = cfg.seriesEnd
+          ? { seriesTime: { getEndDate: () => cfg.seriesEnd } }
+          : cfg.endless
+            ? { seriesTime: { getEndDate: () => null } }
+            : null;
         later(() => last(a)(ok(rec)));
       },
     },
