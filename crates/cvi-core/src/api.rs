@@ -215,6 +215,39 @@ pub struct UpdateRequest {
     pub teams_join_url: Option<String>,
 }
 
+/// One meeting of `POST /meetings:import` (`cvi meeting import`: one JSON line each).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportMeeting {
+    pub meeting_key: String,
+    /// Polycom, BlueJeans, Pexip or Cisco: configured in the tenant.
+    pub provider: String,
+    /// As the invites out there print it: 9 or 10 digits, no check digit needed.
+    pub video_id: String,
+    pub start: String,
+    pub end: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_join_url: Option<String>,
+}
+
+/// `POST /meetings:import`: all meetings or none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    pub meetings: Vec<ImportMeeting>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Imported {
+    pub imported: usize,
+}
+
 /// A meeting: its coordinates (the SPEC §8 coordinates JSON, block included) plus the
 /// meeting's own fields.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

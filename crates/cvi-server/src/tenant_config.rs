@@ -16,7 +16,7 @@ use cvi_core::{AppId, Provider, ProviderName};
 
 use crate::{db::Db, error::AppError, store};
 
-/// Tenants kept; past this the cache starts over (a reload is three small queries).
+/// Tenants kept; past this the least used are evicted (a reload is four small queries).
 const MAX_TENANTS: usize = 10_000;
 
 /// One tenant's providers and consented partner apps, as of `version`.
@@ -25,6 +25,8 @@ pub struct TenantConfig {
     pub version: i64,
     pub providers: Vec<Provider>,
     consented: Vec<String>,
+    /// The tenant imported meetings from another system (an import bumps the version).
+    pub has_imports: bool,
 }
 
 impl TenantConfig {
@@ -87,10 +89,12 @@ impl ConfigCache {
         let version = store::tenant_config::version(db, tenant).await?;
         let providers = store::providers::list(db, tenant).await?;
         let consented = store::consents::granted_apps(db, tenant).await?;
+        let has_imports = store::meetings::has_imports(db, tenant).await?;
         let c = Arc::new(TenantConfig {
             version,
             providers,
             consented,
+            has_imports,
         });
         // A slower concurrent load may have read an older version: keep the newest. (Two
         // loads racing here can still leave the older one kept; a decision made with it is

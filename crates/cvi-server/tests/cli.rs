@@ -543,3 +543,80 @@ fn tokens_are_handled_as_secrets() {
         String::from_utf8_lossy(&remote.stderr)
     );
 }
+
+/// `cvi meeting import`: JSON lines, all or none; a bad line is named by its line number in
+/// the file (blank lines counted).
+#[test]
+fn meeting_import_names_the_bad_line() {
+    let s = serve();
+    let admin = ok(cvi(
+        &s,
+        None,
+        &[
+            "token",
+            "--tenant",
+            "t",
+            "--user",
+            "admin@t.example",
+            "--role",
+            "admin",
+        ],
+    ))
+    .trim()
+    .to_string();
+    ok(cvi(
+        &s,
+        Some(&admin),
+        &[
+            "provider",
+            "new",
+            "--name",
+            "Cisco",
+            "--tenant-key",
+            "contoso@m.webex.com",
+            "--aad-application-ids",
+            APP,
+        ],
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let line = |key: &str, id: &str| {
+        format!(
+            r#"{{"meeting_key":"{key}","provider":"Cisco","video_id":"{id}","start":"2027-01-23T09:00:00Z","end":"2027-01-23T10:00:00Z"}}"#
+        )
+    };
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        format!("{}\n\n{}\n", line("a", "1192043775"), line("b", "12")),
+    )
+    .unwrap();
+    let out = cvi(
+        &s,
+        Some(&admin),
+        &["meeting", "import", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3:"), "{err}");
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, format!("{}\nnot json\n", line("a", "1192043775"))).unwrap();
+    let out = cvi(
+        &s,
+        Some(&admin),
+        &["meeting", "import", broken.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2:"));
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(
+        &good,
+        format!("{}\n{}\n", line("a", "1192043775"), line("b", "0116027491")),
+    )
+    .unwrap();
+    let out = ok(cvi(
+        &s,
+        Some(&admin),
+        &["meeting", "import", good.to_str().unwrap()],
+    ));
+    assert_eq!(out.trim(), "imported 2 meetings");
+}

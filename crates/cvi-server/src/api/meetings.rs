@@ -2,7 +2,7 @@
 //! concurrent calls), show, update times, cancel.
 
 use axum::{extract::State, http::StatusCode};
-use cvi_core::api::{IssueRequest, Meeting, UpdateRequest};
+use cvi_core::api::{ImportRequest, Imported, IssueRequest, Meeting, UpdateRequest};
 use cvi_core::{
     invite::{self, Lang},
     meeting::{self, MeetingError, MeetingKey, Schedule},
@@ -263,6 +263,152 @@ fn existing(caller: &Caller, m: StoredMeeting) -> Result<Meeting, AppError> {
         )));
     }
     Ok(v)
+}
+
+/// Import meetings issued elsewhere (Microsoft's CVI, another provider), so the invites out
+/// there keep working: all or none. Their Video IDs need no check digit.
+#[utoipa::path(post, path = "/meetings:import", request_body = ImportRequest, tag = "meetings",
+    responses((status = 200, body = Imported), (status = 400, description = "a line is not valid: the detail names it", body = crate::error::Problem),
+              (status = 409, description = "a meeting key exists, or a Video ID is live on another meeting", body = crate::error::Problem)))]
+pub async fn import(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ImportRequest>,
+) -> ApiResult<Imported> {
+    caller.require(Role::Admin)?;
+    if req.meetings.is_empty() {
+        return Err(AppError::InvalidInput(
+            "nothing to import: meetings is empty".into(),
+        ));
+    }
+    let providers = store::providers::list(&s.db, &caller.tenant).await?;
+    // Everything checked before anything is written: all lines or none.
+    struct Line {
+        key: String,
+        provider: cvi_core::Provider,
+        video_id: VideoId,
+        subject: Option<String>,
+        t: Schedule,
+        join: Option<String>,
+    }
+    let mut lines: Vec<Line> = Vec::with_capacity(req.meetings.len());
+    for (i, m) in req.meetings.iter().enumerate() {
+        let line = i + 1;
+        let at = |e: AppError| AppError::InvalidInput(format!("line {line}: {e}"));
+        valid_key(&m.meeting_key).map_err(at)?;
+        let name: ProviderName =
+            m.provider
+                .parse()
+                .map_err(|e: cvi_core::provider::UnknownProvider| {
+                    at(AppError::InvalidInput(e.to_string()))
+                })?;
+        let provider = providers
+            .iter()
+            .find(|p| p.name == name)
+            .cloned()
+            .ok_or_else(|| at(AppError::InvalidInput(format!("the {name} provider is not configured in this tenant; add it first (`cvi provider new`)"))))?;
+        let video_id = VideoId::parse_any(&m.video_id)
+            .map_err(|e| at(AppError::InvalidInput(format!("video_id: {e}"))))?;
+        let t = times(
+            parse_time("start", &m.start).map_err(at)?,
+            parse_time("end", &m.end).map_err(at)?,
+            None,
+        )
+        .map_err(at)?;
+        let subject = valid_subject(m.subject.as_deref()).map_err(at)?;
+        let join = join_url(m.teams_join_url.as_deref()).map_err(at)?;
+        if let Some(j) = lines.iter().position(|l| l.key == m.meeting_key) {
+            return Err(at(AppError::InvalidInput(format!(
+                "meeting_key {:?} is on line {} too",
+                m.meeting_key,
+                j + 1
+            ))));
+        }
+        if let Some(j) = lines
+            .iter()
+            .position(|l| l.provider.name == name && l.video_id == video_id)
+        {
+            return Err(at(AppError::InvalidInput(format!(
+                "Video ID {video_id} of {name} is on line {} too",
+                j + 1
+            ))));
+        }
+        lines.push(Line {
+            key: m.meeting_key.clone(),
+            provider,
+            video_id,
+            subject,
+            t,
+            join,
+        });
+    }
+    let mut tx = s.writes.begin().await?;
+    for (i, l) in lines.iter().enumerate() {
+        let line = i + 1;
+        if store::meetings::load(&mut *tx, &caller.tenant, &l.key)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "line {line}: meeting key {:?} exists in this tenant; nothing was imported",
+                l.key
+            )));
+        }
+        let (_, live) = store::meetings::live_by_video_id(
+            &mut *tx,
+            &caller.tenant,
+            l.provider.name,
+            &l.video_id,
+        )
+        .await?;
+        if let Some(other) = live {
+            return Err(AppError::Conflict(format!(
+                "line {line}: Video ID {} of {} is live on meeting {:?}; nothing was imported",
+                l.video_id, l.provider.name, other.key
+            )));
+        }
+        // A dead holder (expired or cancelled) gives the ID up, as for our own IDs.
+        store::meetings::purge_dead(&mut tx, &caller.tenant, l.provider.name, &l.video_id).await?;
+        store::meetings::insert_imported(
+            &mut tx,
+            &caller.tenant,
+            &store::meetings::Imported {
+                key: &l.key,
+                organizer: &caller.actor,
+                provider: l.provider.name,
+                tenant_key: &l.provider.tenant_key,
+                video_id: &l.video_id,
+                subject: l.subject.as_deref(),
+                starts_at: l.t.start,
+                ends_at: l.t.end,
+                expires_at: l.t.expires,
+                teams_join_url: l.join.as_deref(),
+            },
+        )
+        .await
+        .map_err(|e| match crate::error::unique_violation(&e) {
+            true => AppError::Conflict(format!(
+                "line {line}: taken by a concurrent change; nothing was imported"
+            )),
+            false => AppError::from(e),
+        })?;
+    }
+    // Resolution must learn at once that this tenant has IDs without our check digit.
+    store::tenant_config::changed(&mut tx, &caller.tenant).await?;
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "meeting.import",
+        &format!("{} meetings", lines.len()),
+        None::<&()>,
+        Some(&serde_json::json!({"count": lines.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ApiJson(Imported {
+        imported: lines.len(),
+    }))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

@@ -118,6 +118,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consent::callback))
         .routes(routes!(consent::status))
         .routes(routes!(meetings::issue, meetings::find_by_video_id))
+        .routes(routes!(meetings::import))
         .routes(routes!(meetings::show, meetings::update, meetings::cancel))
         .routes(routes!(resolve::resolve))
         .routes(routes!(audit_log::list))

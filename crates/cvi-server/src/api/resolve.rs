@@ -57,24 +57,40 @@ pub async fn resolve(
             "dial_string is longer than 512 characters".into(),
         ));
     }
-    // The check digit before any lookup (when the Video ID comes on its own; inside a
-    // direct-dial string, the provider's format must be known first).
-    let separate_id = match (req.video_id.as_deref(), req.dtmf.as_deref()) {
+    // The Video ID as keyed or typed, when it comes on its own.
+    let separate_raw: Option<String> = match (req.video_id.as_deref(), req.dtmf.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(AppError::InvalidInput(
                 "give video_id or dtmf, not both".into(),
             ))
         }
-        (Some(id), None) => Some(checked(id)),
-        (None, Some(keys)) => Some(VideoId::parse_dtmf(keys).map_err(|e| {
-            AppError::InvalidInput(format!(
-                "{BAD_VIDEO_ID}dtmf {keys:?}: {e}; keyed digits and a final # only"
-            ))
-        })),
+        (Some(id), None) => Some(id.to_string()),
+        (None, Some(keys)) => {
+            let digits = keys.strip_suffix('#').unwrap_or(keys);
+            if let Some(c) = digits.chars().find(|c| !c.is_ascii_digit()) {
+                s.metrics.resolution("bad-check-digit");
+                return Err(AppError::InvalidInput(format!(
+                    "{BAD_VIDEO_ID}dtmf {keys:?}: {c:?} is not a digit; keyed digits and a final # only"
+                )));
+            }
+            Some(digits.to_string())
+        }
         (None, None) => None,
-    }
-    .transpose()
-    .inspect_err(|_| s.metrics.resolution("bad-check-digit"))?;
+    };
+    // The check digit before any meeting lookup (inside a direct-dial string, the
+    // provider's format must be known first). An ID that fails it is refused at once,
+    // unless the tenant imported meetings, whose IDs carry no check digit of ours.
+    let separate_id = match separate_raw.as_deref().map(|raw| (raw, checked(raw))) {
+        None => None,
+        Some((_, Ok(id))) => Some(id),
+        Some((raw, Err(e))) => match imported_id(&s, &caller.tenant, raw).await? {
+            Some(id) => Some(id),
+            None => {
+                s.metrics.resolution("bad-check-digit");
+                return Err(e);
+            }
+        },
+    };
     // Decide with the kept configuration; the meeting query reads the configuration's
     // version in the same statement, and a decision made on an old version is made again.
     let mut config = s.config.get(&s.db, &caller.tenant).await?;
@@ -95,7 +111,9 @@ pub async fn resolve(
                 Err(e) => {
                     // Refusals that come from the configuration (no such provider, not its app,
                     // no consent) must not come from a stale one; malformed input is malformed.
-                    let from_config = !matches!(e, AppError::InvalidInput(_));
+                    // A bad check digit too: a fresh configuration may say the tenant imported.
+                    let from_config = !matches!(e, AppError::InvalidInput(_))
+                        || matches!(&e, AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID));
                     if from_config
                         && !last
                         && store::tenant_config::version(&s.db, &caller.tenant).await?
@@ -139,6 +157,22 @@ pub async fn resolve(
     }
 }
 
+/// `raw` as a Video ID of an imported meeting, when the tenant has imported any (checked
+/// against the configuration's version, so an import on another server counts at once).
+/// Costs one primary-key read of the version when the kept configuration says no imports;
+/// never a meeting lookup.
+async fn imported_id(s: &AppState, tenant: &str, raw: &str) -> Result<Option<VideoId>, AppError> {
+    let mut config = s.config.get(&s.db, tenant).await?;
+    if !config.has_imports && store::tenant_config::version(&s.db, tenant).await? != config.version
+    {
+        config = s.config.load(&s.db, tenant).await?;
+    }
+    Ok(config
+        .has_imports
+        .then(|| VideoId::parse_any(raw).ok())
+        .flatten())
+}
+
 /// Configuration changes seen during one call before it answers with the latest.
 const MAX_CONFIG_ATTEMPTS: u32 = 3;
 
@@ -177,7 +211,12 @@ fn target<'c>(
                 .collect();
             match match_direct_dial(dial_string, &keys) {
                 Some(m) => {
-                    let id = checked(m.video_id.as_str())?;
+                    let id = match checked(m.video_id.as_str()) {
+                        Ok(id) => id,
+                        // An imported meeting's ID has no check digit of ours.
+                        Err(_) if config.has_imports => m.video_id.clone(),
+                        Err(e) => return Err(e),
+                    };
                     Target::Meeting(config.provider(m.provider).ok_or_else(unknown)?, id)
                 }
                 // The tenant key alone: the IVR, which asks for the Video ID.

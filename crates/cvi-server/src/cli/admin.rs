@@ -2,8 +2,9 @@
 
 use clap::{Args, Subcommand};
 use cvi_core::api::{
-    no_partner_app_warning, AppIds, GrantRequest, IssueRequest, NewProvider, ProviderConsent,
-    ProviderView, ResolveRequest, Role, SetProvider, TargetKind, TokenRequest,
+    no_partner_app_warning, AppIds, GrantRequest, ImportMeeting, ImportRequest, IssueRequest,
+    NewProvider, ProviderConsent, ProviderView, ResolveRequest, Role, SetProvider, TargetKind,
+    TokenRequest,
 };
 use serde_json::{json, Value};
 
@@ -159,6 +160,42 @@ pub enum MeetingCommand {
         #[arg(long)]
         key: String,
     },
+    /// Import meetings issued elsewhere (JSON lines: meeting_key, provider, video_id, start,
+    /// end [, subject, teams_join_url]); all or none.
+    Import {
+        /// The JSON-lines file; `-` reads stdin.
+        file: std::path::PathBuf,
+    },
+}
+
+/// Reads an import file: one meeting per non-blank line; a bad line is named.
+fn import_lines(file: &std::path::Path) -> Result<(Vec<ImportMeeting>, Vec<usize>), CliError> {
+    let text = if file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| CliError::Input(format!("cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| CliError::Input(format!("cannot read {}: {e}", file.display())))?
+    };
+    let (mut meetings, mut numbers) = (Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let m: ImportMeeting = serde_json::from_str(line)
+            .map_err(|e| CliError::Input(format!("{}: line {}: {e}", file.display(), i + 1)))?;
+        meetings.push(m);
+        numbers.push(i + 1);
+    }
+    if meetings.is_empty() {
+        return Err(CliError::Input(format!(
+            "{}: no meetings to import",
+            file.display()
+        )));
+    }
+    Ok((meetings, numbers))
 }
 
 /// `cvi resolve`: what a partner's IVR or gateway does.
@@ -459,6 +496,30 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
             },
         )?,
         MeetingCommand::Show { key } => c.call("GET", &format!("/meetings/{}", seg(&key)), None)?,
+        MeetingCommand::Import { file } => {
+            let (meetings, numbers) = import_lines(&file)?;
+            // The server names the n-th meeting; the user knows the file's line numbers.
+            let renumber = |msg: String| match msg
+                .strip_prefix("line ")
+                .and_then(|r| r.split_once(':'))
+                .and_then(|(n, rest)| {
+                    Some((numbers.get(n.parse::<usize>().ok()?.checked_sub(1)?)?, rest))
+                }) {
+                Some((line, rest)) => format!("{}: line {line}:{rest}", file.display()),
+                None => msg,
+            };
+            let v = c
+                .send("POST", "/meetings:import", &ImportRequest { meetings })
+                .map_err(|e| match e {
+                    CliError::Input(m) => CliError::Input(renumber(m)),
+                    CliError::Failure(m) => CliError::Failure(renumber(m)),
+                })?;
+            if !json_out {
+                println!("imported {} meetings", v["imported"]);
+                return Ok(());
+            }
+            v
+        }
         MeetingCommand::Cancel { key } => {
             c.call("DELETE", &format!("/meetings/{}", seg(&key)), None)?
         }

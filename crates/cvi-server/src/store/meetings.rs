@@ -222,3 +222,60 @@ pub async fn cancel(tx: &mut AnyConnection, tenant: &str, key: &str) -> Result<(
         .await?;
     Ok(())
 }
+
+/// Stores an imported meeting (its Video ID from another system: no check digit of ours).
+pub async fn insert_imported(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    m: &Imported<'_>,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
+         starts_at, ends_at, expires_at, teams_join_url, cancelled, imported, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'en', $8, $9, $10, $11, 0, 1, $12, $12)",
+    )
+    .bind(tenant)
+    .bind(m.key)
+    .bind(m.organizer)
+    .bind(m.provider.as_str())
+    .bind(m.tenant_key.to_string())
+    .bind(m.video_id.as_str())
+    .bind(m.subject)
+    .bind(m.starts_at)
+    .bind(m.ends_at)
+    .bind(m.expires_at)
+    .bind(m.teams_join_url)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// An imported meeting, checked and ready to store.
+pub struct Imported<'a> {
+    pub key: &'a str,
+    pub organizer: &'a str,
+    pub provider: ProviderName,
+    pub tenant_key: &'a TenantKey,
+    pub video_id: &'a VideoId,
+    pub subject: Option<&'a str>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub expires_at: i64,
+    pub teams_join_url: Option<&'a str>,
+}
+
+/// Does the tenant hold imported meetings? (Then a Video ID without our check digit may
+/// still be one of its meetings.)
+pub async fn has_imports<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<bool, sqlx::Error> {
+    let one: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM meetings WHERE tenant_id = $1 AND imported = 1 LIMIT 1")
+            .bind(tenant)
+            .fetch_optional(db)
+            .await?;
+    Ok(one.is_some())
+}

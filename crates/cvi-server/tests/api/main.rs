@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod import;
 mod meetings;
 mod otd;
 mod plan;
