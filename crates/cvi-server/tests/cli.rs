@@ -421,21 +421,7 @@ fn plan_computes_offline_and_refuses_bad_input() {
 #[test]
 fn a_provider_without_partner_apps_is_warned_about() {
     let s = serve();
-    let admin = ok(cvi(
-        &s,
-        None,
-        &[
-            "token",
-            "--tenant",
-            "t",
-            "--user",
-            "admin@t.example",
-            "--role",
-            "admin",
-        ],
-    ))
-    .trim()
-    .to_string();
+    let admin = admin_token(&s);
     let out = cvi(
         &s,
         Some(&admin),
@@ -490,21 +476,7 @@ fn a_provider_without_partner_apps_is_warned_about() {
 #[test]
 fn tokens_are_handled_as_secrets() {
     let s = serve();
-    let admin = ok(cvi(
-        &s,
-        None,
-        &[
-            "token",
-            "--tenant",
-            "t",
-            "--user",
-            "admin@t.example",
-            "--role",
-            "admin",
-        ],
-    ))
-    .trim()
-    .to_string();
+    let admin = admin_token(&s);
     let on_argv = cvi(&s, None, &["--token", &admin, "policy", "get"]);
     assert!(on_argv.status.success());
     assert!(
@@ -549,21 +521,7 @@ fn tokens_are_handled_as_secrets() {
 #[test]
 fn meeting_import_names_the_bad_line() {
     let s = serve();
-    let admin = ok(cvi(
-        &s,
-        None,
-        &[
-            "token",
-            "--tenant",
-            "t",
-            "--user",
-            "admin@t.example",
-            "--role",
-            "admin",
-        ],
-    ))
-    .trim()
-    .to_string();
+    let admin = admin_token(&s);
     ok(cvi(
         &s,
         Some(&admin),
@@ -619,4 +577,23 @@ fn meeting_import_names_the_bad_line() {
         &["meeting", "import", good.to_str().unwrap()],
     ));
     assert_eq!(out.trim(), "imported 2 meetings");
+}
+
+/// A dev token of tenant `t`'s admin.
+fn admin_token(s: &Served) -> String {
+    ok(cvi(
+        s,
+        None,
+        &[
+            "token",
+            "--tenant",
+            "t",
+            "--user",
+            "admin@t.example",
+            "--role",
+            "admin",
+        ],
+    ))
+    .trim()
+    .to_string()
 }

@@ -44,14 +44,27 @@ pub enum InviteCommand {
     Extract {
         /// The invite body or .ics file; `-` reads stdin.
         body_file: PathBuf,
-        /// The body is plain text (a `<` in it is still text). Without --text or --html
-        /// the kind is told from the content.
-        #[arg(long, conflicts_with = "html")]
-        text: bool,
-        /// The body is HTML.
-        #[arg(long)]
-        html: bool,
+        #[command(flatten)]
+        kind: KindArgs,
     },
+}
+
+/// What a body to read is, when the user says so.
+#[derive(Debug, clap::Args)]
+pub struct KindArgs {
+    /// The body is plain text (a `<` in it is still text). Without --text or --html the
+    /// kind is told from the content.
+    #[arg(long, conflicts_with = "html")]
+    text: bool,
+    /// The body is HTML.
+    #[arg(long)]
+    html: bool,
+}
+
+impl KindArgs {
+    fn kind(&self) -> Option<BodyKind> {
+        (self.text || self.html).then(|| kind(self.text))
+    }
 }
 
 fn read_input(path: &PathBuf, what: &str) -> Result<String, CliError> {
@@ -108,24 +121,15 @@ pub enum OtdCommand {
     Extract {
         /// The invite body or .ics file; `-` reads stdin.
         body_file: PathBuf,
-        /// The body is plain text (a `<` in it is still text).
-        #[arg(long, conflicts_with = "html")]
-        text: bool,
-        /// The body is HTML.
-        #[arg(long)]
-        html: bool,
+        #[command(flatten)]
+        kind: KindArgs,
     },
 }
 
 pub fn run_otd(cmd: OtdCommand) -> Result<(), CliError> {
-    let OtdCommand::Extract {
-        body_file,
-        text,
-        html,
-    } = cmd;
+    let OtdCommand::Extract { body_file, kind } = cmd;
     let body = read_input(&body_file, "body")?;
-    let kind = (text || html).then(|| kind(text));
-    let out = serde_json::to_string_pretty(&cvi_core::otd::read(&body, kind))
+    let out = serde_json::to_string_pretty(&cvi_core::otd::read(&body, kind.kind()))
         .map_err(|e| CliError::Failure(e.to_string()))?;
     println!("{out}");
     Ok(())
@@ -153,14 +157,9 @@ pub fn run(cmd: InviteCommand) -> Result<(), CliError> {
             let body = read_input(&body_file, "body")?;
             print!("{}", invite::remove(&body, kind(text)));
         }
-        InviteCommand::Extract {
-            body_file,
-            text,
-            html,
-        } => {
+        InviteCommand::Extract { body_file, kind } => {
             let body = read_input(&body_file, "body")?;
-            let kind = (text || html).then(|| kind(text));
-            let out = serde_json::to_string_pretty(&invite::extract_as(&body, kind))
+            let out = serde_json::to_string_pretty(&invite::extract_as(&body, kind.kind()))
                 .map_err(|e| CliError::Failure(e.to_string()))?;
             println!("{out}");
         }
