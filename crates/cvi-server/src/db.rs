@@ -79,6 +79,11 @@ pub async fn connect(url: &str) -> Result<Db, DbError> {
                         .as_str(),
                     )
                     .await?;
+                } else {
+                    // A query that runs longer is cancelled by PostgreSQL itself: no request
+                    // holds a connection (and the pool) for ever.
+                    conn.execute(format!("SET statement_timeout = {PG_STATEMENT_TIMEOUT_MS}").as_str())
+                        .await?;
                 }
                 Ok(())
             })
@@ -90,6 +95,9 @@ pub async fn connect(url: &str) -> Result<Db, DbError> {
         .map_err(DbError::Migrate)?;
     Ok(pool)
 }
+
+/// PostgreSQL's `statement_timeout` for every connection.
+const PG_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 
 /// Milliseconds since the Unix epoch: the one clock reading format in the database.
 pub fn now_ms() -> i64 {

@@ -180,3 +180,54 @@ fn metrics_stay_bounded_and_can_move_off_the_api_listener() {
     assert!(!text.contains("FOOBAR") && !text.contains("BREW"), "{text}");
     assert!(text.contains("method=\"GET\""));
 }
+
+/// Slowloris: 2,000 connections that never finish their request headers neither keep a
+/// normal request waiting nor keep the server from stopping within its shutdown deadline.
+#[test]
+fn half_open_connections_neither_block_requests_nor_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cvi.db").display());
+    let mut server = common::spawn_cvi(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &db,
+        "--shutdown-deadline",
+        "3",
+    ]);
+    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    let held: Vec<TcpStream> = (0..2_000)
+        .map(|_| {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    let asked = std::time::Instant::now();
+    assert_eq!(get(&addr, "/healthz").0, 200);
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(1),
+        "a normal request waited {:?}",
+        asked.elapsed()
+    );
+    let child = server.process();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let stopping = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < std::time::Duration::from_secs(3 + 3),
+            "still running {:?} after SIGTERM with a 3 s deadline",
+            stopping.elapsed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    drop(held);
+}

@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// The built add-in to serve at `/` (`cargo xtask build` writes it to dist/).
     #[arg(long, env = "CVI_DIST")]
     dist: Option<PathBuf>,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for open requests before it stops anyway.
+    #[arg(long, default_value_t = 10)]
+    shutdown_deadline: u64,
     /// Serve /metrics here instead of on --listen (an address only monitoring reaches).
     #[arg(long, env = "CVI_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
@@ -148,10 +151,14 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 }
             });
         }
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| CliError::Failure(format!("server error: {e}")))
+        crate::http::listener::serve(
+            listener,
+            app(state),
+            shutdown_signal(),
+            std::time::Duration::from_secs(args.shutdown_deadline),
+        )
+        .await;
+        Ok(())
     })
 }
 
@@ -169,5 +176,4 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: draining open requests");
 }

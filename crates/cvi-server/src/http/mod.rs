@@ -1,5 +1,6 @@
 //! The whole HTTP service: probes, metrics, the API, and the add-in's static files.
 
+pub mod listener;
 pub mod security;
 
 use std::time::Instant;
@@ -18,6 +19,8 @@ use crate::{error::AppError, metrics::RequestLabels, state::AppState};
 /// Request bodies larger than this are refused with 413 (invites are sent to cvi-core
 /// offline; the API only takes small JSON documents).
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// The longest a request may take, body read included.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Builds the whole service; tests drive it with `tower::ServiceExt::oneshot` or a socket.
 pub fn app(state: AppState) -> Router {
@@ -53,6 +56,11 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A request that takes longer is answered 408 and its work dropped.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
