@@ -27,8 +27,9 @@ pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// Debian packages and a file each installs: the browser for wasm and end-to-end tests, a
 /// Japanese font so screenshots of the ja UI are readable, the PostgreSQL 15 server that
-/// the API tests start a throwaway cluster of, and wrk for `cargo xtask bench`.
-const APT_PACKAGES: [(&str, &str); 5] = [
+/// the API tests start a throwaway cluster of, wrk for `cargo xtask bench`, and two real SIP
+/// clients (SIPp, sipsak) that the SIP front door is tested and measured with.
+const APT_PACKAGES: [(&str, &str); 7] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     (
@@ -37,6 +38,8 @@ const APT_PACKAGES: [(&str, &str); 5] = [
     ),
     ("postgresql-15", "/usr/lib/postgresql/15/bin/initdb"),
     ("wrk", "/usr/bin/wrk"),
+    ("sip-tester", "/usr/bin/sipp"),
+    ("sipsak", "/usr/bin/sipsak"),
 ];
 
 /// Where the installed tools are, for building PATH.
@@ -158,7 +161,7 @@ pub fn setup() -> Result<Toolbox> {
         .map(|(pkg, _)| *pkg)
         .collect();
     ensure(
-        "apt: chromium, chromedriver, ja font, pg15, wrk",
+        "apt: chromium, chromedriver, ja font, pg15, wrk, sipp, sipsak",
         missing.is_empty(),
         "Debian, ~1 min",
         || {
