@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{AppId, Coordinates, Grant, GrantTarget, Policy, Provider};
+use crate::{sip_target::SipTarget, AppId, Coordinates, Grant, GrantTarget, Policy, Provider};
 
 /// The cause of a failed request: the stable `type` of its problem document
 /// (`urn:cvi:problem:<slug>`), which clients branch on.
@@ -280,6 +280,10 @@ pub struct ProviderView {
     pub instruction_uri: Option<String>,
     pub aad_application_ids: Vec<String>,
     pub allow_app_guest_joins_as_authenticated: bool,
+    /// Where the SIP front door redirects a call to a meeting (a template).
+    pub sip_gateway: String,
+    /// Where it redirects a call to the IVR (a template).
+    pub sip_ivr: String,
 }
 
 impl From<&Provider> for ProviderView {
@@ -294,6 +298,16 @@ impl From<&Provider> for ProviderView {
                 .map(|a| a.as_str().to_string())
                 .collect(),
             allow_app_guest_joins_as_authenticated: p.allow_app_guest_joins_as_authenticated,
+            sip_gateway: p
+                .sip_gateway
+                .clone()
+                .unwrap_or_else(SipTarget::default_meeting)
+                .into(),
+            sip_ivr: p
+                .sip_ivr
+                .clone()
+                .unwrap_or_else(SipTarget::default_ivr)
+                .into(),
         }
     }
 }
@@ -331,6 +345,13 @@ pub struct NewProvider {
     pub aad_application_ids: Option<AppIds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_app_guest_joins_as_authenticated: Option<bool>,
+    /// SIP redirect target for a meeting, e.g. `sip:{video_id}@gw.example.com`; placeholders
+    /// `{video_id}`, `{direct_dial}`, `{tenant_key}`; empty = the default `sip:{direct_dial}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_gateway: Option<String>,
+    /// SIP redirect target for the IVR (`{tenant_key}` only); empty = `sip:{tenant_key}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_ivr: Option<String>,
 }
 
 /// `PATCH /providers/{name}` (`Set-CsVideoInteropServiceProvider`): only the fields given
@@ -347,6 +368,13 @@ pub struct SetProvider {
     pub aad_application_ids: Option<AppIds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_app_guest_joins_as_authenticated: Option<bool>,
+    /// SIP redirect target for a meeting, e.g. `sip:{video_id}@gw.example.com`; placeholders
+    /// `{video_id}`, `{direct_dial}`, `{tenant_key}`; empty = the default `sip:{direct_dial}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_gateway: Option<String>,
+    /// SIP redirect target for the IVR (`{tenant_key}` only); empty = `sip:{tenant_key}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_ivr: Option<String>,
 }
 
 /// What removing a provider did.
@@ -668,4 +696,44 @@ mod tests {
         assert_eq!(m.coordinates.meeting_key.as_deref(), Some("m1"));
         assert_eq!(serde_json::to_value(&m).unwrap(), json);
     }
+}
+
+// --------------------------------------------------------------------------- bridges
+
+/// `POST /bridges`: credentials for one Pexip Infinity bridge of a provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewBridge {
+    /// The provider whose calls this bridge routes (Pexip, usually).
+    pub provider: String,
+    /// Pexip's name of its Teams Connector, sent as `teams_proxy_name` (it must match the
+    /// bridge's configuration exactly, or Pexip discards the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams_connector: Option<String>,
+}
+
+/// A bridge's credentials as listed: never the secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BridgeView {
+    /// The HTTP Basic user name the bridge presents.
+    pub username: String,
+    pub provider: String,
+    pub teams_connector: Option<String>,
+    pub created_by: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// The answer to `POST /bridges`: the secret, shown this once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewBridgeCreated {
+    #[serde(flatten)]
+    pub bridge: BridgeView,
+    /// The HTTP Basic password; only its hash is kept, so it cannot be shown again.
+    pub secret: String,
+    /// What to enter as the policy server URL on the bridge.
+    pub policy_server_url: String,
 }

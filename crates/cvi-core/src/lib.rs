@@ -16,6 +16,7 @@ pub mod otd;
 pub mod plan;
 pub mod policy;
 pub mod provider;
+pub mod sip_target;
 pub mod tenant_key;
 pub mod video_id;
 

@@ -4,7 +4,7 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::TenantKey;
+use crate::{sip_target::SipTarget, TenantKey};
 
 /// The four supported partners. One provider entry per name per tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -215,6 +215,13 @@ pub struct Provider {
     pub aad_application_ids: Vec<AppId>,
     #[serde(default)]
     pub allow_app_guest_joins_as_authenticated: bool,
+    /// Where the SIP front door sends a call to one of this provider's meetings (None:
+    /// [`SipTarget::default_meeting`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_gateway: Option<SipTarget>,
+    /// Where it sends a call to this provider's IVR (None: [`SipTarget::default_ivr`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_ivr: Option<SipTarget>,
 }
 
 impl Provider {
@@ -228,6 +235,8 @@ impl Provider {
             instruction_uri: None,
             aad_application_ids: Vec::new(),
             allow_app_guest_joins_as_authenticated: false,
+            sip_gateway: None,
+            sip_ivr: None,
         }
     }
 }

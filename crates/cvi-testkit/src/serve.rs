@@ -16,6 +16,8 @@ use crate::{KillOnDrop, Result};
 pub struct CviServe {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base: String,
+    /// `127.0.0.1:PORT` of the SIP front door, when started with `--sip`.
+    pub sip: Option<String>,
     child: KillOnDrop,
 }
 
@@ -38,8 +40,17 @@ impl CviServe {
         let child = KillOnDrop(child);
         let mut out = BufReader::new(stdout.ok_or("cvi serve has no stdout")?);
         let mut line = String::new();
-        out.read_line(&mut line)
-            .map_err(|e| format!("reading cvi serve's first line: {e}"))?;
+        let mut sip = None;
+        // The SIP front door's line, when there is one, comes before "listening on".
+        loop {
+            line.clear();
+            out.read_line(&mut line)
+                .map_err(|e| format!("reading cvi serve's first line: {e}"))?;
+            match line.trim().strip_prefix("cvi serve: SIP on udp+tcp ") {
+                Some(at) => sip = Some(at.to_string()),
+                None => break,
+            }
+        }
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         let base = line
             .trim()
@@ -47,7 +58,7 @@ impl CviServe {
             .ok_or_else(|| format!("cvi serve did not start (first line {line:?})"))?
             .trim_end_matches('/')
             .to_string();
-        Ok(CviServe { base, child })
+        Ok(CviServe { base, sip, child })
     }
 
     /// The process (to kill it with `kill -9` in crash tests).

@@ -2,6 +2,7 @@
 //! handler annotations (utoipa), so the document cannot drift from the code.
 
 pub mod audit_log;
+pub mod bridges;
 pub mod consent;
 pub mod dev;
 pub mod meetings;
@@ -26,7 +27,7 @@ use crate::state::AppState;
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     components(schemas(crate::error::Problem)),
-    tags((name = "providers"), (name = "policies"), (name = "consent"), (name = "meetings"), (name = "resolution"), (name = "audit"), (name = "plan"), (name = "dev"))
+    tags((name = "providers"), (name = "policies"), (name = "consent"), (name = "meetings"), (name = "resolution"), (name = "bridges"), (name = "audit"), (name = "plan"), (name = "dev"))
 )]
 struct ApiDoc;
 
@@ -121,6 +122,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(meetings::import))
         .routes(routes!(meetings::show, meetings::update, meetings::cancel))
         .routes(routes!(resolve::resolve))
+        .routes(routes!(bridges::create, bridges::list))
+        .routes(routes!(bridges::remove))
         .routes(routes!(audit_log::list))
         .routes(routes!(plan::get))
         .routes(routes!(otd::extract))

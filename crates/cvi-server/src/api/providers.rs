@@ -3,6 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use cvi_core::{
     api::{AppIds, GrantView, NewProvider, ProviderView, Removed, SetProvider},
+    sip_target::SipTarget,
     AppId, InstructionUri, Provider, ProviderName, TenantKey,
 };
 use serde::Deserialize;
@@ -18,6 +19,38 @@ use crate::{
 fn parse_app_ids(ids: &AppIds) -> Result<Vec<AppId>, AppError> {
     ids.parse()
         .map_err(|e| AppError::InvalidInput(format!("aad_application_ids: {e}")))
+}
+
+/// A SIP target field: empty clears it (the default applies).
+fn sip_target(
+    field: &'static str,
+    value: Option<&str>,
+    parse: fn(&str) -> Result<SipTarget, cvi_core::sip_target::SipTargetError>,
+) -> Result<Option<Option<SipTarget>>, AppError> {
+    value
+        .map(|v| {
+            if v.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse(v).map(Some)
+            }
+        })
+        .transpose()
+        .map_err(|e| invalid(field)(e.to_string()))
+}
+
+/// Inserting or changing a tenant key another tenant holds: dialling names the tenant by
+/// its key, so keys are unique across tenants.
+fn tenant_key_taken(key: &TenantKey) -> impl FnOnce(sqlx::Error) -> AppError + '_ {
+    move |e| {
+        if crate::error::unique_violation(&e) {
+            AppError::Conflict(format!(
+                "tenant_key {key} is already in use (tenant keys are unique: a dialled address names its tenant by it); check the key your partner gave you"
+            ))
+        } else {
+            e.into()
+        }
+    }
 }
 
 fn invalid(field: &str) -> impl Fn(String) -> AppError + '_ {
@@ -117,9 +150,14 @@ pub async fn create(
         allow_app_guest_joins_as_authenticated: body
             .allow_app_guest_joins_as_authenticated
             .unwrap_or(false),
+        sip_gateway: sip_target("sip_gateway", body.sip_gateway.as_deref(), SipTarget::parse)?
+            .flatten(),
+        sip_ivr: sip_target("sip_ivr", body.sip_ivr.as_deref(), SipTarget::parse_ivr)?.flatten(),
     };
     let mut tx = s.writes.begin().await?;
-    let inserted = store::providers::insert(&mut tx, &caller.tenant, &p).await?;
+    let inserted = store::providers::insert(&mut tx, &caller.tenant, &p)
+        .await
+        .map_err(tenant_key_taken(&p.tenant_key))?;
     if !inserted {
         return Err(AppError::Conflict(format!(
             "a {} provider already exists in this tenant; change it with `cvi provider set --identity {}`",
@@ -177,13 +215,17 @@ pub async fn update(
         .as_ref()
         .map(parse_app_ids)
         .transpose()?;
+    let sip_gateway = sip_target("sip_gateway", body.sip_gateway.as_deref(), SipTarget::parse)?;
+    let sip_ivr = sip_target("sip_ivr", body.sip_ivr.as_deref(), SipTarget::parse_ivr)?;
     if tenant_key.is_none()
         && instruction_uri.is_none()
         && app_ids.is_none()
         && body.allow_app_guest_joins_as_authenticated.is_none()
+        && sip_gateway.is_none()
+        && sip_ivr.is_none()
     {
         return Err(AppError::InvalidInput(
-            "nothing to change: give tenant_key, instruction_uri, aad_application_ids or allow_app_guest_joins_as_authenticated".into(),
+            "nothing to change: give tenant_key, instruction_uri, aad_application_ids, allow_app_guest_joins_as_authenticated, sip_gateway or sip_ivr".into(),
         ));
     }
 
@@ -208,7 +250,15 @@ pub async fn update(
     if let Some(b) = body.allow_app_guest_joins_as_authenticated {
         after.allow_app_guest_joins_as_authenticated = b;
     }
-    store::providers::update(&mut tx, &caller.tenant, &after).await?;
+    if let Some(t) = sip_gateway {
+        after.sip_gateway = t;
+    }
+    if let Some(t) = sip_ivr {
+        after.sip_ivr = t;
+    }
+    store::providers::update(&mut tx, &caller.tenant, &after)
+        .await
+        .map_err(tenant_key_taken(&after.tenant_key))?;
     let (b, a) = (ProviderView::from(&before), ProviderView::from(&after));
     store::tenant_config::changed(&mut tx, &caller.tenant).await?;
     audit::record(
@@ -242,7 +292,8 @@ pub async fn remove(
             AppError::NotFound(format!("no {name} provider is configured in this tenant"))
         })?;
     store::providers::delete(&mut tx, &caller.tenant, name).await?;
-    // Everything about the provider goes: its consents too.
+    // Everything about the provider goes: its consents and bridge credentials too.
+    store::bridges::delete_provider(&mut tx, &caller.tenant, name.as_str()).await?;
     for app in &before.aad_application_ids {
         store::consents::delete(&mut tx, &caller.tenant, app.as_str()).await?;
     }

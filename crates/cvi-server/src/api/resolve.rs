@@ -19,7 +19,7 @@ use crate::{
     tenant_config::TenantConfig,
 };
 
-fn unknown() -> AppError {
+pub(crate) fn unknown() -> AppError {
     // One message for unknown, expired and cancelled: the reply must not tell them apart.
     AppError::NotFound("no live meeting matches this dial string".into())
 }
@@ -27,7 +27,7 @@ fn unknown() -> AppError {
 /// How a refused Video ID's message starts (the metrics count them apart).
 const BAD_VIDEO_ID: &str = "video_id: ";
 
-fn checked(id: &str) -> Result<VideoId, AppError> {
+pub(crate) fn checked(id: &str) -> Result<VideoId, AppError> {
     VideoId::parse(id).map_err(|e| AppError::InvalidInput(format!("{BAD_VIDEO_ID}{e}")))
 }
 
@@ -91,52 +91,91 @@ pub async fn resolve(
             }
         },
     };
+    match resolve_in(
+        &s,
+        &caller.tenant,
+        &req.dial_string,
+        separate_id.as_ref(),
+        Door::App(&app_id),
+    )
+    .await?
+    {
+        Outcome::Meeting { resolved, .. } => Ok(ApiJson(Resolution::Resolved(resolved))),
+        Outcome::Ivr(p) => Ok(ApiJson(Resolution::Ivr(IvrPrompt {
+            provider: p.name.to_string(),
+            tenant_key: p.tenant_key.to_string(),
+        }))),
+    }
+}
+
+/// Who asks: a partner app with its token, a bridge with its credentials (scoped to one
+/// provider), or a SIP device at the front door (no credentials: the tenant key in the
+/// dialled URI names the tenant).
+#[derive(Clone, Copy)]
+pub(crate) enum Door<'a> {
+    App(&'a str),
+    Bridge(ProviderName),
+    Sip,
+}
+
+/// Where a dial string led.
+pub(crate) enum Outcome {
+    Meeting {
+        provider: Provider,
+        resolved: Resolved,
+    },
+    Ivr(Provider),
+}
+
+/// Resolves `dial_string` within `tenant` for `door` (the check digit of `separate_id`
+/// already tested). The rules of every door: unknown, expired and cancelled are one answer.
+pub(crate) async fn resolve_in(
+    s: &AppState,
+    tenant: &str,
+    dial_string: &str,
+    separate_id: Option<&VideoId>,
+    door: Door<'_>,
+) -> Result<Outcome, AppError> {
     // Decide with the kept configuration; the meeting query reads the configuration's
     // version in the same statement, and a decision made on an old version is made again.
-    let mut config = s.config.get(&s.db, &caller.tenant).await?;
+    let mut config = s.config.get(&s.db, tenant).await?;
     let mut attempts = 0;
     loop {
         attempts += 1;
         let last = attempts == MAX_CONFIG_ATTEMPTS;
-        let (provider, video_id) =
-            match target(&config, &req.dial_string, separate_id.as_ref(), &app_id) {
-                Ok(Target::Meeting(p, id)) => (p, id),
-                Ok(Target::Ivr(p)) => {
-                    s.metrics.resolution("ivr");
-                    return Ok(ApiJson(Resolution::Ivr(IvrPrompt {
-                        provider: p.name.to_string(),
-                        tenant_key: p.tenant_key.to_string(),
-                    })));
+        let (provider, video_id) = match target(&config, dial_string, separate_id, door) {
+            Ok(Target::Meeting(p, id)) => (p, id),
+            Ok(Target::Ivr(p)) => {
+                s.metrics.resolution("ivr");
+                return Ok(Outcome::Ivr(p.clone()));
+            }
+            Err(e) => {
+                // Refusals that come from the configuration (no such provider, not its app,
+                // no consent) must not come from a stale one; malformed input is malformed.
+                // A bad check digit too: a fresh configuration may say the tenant imported.
+                let from_config = !matches!(e, AppError::InvalidInput(_))
+                    || matches!(&e, AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID));
+                if from_config
+                    && !last
+                    && store::tenant_config::version(&s.db, tenant).await? != config.version
+                {
+                    config = s.config.load(&s.db, tenant).await?;
+                    continue;
                 }
-                Err(e) => {
-                    // Refusals that come from the configuration (no such provider, not its app,
-                    // no consent) must not come from a stale one; malformed input is malformed.
-                    // A bad check digit too: a fresh configuration may say the tenant imported.
-                    let from_config = !matches!(e, AppError::InvalidInput(_))
-                        || matches!(&e, AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID));
-                    if from_config
-                        && !last
-                        && store::tenant_config::version(&s.db, &caller.tenant).await?
-                            != config.version
-                    {
-                        config = s.config.load(&s.db, &caller.tenant).await?;
-                        continue;
+                match &e {
+                    AppError::NotFound(_) => s.metrics.resolution("unknown"),
+                    AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID) => {
+                        s.metrics.resolution("bad-check-digit")
                     }
-                    match &e {
-                        AppError::NotFound(_) => s.metrics.resolution("unknown"),
-                        AppError::InvalidInput(m) if m.starts_with(BAD_VIDEO_ID) => {
-                            s.metrics.resolution("bad-check-digit")
-                        }
-                        _ => {}
-                    }
-                    return Err(e);
+                    _ => {}
                 }
-            };
+                return Err(e);
+            }
+        };
         let (version, live) =
-            store::meetings::live_by_video_id(&s.db, &caller.tenant, provider.name, &video_id)
-                .await?;
+            store::meetings::live_by_video_id(&s.db, tenant, provider.name, &video_id).await?;
         if version != config.version && !last {
-            config = s.config.load(&s.db, &caller.tenant).await?;
+            config = s.config.load(&s.db, tenant).await?;
             continue;
         }
         let Some(m) = live else {
@@ -144,16 +183,19 @@ pub async fn resolve(
             return Err(unknown());
         };
         s.metrics.resolution("found");
-        return Ok(ApiJson(Resolution::Resolved(Resolved {
-            meeting_key: m.key,
-            provider: provider.name.to_string(),
-            tenant_key: provider.tenant_key.to_string(),
-            video_id: video_id.to_string(),
-            subject: m.subject,
-            start: format_time(m.starts_at),
-            end: format_time(m.ends_at),
-            teams_join_url: m.teams_join_url,
-        })));
+        return Ok(Outcome::Meeting {
+            provider: provider.clone(),
+            resolved: Resolved {
+                meeting_key: m.key,
+                provider: provider.name.to_string(),
+                tenant_key: provider.tenant_key.to_string(),
+                video_id: video_id.to_string(),
+                subject: m.subject,
+                start: format_time(m.starts_at),
+                end: format_time(m.ends_at),
+                teams_join_url: m.teams_join_url,
+            },
+        });
     }
 }
 
@@ -184,13 +226,13 @@ enum Target<'c> {
     Ivr(&'c Provider),
 }
 
-/// Where a dial string leads, if `app_id` may resolve it. `separate_id` is the Video ID
+/// Where a dial string leads, if `door` may resolve it. `separate_id` is the Video ID
 /// the request carried (`video_id` or `dtmf`), its check digit already tested.
 fn target<'c>(
     config: &'c TenantConfig,
     dial_string: &str,
     separate_id: Option<&VideoId>,
-    app_id: &str,
+    door: Door<'_>,
 ) -> Result<Target<'c>, AppError> {
     let configured = &config.providers;
     let address = dial_plan::address(dial_string);
@@ -233,6 +275,28 @@ fn target<'c>(
     let provider = match &target {
         Target::Meeting(p, _) | Target::Ivr(p) => *p,
     };
+    authorize(config, provider, door)?;
+    Ok(target)
+}
+
+/// Whether `door` may resolve the meetings of `provider`.
+fn authorize(config: &TenantConfig, provider: &Provider, door: Door<'_>) -> Result<(), AppError> {
+    let app_id = match door {
+        Door::App(app_id) => app_id,
+        // A bridge sees only its own provider; other providers' meetings do not exist for it.
+        Door::Bridge(name) if name != provider.name => return Err(unknown()),
+        // A bridge or a SIP device leads the call to the partner, whose apps then join the
+        // Teams meeting: route only for a provider with a consented app (one answer, as
+        // unknown, so the front door tells nothing about a tenant's configuration).
+        Door::Bridge(_) | Door::Sip => {
+            let missing = config.missing_consent(&provider.aad_application_ids);
+            return if provider.aad_application_ids.len() > missing.len() {
+                Ok(())
+            } else {
+                Err(unknown())
+            };
+        }
+    };
     // Only this provider's own, consented apps may resolve its meetings.
     if !provider
         .aad_application_ids
@@ -254,5 +318,27 @@ fn target<'c>(
             missing: vec![app_id.to_string()],
         });
     }
-    Ok(target)
+    Ok(())
+}
+
+/// Resolution without a tenant in hand (the SIP front door): the tenant key in the dialled
+/// URI names the tenant. Anything that does not lead to a live meeting or an IVR — unknown,
+/// expired, cancelled, a bad check digit, a malformed address — is the one `unknown()`.
+pub(crate) async fn resolve_dialled(s: &AppState, uri: &str) -> Result<Outcome, AppError> {
+    let address = dial_plan::address(uri);
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err(unknown());
+    };
+    if local.is_empty() || local.len() > 128 || domain.len() > 253 || local.contains('@') {
+        return Err(unknown());
+    }
+    // Tenant keys are unique, so one tenant in all but a Pexip domain shared by two.
+    for tenant in store::providers::tenants_dialled(&s.db, local, domain, 4).await? {
+        match resolve_in(s, &tenant, uri, None, Door::Sip).await {
+            Ok(o) => return Ok(o),
+            Err(AppError::NotFound(_) | AppError::InvalidInput(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(unknown())
 }

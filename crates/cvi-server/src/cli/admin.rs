@@ -40,6 +40,13 @@ pub struct ProviderFields {
     /// Let partner apps' guest joins count as authenticated.
     #[arg(long)]
     allow_app_guest_joins_as_authenticated: bool,
+    /// Where `cvi serve --sip` redirects a call to a meeting: a sip:/sips: template with
+    /// {video_id}, {direct_dial}, {tenant_key}; default sip:{direct_dial}; empty = default.
+    #[arg(long)]
+    sip_gateway: Option<String>,
+    /// Where it redirects a call to the IVR ({tenant_key} only); default sip:{tenant_key}.
+    #[arg(long)]
+    sip_ivr: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +291,8 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
                 allow_app_guest_joins_as_authenticated: f
                     .allow_app_guest_joins_as_authenticated
                     .then_some(true),
+                sip_gateway: f.sip_gateway,
+                sip_ivr: f.sip_ivr,
             };
             warn_without_apps(c.send("POST", "/providers", &body)?)
         }
@@ -306,9 +315,11 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
                 instruction_uri: f.instruction_uri,
                 aad_application_ids: f.aad_application_ids.map(AppIds::Joined),
                 allow_app_guest_joins_as_authenticated: allow,
+                sip_gateway: f.sip_gateway,
+                sip_ivr: f.sip_ivr,
             };
             if body == SetProvider::default() {
-                return Err(CliError::Input("nothing to change: give --tenant-key, --instruction-uri, --aad-application-ids or an --allow flag".into()));
+                return Err(CliError::Input("nothing to change: give --tenant-key, --instruction-uri, --aad-application-ids, --sip-gateway, --sip-ivr or an --allow flag".into()));
             }
             warn_without_apps(c.send("PATCH", &format!("/providers/{}", seg(&identity)), &body)?)
         }
@@ -538,6 +549,54 @@ pub fn resolve(c: &Client, a: ResolveArgs, json_out: bool) -> Result<(), CliErro
             dtmf: a.dtmf,
         },
     )?;
+    super::client::print(&v, json_out);
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BridgeCommand {
+    /// Create credentials for a Pexip Infinity bridge (its external policy server login);
+    /// the secret is printed once.
+    New {
+        /// The provider whose calls the bridge routes.
+        #[arg(long)]
+        provider: String,
+        /// The Teams Connector's name on the bridge (sent as teams_proxy_name).
+        #[arg(long)]
+        teams_connector: Option<String>,
+    },
+    /// List this tenant's bridge credentials (never the secrets).
+    List,
+    /// Revoke a bridge's credentials.
+    Remove {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+pub fn bridge(c: &Client, cmd: BridgeCommand, json_out: bool) -> Result<(), CliError> {
+    let v = match cmd {
+        BridgeCommand::New {
+            provider,
+            teams_connector,
+        } => {
+            let body = cvi_core::api::NewBridge {
+                provider,
+                teams_connector,
+            };
+            let v = c.send("POST", "/bridges", &body)?;
+            if !json_out {
+                eprintln!(
+                    "cvi: the secret is shown only now; enter it on the bridge as the policy server's password"
+                );
+            }
+            v
+        }
+        BridgeCommand::List => c.call("GET", "/bridges", None)?,
+        BridgeCommand::Remove { username } => {
+            c.call("DELETE", &format!("/bridges/{}", seg(&username)), None)?
+        }
+    };
     super::client::print(&v, json_out);
     Ok(())
 }

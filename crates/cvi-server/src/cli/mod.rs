@@ -86,6 +86,9 @@ enum Command {
     Meeting(admin::MeetingCommand),
     /// Resolve a dial string to its meeting (partner token).
     Resolve(admin::ResolveArgs),
+    /// Credentials of Pexip Infinity bridges for the external policy endpoint.
+    #[command(subcommand)]
+    Bridge(admin::BridgeCommand),
     /// Fill a database for `cargo xtask bench`.
     #[command(hide = true)]
     BenchSeed(bench_seed::BenchSeedArgs),
@@ -181,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Consent(c) => admin::consent(&client(), c, json),
         Command::Meeting(c) => admin::meeting(&client(), c, json),
         Command::Resolve(a) => admin::resolve(&client(), a, json),
+        Command::Bridge(c) => admin::bridge(&client(), c, json),
         Command::Invite(cmd) => invite::run(cmd),
         Command::Plan(a) => plan::run(a, json),
         Command::Otd(cmd) => invite::run_otd(cmd),

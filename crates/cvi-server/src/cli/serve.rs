@@ -54,6 +54,12 @@ pub struct ServeArgs {
     /// Serve /metrics here instead of on --listen (an address only monitoring reaches).
     #[arg(long, env = "CVI_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// Answer SIP INVITEs (UDP and TCP, same port) with a 302 to the dialled meeting, e.g. 0.0.0.0:5060.
+    #[arg(long, env = "CVI_SIP")]
+    sip: Option<SocketAddr>,
+    /// SIP requests allowed per source address per second (burst: 10 seconds' worth).
+    #[arg(long, default_value_t = 20.0)]
+    sip_rate: f64,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -120,6 +126,19 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             demo::seed(&state.db)
                 .await
                 .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
+        }
+        // Bound before the "listening" line, so whoever waits for it can dial at once.
+        if let Some(at) = args.sip {
+            if !args.sip_rate.is_finite() || args.sip_rate <= 0.0 {
+                return Err(CliError::Input("--sip-rate must be a positive number".into()));
+            }
+            let config = crate::sip::SipConfig { listen: at, rate_per_source: args.sip_rate };
+            let door = crate::sip::SipDoor::bind(&config, state.clone())
+                .await
+                .map_err(|e| CliError::Failure(format!("cannot listen for SIP on {at}: {e}")))?;
+            let bound = door.local_addr().map_err(|e| CliError::Failure(e.to_string()))?;
+            let _ = writeln!(std::io::stdout(), "cvi serve: SIP on udp+tcp {bound}");
+            tokio::spawn(door.serve());
         }
         // Printed on stdout (not only logged) so scripts and tests can wait for it.
         println!("cvi serve: listening on http://{addr}/");

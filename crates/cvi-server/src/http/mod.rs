@@ -28,6 +28,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route(crate::pexip::PATH, get(crate::pexip::service_configuration))
         .merge(api);
     if state.metrics_on_main {
         router = router.route("/metrics", get(metrics));

@@ -7,6 +7,7 @@
 //! with [`audit::record`] in that same transaction before it commits.
 
 pub mod audit;
+pub mod bridges;
 pub mod bulk;
 pub mod consents;
 pub mod dev_keys;

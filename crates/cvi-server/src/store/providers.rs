@@ -1,6 +1,6 @@
 //! `providers`: one row per configured provider of a tenant (at most four).
 
-use cvi_core::{AppId, InstructionUri, Provider, ProviderName, TenantKey};
+use cvi_core::{sip_target::SipTarget, AppId, InstructionUri, Provider, ProviderName, TenantKey};
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::{now_ms, parse_col};
@@ -23,10 +23,20 @@ fn from_row(row: &AnyRow) -> Result<Provider, sqlx::Error> {
         allow_app_guest_joins_as_authenticated: row
             .try_get::<i64, _>("allow_app_guest_joins_as_authenticated")?
             != 0,
+        sip_gateway: row
+            .try_get::<Option<String>, _>("sip_gateway")?
+            .map(SipTarget::try_from)
+            .transpose()
+            .map_err(decode)?,
+        sip_ivr: row
+            .try_get::<Option<String>, _>("sip_ivr")?
+            .map(SipTarget::try_from)
+            .transpose()
+            .map_err(decode)?,
     })
 }
 
-const COLUMNS: &str = "name, tenant_key, instruction_uri, aad_application_ids, allow_app_guest_joins_as_authenticated";
+const COLUMNS: &str = "name, tenant_key, instruction_uri, aad_application_ids, allow_app_guest_joins_as_authenticated, sip_gateway, sip_ivr";
 
 /// App ids as the column keeps them: `;`-separated, as the cmdlet takes them.
 fn join_ids(ids: &[AppId]) -> String {
@@ -71,8 +81,8 @@ pub async fn insert(
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO providers (tenant_id, name, tenant_key, instruction_uri, aad_application_ids, \
-         allow_app_guest_joins_as_authenticated, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-         ON CONFLICT (tenant_id, name) DO NOTHING",
+         allow_app_guest_joins_as_authenticated, created_at, updated_at, key_domain, sip_gateway, sip_ivr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) ON CONFLICT (tenant_id, name) DO NOTHING",
     )
     .bind(tenant)
     .bind(p.name.as_str())
@@ -81,6 +91,9 @@ pub async fn insert(
     .bind(join_ids(&p.aad_application_ids))
     .bind(i64::from(p.allow_app_guest_joins_as_authenticated))
     .bind(now_ms())
+    .bind(p.tenant_key.domain().to_string())
+    .bind(p.sip_gateway.as_ref().map(|t| t.as_str().to_string()))
+    .bind(p.sip_ivr.as_ref().map(|t| t.as_str().to_string()))
     .execute(tx)
     .await?
     .rows_affected();
@@ -91,7 +104,8 @@ pub async fn insert(
 pub async fn update(tx: &mut AnyConnection, tenant: &str, p: &Provider) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE providers SET tenant_key = $1, instruction_uri = $2, aad_application_ids = $3, \
-         allow_app_guest_joins_as_authenticated = $4, updated_at = $5 WHERE tenant_id = $6 AND name = $7",
+         allow_app_guest_joins_as_authenticated = $4, updated_at = $5, key_domain = $8, \
+         sip_gateway = $9, sip_ivr = $10 WHERE tenant_id = $6 AND name = $7",
     )
     .bind(p.tenant_key.to_string())
     .bind(p.instruction_uri.as_ref().map(|u| u.as_str().to_string()))
@@ -100,6 +114,9 @@ pub async fn update(tx: &mut AnyConnection, tenant: &str, p: &Provider) -> Resul
     .bind(now_ms())
     .bind(tenant)
     .bind(p.name.as_str())
+    .bind(p.tenant_key.domain().to_string())
+    .bind(p.sip_gateway.as_ref().map(|t| t.as_str().to_string()))
+    .bind(p.sip_ivr.as_ref().map(|t| t.as_str().to_string()))
     .execute(tx)
     .await?;
     Ok(())
@@ -117,4 +134,31 @@ pub async fn delete(
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// The tenants whose providers a dialled `local@domain` can name: a tenant key among the
+/// address's possible keys (the IVR, Polycom/BlueJeans `<key>.<id>`, Cisco `<id>.<key>`),
+/// or a Pexip provider on that domain (`<id>@<domain>`). Tenant keys are unique, so this
+/// is usually one tenant; at most `limit`.
+pub async fn tenants_dialled(
+    db: &crate::db::Db,
+    local: &str,
+    domain: &str,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let local = local.to_ascii_lowercase();
+    let domain = domain.to_ascii_lowercase();
+    let keyed = |k: Option<&str>| k.map_or_else(String::new, |k| format!("{k}@{domain}"));
+    let rows = sqlx::query(
+        "SELECT DISTINCT tenant_id FROM providers WHERE lower(tenant_key) IN ($1, $2, $3) \
+         OR (name = 'Pexip' AND key_domain = $4) LIMIT $5",
+    )
+    .bind(keyed(Some(&local)))
+    .bind(keyed(local.rsplit_once('.').map(|(k, _)| k)))
+    .bind(keyed(local.split_once('.').map(|(_, k)| k)))
+    .bind(&domain)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|r| r.try_get("tenant_id")).collect()
 }

@@ -1,0 +1,370 @@
+//! The SIP front door (`cvi serve --sip ADDR`): a redirect server (RFC 3261 §8.3) on UDP and
+//! TCP at one port. An INVITE to a live meeting's direct-dial URI is answered `302` with a
+//! Contact at the provider's gateway target; an IVR URI `302` to the IVR target; anything
+//! else one identical `404`. It holds no dialogs and places no calls.
+//!
+//! Layout: `message` parses and answers one request (rsip underneath); `transactions`
+//! keeps answered INVITEs for retransmissions, ACK and CANCEL; this module listens, limits
+//! each source and asks resolution (`api::resolve::resolve_dialled`) where a call leads.
+
+mod message;
+mod transactions;
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
+
+use rsip::{
+    headers::{self, UntypedHeader},
+    Header, Method,
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream, UdpSocket},
+    sync::Semaphore,
+};
+
+use crate::{
+    api::resolve::{resolve_dialled, Outcome},
+    rate_limit::RateLimiter,
+    state::AppState,
+};
+use cvi_core::{dial_plan, sip_target::SipTarget, VideoId};
+use message::{Incoming, Status, MAX_MESSAGE};
+use transactions::Transactions;
+
+/// Requests answered at once (UDP tasks + TCP connections' requests); more wait in the
+/// socket buffer, and UDP clients retransmit.
+const IN_FLIGHT: usize = 1024;
+/// TCP connections held at once; more are closed on accept.
+const MAX_TCP: usize = 1024;
+/// A TCP connection that sends nothing this long is closed.
+const TCP_IDLE: Duration = Duration::from_secs(60);
+
+/// How the front door is set up.
+#[derive(Debug, Clone)]
+pub struct SipConfig {
+    pub listen: SocketAddr,
+    /// Requests per source address per second (burst: 10 seconds' worth).
+    pub rate_per_source: f64,
+}
+
+/// The bound sockets, before serving (so `cvi serve` can report the address).
+pub struct SipDoor {
+    udp: Arc<UdpSocket>,
+    tcp: TcpListener,
+    state: AppState,
+    limiter: Arc<RateLimiter>,
+    transactions: Arc<Transactions>,
+    permits: Arc<Semaphore>,
+}
+
+impl SipDoor {
+    /// Binds UDP and TCP on the same address (port 0 picks one free for both).
+    pub async fn bind(config: &SipConfig, state: AppState) -> std::io::Result<Self> {
+        // Port 0: let TCP choose, then take the same port for UDP (retry if it is taken).
+        let mut last_err = None;
+        for _ in 0..16 {
+            let tcp = TcpListener::bind(config.listen).await?;
+            let at = tcp.local_addr()?;
+            match UdpSocket::bind(at).await {
+                Ok(udp) => {
+                    return Ok(SipDoor {
+                        udp: Arc::new(udp),
+                        tcp,
+                        state,
+                        limiter: Arc::new(RateLimiter::new(
+                            config.rate_per_source,
+                            config.rate_per_source * 10.0,
+                        )),
+                        transactions: Arc::new(Transactions::default()),
+                        permits: Arc::new(Semaphore::new(IN_FLIGHT)),
+                    });
+                }
+                Err(e) if config.listen.port() == 0 => last_err = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| std::io::Error::other("no free port for UDP and TCP")))
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+
+    /// Serves until the process stops.
+    pub async fn serve(self) {
+        let door = Arc::new(Door {
+            state: self.state,
+            limiter: self.limiter,
+            transactions: self.transactions,
+        });
+        tokio::spawn(transactions::retransmit(
+            door.transactions.clone(),
+            self.udp.clone(),
+        ));
+        tokio::spawn(serve_tcp(self.tcp, door.clone(), self.permits.clone()));
+        serve_udp(self.udp, door, self.permits).await;
+    }
+}
+
+struct Door {
+    state: AppState,
+    limiter: Arc<RateLimiter>,
+    transactions: Arc<Transactions>,
+}
+
+async fn serve_udp(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let (n, source) = match socket.recv_from(&mut buf).await {
+            Ok(x) => x,
+            // ICMP port-unreachable from an earlier send shows up here on some systems.
+            Err(e) => {
+                tracing::debug!(error = %e, "sip: udp receive");
+                continue;
+            }
+        };
+        // Keep-alives (RFC 5626 §3.5.1 CRLF) and oversized datagrams: nothing to answer.
+        if n > MAX_MESSAGE || buf[..n].iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            continue;
+        }
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            continue; // overloaded: the client retransmits (Timer A)
+        };
+        let bytes = buf[..n].to_vec();
+        let (socket, door) = (socket.clone(), door.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Some(reply) = door.answer(&bytes, source, false).await {
+                let _ = socket.send_to(&reply, source).await;
+            }
+        });
+    }
+}
+
+async fn serve_tcp(listener: TcpListener, door: Arc<Door>, permits: Arc<Semaphore>) {
+    let connections = Arc::new(Semaphore::new(MAX_TCP));
+    loop {
+        let Ok((stream, source)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let Ok(slot) = connections.clone().try_acquire_owned() else {
+            drop(stream); // too many connections: closed at once
+            continue;
+        };
+        let (door, permits) = (door.clone(), permits.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            if let Err(e) = connection(stream, source, door, permits).await {
+                tracing::debug!(error = %e, %source, "sip: tcp connection closed");
+            }
+        });
+    }
+}
+
+/// Reads framed messages (RFC 3261 §18.3: headers, then Content-Length bytes of body) and
+/// answers each on the same connection.
+async fn connection(
+    mut stream: TcpStream,
+    source: SocketAddr,
+    door: Arc<Door>,
+    permits: Arc<Semaphore>,
+) -> std::io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    loop {
+        while let Some(len) = frame(&buf)? {
+            let msg: Vec<u8> = buf.drain(..len).collect();
+            if msg.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+                continue;
+            }
+            let _permit = permits
+                .acquire()
+                .await
+                .map_err(|_| std::io::Error::other("closed"))?;
+            if let Some(reply) = door.answer(&msg, source, true).await {
+                stream.write_all(&reply).await?;
+            }
+        }
+        let n = tokio::time::timeout(TCP_IDLE, stream.read(&mut chunk))
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle"))??;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > MAX_MESSAGE + 4096 {
+            return Err(std::io::Error::other("message too large"));
+        }
+    }
+}
+
+/// The length of the first complete message in `buf`, if there is one. Leading CRLFs
+/// (keep-alives) form a message of their own. The Content-Length header is read only to
+/// find the frame's end; the message itself is parsed by rsip.
+fn frame(buf: &[u8]) -> std::io::Result<Option<usize>> {
+    let crlfs = buf
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
+    if crlfs > 0 {
+        return Ok(Some(crlfs));
+    }
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        if buf.len() > MAX_MESSAGE {
+            return Err(std::io::Error::other("headers too large"));
+        }
+        return Ok(None);
+    };
+    let head = std::str::from_utf8(&buf[..end])
+        .map_err(|_| std::io::Error::other("headers are not UTF-8"))?;
+    let length = head
+        .split("\r\n")
+        .skip(1)
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let name = name.trim();
+            (name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("l"))
+                .then(|| value.trim().parse::<usize>())
+        })
+        // RFC 3261 §18.3: Content-Length is mandatory on a stream.
+        .ok_or_else(|| std::io::Error::other("no Content-Length on a stream"))?
+        .map_err(|_| std::io::Error::other("bad Content-Length"))?;
+    if length > MAX_MESSAGE {
+        return Err(std::io::Error::other("body too large"));
+    }
+    let total = end + 4 + length;
+    Ok((buf.len() >= total).then_some(total))
+}
+
+impl Door {
+    /// The bytes to send back for one message, if any.
+    async fn answer(&self, bytes: &[u8], source: SocketAddr, reliable: bool) -> Option<Vec<u8>> {
+        let inc = match message::parse(bytes) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::debug!(%source, error = %e, "sip: dropped");
+                return None;
+            }
+        };
+        let method = *inc.method();
+        match method {
+            // ACK of our final answer: ends the transaction's retransmissions, no answer.
+            Method::Ack => {
+                self.transactions.acked(&inc.branch);
+                return None;
+            }
+            Method::Invite => {
+                if let Some(cached) = self.transactions.replay(&inc.branch) {
+                    return Some(cached); // a retransmitted INVITE gets the same answer
+                }
+            }
+            _ => {}
+        }
+        if !self.within_limit(source.ip()) {
+            return Some(inc.respond(
+                message::SERVICE_UNAVAILABLE,
+                vec![Header::RetryAfter(headers::RetryAfter::new("5"))],
+                source,
+                &transactions::tag(),
+            ));
+        }
+        let tag = transactions::tag();
+        let (status, extra) = match method {
+            Method::Invite => self.invite(&inc).await,
+            Method::Options => (
+                message::OK,
+                vec![
+                    message::allow(),
+                    Header::Accept(headers::Accept::new("application/sdp")),
+                ],
+            ),
+            // The INVITE it would cancel was answered at once: 200 for the CANCEL (RFC 3261
+            // §9.2), 481 when we never saw that transaction.
+            Method::Cancel if self.transactions.known(&inc.branch) => (message::OK, vec![]),
+            // A redirect server is in no dialog.
+            Method::Cancel | Method::Bye => (message::NO_TRANSACTION, vec![]),
+            _ => (message::METHOD_NOT_ALLOWED, vec![message::allow()]),
+        };
+        let reply = inc.respond(status, extra, source, &tag);
+        if method == Method::Invite {
+            self.transactions
+                .answered(&inc.branch, reply.clone(), source, reliable);
+        }
+        Some(reply)
+    }
+
+    fn within_limit(&self, ip: IpAddr) -> bool {
+        self.limiter.check(&ip.to_string()).is_ok()
+    }
+
+    /// Where an INVITE leads: 302 to the target, or one 404 for everything else.
+    async fn invite(&self, inc: &Incoming) -> (Status, Vec<Header>) {
+        if inc.max_forwards() == 0 {
+            return (message::TOO_MANY_HOPS, vec![]);
+        }
+        let not_found = (message::NOT_FOUND, vec![]);
+        let outcome = match resolve_dialled(&self.state, &inc.uri()).await {
+            Ok(o) => o,
+            Err(crate::error::AppError::NotFound(_)) => return not_found,
+            Err(e) => {
+                tracing::warn!(error = %e, "sip: resolution failed");
+                return (
+                    message::SERVICE_UNAVAILABLE,
+                    vec![Header::RetryAfter(headers::RetryAfter::new("5"))],
+                );
+            }
+        };
+        match outcome {
+            Outcome::Meeting { provider, resolved } => {
+                let Ok(id) = VideoId::parse_any(&resolved.video_id) else {
+                    return not_found;
+                };
+                let dial = dial_plan::dial_strings(&provider, &id);
+                let target = provider
+                    .sip_gateway
+                    .clone()
+                    .unwrap_or_else(SipTarget::default_meeting)
+                    .fill(id.as_str(), &dial.direct_dial_uri, &dial.ivr_uri);
+                let mut extra = vec![message::contact(&target)];
+                if let Some(url) = resolved.teams_join_url {
+                    // The Teams meeting itself, for a gateway that joins by link.
+                    extra.push(Header::Other("X-Teams-Join-Url".into(), url));
+                }
+                (message::MOVED_TEMPORARILY, extra)
+            }
+            Outcome::Ivr(provider) => {
+                let tk = provider.tenant_key.to_string();
+                let target = provider
+                    .sip_ivr
+                    .clone()
+                    .unwrap_or_else(SipTarget::default_ivr)
+                    .fill("", "", &tk);
+                (message::MOVED_TEMPORARILY, vec![message::contact(&target)])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frame;
+
+    #[test]
+    fn stream_framing_follows_content_length() {
+        let msg = b"OPTIONS sip:x SIP/2.0\r\nContent-Length: 3\r\n\r\nabcOPTIONS";
+        assert_eq!(frame(msg).unwrap(), Some(msg.len() - 7));
+        assert_eq!(
+            frame(b"OPTIONS sip:x SIP/2.0\r\nl: 5\r\n\r\nab").unwrap(),
+            None
+        );
+        assert_eq!(frame(b"\r\n\r\nOPTIONS").unwrap(), Some(4));
+        assert!(frame(b"OPTIONS sip:x SIP/2.0\r\nVia: x\r\n\r\n").is_err());
+        assert!(frame(b"OPTIONS sip:x SIP/2.0\r\nContent-Length: 99999999\r\n\r\n").is_err());
+        assert_eq!(frame(b"OPTIONS sip:x SIP/2.0\r\nContent-Le").unwrap(), None);
+    }
+}
