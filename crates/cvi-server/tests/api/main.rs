@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bridge;
 mod import;
 mod meetings;
 mod otd;
@@ -23,9 +24,14 @@ pub const POLY_APP2: &str = "66666666-7777-8888-9999-000000000000";
 /// Provider + consent + global grant in tenant `t`: what the seed's Provision and Consent
 /// steps do. Returns the admin token.
 pub fn provision(s: &Server, t: &str) -> String {
+    provision_with_key(s, t, "813878896@t.plcm.vc")
+}
+
+/// [`provision`] under another tenant key (keys are unique across tenants).
+pub fn provision_with_key(s: &Server, t: &str, tenant_key: &str) -> String {
     let admin = s.token(t, &format!("admin@{t}.example"), "admin");
     let (st, v) = s.call("POST", "/api/v1/providers", Some(&admin), Some(json!({
-        "name": "Polycom", "tenant_key": "813878896@t.plcm.vc", "aad_application_ids": format!("{POLY_APP};{POLY_APP2}")
+        "name": "Polycom", "tenant_key": tenant_key, "aad_application_ids": format!("{POLY_APP};{POLY_APP2}")
     })));
     assert_eq!(st, 201, "{v}");
     consent_all(s, &admin, "Polycom");

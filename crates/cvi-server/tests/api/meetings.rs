@@ -368,7 +368,7 @@ on_both!(
     |b: Backend| {
         let s = common::start(b);
         provision(&s, "t");
-        provision(&s, "u");
+        crate::provision_with_key(&s, "u", "555000111@t.plcm.vc");
         let ann = s.token("t", "ann@t.example", "organizer");
         let (st, m) = issue(&s, &ann, "k1");
         assert_eq!(st, 201);
