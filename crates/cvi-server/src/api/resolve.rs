@@ -321,20 +321,17 @@ fn authorize(config: &TenantConfig, provider: &Provider, door: Door<'_>) -> Resu
     Ok(())
 }
 
-/// Resolution without a tenant in hand (the SIP front door): the tenant key in the dialled
-/// URI names the tenant. Anything that does not lead to a live meeting or an IVR — unknown,
-/// expired, cancelled, a bad check digit, a malformed address — is the one `unknown()`.
-pub(crate) async fn resolve_dialled(s: &AppState, uri: &str) -> Result<Outcome, AppError> {
-    let address = dial_plan::address(uri);
-    let Some((local, domain)) = address.rsplit_once('@') else {
-        return Err(unknown());
-    };
-    if local.is_empty() || local.len() > 128 || domain.len() > 253 || local.contains('@') {
-        return Err(unknown());
-    }
+/// Resolution without a tenant in hand (the SIP front door): `tenants` are those whose
+/// tenant key the dialled URI names. Anything that does not lead to a live meeting or an IVR
+/// — unknown, expired, cancelled, a bad check digit, a malformed address — is one `unknown()`.
+pub(crate) async fn resolve_dialled(
+    s: &AppState,
+    uri: &str,
+    tenants: &[String],
+) -> Result<Outcome, AppError> {
     // Tenant keys are unique, so one tenant in all but a Pexip domain shared by two.
-    for tenant in store::providers::tenants_dialled(&s.db, local, domain, 4).await? {
-        match resolve_in(s, &tenant, uri, None, Door::Sip).await {
+    for tenant in tenants {
+        match resolve_in(s, tenant, uri, None, Door::Sip).await {
             Ok(o) => return Ok(o),
             Err(AppError::NotFound(_) | AppError::InvalidInput(_)) => continue,
             Err(e) => return Err(e),

@@ -27,6 +27,16 @@ pub struct BenchSeedArgs {
     /// [`video_id`]`(N)`, which the benchmark's resolution script computes too.
     #[arg(long, default_value_t = 0)]
     meetings: u32,
+    /// Meetings `i<N>` imported from another system, with the 9-digit Video ID
+    /// [`imported_id`]`(N)` (no check digit of ours, never equal to a live meeting's).
+    #[arg(long, default_value_t = 0)]
+    imported: u32,
+}
+
+/// Imported meeting N's Video ID: `(7919·N + 777) mod 10⁹`, nine digits (a 2019-style ID).
+#[must_use]
+pub fn imported_id(n: u32) -> String {
+    format!("{:09}", (7919 * u64::from(n) + 777) % 1_000_000_000)
 }
 
 /// Meeting N's Video ID: `(7919·N + 12345) mod 10⁹` plus its check digit, distinct for
@@ -59,14 +69,19 @@ pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
             ..Provider::new(ProviderName::Polycom, TenantKey::parse(BENCH_TENANT_KEY).expect("a tenant key"))
         };
         crate::demo::provision(&pool, &args.tenant, &provider, None, ("cvi bench-seed", "bench.seed")).await.map_err(fail)?;
-        store::bulk::meetings(&pool, &args.tenant, BENCH_TENANT_KEY, args.meetings, |i| {
+        store::bulk::meetings(&pool, &args.tenant, BENCH_TENANT_KEY, args.meetings, false, |i| {
             (format!("m{i}"), video_id(i).as_str().to_string())
         })
         .await
         .map_err(fail)?;
+        store::bulk::meetings(&pool, &args.tenant, BENCH_TENANT_KEY, args.imported, true, |i| {
+            (format!("i{i}"), imported_id(i))
+        })
+        .await
+        .map_err(fail)?;
         println!(
-            "seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider, {} live meetings",
-            args.tenant, args.users, args.groups, args.meetings
+            "seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider, {} live meetings, {} imported",
+            args.tenant, args.users, args.groups, args.meetings, args.imported
         );
         Ok(())
     })

@@ -7,6 +7,7 @@
 //! keeps answered INVITEs for retransmissions, ACK and CANCEL; this module listens, limits
 //! each source and asks resolution (`api::resolve::resolve_dialled`) where a call leads.
 
+mod directory;
 mod message;
 mod transactions;
 
@@ -98,6 +99,7 @@ impl SipDoor {
     pub async fn serve(self) {
         let door = Arc::new(Door {
             state: self.state,
+            directory: directory::Directory::default(),
             limiter: self.limiter,
             transactions: self.transactions,
         });
@@ -112,11 +114,27 @@ impl SipDoor {
 
 struct Door {
     state: AppState,
+    directory: directory::Directory,
     limiter: Arc<RateLimiter>,
     transactions: Arc<Transactions>,
 }
 
+/// Receivers on the UDP socket, each answering its datagrams in turn: a datagram's answer
+/// waits for at most one database query, and several receivers keep several in flight
+/// without a task per datagram (a spawn and cross-thread wake-up each, which cost more
+/// than the answer).
+const UDP_RECEIVERS: usize = 16;
+
 async fn serve_udp(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
+    let receivers: Vec<_> = (0..UDP_RECEIVERS)
+        .map(|_| tokio::spawn(receive(socket.clone(), door.clone(), permits.clone())))
+        .collect();
+    for r in receivers {
+        let _ = r.await;
+    }
+}
+
+async fn receive(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
     let mut buf = vec![0u8; 65_536];
     loop {
         let (n, source) = match socket.recv_from(&mut buf).await {
@@ -131,17 +149,12 @@ async fn serve_udp(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semapho
         if n > MAX_MESSAGE || buf[..n].iter().all(|b| matches!(b, b'\r' | b'\n')) {
             continue;
         }
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
+        let Ok(_permit) = permits.clone().try_acquire_owned() else {
             continue; // overloaded: the client retransmits (Timer A)
         };
-        let bytes = buf[..n].to_vec();
-        let (socket, door) = (socket.clone(), door.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            if let Some(reply) = door.answer(&bytes, source, false).await {
-                let _ = socket.send_to(&reply, source).await;
-            }
-        });
+        if let Some(reply) = door.answer(&buf[..n], source, false).await {
+            let _ = socket.send_to(&reply, source).await;
+        }
     }
 }
 
@@ -308,7 +321,17 @@ impl Door {
             return (message::TOO_MANY_HOPS, vec![]);
         }
         let not_found = (message::NOT_FOUND, vec![]);
-        let outcome = match resolve_dialled(&self.state, &inc.uri()).await {
+        let uri = inc.uri();
+        let found = self
+            .directory
+            .tenants(&self.state.db, dial_plan::address(&uri))
+            .await
+            .map_err(crate::error::AppError::from);
+        let outcome = match found {
+            Ok(tenants) => resolve_dialled(&self.state, &uri, &tenants).await,
+            Err(e) => Err(e),
+        };
+        let outcome = match outcome {
             Ok(o) => o,
             Err(crate::error::AppError::NotFound(_)) => return not_found,
             Err(e) => {

@@ -16,8 +16,6 @@ const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
 /// Timer H: how long an answered INVITE waits for its ACK.
 const TIMER_H: Duration = Duration::from_secs(32);
-/// Timer I (T4 over UDP): how long an ACKed transaction absorbs retransmissions.
-const TIMER_I: Duration = Duration::from_secs(5);
 /// Transactions kept at once; beyond it answers are still sent, just not kept (a flood
 /// must not grow memory without bound).
 const CAPACITY: usize = 200_000;
@@ -29,7 +27,6 @@ struct Entry {
     created: Instant,
     next_send: Instant,
     interval: Duration,
-    acked_at: Option<Instant>,
 }
 
 /// Answered INVITEs by branch.
@@ -68,7 +65,6 @@ impl Transactions {
                 created: now,
                 next_send: now + T1,
                 interval: T1,
-                acked_at: None,
             },
         );
     }
@@ -82,11 +78,11 @@ impl Transactions {
         self.lock().contains_key(branch)
     }
 
-    /// The ACK came: no more retransmissions.
+    /// The ACK came: no more retransmissions. Over UDP the transaction ends here (a
+    /// retransmitted ACK is absorbed anyway, and the client has our answer); over TCP
+    /// there is nothing left to do either.
     pub fn acked(&self, branch: &str) {
-        if let Some(e) = self.lock().get_mut(branch) {
-            e.acked_at.get_or_insert_with(Instant::now);
-        }
+        self.lock().remove(branch);
     }
 
     /// Answers due for a resend, and forgets finished transactions.
@@ -94,9 +90,6 @@ impl Transactions {
         let now = Instant::now();
         let mut out = Vec::new();
         self.lock().retain(|_, e| {
-            if let Some(at) = e.acked_at {
-                return now.duration_since(at) < TIMER_I;
-            }
             if now.duration_since(e.created) >= TIMER_H {
                 return false;
             }

@@ -12,9 +12,10 @@ pub async fn meetings(
     tenant: &str,
     tenant_key: &str,
     count: u32,
+    imported: bool,
     row: impl Fn(u32) -> (String, String),
 ) -> Result<(), sqlx::Error> {
-    const COLS: usize = 13;
+    const COLS: usize = 14;
     let now = now_ms();
     let far = now + 365 * 24 * 3600 * 1000;
     let mut tx = pool.begin().await?;
@@ -23,7 +24,7 @@ pub async fn meetings(
         let n = BATCH.min(count - start);
         let sql = format!(
             "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
-             starts_at, ends_at, expires_at, created_at, updated_at) VALUES {} ON CONFLICT DO NOTHING",
+             starts_at, ends_at, expires_at, created_at, updated_at, imported) VALUES {} ON CONFLICT DO NOTHING",
             db::values_placeholders(n as usize, COLS)
         );
         let mut q = sqlx::query(&sql);
@@ -42,7 +43,8 @@ pub async fn meetings(
                 .bind(now + 3_600_000)
                 .bind(far)
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(i64::from(imported));
         }
         q.execute(&mut *tx).await?;
         start += n;

@@ -136,29 +136,40 @@ pub async fn delete(
     Ok(())
 }
 
-/// The tenants whose providers a dialled `local@domain` can name: a tenant key among the
-/// address's possible keys (the IVR, Polycom/BlueJeans `<key>.<id>`, Cisco `<id>.<key>`),
-/// or a Pexip provider on that domain (`<id>@<domain>`). Tenant keys are unique, so this
-/// is usually one tenant; at most `limit`.
-pub async fn tenants_dialled(
+/// A provider a dialled `local@domain` may name: its tenant, lower-cased tenant key, name
+/// and key domain.
+pub struct Dialled {
+    pub tenant: String,
+    pub tenant_key: String,
+    pub name: String,
+    pub key_domain: String,
+}
+
+/// The providers a dialled address can name: a tenant key among `keys` (lower case), or a
+/// Pexip provider on `domain` (`<id>@<domain>`). Tenant keys are unique, so these are few.
+pub async fn dialled(
     db: &crate::db::Db,
-    local: &str,
+    keys: &[String; 3],
     domain: &str,
-    limit: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    let local = local.to_ascii_lowercase();
-    let domain = domain.to_ascii_lowercase();
-    let keyed = |k: Option<&str>| k.map_or_else(String::new, |k| format!("{k}@{domain}"));
+) -> Result<Vec<Dialled>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT DISTINCT tenant_id FROM providers WHERE lower(tenant_key) IN ($1, $2, $3) \
-         OR (name = 'Pexip' AND key_domain = $4) LIMIT $5",
+        "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
+         WHERE lower(tenant_key) IN ($1, $2, $3) OR (name = 'Pexip' AND key_domain = $4) LIMIT 16",
     )
-    .bind(keyed(Some(&local)))
-    .bind(keyed(local.rsplit_once('.').map(|(k, _)| k)))
-    .bind(keyed(local.split_once('.').map(|(_, k)| k)))
-    .bind(&domain)
-    .bind(limit)
+    .bind(&keys[0])
+    .bind(&keys[1])
+    .bind(&keys[2])
+    .bind(domain)
     .fetch_all(db)
     .await?;
-    rows.iter().map(|r| r.try_get("tenant_id")).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(Dialled {
+                tenant: r.try_get("tenant_id")?,
+                tenant_key: r.try_get("tk")?,
+                name: r.try_get("name")?,
+                key_domain: r.try_get("key_domain")?,
+            })
+        })
+        .collect()
 }

@@ -1,0 +1,113 @@
+//! Which tenants a dialled SIP URI names, from the tenant key in it, kept briefly: every
+//! INVITE would otherwise cost a second query. Safe to keep: a tenant found here is then
+//! decided on with its versioned configuration (a key that moved away gives the one 404);
+//! a key added elsewhere is seen within [`TTL`].
+
+use std::time::{Duration, Instant};
+
+use crate::{db::Db, store};
+
+/// How long an answer is kept, found or not.
+const TTL: Duration = Duration::from_secs(5);
+/// Entries kept; random addresses (enumeration) evict each other, not real ones alone.
+const CAPACITY: usize = 100_000;
+
+#[derive(Clone)]
+struct Entry {
+    at: Instant,
+    tenants: Vec<String>,
+}
+
+pub struct Directory {
+    /// By candidate tenant key (`key@domain`) or `*@domain` for Pexip's domain match.
+    cache: quick_cache::sync::Cache<String, Entry>,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        Directory {
+            cache: quick_cache::sync::Cache::new(CAPACITY),
+        }
+    }
+}
+
+/// The lookups a dialled `local@domain` needs: the IVR key, Polycom/BlueJeans
+/// `<key>.<id>`, Cisco `<id>.<key>` — and the Pexip domain.
+fn candidates(local: &str, domain: &str) -> ([String; 3], String) {
+    let key = |k: Option<&str>| k.map_or_else(String::new, |k| format!("{k}@{domain}"));
+    (
+        [
+            key(Some(local)),
+            key(local.rsplit_once('.').map(|(k, _)| k)),
+            key(local.split_once('.').map(|(_, k)| k)),
+        ],
+        format!("*@{domain}"),
+    )
+}
+
+impl Directory {
+    /// The tenants `address` (`local@domain`, no scheme) may belong to.
+    pub async fn tenants(&self, db: &Db, address: &str) -> Result<Vec<String>, sqlx::Error> {
+        let Some((local, domain)) = address.rsplit_once('@') else {
+            return Ok(vec![]);
+        };
+        if local.is_empty() || local.len() > 128 || domain.len() > 253 || local.contains('@') {
+            return Ok(vec![]);
+        }
+        let (local, domain) = (local.to_ascii_lowercase(), domain.to_ascii_lowercase());
+        let (keys, pexip) = candidates(&local, &domain);
+        let fresh = |k: &String| {
+            k.is_empty()
+                || self
+                    .cache
+                    .get(k)
+                    .is_some_and(|e: Entry| e.at.elapsed() < TTL)
+        };
+        if !(keys.iter().all(fresh) && fresh(&pexip)) {
+            let found = store::providers::dialled(db, &keys, &domain).await?;
+            let now = Instant::now();
+            for k in keys.iter().filter(|k| !k.is_empty()) {
+                let tenants = found
+                    .iter()
+                    .filter(|d| d.tenant_key == *k)
+                    .map(|d| d.tenant.clone())
+                    .collect();
+                self.cache.insert(k.clone(), Entry { at: now, tenants });
+            }
+            let tenants = found
+                .iter()
+                .filter(|d| d.name == "Pexip" && d.key_domain == domain)
+                .map(|d| d.tenant.clone())
+                .collect();
+            self.cache.insert(pexip.clone(), Entry { at: now, tenants });
+        }
+        let mut out: Vec<String> = Vec::new();
+        for k in keys.iter().chain([&pexip]).filter(|k| !k.is_empty()) {
+            if let Some(e) = self.cache.get(k) {
+                for t in e.tenants {
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out.truncate(4);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::candidates;
+
+    #[test]
+    fn every_dial_plan_names_its_key() {
+        let (k, p) = candidates("813878896.1223269647", "t.plcm.vc");
+        assert_eq!(k[1], "813878896@t.plcm.vc", "Polycom/BlueJeans <key>.<id>");
+        let (k, _) = candidates("1223269647.contoso", "m.webex.com");
+        assert_eq!(k[2], "contoso@m.webex.com", "Cisco <id>.<key>");
+        let (k, _) = candidates("teams", "video.contoso.com");
+        assert_eq!(k[0], "teams@video.contoso.com", "an IVR");
+        assert_eq!(p, "*@t.plcm.vc", "Pexip <id>@<domain>");
+    }
+}
