@@ -140,7 +140,100 @@ struct Scenario {
     users: u32,
     groups: u32,
     meetings: u32,
+    /// Meetings imported from another system (9-digit IDs, no check digit).
+    imported: u32,
 }
+
+/// SIPp settings for the SIP rows: 64 calls in flight, as many as it can start.
+const SIPP_CALLS: u32 = 100_000;
+
+/// SIPp drives `invite_302.xml` (INVITE → 302 → ACK) through `targets` with 64 calls in
+/// flight; throughput from the wall clock, latency from SIPp's per-call response times.
+fn sipp(name: String, dir: &Path, sip: &str, targets: &[String]) -> Result<Row> {
+    let work = dir.join("sipp");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let mut csv = String::from("SEQUENTIAL\n");
+    for t in targets {
+        let _ = writeln!(csv, "{t};");
+    }
+    fs::write(work.join("targets.csv"), csv).map_err(|e| e.to_string())?;
+    let scenario = root().join("crates/cvi-server/tests/sip/invite_302.xml");
+    let calls = SIPP_CALLS.to_string();
+    let started = std::time::Instant::now();
+    let out = Command::new("sipp")
+        .current_dir(&work)
+        .arg("-sf")
+        .arg(&scenario)
+        .args([
+            "-inf",
+            "targets.csv",
+            "-m",
+            &calls,
+            "-l",
+            "64",
+            "-r",
+            "100000",
+        ])
+        .args([
+            "-t",
+            "u1",
+            "-nostdin",
+            "-trace_rtt",
+            "-rtt_freq",
+            "1",
+            "-i",
+            "127.0.0.1",
+            sip,
+        ])
+        .output()
+        .map_err(|e| format!("cannot run sipp: {e}"))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rtt = fs::read_dir(&work)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("_rtt.csv"))
+        .and_then(|p| fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let mut times: Vec<f64> = rtt
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(';').nth(1)?.trim().parse().ok())
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        times
+            .get(((times.len() as f64 * p) as usize).min(times.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let row = Row {
+        name,
+        rps: times.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        non_2xx: u64::from(SIPP_CALLS).saturating_sub(times.len() as u64),
+    };
+    if !out.status.success() && times.is_empty() {
+        return Err(format!(
+            "sipp failed for {}: {}",
+            row.name,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    println!(
+        "    {}: {:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms, {} failed",
+        row.name, row.rps, row.p50_ms, row.p99_ms, row.non_2xx
+    );
+    Ok(row)
+}
+
+/// The Damm check digit in Lua, for scripts that dial IDs we issued.
+const LUA_DAMM: &str = r#"
+local T = {{0,3,1,7,5,9,8,6,4,2},{7,0,9,2,1,5,4,8,6,3},{4,2,0,6,8,7,1,3,5,9},{1,7,5,0,9,8,3,4,2,6},{6,1,2,3,0,4,5,9,7,8},
+           {3,6,7,4,2,0,9,5,8,1},{5,8,6,9,7,2,0,1,3,4},{8,9,4,5,3,6,2,0,1,7},{9,4,3,8,6,1,7,2,0,5},{2,5,8,1,4,3,6,7,9,0}}
+local function damm(s) local i = 0; for c in s:gmatch("%d") do i = T[i + 1][tonumber(c) + 1] end; return i end
+"#;
 
 /// Seeds `sc`, starts a release `cvi serve` on it and runs wrk against effective policy,
 /// issuance and resolution (plus the hello-world baseline when asked).
@@ -156,6 +249,8 @@ fn run_scenario(cvi: &Path, dir: &Path, sc: &Scenario, baseline: bool) -> Result
             &sc.groups.to_string(),
             "--meetings",
             &sc.meetings.to_string(),
+            "--imported",
+            &sc.imported.to_string(),
         ]))
     })?;
     let server = cvi_testkit::CviServe::start_with(
@@ -166,6 +261,10 @@ fn run_scenario(cvi: &Path, dir: &Path, sc: &Scenario, baseline: bool) -> Result
                 "--listen",
                 "127.0.0.1:0",
                 "--resolve-rate",
+                "1000000000",
+                "--sip",
+                "127.0.0.1:0",
+                "--sip-rate",
                 "1000000000",
                 "--database",
                 &sc.database,
@@ -239,16 +338,66 @@ end
             dir,
             "resolve.lua",
             &format!(
-                r#"
-local T = {{{{0,3,1,7,5,9,8,6,4,2}},{{7,0,9,2,1,5,4,8,6,3}},{{4,2,0,6,8,7,1,3,5,9}},{{1,7,5,0,9,8,3,4,2,6}},{{6,1,2,3,0,4,5,9,7,8}},
-            {{3,6,7,4,2,0,9,5,8,1}},{{5,8,6,9,7,2,0,1,3,4}},{{8,9,4,5,3,6,2,0,1,7}},{{9,4,3,8,6,1,7,2,0,5}},{{2,5,8,1,4,3,6,7,9,0}}}}
-local function damm(s) local i = 0; for c in s:gmatch("%d") do i = T[i + 1][tonumber(c) + 1] end; return i end
+                r#"{LUA_DAMM}
 request = function()
   {pick}
   local body = '{{"dial_string":"1.' .. b .. damm(b) .. '@t.plcm.vc"}}'
   return wrk.format("POST", "/api/v1/resolve", {{["Authorization"] = "Bearer {partner}", ["Content-Type"] = "application/json"}}, body)
 end
 "#
+            ),
+        )?;
+        // The same IDs through Pexip's policy request, as a bridge with its credentials.
+        let bridge: serde_json::Value = serde_json::from_str(
+            &read(
+                Command::new(cvi)
+                    .args([
+                        "--server",
+                        &url,
+                        "--json",
+                        "bridge",
+                        "new",
+                        "--provider",
+                        "Polycom",
+                    ])
+                    .env("CVI_TOKEN", &admin),
+            )
+            .ok_or("cvi bridge new failed")?,
+        )
+        .map_err(|e| e.to_string())?;
+        let basic = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                bridge["username"].as_str().unwrap_or_default(),
+                bridge["secret"].as_str().unwrap_or_default()
+            ))
+        };
+        let pexip = lua(
+            dir,
+            "pexip.lua",
+            &format!(
+                r#"{LUA_DAMM}
+request = function()
+  {pick}
+  local q = "call_direction=dial_in&protocol=sip&trigger=invite&remote_alias=sip%3Aroom%40example.invalid&local_alias=sip%3A1." .. b .. damm(b) .. "%40t.plcm.vc"
+  return wrk.format("GET", "/policy/v1/service/configuration?" .. q, {{["Authorization"] = "Basic {basic}"}})
+end
+"#
+            ),
+        )?;
+        let imported = lua(
+            dir,
+            "imported.lua",
+            &format!(
+                r#"
+request = function()
+  local b = string.format("%09d", (7919 * math.random(0, {} - 1) + 777) % 1000000000)
+  local body = '{{"dial_string":"1.' .. b .. '@t.plcm.vc"}}'
+  return wrk.format("POST", "/api/v1/resolve", {{["Authorization"] = "Bearer {partner}", ["Content-Type"] = "application/json"}}, body)
+end
+"#,
+                sc.imported.max(1)
             ),
         )?;
         let mut rows = Vec::new();
@@ -268,16 +417,51 @@ end
         } else {
             format!("resolve direct dial, random valid IDs (unknown) — {label}")
         };
-        for (name, script) in [
+        let pexip_name = format!("Pexip policy request (HTTP Basic), direct dial — {label}");
+        let mut runs = vec![
             (format!("effective policy — {label}"), &effective),
             (format!("issue coordinates, new keys — {label}"), &issue),
             (resolve_name, &resolve),
-        ] {
+            (pexip_name, &pexip),
+        ];
+        let imported_name = format!(
+            "resolve direct dial, imported meetings' IDs ({} imported) — {label}",
+            sc.imported
+        );
+        if sc.imported > 0 {
+            runs.push((imported_name, &imported));
+        }
+        for (name, script) in runs {
             step(&format!("wrk: {name}"), || {
                 rows.push(wrk(name.clone(), &url, Some(script))?);
                 Ok(())
             })?;
         }
+        // Over SIP: live meetings' direct-dial URIs (random valid IDs when there are none).
+        let sip = server
+            .sip
+            .clone()
+            .ok_or("cvi serve did not start its SIP front door")?;
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let targets: Vec<String> = (0..SIPP_CALLS)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let body = if sc.meetings > 0 {
+                    (7919 * (rng % u64::from(sc.meetings)) + 12_345) % 1_000_000_000
+                } else {
+                    rng % 1_000_000_000
+                };
+                let id = cvi_core::VideoId::from_body(u32::try_from(body).unwrap_or(0));
+                format!("1.{id}@t.plcm.vc")
+            })
+            .collect();
+        let sip_name = format!("SIP INVITE → 302 + ACK (SIPp, UDP, 64 calls in flight) — {label}");
+        step(&format!("sipp: {sip_name}"), || {
+            rows.push(sipp(sip_name.clone(), dir, &sip, &targets)?);
+            Ok(())
+        })?;
         Ok(rows)
     })();
     drop(server);
@@ -289,6 +473,11 @@ pub fn bench() -> Result<()> {
     let tools = tools::setup()?;
     if read(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
         return Err("wrk is missing: run `cargo xtask setup` (it installs Debian's wrk)".into());
+    }
+    if !Path::new("/usr/bin/sipp").exists() {
+        return Err(
+            "sipp is missing: run `cargo xtask setup` (it installs Debian's sip-tester)".into(),
+        );
     }
     step("release build of cvi", || {
         run(tools
@@ -309,6 +498,7 @@ pub fn bench() -> Result<()> {
             users: 1_000_000,
             groups: 10_000,
             meetings: 1_000_000,
+            imported: 1_000_000,
         },
         true,
     )?;
@@ -321,6 +511,7 @@ pub fn bench() -> Result<()> {
             users: 10_000,
             groups: 100,
             meetings: 1_000,
+            imported: 0,
         },
         false,
     )?);
@@ -336,6 +527,7 @@ pub fn bench() -> Result<()> {
             users: 100_000,
             groups: 1_000,
             meetings: 100_000,
+            imported: 0,
         },
         false,
     )?);
