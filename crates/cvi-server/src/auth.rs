@@ -5,12 +5,19 @@
 //! appears, which is how key rotation shows), or the local dev issuer of
 //! `cvi serve --dev-issuer`, whose key lives in the database. `alg: none` and HMAC tokens
 //! are rejected before any key is looked at.
+//!
+//! An identity provider is a dependency that fails: an issuer unreachable at start is
+//! discovered in the background with backoff (the server starts and answers meanwhile);
+//! one JWKS fetch per issuer is in flight at a time, bounded in time, at most one per
+//! `JWKS_MIN_REFETCH`; a `kid` still unknown after a fetch is refused at once for that long
+//! (a stream of made-up `kid`s costs no fetch); and a refetch invalidates cached tokens
+//! only when a key they may have been signed with went away or changed.
 
 use std::{
     collections::HashMap,
     sync::{
         atomic::{AtomicU64, Ordering},
-        RwLock,
+        Arc, Mutex, RwLock,
     },
     time::{Duration, Instant},
 };
@@ -148,16 +155,46 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// What discovery said about an issuer.
+#[derive(Clone)]
+struct Discovered {
+    /// The `issuer` of its metadata: what tokens' `iss` must equal.
+    issuer: String,
+    jwks_uri: String,
+}
+
+/// A signing key and what it was, to tell a rotation that removes it.
+#[derive(Clone)]
+struct Key {
+    key: DecodingKey,
+    alg: Algorithm,
+    /// The JWK as served, to see it change under the same `kid`.
+    fingerprint: String,
+}
+
 /// Keys of one trusted OIDC issuer.
 struct OidcIssuer {
     client: reqwest::Client,
-    issuer: String,
-    jwks_uri: String,
-    keys: RwLock<HashMap<String, (DecodingKey, Algorithm)>>,
+    /// The URL as configured (`--issuer`).
+    configured: String,
+    discovered: RwLock<Option<Discovered>>,
+    keys: RwLock<HashMap<String, Key>>,
+    /// The last fetch attempt (discovery or JWKS), successful or not.
     last_fetch: RwLock<Option<Instant>>,
-    /// Bumped by every JWKS refresh: tokens verified under older keys are checked again.
+    /// Held while fetching: concurrent requests wait for one fetch instead of each making one.
+    fetching: tokio::sync::Mutex<()>,
+    /// `kid`s a fresh fetch did not have, and when: refused without a fetch for a while.
+    unknown_kids: Mutex<HashMap<String, Instant>>,
+    /// Bumped when a key went away or changed: tokens verified under it are checked again.
     generation: AtomicU64,
 }
+
+/// How long a request may wait for an issuer's keys (other requests never wait).
+const FETCH_BUDGET: Duration = Duration::from_secs(3);
+/// The longest wait between two background discovery attempts.
+const DISCOVERY_BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// Unknown `kid`s remembered per issuer (a flood of made-up ones evicts old ones).
+const UNKNOWN_KIDS_MAX: usize = 1024;
 
 /// Tokens this process has verified, so a client's next calls with the same token cost a
 /// hash lookup instead of a signature check (ES256 verification dominates a cheap request).
@@ -188,7 +225,7 @@ struct DevIssuer {
 pub struct Verifier {
     audience: String,
     jwks_min_refetch: Duration,
-    oidc: Vec<OidcIssuer>,
+    oidc: Vec<Arc<OidcIssuer>>,
     dev: Option<DevIssuer>,
     verified: Verified,
 }
@@ -245,7 +282,8 @@ fn check_issuer_url(url: &str) -> Result<(), String> {
 }
 
 impl Verifier {
-    /// Builds a verifier: discovers each OIDC issuer, and loads (or creates) the dev key.
+    /// Builds a verifier: discovers each OIDC issuer (in the background, with backoff, when
+    /// it cannot be reached now), and loads (or creates) the dev key.
     pub async fn new(
         audience: String,
         issuers: &[String],
@@ -255,26 +293,21 @@ impl Verifier {
         let client = http_client()?;
         for issuer in issuers {
             check_issuer_url(issuer)?;
-            let discovery = format!(
-                "{}/.well-known/openid-configuration",
-                issuer.trim_end_matches('/')
-            );
-            let doc: serde_json::Value = http_get_json(&client, &discovery).await?;
-            let jwks_uri = doc["jwks_uri"]
-                .as_str()
-                .ok_or_else(|| format!("{discovery} has no jwks_uri"))?
-                .to_string();
-            check_issuer_url(&jwks_uri)?;
-            let claimed = doc["issuer"].as_str().unwrap_or(issuer).to_string();
-            let iss = OidcIssuer {
+            let iss = Arc::new(OidcIssuer {
                 client: client.clone(),
-                issuer: claimed,
-                jwks_uri,
+                configured: issuer.trim_end_matches('/').to_string(),
+                discovered: RwLock::new(None),
                 keys: RwLock::new(HashMap::new()),
                 last_fetch: RwLock::new(None),
+                fetching: tokio::sync::Mutex::new(()),
+                unknown_kids: Mutex::new(HashMap::new()),
                 generation: AtomicU64::new(0),
-            };
-            iss.refresh().await?;
+            });
+            if let Err(e) = iss.discover_and_refresh().await {
+                tracing::warn!(issuer = %issuer, error = %e,
+                    "identity provider unreachable; starting anyway and retrying with backoff");
+                tokio::spawn(discover_with_backoff(iss.clone()));
+            }
             oidc.push(iss);
         }
         let dev = match dev_issuer {
@@ -299,6 +332,15 @@ impl Verifier {
     pub fn with_jwks_min_refetch(mut self, d: Duration) -> Self {
         self.jwks_min_refetch = d;
         self
+    }
+
+    /// Issuers whose metadata has not been read yet (for logs and tests).
+    pub fn undiscovered(&self) -> Vec<String> {
+        self.oidc
+            .iter()
+            .filter(|i| i.discovered().is_none())
+            .map(|i| i.configured.clone())
+            .collect()
     }
 
     /// Mints a dev token (only with the dev issuer on).
@@ -372,7 +414,7 @@ impl Verifier {
                 .oidc
                 .iter()
                 .enumerate()
-                .find(|(_, i)| i.issuer == iss)
+                .find(|(_, i)| i.matches(iss))
                 .ok_or_else(|| bad(format!("issuer {iss:?} is not trusted by this server")))?;
             let key = issuer.key(&kid, self.jwks_min_refetch).await?;
             source = Some((index, issuer.generation.load(Ordering::Acquire)));
@@ -432,9 +474,66 @@ fn caller_from(c: Claims) -> Result<Caller, AppError> {
     })
 }
 
+/// Retries discovery until it succeeds: 1 s, 2 s, 4 s … at most a minute apart.
+async fn discover_with_backoff(issuer: Arc<OidcIssuer>) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        tokio::time::sleep(wait).await;
+        if issuer.discovered().is_some() {
+            return; // a request found it meanwhile
+        }
+        let attempt = {
+            let _one = issuer.fetching.lock().await;
+            issuer.discover_and_refresh().await
+        };
+        match attempt {
+            Ok(()) => {
+                tracing::info!(issuer = %issuer.configured, "identity provider reached");
+                return;
+            }
+            Err(e) => tracing::warn!(issuer = %issuer.configured, error = %e, retry_in = ?wait,
+                "identity provider still unreachable"),
+        }
+        wait = (wait * 2).min(DISCOVERY_BACKOFF_MAX);
+    }
+}
+
 impl OidcIssuer {
-    async fn refresh(&self) -> Result<(), String> {
-        let set: JwkSet = http_get_json(&self.client, &self.jwks_uri).await?;
+    fn discovered(&self) -> Option<Discovered> {
+        self.discovered.read().ok().and_then(|d| d.clone())
+    }
+
+    /// Whether a token's `iss` names this issuer: its metadata's `issuer`, or the
+    /// configured URL while the metadata is not read yet.
+    fn matches(&self, iss: &str) -> bool {
+        match self.discovered() {
+            Some(d) => d.issuer == iss,
+            None => self.configured == iss.trim_end_matches('/'),
+        }
+    }
+
+    async fn discover_and_refresh(&self) -> Result<(), String> {
+        *self.last_fetch.write().map_err(|e| e.to_string())? = Some(Instant::now());
+        let discovery = format!("{}/.well-known/openid-configuration", self.configured);
+        let doc: serde_json::Value = http_get_json(&self.client, &discovery).await?;
+        let jwks_uri = doc["jwks_uri"]
+            .as_str()
+            .ok_or_else(|| format!("{discovery} has no jwks_uri"))?
+            .to_string();
+        check_issuer_url(&jwks_uri)?;
+        let issuer = doc["issuer"]
+            .as_str()
+            .unwrap_or(&self.configured)
+            .to_string();
+        self.refresh_from(&jwks_uri).await?;
+        *self.discovered.write().map_err(|e| e.to_string())? =
+            Some(Discovered { issuer, jwks_uri });
+        Ok(())
+    }
+
+    async fn refresh_from(&self, jwks_uri: &str) -> Result<(), String> {
+        *self.last_fetch.write().map_err(|e| e.to_string())? = Some(Instant::now());
+        let set: JwkSet = http_get_json(&self.client, jwks_uri).await?;
         let mut keys = HashMap::new();
         for jwk in &set.keys {
             let (Some(kid), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk))
@@ -452,13 +551,67 @@ impl OidcIssuer {
                 .and_then(|a| a.to_string().parse().ok())
                 .unwrap_or(alg);
             if asymmetric(alg) {
-                keys.insert(kid, (key, alg));
+                let fingerprint = serde_json::to_string(jwk).unwrap_or_default();
+                keys.insert(
+                    kid,
+                    Key {
+                        key,
+                        alg,
+                        fingerprint,
+                    },
+                );
             }
         }
-        *self.keys.write().map_err(|e| e.to_string())? = keys;
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        *self.last_fetch.write().map_err(|e| e.to_string())? = Some(Instant::now());
+        let mut kept = self.keys.write().map_err(|e| e.to_string())?;
+        // Tokens cached under a key that is gone or changed must be checked again; new keys
+        // alone invalidate nothing.
+        let lost = kept
+            .iter()
+            .any(|(kid, k)| keys.get(kid).is_none_or(|n| n.fingerprint != k.fingerprint));
+        *kept = keys;
+        drop(kept);
+        if lost {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        if let Ok(mut unknown) = self.unknown_kids.lock() {
+            unknown.clear();
+        }
         Ok(())
+    }
+
+    /// Fetches again if no fetch happened within `min_refetch` (one at a time; a request
+    /// waits at most `FETCH_BUDGET`).
+    async fn refetch_if_due(&self, min_refetch: Duration) {
+        let due = |s: &Self| {
+            s.last_fetch
+                .read()
+                .ok()
+                .and_then(|t| *t)
+                .is_none_or(|t| t.elapsed() >= min_refetch)
+        };
+        if !due(self) {
+            return;
+        }
+        let fetch = async {
+            let _one = self.fetching.lock().await;
+            // Someone else may have fetched while this request waited.
+            if !due(self) {
+                return Ok(());
+            }
+            match self.discovered() {
+                Some(d) => self.refresh_from(&d.jwks_uri).await,
+                None => self.discover_and_refresh().await,
+            }
+        };
+        match tokio::time::timeout(FETCH_BUDGET, fetch).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(issuer = %self.configured, error = %e, "JWKS refresh failed")
+            }
+            Err(_) => {
+                tracing::warn!(issuer = %self.configured, "JWKS refresh took longer than {FETCH_BUDGET:?}")
+            }
+        }
     }
 
     async fn key(
@@ -466,25 +619,48 @@ impl OidcIssuer {
         kid: &str,
         min_refetch: Duration,
     ) -> Result<(DecodingKey, Algorithm), AppError> {
-        let lookup = || self.keys.read().ok().and_then(|k| k.get(kid).cloned());
+        let lookup = || {
+            self.keys
+                .read()
+                .ok()
+                .and_then(|k| k.get(kid).map(|k| (k.key.clone(), k.alg)))
+        };
         if let Some(k) = lookup() {
             return Ok(k);
         }
-        // Unknown kid: the issuer may have rotated keys. Refetch, but not too often.
-        let due = self
-            .last_fetch
-            .read()
+        let unknown = || {
+            let pending = if self.discovered().is_none() {
+                " (its identity provider has not been reached yet)"
+            } else {
+                ""
+            };
+            AppError::Unauthenticated(format!(
+                "no signing key {kid:?} at issuer {}{pending}",
+                self.configured
+            ))
+        };
+        // A kid that a recent fetch did not have: refused without another fetch.
+        let recently_unknown = self
+            .unknown_kids
+            .lock()
             .ok()
-            .and_then(|t| *t)
-            .is_none_or(|t| t.elapsed() >= min_refetch);
-        if due {
-            if let Err(e) = self.refresh().await {
-                tracing::warn!(issuer = %self.issuer, error = %e, "JWKS refresh failed");
-            }
+            .and_then(|u| u.get(kid).copied())
+            .is_some_and(|at| at.elapsed() < min_refetch);
+        if recently_unknown {
+            return Err(unknown());
         }
-        lookup().ok_or_else(|| {
-            AppError::Unauthenticated(format!("no signing key {kid:?} at issuer {}", self.issuer))
-        })
+        // Unknown kid: the issuer may have rotated keys. Refetch, but not too often.
+        self.refetch_if_due(min_refetch).await;
+        if let Some(k) = lookup() {
+            return Ok(k);
+        }
+        if let Ok(mut u) = self.unknown_kids.lock() {
+            if u.len() >= UNKNOWN_KIDS_MAX {
+                u.clear();
+            }
+            u.insert(kid.to_string(), Instant::now());
+        }
+        Err(unknown())
     }
 }
 

@@ -246,3 +246,189 @@ fn oidc_issuer_with_key_rotation() {
     .unwrap();
     assert_eq!(get(&hs).0, 401);
 }
+
+/// How the stand-in identity provider answers `/keys`.
+#[derive(Clone, Copy, PartialEq)]
+enum Jwks {
+    Serve,
+    /// Hangs far longer than any request may wait.
+    Slow,
+    /// 500, as a provider in trouble does.
+    Fail,
+}
+
+/// An OIDC stand-in on `listener`: discovery, and a JWKS whose behaviour the test switches.
+/// Returns the key set, the mode and the number of JWKS fetches.
+fn identity_provider(
+    rt: &tokio::runtime::Runtime,
+    listener: tokio::net::TcpListener,
+    keys: Value,
+) -> (Arc<Mutex<Jwks>>, Arc<Mutex<u32>>) {
+    let iss = format!("http://{}", listener.local_addr().unwrap());
+    let mode = Arc::new(Mutex::new(Jwks::Serve));
+    let fetches = Arc::new(Mutex::new(0u32));
+    let (m, f) = (mode.clone(), fetches.clone());
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(move || {
+                let iss = iss.clone();
+                async move { axum::Json(json!({"issuer": iss, "jwks_uri": format!("{iss}/keys")})) }
+            }),
+        )
+        .route(
+            "/keys",
+            axum::routing::get(move || {
+                let (m, f, keys) = (m.clone(), f.clone(), keys.clone());
+                async move {
+                    *f.lock().unwrap() += 1;
+                    let mode = *m.lock().unwrap();
+                    match mode {
+                        Jwks::Serve => (axum::http::StatusCode::OK, axum::Json(keys)),
+                        Jwks::Slow => {
+                            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                            (axum::http::StatusCode::OK, axum::Json(keys))
+                        }
+                        Jwks::Fail => (
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            axum::Json(json!({"error": "server_error"})),
+                        ),
+                    }
+                }
+            }),
+        );
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (mode, fetches)
+}
+
+#[test]
+fn an_identity_provider_absent_at_start_is_reached_later() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // A port with nobody on it yet: the provider comes up after the server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let s = common::start_with(
+        Backend::Sqlite,
+        Options {
+            dev_issuer: false,
+            issuers: vec![issuer.clone()],
+            // Requests do not fetch: only the background discovery can find the provider.
+            jwks_min_refetch: std::time::Duration::from_secs(600),
+            ..Options::default()
+        },
+    );
+    let (st, _) = s.call("GET", "/healthz", None, None);
+    assert_eq!(st, 200, "the server started and answers probes");
+    let k1 = ec_key("k1");
+    let token = sign(&k1, &claims(&issuer, "api://cvi", now() + 600));
+    let (st, p) = s.call("GET", "/api/v1/grants", Some(&token), None);
+    assert_eq!(st, 401);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not been reached yet"),
+        "{p}"
+    );
+
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
+        .unwrap();
+    identity_provider(&rt, listener, json!({"keys": [k1.jwk.clone()]}));
+    // Backoff retries at 1 s, 3 s, 7 s … after start.
+    let reached = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        s.call("GET", "/api/v1/grants", Some(&token), None).0 == 200
+    });
+    assert!(reached, "the token validates once the provider is up");
+}
+
+#[test]
+fn a_slow_or_failing_jwks_holds_no_one_up() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let k1 = ec_key("k1");
+    let (mode, fetches) = identity_provider(&rt, listener, json!({"keys": [k1.jwk.clone()]}));
+    let s = Arc::new(common::start_with(
+        Backend::Sqlite,
+        Options {
+            dev_issuer: false,
+            issuers: vec![issuer.clone()],
+            jwks_min_refetch: std::time::Duration::from_secs(5),
+            ..Options::default()
+        },
+    ));
+    let good = sign(&k1, &claims(&issuer, "api://cvi", now() + 600));
+    assert_eq!(s.call("GET", "/api/v1/grants", Some(&good), None).0, 200);
+    assert_eq!(*fetches.lock().unwrap(), 1);
+    std::thread::sleep(std::time::Duration::from_secs(5)); // a refetch is due again
+
+    // The JWKS hangs. Twenty requests with unknown kids: one fetch between them, each
+    // refused after the fetch budget (3 s), not after the provider's 60 s; a token with
+    // a known key is answered meanwhile without waiting at all.
+    *mode.lock().unwrap() = Jwks::Slow;
+    let started = std::time::Instant::now();
+    let unknown: Vec<_> = (0..20)
+        .map(|i| {
+            let (s, t) = (
+                s.clone(),
+                sign(
+                    &ec_key(&format!("x{i}")),
+                    &claims(&issuer, "api://cvi", now() + 600),
+                ),
+            );
+            std::thread::spawn(move || s.call("GET", "/api/v1/grants", Some(&t), None).0)
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let t = std::time::Instant::now();
+    assert_eq!(s.call("GET", "/api/v1/grants", Some(&good), None).0, 200);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(2),
+        "a known key does not wait for the provider"
+    );
+    for h in unknown {
+        assert_eq!(h.join().unwrap(), 401);
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "refused within the budget, not the provider's 60 s"
+    );
+    assert_eq!(
+        *fetches.lock().unwrap(),
+        2,
+        "one fetch in flight for all of them"
+    );
+
+    // The JWKS fails: the keys held still verify, and made-up kids cost no fetch.
+    *mode.lock().unwrap() = Jwks::Fail;
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let x = sign(&ec_key("y"), &claims(&issuer, "api://cvi", now() + 600));
+    assert_eq!(s.call("GET", "/api/v1/grants", Some(&x), None).0, 401);
+    let after_fail = *fetches.lock().unwrap();
+    assert_eq!(after_fail, 3, "one attempt");
+    for i in 0..10 {
+        let x = sign(
+            &ec_key(&format!("z{i}")),
+            &claims(&issuer, "api://cvi", now() + 600),
+        );
+        assert_eq!(s.call("GET", "/api/v1/grants", Some(&x), None).0, 401);
+    }
+    assert_eq!(
+        *fetches.lock().unwrap(),
+        after_fail,
+        "no fetch within the refetch interval"
+    );
+    assert_eq!(
+        s.call("GET", "/api/v1/grants", Some(&good), None).0,
+        200,
+        "held keys still work"
+    );
+}

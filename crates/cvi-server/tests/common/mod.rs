@@ -35,6 +35,8 @@ pub struct Options {
     pub dev_issuer: bool,
     pub issuers: Vec<String>,
     pub resolve_rate: f64,
+    /// The shortest wait between two JWKS fetches (zero: refetch on every unknown kid).
+    pub jwks_min_refetch: std::time::Duration,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             dev_issuer: true,
             issuers: vec![],
             resolve_rate: 10_000.0,
+            jwks_min_refetch: std::time::Duration::ZERO,
         }
     }
 }
@@ -90,7 +93,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             dist: None,
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
-            jwks_min_refetch: Some(std::time::Duration::ZERO),
+            jwks_min_refetch: Some(opts.jwks_min_refetch),
             metrics_on_main: true,
         }))
         .expect("database opens and migrates");
