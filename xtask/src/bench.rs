@@ -266,6 +266,9 @@ fn run_scenario(cvi: &Path, dir: &Path, sc: &Scenario, baseline: bool) -> Result
                 "127.0.0.1:0",
                 "--sip-rate",
                 "1000000000",
+                // The issuance row mints thousands per second as one organizer.
+                "--issue-quota",
+                "0",
                 "--database",
                 &sc.database,
             ])

@@ -37,6 +37,8 @@ pub struct Config {
     pub jwks_min_refetch: Option<Duration>,
     /// Serve `/metrics` on the API's listener (false when it has a listener of its own).
     pub metrics_on_main: bool,
+    /// New coordinates per organizer per hour (0: no quota).
+    pub issue_quota_per_hour: u32,
 }
 
 /// Why a server could not be put together.
@@ -67,6 +69,8 @@ pub struct AppState {
     pub config: Arc<ConfigCache>,
     /// `/metrics` is served on the API's listener.
     pub metrics_on_main: bool,
+    /// New coordinates per organizer per hour (0: no quota).
+    pub issue_quota_per_hour: u32,
 }
 
 impl AppState {
@@ -100,6 +104,7 @@ impl AppState {
             cors_origins: config.cors_origins,
             config: Default::default(),
             metrics_on_main: config.metrics_on_main,
+            issue_quota_per_hour: config.issue_quota_per_hour,
         })
     }
 }

@@ -22,6 +22,8 @@ const APP: &str = "11111111-2222-3333-4444-555555555555";
 fn spawn(database_url: &str, port: u16) -> CviServe {
     common::spawn_cvi(&[
         "--dev-issuer",
+        "--issue-quota",
+        "0",
         "--listen",
         &format!("127.0.0.1:{port}"),
         "--database",

@@ -118,6 +118,7 @@ fn healthz_in_process() {
             cors_origins: vec![],
             jwks_min_refetch: None,
             metrics_on_main: true,
+            issue_quota_per_hour: 0,
         })
         .await
         .unwrap();

@@ -23,6 +23,8 @@ use crate::{
 };
 
 /// Collisions in 10^9 IDs are rare; this many in a row means something is wrong.
+/// Decisions made for one issuance while the tenant's configuration keeps changing.
+const MAX_DECISIONS: u32 = 3;
 const MAX_ID_ATTEMPTS: usize = 8;
 
 fn parse_time(field: &str, s: &str) -> Result<i64, AppError> {
@@ -129,101 +131,134 @@ pub async fn issue(
             .transpose()?,
     )?;
 
-    // Fast path, and the idempotence rule: a key that has coordinates keeps them. The same
-    // statement reads the tenant's configuration version (see tenant_config.rs).
-    let (config_version, found) =
-        store::meetings::load_with_version(&s.db, &caller.tenant, &req.meeting_key).await?;
-    if let Some(m) = found {
-        return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
-    }
-
-    let eff = effective(&s.db, &caller.tenant, &upn, &caller.groups).await?;
-    let provider_name = match (
-        eff.policy.enabled,
-        eff.policy.provider_name.parse::<ProviderName>(),
-    ) {
-        (true, Ok(p)) => p,
-        _ => {
-            return Err(AppError::PolicyDisabled(format!(
-                "{} ({})",
-                eff.policy.identity, eff.reason
-            )))
+    // Decided again when the tenant's configuration changes before the row commits (a
+    // grant, provider or consent revoked meanwhile must win: see store::writes).
+    'decide: for _ in 0..MAX_DECISIONS {
+        // Fast path, and the idempotence rule: a key that has coordinates keeps them. The same
+        // statement reads the tenant's configuration version (see tenant_config.rs).
+        let (config_version, found) =
+            store::meetings::load_with_version(&s.db, &caller.tenant, &req.meeting_key).await?;
+        if let Some(m) = found {
+            return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
         }
-    };
-    let config = s
-        .config
-        .at_version(&s.db, &caller.tenant, config_version)
-        .await?;
-    let provider = config
-        .provider(provider_name)
-        .cloned()
-        .ok_or_else(|| AppError::ProviderMissing(provider_name.to_string()))?;
-    let missing = config.missing_consent(&provider.aad_application_ids);
-    if !missing.is_empty() {
-        return Err(AppError::ConsentMissing {
-            provider: provider_name.to_string(),
-            missing,
-        });
-    }
 
-    let mut video_id = VideoId::generate(&mut rand::rngs::OsRng);
-    for _ in 0..MAX_ID_ATTEMPTS {
-        let new = NewMeeting {
-            tenant: caller.tenant.clone(),
-            meeting_key: req.meeting_key.clone(),
-            organizer: upn.clone(),
-            provider: provider_name.as_str().to_string(),
-            tenant_key: provider.tenant_key.to_string(),
-            video_id: video_id.as_str().to_string(),
-            subject: subject.clone(),
-            lang: lang.code().to_string(),
-            starts_at: t.start,
-            ends_at: t.end,
-            expires_at: t.expires,
-            teams_join_url: teams_join_url.clone(),
-            actor: caller.actor.clone(),
+        quota(&s, &caller.tenant, &upn).await?;
+        let eff = effective(&s.db, &caller.tenant, &upn, &caller.groups).await?;
+        let provider_name = match (
+            eff.policy.enabled,
+            eff.policy.provider_name.parse::<ProviderName>(),
+        ) {
+            (true, Ok(p)) => p,
+            _ => {
+                return Err(AppError::PolicyDisabled(format!(
+                    "{} ({})",
+                    eff.policy.identity, eff.reason
+                )))
+            }
         };
-        // Group commit: answered once the transaction holding this row (and its audit
-        // record) has committed.
-        if s.writes.issue(new).await? == Inserted::Yes {
-            s.metrics.coordinates_issued.inc();
-            let v = view(StoredMeeting {
-                key: req.meeting_key.clone(),
-                provider: provider.clone(),
-                video_id,
-                lang,
+        let config = s
+            .config
+            .at_version(&s.db, &caller.tenant, config_version)
+            .await?;
+        let provider = config
+            .provider(provider_name)
+            .cloned()
+            .ok_or_else(|| AppError::ProviderMissing(provider_name.to_string()))?;
+        let missing = config.missing_consent(&provider.aad_application_ids);
+        if !missing.is_empty() {
+            return Err(AppError::ConsentMissing {
+                provider: provider_name.to_string(),
+                missing,
+            });
+        }
+
+        let mut video_id = VideoId::generate(&mut rand::rngs::OsRng);
+        for _ in 0..MAX_ID_ATTEMPTS {
+            let new = NewMeeting {
+                tenant: caller.tenant.clone(),
+                meeting_key: req.meeting_key.clone(),
+                organizer: upn.clone(),
+                provider: provider_name.as_str().to_string(),
+                tenant_key: provider.tenant_key.to_string(),
+                video_id: video_id.as_str().to_string(),
                 subject: subject.clone(),
+                lang: lang.code().to_string(),
                 starts_at: t.start,
                 ends_at: t.end,
                 expires_at: t.expires,
-                organizer: upn.clone(),
-                cancelled: false,
                 teams_join_url: teams_join_url.clone(),
-            });
-            return Ok((StatusCode::CREATED, ApiJson(v)));
+                actor: caller.actor.clone(),
+                config_version,
+            };
+            // Group commit: answered once the transaction holding this row (and its audit
+            // record) has committed.
+            let outcome = s.writes.issue(new).await?;
+            if outcome == Inserted::Stale {
+                continue 'decide;
+            }
+            if outcome == Inserted::Yes {
+                s.metrics.coordinates_issued.inc();
+                let v = view(StoredMeeting {
+                    key: req.meeting_key.clone(),
+                    provider: provider.clone(),
+                    video_id,
+                    lang,
+                    subject: subject.clone(),
+                    starts_at: t.start,
+                    ends_at: t.end,
+                    expires_at: t.expires,
+                    organizer: upn.clone(),
+                    cancelled: false,
+                    teams_join_url: teams_join_url.clone(),
+                });
+                return Ok((StatusCode::CREATED, ApiJson(v)));
+            }
+            // A concurrent call issued this key first: same key, same Video ID.
+            if let Some(m) = store::meetings::load(&s.db, &caller.tenant, &req.meeting_key).await? {
+                return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
+            }
+            // The Video ID is taken. An expired or cancelled holder gives it up (and the next
+            // attempt tries the same ID again); a live one keeps it, and we draw another.
+            if purge_video_id(
+                &s.writes,
+                &caller.tenant,
+                &caller.actor,
+                provider_name,
+                &video_id,
+            )
+            .await?
+                == 0
+            {
+                video_id = VideoId::generate(&mut rand::rngs::OsRng);
+            }
         }
-        // A concurrent call issued this key first: same key, same Video ID.
-        if let Some(m) = store::meetings::load(&s.db, &caller.tenant, &req.meeting_key).await? {
-            return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
-        }
-        // The Video ID is taken. An expired or cancelled holder gives it up (and the next
-        // attempt tries the same ID again); a live one keeps it, and we draw another.
-        if purge_video_id(
-            &s.writes,
-            &caller.tenant,
-            &caller.actor,
-            provider_name,
-            &video_id,
-        )
-        .await?
-            == 0
-        {
-            video_id = VideoId::generate(&mut rand::rngs::OsRng);
-        }
+        return Err(AppError::Internal(format!(
+            "no free Video ID after {MAX_ID_ATTEMPTS} attempts"
+        )));
     }
-    Err(AppError::Internal(format!(
-        "no free Video ID after {MAX_ID_ATTEMPTS} attempts"
-    )))
+    Err(AppError::Unavailable(
+        "the tenant's video interop configuration kept changing during issuance; try again".into(),
+    ))
+}
+
+/// Refuses a new issuance when the organizer had `issue_quota_per_hour` in the last hour
+/// (a runaway script or a stolen token cannot mint IDs without end); 429 says when a slot
+/// frees. Counted in the database, so N servers share one quota (concurrent issuances can
+/// pass it by at most the number in flight).
+async fn quota(s: &AppState, tenant: &str, organizer: &str) -> Result<(), AppError> {
+    let limit = i64::from(s.issue_quota_per_hour);
+    if limit == 0 {
+        return Ok(());
+    }
+    const HOUR_MS: i64 = 3_600_000;
+    let now = crate::db::now_ms();
+    let (n, oldest) =
+        store::meetings::issued_since(&s.db, tenant, organizer, now - HOUR_MS).await?;
+    if n < limit {
+        return Ok(());
+    }
+    let retry_ms = oldest.map_or(HOUR_MS, |o| (o + HOUR_MS - now).max(1_000));
+    Err(AppError::RateLimited((retry_ms as u64).div_ceil(1000)))
 }
 
 /// Deletes the expired or cancelled meeting that holds `video_id`, with an audit record;

@@ -111,6 +111,9 @@ pub async fn put_grant(
     };
 
     let mut tx = s.writes.begin().await?;
+    // Grants decide issuance too: an issuance decided before this change must not commit
+    // after it (see store::writes).
+    store::tenant_config::changed(&mut tx, &caller.tenant).await?;
     let previous = store::grants::list(&mut *tx, &caller.tenant)
         .await?
         .iter()

@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// Answer SIP INVITEs (UDP and TCP, same port) with a 302 to the dialled meeting, e.g. 0.0.0.0:5060.
     #[arg(long, env = "CVI_SIP")]
     sip: Option<SocketAddr>,
+    /// New coordinates one organizer may get per hour (0: no quota); an hour is counted
+    /// from the database, so the quota holds across servers.
+    #[arg(long, default_value_t = 1000)]
+    issue_quota: u32,
     /// SIP requests allowed per source address per second (burst: 10 seconds' worth).
     #[arg(long, default_value_t = 20.0)]
     sip_rate: f64,
@@ -116,6 +120,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             cors_origins: args.cors_origins,
             jwks_min_refetch: None,
             metrics_on_main: args.metrics_listen.is_none(),
+            issue_quota_per_hour: args.issue_quota,
         })
         .await
         .map_err(|e| match e {

@@ -279,3 +279,23 @@ pub async fn has_imports<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
             .await?;
     Ok(one.is_some())
 }
+
+/// How many meetings `organizer` was issued since `since_ms` (imports excluded), and when
+/// the oldest of them was: what the hourly quota counts and when it frees a slot.
+pub async fn issued_since(
+    db: &crate::db::Db,
+    tenant: &str,
+    organizer: &str,
+    since_ms: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM meetings \
+         WHERE tenant_id = $1 AND organizer = $2 AND created_at >= $3 AND imported = 0",
+    )
+    .bind(tenant)
+    .bind(organizer)
+    .bind(since_ms)
+    .fetch_one(db)
+    .await?;
+    Ok((row.try_get("n")?, row.try_get("oldest")?))
+}

@@ -1,5 +1,5 @@
-//! `tenant_config`: one version number per tenant, bumped by every write to its providers
-//! or consents, so a server's kept copy of that configuration can be checked cheaply
+//! `tenant_config`: one version number per tenant, bumped by every write to its providers,
+//! consents, grants or imports, so a server's kept copy of that configuration can be checked cheaply
 //! (see `crate::tenant_config`).
 
 use sqlx::{any::AnyRow, AnyConnection, Row};
@@ -40,4 +40,33 @@ pub async fn changed(conn: &mut AnyConnection, tenant: &str) -> Result<(), sqlx:
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Whether the tenant's configuration is still at `version`, inside a writing transaction.
+/// The row is written (to itself), so on PostgreSQL it stays locked until the transaction
+/// ends: a change that commits later waits for it, one that committed first is seen. On
+/// SQLite writers take turns, which gives the same order.
+pub async fn still_at(
+    conn: &mut AnyConnection,
+    tenant: &str,
+    version: i64,
+) -> Result<bool, sqlx::Error> {
+    let touched = sqlx::query(
+        "UPDATE tenant_config SET version = version WHERE tenant_id = $1 AND version = $2",
+    )
+    .bind(tenant)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if touched == 1 || version != 0 {
+        return Ok(touched == 1);
+    }
+    // Version 0: never configured, and still not.
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM tenant_config WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(v.is_none())
 }

@@ -51,16 +51,22 @@ pub struct NewMeeting {
     pub teams_join_url: Option<String>,
     /// Who asked, for the audit log.
     pub actor: String,
+    /// The tenant's configuration version the decision to issue was made with; the row
+    /// goes in only if it is still the version at commit.
+    pub config_version: i64,
 }
 
 /// What happened to one issuance in its batch.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
     /// The row is committed.
     Yes,
     /// Nothing was written: the meeting key already exists (possibly issued by a
     /// concurrent call in the same batch) or the Video ID is taken. The caller looks.
     Conflict,
+    /// Nothing was written: the tenant's providers, consents or grants changed after the
+    /// decision (a revocation racing the issuance). The caller decides again.
+    Stale,
 }
 
 struct Job {
@@ -140,12 +146,8 @@ async fn issue_writer(w: Writes, mut rx: mpsc::Receiver<Job>) {
         drop(meetings);
         match result {
             Ok(inserted) => {
-                for (job, yes) in batch.drain(..).zip(inserted) {
-                    let _ = job.reply.send(Ok(if yes {
-                        Inserted::Yes
-                    } else {
-                        Inserted::Conflict
-                    }));
+                for (job, outcome) in batch.drain(..).zip(inserted) {
+                    let _ = job.reply.send(Ok(outcome));
                 }
             }
             Err(e) => {
@@ -159,11 +161,40 @@ async fn issue_writer(w: Writes, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction: the rows that do not conflict, then their audit records. Says for
-/// each meeting whether its row went in.
-async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, sqlx::Error> {
+/// One transaction: the configuration versions checked, the rows that do not conflict,
+/// then their audit records. Says what happened to each meeting.
+async fn write_batch(w: &Writes, all: &[&NewMeeting]) -> Result<Vec<Inserted>, sqlx::Error> {
     let now = now_ms();
     let mut tx = w.begin().await?;
+    // Each tenant's version once per batch (a batch holds few tenants).
+    let mut checked: Vec<(&str, i64, bool)> = Vec::new();
+    let mut current = Vec::with_capacity(all.len());
+    for m in all {
+        let ok = match checked
+            .iter()
+            .find(|(t, v, _)| *t == m.tenant && *v == m.config_version)
+        {
+            Some((_, _, ok)) => *ok,
+            None => {
+                let ok =
+                    crate::store::tenant_config::still_at(&mut tx, &m.tenant, m.config_version)
+                        .await?;
+                checked.push((&m.tenant, m.config_version, ok));
+                ok
+            }
+        };
+        current.push(ok);
+    }
+    let meetings: Vec<&NewMeeting> = all
+        .iter()
+        .zip(&current)
+        .filter(|(_, ok)| **ok)
+        .map(|(m, _)| *m)
+        .collect();
+    if meetings.is_empty() {
+        tx.commit().await?;
+        return Ok(vec![Inserted::Stale; all.len()]);
+    }
     let sql = format!(
         "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
          starts_at, ends_at, expires_at, teams_join_url, cancelled, created_at, updated_at) VALUES {} \
@@ -173,7 +204,7 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
     // One statement text per batch size: kept out of the connection's statement cache,
     // where up to 2 × MAX_BATCH variants would push out the hot read queries.
     let mut q = sqlx::query(&sql).persistent(false);
-    for m in meetings {
+    for m in &meetings {
         q = q
             .bind(&m.tenant)
             .bind(&m.meeting_key)
@@ -224,7 +255,15 @@ async fn write_batch(w: &Writes, meetings: &[&NewMeeting]) -> Result<Vec<bool>, 
         .collect();
     audit::record_all(&mut tx, now, &audited).await?;
     tx.commit().await?;
-    Ok(inserted)
+    let mut inserted = inserted.into_iter();
+    Ok(current
+        .iter()
+        .map(|ok| match (ok, ok.then(|| inserted.next()).flatten()) {
+            (false, _) => Inserted::Stale,
+            (true, Some(true)) => Inserted::Yes,
+            (true, _) => Inserted::Conflict,
+        })
+        .collect())
 }
 
 /// A writing transaction (and, on SQLite, this process's writer turn until it ends).
@@ -286,6 +325,7 @@ pub(crate) mod testing {
             expires_at,
             teams_join_url: None,
             actor: "o@t1.example".into(),
+            config_version: 0,
         }
     }
 }
@@ -340,6 +380,49 @@ mod tests {
         )
         .await;
         assert_eq!(updated, n as i64);
+    }
+
+    /// A decision made with an older configuration does not commit: the caller is told to
+    /// decide again, and nothing is written (a revocation that committed first wins).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_issuance_decided_on_an_old_configuration_writes_nothing() {
+        let (_dir, _db, w) = writes().await;
+        let mut tx = w.begin().await.unwrap();
+        crate::store::tenant_config::changed(&mut tx, "t1")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let at = |key: &str, id: &str, v: i64| NewMeeting {
+            config_version: v,
+            ..meeting(key, id)
+        };
+        assert_eq!(
+            w.issue(at("a", "1111111111", 1)).await.unwrap(),
+            Inserted::Yes
+        );
+        // The grant is revoked (the version moves on) between decision and commit.
+        let mut tx = w.begin().await.unwrap();
+        crate::store::tenant_config::changed(&mut tx, "t1")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // Both in one batch: the stale one is refused, the current one lands.
+        let turn = w.begin().await.unwrap();
+        let (a, b) = (w.clone(), w.clone());
+        let stale = tokio::spawn(async move { a.issue(at("b", "2222222222", 1)).await });
+        let fresh = tokio::spawn(async move { b.issue(at("c", "3333333333", 2)).await });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        turn.rollback().await.unwrap();
+        assert_eq!(stale.await.unwrap().unwrap(), Inserted::Stale);
+        assert_eq!(fresh.await.unwrap().unwrap(), Inserted::Yes);
+        assert_eq!(
+            count(&w, "SELECT COUNT(*) FROM meetings WHERE meeting_key = 'b'").await,
+            0
+        );
+        assert_eq!(
+            count(&w, "SELECT COUNT(*) FROM audit_log WHERE target = 'b'").await,
+            0
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

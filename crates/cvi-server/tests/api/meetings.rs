@@ -411,3 +411,89 @@ on_both!(
         assert_eq!(find(&ann, id).0, 404);
     }
 );
+
+on_both!(an_organizer_has_an_hourly_issuance_quota, |b: Backend| {
+    let s = common::start_with(
+        b,
+        common::Options {
+            issue_quota_per_hour: 3,
+            ..common::Options::default()
+        },
+    );
+    provision(&s, "t");
+    let ann = s.token("t", "ann@t.example", "organizer");
+    for k in ["q1", "q2", "q3"] {
+        let (st, v) = issue(&s, &ann, k);
+        assert_eq!(st, 201, "{v}");
+    }
+    let (st, v) = issue(&s, &ann, "q4");
+    assert_eq!(st, 429, "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("retry after"), "{v}");
+    assert_eq!(s.count("meetings", "t"), 3, "nothing written");
+    // What is already issued is still answered (idempotent), and others have their own.
+    assert_eq!(issue(&s, &ann, "q1").0, 200);
+    let bob = s.token("t", "bob@t.example", "organizer");
+    assert_eq!(issue(&s, &bob, "b1").0, 201);
+});
+
+/// A grant revoked while issuances are in flight: none decided before it commits after it.
+/// On SQLite, writers take turns, and audit ids are time-ordered.
+#[test]
+fn a_revocation_racing_issuance_wins() {
+    let s = std::sync::Arc::new(common::start(Backend::Sqlite));
+    let admin = provision(&s, "t");
+    let orgs: Vec<String> = (0..8)
+        .map(|i| s.token("t", &format!("o{i}@t.example"), "organizer"))
+        .collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = orgs
+        .into_iter()
+        .enumerate()
+        .map(|(i, tok)| {
+            let (s, stop) = (s.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 400 {
+                    issue(&s, &tok, &format!("r{i}-{n}"));
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (st, v) = s.call(
+        "PUT",
+        "/api/v1/grants",
+        Some(&admin),
+        Some(json!({"target": "global"})),
+    );
+    assert_eq!(st, 200, "{v}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let ids: Vec<(String, String)> = s
+        .block_on(
+            sqlx::query_as("SELECT id, action FROM audit_log WHERE tenant_id = 't' ORDER BY id")
+                .fetch_all(&s.db),
+        )
+        .unwrap();
+    let revoked = ids
+        .iter()
+        .rposition(|(_, a)| a.starts_with("grant"))
+        .expect("the revocation is audited");
+    let issued_before = ids[..revoked]
+        .iter()
+        .filter(|(_, a)| a == "meeting.issue")
+        .count();
+    let issued_after = ids[revoked..]
+        .iter()
+        .filter(|(_, a)| a == "meeting.issue")
+        .count();
+    assert!(issued_before > 0, "issuance was under way");
+    assert_eq!(
+        issued_after, 0,
+        "no issuance committed after the revocation"
+    );
+}

@@ -37,6 +37,8 @@ pub struct Options {
     pub resolve_rate: f64,
     /// The shortest wait between two JWKS fetches (zero: refetch on every unknown kid).
     pub jwks_min_refetch: std::time::Duration,
+    /// New coordinates per organizer per hour (0: none).
+    pub issue_quota_per_hour: u32,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             issuers: vec![],
             resolve_rate: 10_000.0,
             jwks_min_refetch: std::time::Duration::ZERO,
+            issue_quota_per_hour: 0,
         }
     }
 }
@@ -94,6 +97,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             public_url: url.clone(),
             cors_origins: vec!["https://addin.contoso.example".into()],
             jwks_min_refetch: Some(opts.jwks_min_refetch),
+            issue_quota_per_hour: opts.issue_quota_per_hour,
             metrics_on_main: true,
         }))
         .expect("database opens and migrates");
