@@ -597,6 +597,11 @@ pub struct ResolveRequest {
     /// The Video ID as the caller keyed it (`1187204536#`): digits and a final `#`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf: Option<String>,
+    /// Who dialled, when the partner knows it (the device's SIP From or IP address, at most
+    /// 256 characters): the enumeration limit is then kept per caller, so one abusive
+    /// dialer does not lock out the tenant's other callers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
 }
 
 /// What a dial string leads to: the meeting, or (a tenant key alone) the provider's IVR,

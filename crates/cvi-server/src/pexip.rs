@@ -111,7 +111,12 @@ pub async fn service_configuration(
 async fn answer(s: &AppState, b: &Bridge, q: &HashMap<String, String>) -> Result<Value, AppError> {
     let fallback = json!({"status": "success", "action": "continue", "result": {}});
     let reject = json!({"status": "success", "action": "reject"});
-    if let Err(retry) = s.resolve_limiter.check(&format!("bridge/{}", b.username)) {
+    // Per calling device (Pexip's remote_address), so one dialer cannot starve the others.
+    let who = q.get("remote_address").map_or("", |a| a.as_str());
+    if let Err(retry) = s
+        .resolve_limiter
+        .check(&format!("bridge/{}/{}", b.username, clip(who)))
+    {
         s.metrics.resolution("rate-limited");
         return Err(AppError::RateLimited(retry));
     }

@@ -1,6 +1,6 @@
 //! What every handler can reach. All durable state is in the database (SPEC §3): N servers
-//! on one PostgreSQL behave as one. The rate limiter is per process by design (a partner
-//! spread over N servers gets N times the budget, still bounded).
+//! on one PostgreSQL behave as one. Rate limits are kept per process but split between the
+//! live servers (`rate_limit`), so N servers together allow what one would.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -50,6 +50,10 @@ pub enum StartError {
     Auth(String),
 }
 
+/// Consent callbacks per second for the whole deployment (admins consent a few times a
+/// year; this only keeps a flood off the writer).
+const CALLBACKS_PER_SECOND: f64 = 20.0;
+
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
 pub struct AppState {
@@ -57,6 +61,10 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub metrics: Arc<Metrics>,
     pub resolve_limiter: Arc<RateLimiter>,
+    /// How many servers share this database (from their heartbeats): limits are split.
+    pub servers: crate::rate_limit::Servers,
+    /// The consent callback's limit, before it takes the writer.
+    pub callback_limiter: Arc<RateLimiter>,
     /// The built add-in (`dist/`), served at `/` when present.
     pub dist: Option<PathBuf>,
     /// Public base URL of this server, for consent redirect URIs.
@@ -89,6 +97,8 @@ impl AppState {
             verifier = verifier.with_jwks_min_refetch(d);
         }
         let metrics = Arc::new(Metrics::default());
+        let servers = crate::rate_limit::Servers::default();
+        tokio::spawn(crate::rate_limit::heartbeat(pool.clone(), servers.clone()));
         Ok(AppState {
             writes: Writes::start(
                 pool.clone(),
@@ -98,7 +108,17 @@ impl AppState {
             db: pool,
             verifier: Arc::new(verifier),
             metrics,
-            resolve_limiter: Arc::new(RateLimiter::new(config.resolve_rate, config.resolve_burst)),
+            resolve_limiter: Arc::new(RateLimiter::new(
+                config.resolve_rate,
+                config.resolve_burst,
+                servers.clone(),
+            )),
+            callback_limiter: Arc::new(RateLimiter::new(
+                CALLBACKS_PER_SECOND,
+                CALLBACKS_PER_SECOND * 10.0,
+                servers.clone(),
+            )),
+            servers,
             dist: config.dist,
             public_url: config.public_url,
             cors_origins: config.cors_origins,

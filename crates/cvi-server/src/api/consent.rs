@@ -174,6 +174,18 @@ pub async fn callback(
                 "the consent callback has no state; start again from `cvi consent link`".into(),
             )
         })?;
+    let unknown_state = || {
+        AppError::InvalidInput(
+            "unknown or already used consent state; start again from `cvi consent link`".into(),
+        )
+    };
+    // Made-up states are answered from a read; real ones are limited before the writer.
+    if !store::consents::state_exists(&s.db, state).await? {
+        return Err(unknown_state());
+    }
+    if let Err(retry) = s.callback_limiter.check("consent-callback") {
+        return Err(AppError::RateLimited(retry));
+    }
     let mut tx = s.writes.begin().await?;
     // Single use: the row goes whatever happens next.
     let LinkState {
@@ -183,11 +195,7 @@ pub async fn callback(
         expires_at,
     } = store::consents::take_state(&mut tx, state)
         .await?
-        .ok_or_else(|| {
-            AppError::InvalidInput(
-                "unknown or already used consent state; start again from `cvi consent link`".into(),
-            )
-        })?;
+        .ok_or_else(unknown_state)?;
     if expires_at < now_ms() {
         tx.commit().await?;
         return Err(AppError::InvalidInput(

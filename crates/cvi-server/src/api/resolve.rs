@@ -45,10 +45,17 @@ pub async fn resolve(
     let app_id = caller.app_id.clone().ok_or_else(|| {
         AppError::Forbidden("resolution needs an app token (appid or azp claim)".into())
     })?;
-    if let Err(retry) = s
-        .resolve_limiter
-        .check(&format!("{}/{}", caller.tenant, app_id))
-    {
+    if req.caller.as_ref().is_some_and(|c| c.len() > 256) {
+        return Err(AppError::InvalidInput(
+            "caller is longer than 256 characters; send the device's SIP From or IP address".into(),
+        ));
+    }
+    // Per caller when the partner says who dialled, else per partner app.
+    let key = match &req.caller {
+        Some(who) => format!("{}/{}/{}", caller.tenant, app_id, who.trim()),
+        None => format!("{}/{}", caller.tenant, app_id),
+    };
+    if let Err(retry) = s.resolve_limiter.check(&key) {
         s.metrics.resolution("rate-limited");
         return Err(AppError::RateLimited(retry));
     }

@@ -217,6 +217,9 @@ pub struct ResolveArgs {
     /// The Video ID as keyed (`1187204536#`): digits and a final #.
     #[arg(long)]
     dtmf: Option<String>,
+    /// Who dialled (SIP From or IP address): rate limits are then kept per caller.
+    #[arg(long)]
+    caller: Option<String>,
 }
 
 fn seg(s: &str) -> String {
@@ -547,6 +550,7 @@ pub fn resolve(c: &Client, a: ResolveArgs, json_out: bool) -> Result<(), CliErro
             dial_string: a.dial_string,
             video_id: a.video_id,
             dtmf: a.dtmf,
+            caller: a.caller,
         },
     )?;
     super::client::print(&v, json_out);

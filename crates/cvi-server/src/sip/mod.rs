@@ -72,14 +72,16 @@ impl SipDoor {
             let at = tcp.local_addr()?;
             match UdpSocket::bind(at).await {
                 Ok(udp) => {
+                    let limiter = Arc::new(RateLimiter::new(
+                        config.rate_per_source,
+                        config.rate_per_source * 10.0,
+                        state.servers.clone(),
+                    ));
                     return Ok(SipDoor {
                         udp: Arc::new(udp),
                         tcp,
                         state,
-                        limiter: Arc::new(RateLimiter::new(
-                            config.rate_per_source,
-                            config.rate_per_source * 10.0,
-                        )),
+                        limiter,
                         transactions: Arc::new(Transactions::default()),
                         permits: Arc::new(Semaphore::new(IN_FLIGHT)),
                     });

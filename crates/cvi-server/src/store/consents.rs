@@ -152,3 +152,13 @@ pub async fn take_state(
     })
     .transpose()
 }
+
+/// Whether a consent `state` is outstanding, read without taking the writer (the callback
+/// answers made-up states from here).
+pub async fn state_exists(db: &crate::db::Db, state: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consent_states WHERE state = $1")
+        .bind(state)
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}

@@ -14,5 +14,6 @@ pub mod dev_keys;
 pub mod grants;
 pub mod meetings;
 pub mod providers;
+pub mod servers;
 pub mod tenant_config;
 pub mod writes;
