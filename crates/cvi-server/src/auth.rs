@@ -51,11 +51,35 @@ fn role_from_claim(s: &str) -> Option<Role> {
     }
 }
 
+/// `aud`: one audience or a list (RFC 7519 §4.1.3 allows both; Entra sends a string).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+    #[default]
+    #[serde(skip)]
+    Unset,
+}
+
+/// The `{tenantid}` of an issuer template (`https://login.microsoftonline.com/{tenantid}/v2.0`).
+pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+/// A `tid` that may be put into an issuer template: a GUID or a plain name, nothing that
+/// could change the URL's shape.
+fn template_tid(tid: &str) -> bool {
+    !tid.is_empty()
+        && tid.len() <= 64
+        && tid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
 /// The claims the API reads. Unknown claims are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: i64,
     #[serde(default)]
     pub iat: Option<i64>,
@@ -174,6 +198,7 @@ struct Key {
 
 /// Keys of one trusted OIDC issuer.
 struct OidcIssuer {
+    loopback_http: bool,
     client: reqwest::Client,
     /// The URL as configured (`--issuer`).
     configured: String,
@@ -239,12 +264,14 @@ fn asymmetric(alg: Algorithm) -> bool {
 
 /// The client for OIDC discovery and JWKS: bounded in time, and never redirected to a URL
 /// that an issuer could not have (no https → http downgrade).
-fn http_client() -> Result<reqwest::Client, String> {
+fn http_client(loopback_http: bool) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= 3 || check_issuer_url(attempt.url().as_str()).is_err() {
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 3
+                || check_issuer_url(attempt.url().as_str(), loopback_http).is_err()
+            {
                 attempt.stop()
             } else {
                 attempt.follow()
@@ -270,15 +297,22 @@ async fn http_get_json<T: serde::de::DeserializeOwned>(
         .map_err(fail)
 }
 
-fn check_issuer_url(url: &str) -> Result<(), String> {
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
-    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
-        Ok(())
-    } else {
-        Err(format!(
-            "issuer {url} must use https:// (plain http only on loopback, for tests)"
-        ))
+/// An issuer (and every URL its metadata names) must be https; plain http only on
+/// 127.0.0.0/8 / ::1 / localhost, and only when `loopback_http` (tests' stand-ins).
+fn check_issuer_url(url: &str, loopback_http: bool) -> Result<(), String> {
+    if url.starts_with("https://") {
+        return Ok(());
     }
+    let loopback = ["http://127.", "http://localhost", "http://[::1]"];
+    if loopback.iter().any(|p| url.starts_with(p)) {
+        if loopback_http {
+            return Ok(());
+        }
+        return Err(format!(
+            "issuer {url} is plain http: allowed on loopback only with --allow-loopback-http-issuer (for tests)"
+        ));
+    }
+    Err(format!("issuer {url} must use https://"))
 }
 
 impl Verifier {
@@ -287,13 +321,23 @@ impl Verifier {
     pub async fn new(
         audience: String,
         issuers: &[String],
+        loopback_http: bool,
         dev_issuer: Option<&Db>,
     ) -> Result<Self, String> {
+        if dev_issuer.is_some() && !issuers.is_empty() {
+            return Err("the dev issuer mints tokens for anyone who asks: it cannot run next to a real --issuer".into());
+        }
         let mut oidc = Vec::new();
-        let client = http_client()?;
+        let client = http_client(loopback_http)?;
         for issuer in issuers {
-            check_issuer_url(issuer)?;
+            check_issuer_url(issuer, loopback_http)?;
+            if issuer.matches(TENANT_PLACEHOLDER).count() > 1 {
+                return Err(format!(
+                    "issuer {issuer}: {TENANT_PLACEHOLDER} may appear once"
+                ));
+            }
             let iss = Arc::new(OidcIssuer {
+                loopback_http,
                 client: client.clone(),
                 configured: issuer.trim_end_matches('/').to_string(),
                 discovered: RwLock::new(None),
@@ -350,7 +394,7 @@ impl Verifier {
         })?;
         let now = now_ms() / 1000;
         claims.iss = DEV_ISSUER.into();
-        claims.aud = self.audience.clone();
+        claims.aud = Audience::One(self.audience.clone());
         claims.iat = Some(now);
         claims.exp = now + ttl_secs;
         let mut header = Header::new(Algorithm::ES256);
@@ -398,6 +442,9 @@ impl Verifier {
             .map_err(|e| bad(format!("the bearer token is malformed: {e}")))?
             .claims;
         let iss = unverified["iss"].as_str().unwrap_or_default();
+        // Read unverified to pick the issuer; once the signature checks, these are the
+        // signed values, so the choice stands.
+        let tid = unverified["tid"].as_str().unwrap_or_default();
         let kid = header.kid.clone().unwrap_or_default();
 
         let mut source = None;
@@ -414,8 +461,12 @@ impl Verifier {
                 .oidc
                 .iter()
                 .enumerate()
-                .find(|(_, i)| i.matches(iss))
-                .ok_or_else(|| bad(format!("issuer {iss:?} is not trusted by this server")))?;
+                .find(|(_, i)| i.matches(iss, tid))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "issuer {iss:?} is not trusted by this server (for tenant {tid:?})"
+                    ))
+                })?;
             let key = issuer.key(&kid, self.jwks_min_refetch).await?;
             source = Some((index, issuer.generation.load(Ordering::Acquire)));
             key
@@ -430,6 +481,7 @@ impl Verifier {
         v.set_issuer(&[iss]);
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud"]);
+        v.validate_nbf = true;
         v.leeway = LEEWAY_SECS as u64;
         let claims = decode::<Claims>(token, &key, &v)
             .map_err(|e| bad(format!("the bearer token was rejected: {e}")))?
@@ -504,27 +556,50 @@ impl OidcIssuer {
     }
 
     /// Whether a token's `iss` names this issuer: its metadata's `issuer`, or the
-    /// configured URL while the metadata is not read yet.
-    fn matches(&self, iss: &str) -> bool {
-        match self.discovered() {
-            Some(d) => d.issuer == iss,
-            None => self.configured == iss.trim_end_matches('/'),
+    /// configured URL while the metadata is not read yet. A template issuer (Entra's
+    /// multi-tenant `…/{tenantid}/v2.0`) matches only the template filled with the token's
+    /// own `tid`: a tenant whose admins can write `tid` into its tokens (one issuer's keys
+    /// sign for every tenant) cannot speak for another tenant.
+    fn matches(&self, iss: &str, tid: &str) -> bool {
+        let template = match self.discovered() {
+            Some(d) => d.issuer,
+            None => self.configured.clone(),
+        };
+        if template.contains(TENANT_PLACEHOLDER) {
+            template_tid(tid)
+                && template
+                    .replace(TENANT_PLACEHOLDER, tid)
+                    .trim_end_matches('/')
+                    == iss.trim_end_matches('/')
+        } else {
+            template.trim_end_matches('/') == iss.trim_end_matches('/')
         }
     }
 
     async fn discover_and_refresh(&self) -> Result<(), String> {
         *self.last_fetch.write().map_err(|e| e.to_string())? = Some(Instant::now());
-        let discovery = format!("{}/.well-known/openid-configuration", self.configured);
+        // A template's metadata is read with `common` in the tenant's place (as Entra serves
+        // it for multi-tenant apps).
+        let discovery = format!(
+            "{}/.well-known/openid-configuration",
+            self.configured.replace(TENANT_PLACEHOLDER, "common")
+        );
         let doc: serde_json::Value = http_get_json(&self.client, &discovery).await?;
         let jwks_uri = doc["jwks_uri"]
             .as_str()
             .ok_or_else(|| format!("{discovery} has no jwks_uri"))?
             .to_string();
-        check_issuer_url(&jwks_uri)?;
+        check_issuer_url(&jwks_uri, self.loopback_http)?;
         let issuer = doc["issuer"]
             .as_str()
             .unwrap_or(&self.configured)
             .to_string();
+        if self.configured.contains(TENANT_PLACEHOLDER) != issuer.contains(TENANT_PLACEHOLDER) {
+            return Err(format!(
+                "{discovery} says issuer {issuer:?}, which does not fit --issuer {} (a {TENANT_PLACEHOLDER} template and a fixed issuer do not mix)",
+                self.configured
+            ));
+        }
         self.refresh_from(&jwks_uri).await?;
         *self.discovered.write().map_err(|e| e.to_string())? =
             Some(Discovered { issuer, jwks_uri });

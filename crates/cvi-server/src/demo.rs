@@ -20,7 +20,7 @@ pub const APP_ID: &str = "7f3c2a10-5b1e-4c8d-9a6f-2e4b8c1d0a93";
 pub fn claims(upn: &str, role: &str) -> crate::auth::Claims {
     crate::auth::Claims {
         iss: String::new(),
-        aud: String::new(),
+        aud: Default::default(),
         exp: 0,
         iat: None,
         tid: TENANT.into(),

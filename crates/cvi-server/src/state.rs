@@ -24,6 +24,8 @@ pub struct Config {
     pub issuers: Vec<String>,
     /// Accept and mint tokens of the local dev issuer.
     pub dev_issuer: bool,
+    /// Plain-http issuers on loopback (tests' identity-provider stand-ins).
+    pub allow_loopback_http_issuer: bool,
     /// Resolutions per partner app per second, and the burst it may spend at once.
     pub resolve_rate: f64,
     pub resolve_burst: f64,
@@ -89,6 +91,7 @@ impl AppState {
         let mut verifier = Verifier::new(
             config.audience,
             &config.issuers,
+            config.allow_loopback_http_issuer,
             config.dev_issuer.then_some(&pool),
         )
         .await

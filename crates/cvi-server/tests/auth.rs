@@ -432,3 +432,169 @@ fn a_slow_or_failing_jwks_holds_no_one_up() {
         "held keys still work"
     );
 }
+
+/// Entra's multi-tenant issuer: `--issuer http://…/{tenantid}/v2.0`. The stand-in serves the
+/// `common` metadata as Entra does (its `issuer` holds `{tenantid}`; see "Microsoft identity
+/// platform and OpenID Connect protocol", learn.microsoft.com/entra/identity-platform/
+/// v2-protocols-oidc, "Fetch the OpenID configuration document") and one JWKS whose keys
+/// sign for every tenant: an RS256 key (Entra's) and an ES256 one.
+#[test]
+fn a_multi_tenant_issuer_binds_iss_to_the_tokens_own_tid() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let rsa_der = std::fs::read(format!("{fixtures}/rsa_test_key.der")).unwrap();
+    let mut rsa_jwk: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{fixtures}/rsa_test_key.jwk.json")).unwrap(),
+    )
+    .unwrap();
+    rsa_jwk["kid"] = json!("rsa1");
+    rsa_jwk["use"] = json!("sig");
+    let ec = ec_key("ec1");
+    let keys = json!({"keys": [rsa_jwk, ec.jwk.clone()]});
+    {
+        let b = base.clone();
+        let app = axum::Router::new()
+            .route(
+                "/common/v2.0/.well-known/openid-configuration",
+                axum::routing::get(move || {
+                    let b = b.clone();
+                    async move {
+                        axum::Json(json!({"issuer": format!("{b}/{{tenantid}}/v2.0"),
+                                          "jwks_uri": format!("{b}/common/discovery/v2.0/keys")}))
+                    }
+                }),
+            )
+            .route(
+                "/common/discovery/v2.0/keys",
+                axum::routing::get(move || {
+                    let k = keys.clone();
+                    async move { axum::Json(k) }
+                }),
+            );
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    }
+    let s = common::start_with(
+        Backend::Sqlite,
+        Options {
+            dev_issuer: false,
+            issuers: vec![format!("{base}/{{tenantid}}/v2.0")],
+            ..Options::default()
+        },
+    );
+    let (a, b) = (
+        "aaaaaaaa-0000-4000-8000-00000000000a",
+        "bbbbbbbb-0000-4000-8000-00000000000b",
+    );
+    let iss = |tid: &str| format!("{base}/{tid}/v2.0");
+    let entra = |iss_tid: &str, tid: &str| {
+        json!({"iss": iss(iss_tid), "aud": "api://cvi", "exp": now() + 600, "nbf": now() - 10,
+               "tid": tid, "oid": "00000000-0000-0000-0000-000000000001",
+               "preferred_username": format!("admin@{tid}.example"), "roles": ["CVI.Admin"]})
+    };
+    let rs256 = |c: &Value| {
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some("rsa1".into());
+        jsonwebtoken::encode(&h, c, &EncodingKey::from_rsa_der(&rsa_der)).unwrap()
+    };
+    let call = |t: &str, method: &str, path: &str, body: Option<Value>| {
+        s.call(method, path, Some(t), body)
+    };
+
+    // Tenant A with an RS256 token, tenant B with ES256: each sees its own data only.
+    let token_a = rs256(&entra(a, a));
+    let token_b = sign(&ec, &entra(b, b));
+    let (st, v) = call(
+        &token_a,
+        "POST",
+        "/api/v1/providers",
+        Some(json!({"name": "Polycom", "tenant_key": "813878896@t.plcm.vc"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(
+        call(&token_b, "GET", "/api/v1/providers", None),
+        (200, json!([]))
+    );
+    assert_eq!(
+        call(&token_a, "GET", "/api/v1/providers", None)
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Tenant A's token with tenant B's tid — a tenant whose admins can write tid into its
+    // tokens, signed by the shared keys — counts for neither.
+    for forged in [rs256(&entra(a, b)), sign(&ec, &entra(a, b))] {
+        let (st, p) = call(&forged, "GET", "/api/v1/providers", None);
+        assert_eq!(st, 401, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("not trusted"), "{p}");
+    }
+    // A tid that would change the issuer URL's shape; the template itself as iss.
+    let mut odd = entra(a, a);
+    odd["tid"] = json!("a/../b");
+    odd["iss"] = json!(iss("a/../b"));
+    assert_eq!(call(&rs256(&odd), "GET", "/api/v1/providers", None).0, 401);
+    let mut literal = entra(a, a);
+    literal["iss"] = json!(format!("{base}/{{tenantid}}/v2.0"));
+    assert_eq!(
+        call(&rs256(&literal), "GET", "/api/v1/providers", None).0,
+        401
+    );
+
+    // aud as a list (RFC 7519 allows it) counts when ours is in it; nbf is checked.
+    let mut listed = entra(a, a);
+    listed["aud"] = json!(["api://other", "api://cvi"]);
+    assert_eq!(
+        call(&rs256(&listed), "GET", "/api/v1/providers", None).0,
+        200
+    );
+    listed["aud"] = json!(["api://other"]);
+    assert_eq!(
+        call(&rs256(&listed), "GET", "/api/v1/providers", None).0,
+        401
+    );
+    let mut early = entra(a, a);
+    early["nbf"] = json!(now() + 3600);
+    let (st, p) = call(&rs256(&early), "GET", "/api/v1/providers", None);
+    assert_eq!(st, 401, "{p}");
+}
+
+#[test]
+fn the_dev_issuer_stays_out_of_production() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cvi"))
+            .arg("serve")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("c.db").display());
+    // Next to a real identity provider: refused before anything starts.
+    let (code, err) = run(&[
+        "--dev-issuer",
+        "--issuer",
+        "https://login.microsoftonline.com/{tenantid}/v2.0",
+        "--database",
+        &db,
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot be combined with --issuer"), "{err}");
+    // On a non-loopback address: refused unless asked for by name.
+    let (code, err) = run(&["--dev-issuer", "--listen", "0.0.0.0:0", "--database", &db]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--dev-issuer-anywhere"), "{err}");
+    // A plain-http issuer, even on loopback, needs the test flag.
+    let (code, err) = run(&["--issuer", "http://127.0.0.1:9/x", "--database", &db]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("--allow-loopback-http-issuer"), "{err}");
+}

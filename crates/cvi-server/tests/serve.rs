@@ -111,6 +111,7 @@ fn healthz_in_process() {
             audience: "api://cvi".into(),
             issuers: vec![],
             dev_issuer: false,
+            allow_loopback_http_issuer: false,
             resolve_rate: 1.0,
             resolve_burst: 1.0,
             dist: None,

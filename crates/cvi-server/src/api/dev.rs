@@ -42,7 +42,7 @@ pub async fn token(
     let is_user = req.role != Role::Partner;
     let claims = Claims {
         iss: String::new(),
-        aud: String::new(),
+        aud: Default::default(),
         exp: 0,
         iat: None,
         tid: tenant.to_string(),

@@ -30,9 +30,18 @@ pub struct ServeArgs {
     /// Seed the demo tenant: a Polycom provider, its consent and a global grant.
     #[arg(long)]
     demo: bool,
-    /// A trusted OIDC issuer URL (discovery + JWKS); repeat for several.
+    /// A trusted OIDC issuer URL (discovery + JWKS); repeat for several. It may hold
+    /// {tenantid} (Entra multi-tenant: https://login.microsoftonline.com/{tenantid}/v2.0):
+    /// its metadata is read with `common` there, and a token's iss must be it filled with
+    /// the token's own tid.
     #[arg(long = "issuer", env = "CVI_ISSUERS", value_delimiter = ',')]
     issuers: Vec<String>,
+    /// Allow plain-http issuers on 127.0.0.0/8 (identity-provider stand-ins in tests).
+    #[arg(long)]
+    allow_loopback_http_issuer: bool,
+    /// Let the dev issuer listen on a non-loopback address (it mints tokens for anyone).
+    #[arg(long, requires = "dev_issuer")]
+    dev_issuer_anywhere: bool,
     /// The audience (`aud`) tokens must carry.
     #[arg(long, env = "CVI_AUDIENCE", default_value = DEFAULT_AUDIENCE)]
     audience: String,
@@ -93,6 +102,23 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             )));
         }
     }
+    if args.dev_issuer {
+        if !args.issuers.is_empty() {
+            return Err(CliError::Input(
+                "--dev-issuer cannot be combined with --issuer: the dev issuer mints tokens for anyone who asks, so it never runs next to a real identity provider".into(),
+            ));
+        }
+        if !args.listen.ip().is_loopback() && !args.dev_issuer_anywhere {
+            return Err(CliError::Input(format!(
+                "--dev-issuer listens only on loopback (127.0.0.1, ::1), not {}: anyone who reaches it can mint admin tokens; add --dev-issuer-anywhere if this is really a throwaway demo",
+                args.listen
+            )));
+        }
+        eprintln!(
+            "cvi serve: WARNING: --dev-issuer is on: anyone who can reach {} can mint tokens for any tenant and role (POST /api/v1/dev/token). For development and demos only.",
+            args.listen
+        );
+    }
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
@@ -113,6 +139,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             audience: args.audience,
             issuers: args.issuers,
             dev_issuer: args.dev_issuer,
+            allow_loopback_http_issuer: args.allow_loopback_http_issuer,
             resolve_rate: args.resolve_rate,
             resolve_burst: args.resolve_rate * RESOLVE_BURST_SECONDS,
             dist: args.dist,

@@ -89,6 +89,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             database_url: database_url.clone(),
             audience: "api://cvi".into(),
             issuers: opts.issuers.clone(),
+            allow_loopback_http_issuer: true,
             dev_issuer: opts.dev_issuer,
             resolve_rate: opts.resolve_rate,
             // Burst = rate: a test of the limit sees it after one request.
