@@ -155,6 +155,7 @@ impl Api {
             role: Role::Organizer,
             app_id: None,
             groups: Vec::new(),
+            oid: None,
         };
         let reply: TokenReply = self.send("POST", "/dev/token", Some(to_js(&req)?)).await?;
         Ok(reply.token)

@@ -666,6 +666,9 @@ pub struct TokenRequest {
     pub app_id: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// The user's immutable object id, as Entra's `oid` claim carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
 }
 
 /// A bearer token.

@@ -97,6 +97,12 @@ pub struct Claims {
     pub appid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
+    /// Entra's immutable object id of the user (or app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    /// Delegated scopes (space-separated): a user token for this API with no app role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
 }
 
 /// An authenticated caller.
@@ -106,6 +112,8 @@ pub struct Caller {
     /// UPN for users, the app id for apps: what the audit log records as actor.
     pub actor: String,
     pub upn: Option<String>,
+    /// The immutable object id (`oid`), which owns meetings when the token has one.
+    pub oid: Option<String>,
     pub roles: Vec<Role>,
     pub groups: Vec<String>,
     pub app_id: Option<String>,
@@ -511,7 +519,12 @@ fn caller_from(c: Claims) -> Result<Caller, AppError> {
         .or(c.preferred_username)
         .map(|u| u.to_ascii_lowercase());
     let app_id = c.azp.or(c.appid).map(|a| a.to_ascii_lowercase());
-    let roles = c.roles.iter().filter_map(|r| role_from_claim(r)).collect();
+    let mut roles: Vec<Role> = c.roles.iter().filter_map(|r| role_from_claim(r)).collect();
+    // A user token for this API (its audience was checked) with delegated scopes and no
+    // app role is an organizer's: Entra users need no role assignment to schedule.
+    if roles.is_empty() && upn.is_some() && c.scp.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+        roles.push(Role::Organizer);
+    }
     let actor = upn
         .clone()
         .or_else(|| app_id.clone())
@@ -520,6 +533,10 @@ fn caller_from(c: Claims) -> Result<Caller, AppError> {
         tenant: c.tid,
         actor,
         upn,
+        oid: c
+            .oid
+            .map(|o| o.trim().to_ascii_lowercase())
+            .filter(|o| !o.is_empty() && o.len() <= 64),
         roles,
         groups: c.groups,
         app_id,

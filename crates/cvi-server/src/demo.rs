@@ -30,6 +30,8 @@ pub fn claims(upn: &str, role: &str) -> crate::auth::Claims {
         groups: vec![],
         appid: None,
         azp: None,
+        oid: None,
+        scp: None,
     }
 }
 

@@ -562,6 +562,24 @@ fn a_multi_tenant_issuer_binds_iss_to_the_tokens_own_tid() {
     early["nbf"] = json!(now() + 3600);
     let (st, p) = call(&rs256(&early), "GET", "/api/v1/providers", None);
     assert_eq!(st, 401, "{p}");
+
+    // A user token with the API's delegated scope and no app role is an organizer's.
+    let mut user = entra(a, a);
+    user["roles"] = json!([]);
+    user["scp"] = json!("access_as_user");
+    let (st, p) = call(&rs256(&user), "GET", "/api/v1/me/effective-policy", None);
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        call(&rs256(&user), "GET", "/api/v1/providers", None).0,
+        403,
+        "not an admin"
+    );
+    user["scp"] = json!("");
+    assert_eq!(
+        call(&rs256(&user), "GET", "/api/v1/me/effective-policy", None).0,
+        403,
+        "no role at all"
+    );
 }
 
 #[test]

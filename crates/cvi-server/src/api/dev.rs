@@ -52,6 +52,8 @@ pub async fn token(
         groups: req.groups,
         appid: req.app_id.map(|a| a.to_ascii_lowercase()),
         azp: None,
+        oid: req.oid,
+        scp: None,
     };
     let token = s.verifier.mint_dev(claims, TTL_SECS)?;
     Ok(ApiJson(TokenReply {

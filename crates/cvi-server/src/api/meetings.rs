@@ -91,9 +91,15 @@ fn view(m: StoredMeeting) -> Meeting {
     }
 }
 
-/// The organizer sees their meetings; admins see every meeting of the tenant.
+/// The organizer sees their meetings; admins see every meeting of the tenant. A meeting
+/// issued to a token with an object id (`oid`) belongs to that id — a renamed UPN keeps it,
+/// a new person given the old UPN does not get it; others belong to their UPN.
 fn check_owner(caller: &Caller, m: &StoredMeeting) -> Result<(), AppError> {
-    if caller.roles.contains(&Role::Admin) || caller.upn.as_deref() == Some(m.organizer.as_str()) {
+    let own = match &m.organizer_oid {
+        Some(oid) => caller.oid.as_deref() == Some(oid.as_str()),
+        None => caller.upn.as_deref() == Some(m.organizer.as_str()),
+    };
+    if caller.roles.contains(&Role::Admin) || own {
         Ok(())
     } else {
         Err(AppError::Forbidden(
@@ -178,6 +184,7 @@ pub async fn issue(
                 tenant: caller.tenant.clone(),
                 meeting_key: req.meeting_key.clone(),
                 organizer: upn.clone(),
+                organizer_oid: caller.oid.clone(),
                 provider: provider_name.as_str().to_string(),
                 tenant_key: provider.tenant_key.to_string(),
                 video_id: video_id.as_str().to_string(),
@@ -208,6 +215,7 @@ pub async fn issue(
                     ends_at: t.end,
                     expires_at: t.expires,
                     organizer: upn.clone(),
+                    organizer_oid: caller.oid.clone(),
                     cancelled: false,
                     teams_join_url: teams_join_url.clone(),
                 });

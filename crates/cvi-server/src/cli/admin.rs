@@ -27,6 +27,9 @@ pub struct TokenArgs {
     /// Comma-separated group ids the user belongs to.
     #[arg(long, value_delimiter = ',')]
     groups: Vec<String>,
+    /// The user's immutable object id (Entra's `oid`), which then owns their meetings.
+    #[arg(long)]
+    oid: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +262,7 @@ pub fn token(c: &Client, a: TokenArgs, json_out: bool) -> Result<(), CliError> {
         role: a.role,
         app_id: a.app_id,
         groups: a.groups,
+        oid: a.oid,
     };
     let v = c.send("POST", "/dev/token", &body)?;
     if json_out {

@@ -21,6 +21,8 @@ pub struct StoredMeeting {
     pub ends_at: i64,
     pub expires_at: i64,
     pub organizer: String,
+    /// The organizer's immutable object id, when the issuing token had one.
+    pub organizer_oid: Option<String>,
     pub cancelled: bool,
     pub teams_join_url: Option<String>,
 }
@@ -46,6 +48,7 @@ fn from_row(row: &AnyRow) -> Result<StoredMeeting, sqlx::Error> {
         ends_at: row.try_get("ends_at")?,
         expires_at: row.try_get("expires_at")?,
         organizer: row.try_get("organizer")?,
+        organizer_oid: row.try_get("organizer_oid")?,
         cancelled: row.try_get::<i64, _>("cancelled")? != 0,
         teams_join_url: row.try_get("teams_join_url")?,
     })
@@ -54,7 +57,8 @@ fn from_row(row: &AnyRow) -> Result<StoredMeeting, sqlx::Error> {
 /// Meetings joined with their provider's current InstructionUri.
 const COLUMNS: &str =
     "m.meeting_key, m.organizer, m.provider, m.tenant_key, m.video_id, m.subject, m.lang, \
-     m.starts_at, m.ends_at, m.expires_at, m.cancelled, m.teams_join_url, p.instruction_uri";
+     m.starts_at, m.ends_at, m.expires_at, m.cancelled, m.teams_join_url, m.organizer_oid, \
+     p.instruction_uri";
 const JOIN_PROVIDER: &str =
     "LEFT JOIN providers p ON p.tenant_id = m.tenant_id AND p.name = m.provider";
 

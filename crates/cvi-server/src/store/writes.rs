@@ -40,6 +40,8 @@ pub struct NewMeeting {
     pub tenant: String,
     pub meeting_key: String,
     pub organizer: String,
+    /// The organizer's immutable object id (`oid`), when the token carried one.
+    pub organizer_oid: Option<String>,
     pub provider: String,
     pub tenant_key: String,
     pub video_id: String,
@@ -197,9 +199,9 @@ async fn write_batch(w: &Writes, all: &[&NewMeeting]) -> Result<Vec<Inserted>, s
     }
     let sql = format!(
         "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
-         starts_at, ends_at, expires_at, teams_join_url, cancelled, created_at, updated_at) VALUES {} \
+         starts_at, ends_at, expires_at, teams_join_url, cancelled, created_at, updated_at, organizer_oid) VALUES {} \
          ON CONFLICT DO NOTHING RETURNING tenant_id, meeting_key, video_id",
-        values_placeholders(meetings.len(), 15)
+        values_placeholders(meetings.len(), 16)
     );
     // One statement text per batch size: kept out of the connection's statement cache,
     // where up to 2 × MAX_BATCH variants would push out the hot read queries.
@@ -220,7 +222,8 @@ async fn write_batch(w: &Writes, all: &[&NewMeeting]) -> Result<Vec<Inserted>, s
             .bind(m.teams_join_url.clone())
             .bind(0_i64)
             .bind(now)
-            .bind(now);
+            .bind(now)
+            .bind(m.organizer_oid.clone());
     }
     let mut inserted = vec![false; meetings.len()];
     for r in q.fetch_all(&mut *tx).await? {
@@ -315,6 +318,7 @@ pub(crate) mod testing {
             tenant: "t1".into(),
             meeting_key: key.into(),
             organizer: "o@t1.example".into(),
+            organizer_oid: None,
             provider: "Polycom".into(),
             tenant_key: "813878896@t.plcm.vc".into(),
             video_id: video_id.into(),

@@ -497,3 +497,31 @@ fn a_revocation_racing_issuance_wins() {
         "no issuance committed after the revocation"
     );
 }
+
+on_both!(
+    meetings_belong_to_the_object_id_not_the_upn,
+    |b: Backend| {
+        let s = common::start(b);
+        provision(&s, "t");
+        let oid = "2f1c3d4e-0000-4000-8000-00000000abcd";
+        let as_user = |upn: &str, oid: &str| {
+            s.token_with(json!({"tenant": "t", "user": upn, "role": "organizer", "oid": oid}))
+        };
+        let ann = as_user("ann@t.example", oid);
+        let (st, m) = issue(&s, &ann, "o1");
+        assert_eq!(st, 201, "{m}");
+        // Ann is renamed: same object id, new UPN — her meeting is still hers.
+        let renamed = as_user("ann.smith@t.example", oid);
+        let (st, v) = s.call("GET", "/api/v1/meetings/o1", Some(&renamed), None);
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            issue(&s, &renamed, "o1").1["video_id"],
+            m["video_id"],
+            "same coordinates"
+        );
+        // A new person given the old UPN (another object id) does not get it.
+        let newcomer = as_user("ann@t.example", "9a9a9a9a-0000-4000-8000-000000000001");
+        let (st, v) = s.call("GET", "/api/v1/meetings/o1", Some(&newcomer), None);
+        assert_eq!(st, 403, "{v}");
+    }
+);
