@@ -103,6 +103,15 @@ pub struct Claims {
     /// Delegated scopes (space-separated): a user token for this API with no app role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scp: Option<String>,
+    /// The overage claim: names claims that did not fit (`{"groups": "src1"}` when a user
+    /// is in more groups than a token carries). Its `_claim_sources` endpoint is never
+    /// fetched (a URL from the token): the groups come from our configured Graph.
+    #[serde(
+        default,
+        rename = "_claim_names",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub claim_names: Option<serde_json::Value>,
 }
 
 /// An authenticated caller.
@@ -257,6 +266,8 @@ struct DevIssuer {
 /// Verifies tokens against the trusted issuers.
 pub struct Verifier {
     audience: String,
+    /// Graph, app-only, for the groups of tokens whose groups did not fit.
+    graph: Option<Arc<crate::graph::Graph>>,
     jwks_min_refetch: Duration,
     oidc: Vec<Arc<OidcIssuer>>,
     dev: Option<DevIssuer>,
@@ -331,6 +342,7 @@ impl Verifier {
         issuers: &[String],
         loopback_http: bool,
         dev_issuer: Option<&Db>,
+        graph: Option<Arc<crate::graph::Graph>>,
     ) -> Result<Self, String> {
         if dev_issuer.is_some() && !issuers.is_empty() {
             return Err("the dev issuer mints tokens for anyone who asks: it cannot run next to a real --issuer".into());
@@ -372,6 +384,7 @@ impl Verifier {
         };
         Ok(Verifier {
             audience,
+            graph,
             jwks_min_refetch: JWKS_MIN_REFETCH,
             oidc,
             dev,
@@ -424,6 +437,22 @@ impl Verifier {
 
     fn remember(&self, token: &str, entry: VerifiedEntry) {
         self.verified.insert(token.to_string(), entry);
+    }
+
+    /// The groups of a caller whose token had too many to carry, from Graph.
+    async fn overage_groups(&self, caller: &Caller) -> Result<Vec<String>, AppError> {
+        let graph = self.graph.as_ref().ok_or_else(|| {
+            AppError::Unavailable(
+                "your token lists too many groups to carry them; this server needs Graph access (--client-id, --client-secret-file) to read them".into(),
+            )
+        })?;
+        let oid = caller.oid.as_deref().ok_or_else(|| {
+            AppError::Unauthenticated("the token has a groups overage claim but no oid".into())
+        })?;
+        graph
+            .member_groups(&caller.tenant, oid)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))
     }
 
     /// Checks signature, issuer, audience and expiry; returns the caller.
@@ -495,7 +524,14 @@ impl Verifier {
             .map_err(|e| bad(format!("the bearer token was rejected: {e}")))?
             .claims;
         let exp = claims.exp;
-        let caller = caller_from(claims)?;
+        let overage = claims
+            .claim_names
+            .as_ref()
+            .is_some_and(|n| n.get("groups").is_some());
+        let mut caller = caller_from(claims)?;
+        if overage {
+            caller.groups = self.overage_groups(&caller).await?;
+        }
         self.remember(
             token,
             VerifiedEntry {

@@ -32,6 +32,7 @@ pub fn claims(upn: &str, role: &str) -> crate::auth::Claims {
         azp: None,
         oid: None,
         scp: None,
+        claim_names: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod db;
 pub(crate) mod demo;
 pub(crate) mod error;
+pub mod graph;
 pub mod http;
 pub(crate) mod metrics;
 pub(crate) mod pexip;

@@ -26,6 +26,8 @@ pub struct Config {
     pub dev_issuer: bool,
     /// Plain-http issuers on loopback (tests' identity-provider stand-ins).
     pub allow_loopback_http_issuer: bool,
+    /// Our app at Microsoft (Graph, app-only), when configured.
+    pub graph: Option<crate::graph::GraphConfig>,
     /// Resolutions per partner app per second, and the burst it may spend at once.
     pub resolve_rate: f64,
     pub resolve_burst: f64,
@@ -88,11 +90,18 @@ impl AppState {
     /// one way to make a server's state: `cvi serve` and the tests both call it.
     pub async fn new(config: Config) -> Result<AppState, StartError> {
         let pool = db::connect(&config.database_url).await?;
+        let graph = config
+            .graph
+            .map(crate::graph::Graph::new)
+            .transpose()
+            .map_err(StartError::Auth)?
+            .map(Arc::new);
         let mut verifier = Verifier::new(
             config.audience,
             &config.issuers,
             config.allow_loopback_http_issuer,
             config.dev_issuer.then_some(&pool),
+            graph.clone(),
         )
         .await
         .map_err(|e| StartError::Auth(e.to_string()))?;

@@ -615,4 +615,196 @@ fn the_dev_issuer_stays_out_of_production() {
     let (code, err) = run(&["--issuer", "http://127.0.0.1:9/x", "--database", &db]);
     assert_ne!(code, Some(0));
     assert!(err.contains("--allow-loopback-http-issuer"), "{err}");
+    // Our app's client secret comes from a file only its owner can read.
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (code, err) = run(&[
+            "--client-id",
+            "app-1",
+            "--client-secret-file",
+            secret.to_str().unwrap(),
+            "--database",
+            &db,
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+}
+
+/// A user in more groups than a token carries: Entra leaves `groups` out and sets the
+/// overage claim (`_claim_names`/`_claim_sources`, "Access token claims reference",
+/// learn.microsoft.com/entra/identity-platform/access-token-claims-reference, "Groups
+/// overage claim"). The server asks Graph with our app's own token — never the endpoint the
+/// token names — through a stand-in that checks the request shapes Microsoft documents
+/// (client credentials form; getMemberGroups body) and throttles once with Retry-After.
+#[test]
+fn groups_that_did_not_fit_come_from_graph() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let ec = ec_key("ec1");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    {
+        let (b, keys, seen_t, seen_g) = (
+            base.clone(),
+            json!({"keys": [ec.jwk.clone()]}),
+            seen.clone(),
+            seen.clone(),
+        );
+        let app = axum::Router::new()
+            .route(
+                "/common/v2.0/.well-known/openid-configuration",
+                axum::routing::get(move || {
+                    let b = b.clone();
+                    async move {
+                        axum::Json(json!({"issuer": format!("{b}/{{tenantid}}/v2.0"), "jwks_uri": format!("{b}/keys")}))
+                    }
+                }),
+            )
+            .route("/keys", axum::routing::get(move || { let k = keys.clone(); async move { axum::Json(k) } }))
+            .route(
+                "/{tenant}/oauth2/v2.0/token",
+                axum::routing::post(
+                    move |axum::extract::Path(tenant): axum::extract::Path<String>,
+                          headers: axum::http::HeaderMap,
+                          body: String| {
+                        let seen = seen_t.clone();
+                        async move {
+                            let form: std::collections::HashMap<String, String> =
+                                form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+                            seen.lock().unwrap().push(format!("token {tenant}"));
+                            let shaped = headers["content-type"] == "application/x-www-form-urlencoded"
+                                && form.get("grant_type").map(String::as_str) == Some("client_credentials")
+                                && form.get("scope").map(String::as_str) == Some("https://graph.microsoft.com/.default")
+                                && form.get("client_id").map(String::as_str) == Some("app-1");
+                            if !shaped {
+                                return (axum::http::StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_request"})));
+                            }
+                            if form.get("client_secret").map(String::as_str) != Some("s3cret") {
+                                return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({
+                                    "error": "invalid_client",
+                                    "error_description": "AADSTS7000215: Invalid client secret provided."})));
+                            }
+                            (axum::http::StatusCode::OK, axum::Json(json!({
+                                "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                                "access_token": format!("graph-{tenant}")})))
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/v1.0/users/{oid}/getMemberGroups",
+                axum::routing::post(
+                    move |axum::extract::Path(oid): axum::extract::Path<String>,
+                          headers: axum::http::HeaderMap,
+                          axum::Json(body): axum::Json<Value>| {
+                        let seen = seen_g.clone();
+                        async move {
+                            let n = {
+                                let mut s = seen.lock().unwrap();
+                                s.push(format!("groups {oid} {}", headers["authorization"].to_str().unwrap()));
+                                s.iter().filter(|l| l.starts_with("groups")).count()
+                            };
+                            assert_eq!(body, json!({"securityEnabledOnly": false}));
+                            if n == 1 {
+                                // Throttled, as Graph does: 429 with Retry-After in seconds.
+                                return axum::response::IntoResponse::into_response((
+                                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                                    [("retry-after", "1")],
+                                    axum::Json(json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})),
+                                ));
+                            }
+                            axum::response::IntoResponse::into_response(axum::Json(json!({
+                                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)",
+                                "value": ["fee2c45b-915a-4a64-b130-f4eb9e75525e", "g-overage"]})))
+                        }
+                    },
+                ),
+            );
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    }
+    let graph = |secret: &str| cvi_server::graph::GraphConfig {
+        graph_url: base.clone(),
+        authority_url: base.clone(),
+        client_id: "app-1".into(),
+        client_secret: secret.into(),
+    };
+    let start = |secret: &str| {
+        common::start_with(
+            Backend::Sqlite,
+            Options {
+                dev_issuer: false,
+                issuers: vec![format!("{base}/{{tenantid}}/v2.0")],
+                graph: Some(graph(secret)),
+                ..Options::default()
+            },
+        )
+    };
+    let s = start("s3cret");
+    let tid = "aaaaaaaa-0000-4000-8000-00000000000a";
+    let token = |extra: Value| {
+        let mut c = json!({"iss": format!("{base}/{tid}/v2.0"), "aud": "api://cvi", "exp": now() + 600,
+                           "tid": tid, "oid": "11111111-2222-4333-8444-555555555555",
+                           "preferred_username": "ann@a.example"});
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        sign(&ec, &c)
+    };
+    let admin = token(json!({"roles": ["admin"]}));
+    let (st, v) = s.call("PUT", "/api/v1/grants", Some(&admin), Some(json!({
+        "target": "group", "identity": "g-overage", "rank": 1, "policy_name": "Tag:PolycomServiceProviderEnabled"})));
+    assert_eq!(st, 200, "{v}");
+    let overage = json!({"scp": "access_as_user",
+        "_claim_names": {"groups": "src1"},
+        "_claim_sources": {"src1": {"endpoint": "http://attacker.invalid/getMemberObjects"}}});
+    let user = token(overage.clone());
+    let (st, v) = s.call("GET", "/api/v1/me/effective-policy", Some(&user), None);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["policy"]["identity"], "Tag:PolycomServiceProviderEnabled",
+        "{v}"
+    );
+    assert!(v["reason"].as_str().unwrap().contains("g-overage"), "{v}");
+    let calls = seen.lock().unwrap().clone();
+    assert_eq!(calls[0], format!("token {tid}"), "{calls:?}");
+    assert_eq!(
+        calls.len(),
+        3,
+        "one token, a throttled call and its retry: {calls:?}"
+    );
+    assert!(
+        calls[1].ends_with(&format!("Bearer graph-{tid}")),
+        "{calls:?}"
+    );
+    // Kept: the same token again costs no Graph call.
+    assert_eq!(
+        s.call("GET", "/api/v1/me/effective-policy", Some(&user), None)
+            .0,
+        200
+    );
+    assert_eq!(seen.lock().unwrap().len(), 3);
+
+    // Our app's secret is wrong: the user is told what the admin must fix, not "error".
+    let wrong = start("not-the-secret");
+    let (st, p) = wrong.call(
+        "GET",
+        "/api/v1/me/effective-policy",
+        Some(&token(overage)),
+        None,
+    );
+    assert_eq!(st, 503, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--client-secret-file"),
+        "{p}"
+    );
 }

@@ -112,6 +112,7 @@ fn healthz_in_process() {
             issuers: vec![],
             dev_issuer: false,
             allow_loopback_http_issuer: false,
+            graph: None,
             resolve_rate: 1.0,
             resolve_burst: 1.0,
             dist: None,

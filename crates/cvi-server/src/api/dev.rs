@@ -54,6 +54,7 @@ pub async fn token(
         azp: None,
         oid: req.oid,
         scp: None,
+        claim_names: None,
     };
     let token = s.verifier.mint_dev(claims, TTL_SECS)?;
     Ok(ApiJson(TokenReply {

@@ -69,7 +69,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the policy API server.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Get a token from a server started with --dev-issuer.
     Token(admin::TokenArgs),
     /// Video interop service providers.
@@ -176,7 +176,7 @@ pub fn main() -> ExitCode {
     let client = || client::Client::new(&cli.server, token.clone());
     let json = cli.json;
     let result = match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::BenchSeed(args) => bench_seed::run(args),
         Command::Token(a) => admin::token(&client(), a, json),
         Command::Provider(c) => admin::provider(&client(), c, json),

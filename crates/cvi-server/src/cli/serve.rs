@@ -39,6 +39,18 @@ pub struct ServeArgs {
     /// Allow plain-http issuers on 127.0.0.0/8 (identity-provider stand-ins in tests).
     #[arg(long)]
     allow_loopback_http_issuer: bool,
+    /// Microsoft Graph's base URL.
+    #[arg(long, default_value = "https://graph.microsoft.com")]
+    graph_url: String,
+    /// Microsoft Entra's authority (token endpoint) base URL.
+    #[arg(long, default_value = "https://login.microsoftonline.com")]
+    authority_url: String,
+    /// Our app registration's client id (app-only Graph calls: groups overage).
+    #[arg(long, env = "CVI_CLIENT_ID", requires = "client_secret_file")]
+    client_id: Option<String>,
+    /// A file holding the app's client secret, readable by its owner only (chmod 600).
+    #[arg(long, env = "CVI_CLIENT_SECRET_FILE", requires = "client_id")]
+    client_secret_file: Option<PathBuf>,
     /// Let the dev issuer listen on a non-loopback address (it mints tokens for anyone).
     #[arg(long, requires = "dev_issuer")]
     dev_issuer_anywhere: bool,
@@ -119,6 +131,31 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             args.listen
         );
     }
+    let graph = match (&args.client_id, &args.client_secret_file) {
+        (Some(id), Some(file)) => {
+            for (flag, url) in [
+                ("--graph-url", &args.graph_url),
+                ("--authority-url", &args.authority_url),
+            ] {
+                let loopback = ["http://127.", "http://localhost", "http://[::1]"]
+                    .iter()
+                    .any(|p| url.starts_with(p));
+                if !(url.starts_with("https://") || (loopback && args.allow_loopback_http_issuer)) {
+                    return Err(CliError::Input(format!(
+                        "{flag} {url} must be https:// (plain http only on loopback with --allow-loopback-http-issuer)"
+                    )));
+                }
+            }
+            Some(crate::graph::GraphConfig {
+                graph_url: args.graph_url.trim_end_matches('/').to_string(),
+                authority_url: args.authority_url.trim_end_matches('/').to_string(),
+                client_id: id.clone(),
+                client_secret: crate::graph::GraphConfig::secret_from_file(file)
+                    .map_err(CliError::Input)?,
+            })
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Failure(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
@@ -140,6 +177,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             issuers: args.issuers,
             dev_issuer: args.dev_issuer,
             allow_loopback_http_issuer: args.allow_loopback_http_issuer,
+            graph,
             resolve_rate: args.resolve_rate,
             resolve_burst: args.resolve_rate * RESOLVE_BURST_SECONDS,
             dist: args.dist,

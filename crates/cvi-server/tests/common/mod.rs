@@ -39,6 +39,8 @@ pub struct Options {
     pub jwks_min_refetch: std::time::Duration,
     /// New coordinates per organizer per hour (0: none).
     pub issue_quota_per_hour: u32,
+    /// Our app at Microsoft (a stand-in's URLs in tests).
+    pub graph: Option<cvi_server::graph::GraphConfig>,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             resolve_rate: 10_000.0,
             jwks_min_refetch: std::time::Duration::ZERO,
             issue_quota_per_hour: 0,
+            graph: None,
         }
     }
 }
@@ -90,6 +93,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             audience: "api://cvi".into(),
             issuers: opts.issuers.clone(),
             allow_loopback_http_issuer: true,
+            graph: opts.graph.clone(),
             dev_issuer: opts.dev_issuer,
             resolve_rate: opts.resolve_rate,
             // Burst = rate: a test of the limit sees it after one request.

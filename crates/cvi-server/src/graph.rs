@@ -1,0 +1,275 @@
+//! Microsoft Graph, app-only: our app's token for a customer tenant from the Entra token
+//! endpoint (client credentials), and the Graph calls made with it. Both base URLs are
+//! settings (`--authority-url`, `--graph-url`; Microsoft's by default), so tests point them
+//! at a local stand-in.
+//!
+//! Requests as Microsoft documents them:
+//! - token: `POST {authority}/{tenant}/oauth2/v2.0/token`, form fields `client_id`, `scope=
+//!   https://graph.microsoft.com/.default`, `client_secret`, `grant_type=client_credentials`;
+//!   answer `{"token_type":"Bearer","expires_in":…,"access_token":…}` ("Microsoft identity
+//!   platform and the OAuth 2.0 client credentials flow",
+//!   learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow);
+//! - groups: `POST {graph}/v1.0/users/{oid}/getMemberGroups` with
+//!   `{"securityEnabledOnly": false}`, answer `{"value": [group ids]}` ("directoryObject:
+//!   getMemberGroups", learn.microsoft.com/graph/api/directoryobject-getmembergroups);
+//! - throttling: 429 (and 503/504) with `Retry-After` in seconds ("Microsoft Graph throttling
+//!   guidance", learn.microsoft.com/graph/throttling): honoured, at most [`MAX_ATTEMPTS`]
+//!   tries and [`MAX_RETRY_WAIT`] per wait.
+
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use serde::Deserialize;
+
+/// Where Microsoft is, and who we are there.
+#[derive(Debug, Clone)]
+pub struct GraphConfig {
+    /// `https://graph.microsoft.com` (no trailing slash).
+    pub graph_url: String,
+    /// `https://login.microsoftonline.com` (no trailing slash).
+    pub authority_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl GraphConfig {
+    /// Reads the client secret from `file`, which only its owner may read (0600): a secret
+    /// never comes from the command line, where other users of the machine can see it.
+    pub fn secret_from_file(file: &Path) -> Result<String, String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file)
+                .map_err(|e| format!("--client-secret-file {}: {e}", file.display()))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(format!(
+                    "--client-secret-file {} is readable by others (mode {:o}); run `chmod 600 {}`",
+                    file.display(),
+                    mode & 0o777,
+                    file.display()
+                ));
+            }
+        }
+        let secret = std::fs::read_to_string(file)
+            .map_err(|e| format!("--client-secret-file {}: {e}", file.display()))?
+            .trim()
+            .to_string();
+        if secret.is_empty() {
+            return Err(format!("--client-secret-file {} is empty", file.display()));
+        }
+        Ok(secret)
+    }
+}
+
+/// Why a Graph call failed, said so an admin knows what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error("Microsoft Entra refused our app's credentials for tenant {tenant} ({detail}); check --client-id and --client-secret-file, and that the tenant's admin consented to the app")]
+    Credentials { tenant: String, detail: String },
+    #[error("Microsoft Graph refused {what} ({status}): {detail}; ask the tenant's admin to consent to the app's Graph permissions")]
+    Forbidden {
+        what: &'static str,
+        status: u16,
+        detail: String,
+    },
+    #[error("Microsoft Graph is unavailable for {what}: {detail}")]
+    Unavailable { what: &'static str, detail: String },
+}
+
+/// Tries of one Graph request while Graph throttles or is busy.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// The longest `Retry-After` honoured; a longer one fails the call.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// How long a user's group list is kept.
+const GROUPS_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct Values {
+    value: Vec<String>,
+}
+
+/// Our app's Graph client.
+pub struct Graph {
+    config: GraphConfig,
+    client: reqwest::Client,
+    /// App-only tokens by tenant, until shortly before they expire.
+    tokens: Mutex<HashMap<String, (String, Instant)>>,
+    /// Group ids by (tenant, oid), kept briefly.
+    groups: quick_cache::sync::Cache<(String, String), (Vec<String>, Instant)>,
+}
+
+impl Graph {
+    pub fn new(config: GraphConfig) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Graph {
+            config,
+            client,
+            tokens: Mutex::new(HashMap::new()),
+            groups: quick_cache::sync::Cache::new(10_000),
+        })
+    }
+
+    /// Our app's token for `tenant` (client credentials), kept until a minute before expiry.
+    async fn app_token(&self, tenant: &str) -> Result<String, GraphError> {
+        if let Some((t, until)) = self.tokens.lock().ok().and_then(|m| m.get(tenant).cloned()) {
+            if Instant::now() < until {
+                return Ok(t);
+            }
+        }
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.authority_url);
+        let form = [
+            ("client_id", self.config.client_id.as_str()),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_secret", self.config.client_secret.as_str()),
+            ("grant_type", "client_credentials"),
+        ];
+        let unavailable = |detail: String| GraphError::Unavailable {
+            what: "the app token",
+            detail,
+        };
+        let resp = self
+            .client
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        let status = resp.status().as_u16();
+        if status == 400 || status == 401 {
+            let body: serde_json::Value = resp.json().await.unwrap_or_default();
+            return Err(GraphError::Credentials {
+                tenant: tenant.to_string(),
+                detail: body["error"]
+                    .as_str()
+                    .unwrap_or("refused")
+                    .chars()
+                    .take(80)
+                    .collect(),
+            });
+        }
+        if !(200..300).contains(&status) {
+            return Err(unavailable(format!("token endpoint answered {status}")));
+        }
+        let t: TokenAnswer = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
+        let until = Instant::now() + Duration::from_secs(t.expires_in.saturating_sub(60));
+        if let Ok(mut m) = self.tokens.lock() {
+            m.insert(tenant.to_string(), (t.access_token.clone(), until));
+        }
+        Ok(t.access_token)
+    }
+
+    /// One Graph POST with our app's token, retried on throttling as Graph asks.
+    async fn post(
+        &self,
+        tenant: &str,
+        what: &'static str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<reqwest::Response, GraphError> {
+        let token = self.app_token(tenant).await?;
+        let url = format!("{}/v1.0{path}", self.config.graph_url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = self
+                .client
+                .post(&url)
+                .bearer_auth(&token)
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| GraphError::Unavailable {
+                    what,
+                    detail: e.to_string(),
+                })?;
+            let status = resp.status().as_u16();
+            if matches!(status, 429 | 503 | 504) {
+                let wait = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map_or(Duration::from_secs(1), Duration::from_secs);
+                if attempt < MAX_ATTEMPTS && wait <= MAX_RETRY_WAIT {
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                return Err(GraphError::Unavailable {
+                    what,
+                    detail: format!(
+                        "Graph answered {status} {attempt} times (Retry-After {wait:?})"
+                    ),
+                });
+            }
+            if status == 401 || status == 403 {
+                let body: serde_json::Value = resp.json().await.unwrap_or_default();
+                return Err(GraphError::Forbidden {
+                    what,
+                    status,
+                    detail: body["error"]["code"]
+                        .as_str()
+                        .unwrap_or("denied")
+                        .chars()
+                        .take(80)
+                        .collect(),
+                });
+            }
+            if !(200..300).contains(&status) {
+                return Err(GraphError::Unavailable {
+                    what,
+                    detail: format!("Graph answered {status}"),
+                });
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// The groups `oid` is a member of (transitively), for a token whose groups did not fit
+    /// (the overage claim). Kept for five minutes.
+    pub async fn member_groups(&self, tenant: &str, oid: &str) -> Result<Vec<String>, GraphError> {
+        let key = (tenant.to_string(), oid.to_string());
+        if let Some((g, at)) = self.groups.get(&key) {
+            if at.elapsed() < GROUPS_TTL {
+                return Ok(g);
+            }
+        }
+        // The oid goes into a URL path: only a GUID's characters.
+        if oid.is_empty() || !oid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(GraphError::Unavailable {
+                what: "the user's groups",
+                detail: "the token's oid is not an object id".into(),
+            });
+        }
+        let resp = self
+            .post(
+                tenant,
+                "the user's groups",
+                &format!("/users/{oid}/getMemberGroups"),
+                &serde_json::json!({"securityEnabledOnly": false}),
+            )
+            .await?;
+        let v: Values = resp.json().await.map_err(|e| GraphError::Unavailable {
+            what: "the user's groups",
+            detail: e.to_string(),
+        })?;
+        self.groups.insert(key, (v.value.clone(), Instant::now()));
+        Ok(v.value)
+    }
+}
