@@ -547,7 +547,21 @@ pub struct CallbackOutcome {
     pub provider: String,
     pub app_id: String,
     pub consented: bool,
+    /// Confirmed with Microsoft Graph (false: believed from the callback, as in the demo).
+    #[serde(default)]
+    pub verified: bool,
+    /// Graph application permissions still missing (when verified).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_permissions: Vec<String>,
     pub message: String,
+}
+
+/// One Graph application permission of a partner app, as Graph showed it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PermissionState {
+    pub name: String,
+    pub granted: bool,
 }
 
 /// One app's consent state.
@@ -557,6 +571,12 @@ pub struct AppConsent {
     pub app_id: String,
     pub consented: bool,
     pub error: Option<String>,
+    /// Confirmed with Microsoft Graph; false when believed from the callback (no Graph).
+    #[serde(default)]
+    pub verified: bool,
+    /// Per permission, when verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<PermissionState>,
 }
 
 /// Consent state of one provider.

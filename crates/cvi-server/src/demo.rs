@@ -71,7 +71,17 @@ pub async fn provision(
         return tx.commit().await;
     }
     for app in &provider.aad_application_ids {
-        store::consents::record(&mut tx, tenant, app.as_str(), true, None).await?;
+        store::consents::record(
+            &mut tx,
+            tenant,
+            app.as_str(),
+            &store::consents::Record {
+                granted: true,
+                error: None,
+                verified_missing: None,
+            },
+        )
+        .await?;
     }
     store::tenant_config::changed(&mut tx, tenant).await?;
     let has_global = store::grants::list(&mut *tx, tenant)

@@ -175,30 +175,32 @@ impl Graph {
         Ok(t.access_token)
     }
 
-    /// One Graph POST with our app's token, retried on throttling as Graph asks.
-    async fn post(
+    /// One Graph request with our app's token (a POST when `body` is given, else a GET),
+    /// retried on throttling as Graph asks.
+    async fn call(
         &self,
         tenant: &str,
         what: &'static str,
         path: &str,
-        body: &serde_json::Value,
+        body: Option<&serde_json::Value>,
     ) -> Result<reqwest::Response, GraphError> {
         let token = self.app_token(tenant).await?;
         let url = format!("{}/v1.0{path}", self.config.graph_url);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let resp = self
-                .client
-                .post(&url)
-                .bearer_auth(&token)
-                .json(body)
-                .send()
-                .await
-                .map_err(|e| GraphError::Unavailable {
-                    what,
-                    detail: e.to_string(),
-                })?;
+            let req = match body {
+                Some(b) => self.client.post(&url).json(b),
+                None => self.client.get(&url),
+            };
+            let resp =
+                req.bearer_auth(&token)
+                    .send()
+                    .await
+                    .map_err(|e| GraphError::Unavailable {
+                        what,
+                        detail: e.to_string(),
+                    })?;
             let status = resp.status().as_u16();
             if matches!(status, 429 | 503 | 504) {
                 let wait = resp
@@ -258,11 +260,11 @@ impl Graph {
             });
         }
         let resp = self
-            .post(
+            .call(
                 tenant,
                 "the user's groups",
                 &format!("/users/{oid}/getMemberGroups"),
-                &serde_json::json!({"securityEnabledOnly": false}),
+                Some(&serde_json::json!({"securityEnabledOnly": false})),
             )
             .await?;
         let v: Values = resp.json().await.map_err(|e| GraphError::Unavailable {
@@ -271,5 +273,83 @@ impl Graph {
         })?;
         self.groups.insert(key, (v.value.clone(), Instant::now()));
         Ok(v.value)
+    }
+}
+
+#[derive(Deserialize)]
+struct ServicePrincipals {
+    value: Vec<ServicePrincipal>,
+}
+
+#[derive(Deserialize)]
+struct ServicePrincipal {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Assignments {
+    value: Vec<Assignment>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Assignment {
+    app_role_id: String,
+}
+
+impl Graph {
+    /// The application permissions (app role ids) granted in `tenant` to the partner app
+    /// `app_id`; `None` when the app has no service principal there (never consented).
+    /// `GET /servicePrincipals?$filter=appId eq '…'` ("List servicePrincipals",
+    /// learn.microsoft.com/graph/api/serviceprincipal-list) and
+    /// `GET /servicePrincipals/{id}/appRoleAssignments` ("List appRoleAssignments granted to
+    /// a service principal", learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments).
+    pub async fn app_roles_granted(
+        &self,
+        tenant: &str,
+        app_id: &str,
+    ) -> Result<Option<Vec<String>>, GraphError> {
+        const WHAT: &str = "the partner app's permissions";
+        let bad = |detail: String| GraphError::Unavailable { what: WHAT, detail };
+        // The app id goes into a filter: only a GUID's characters.
+        if app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(bad(format!("{app_id:?} is not an app id")));
+        }
+        let filter: String =
+            form_urlencoded::byte_serialize(format!("appId eq '{app_id}'").as_bytes()).collect();
+        let sps: ServicePrincipals = self
+            .call(
+                tenant,
+                WHAT,
+                &format!("/servicePrincipals?$filter={filter}&$select=id,appId"),
+                None,
+            )
+            .await?
+            .json()
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        let Some(sp) = sps.value.first() else {
+            return Ok(None);
+        };
+        if !sp.id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(bad("Graph returned an odd service principal id".into()));
+        }
+        let a: Assignments = self
+            .call(
+                tenant,
+                WHAT,
+                &format!("/servicePrincipals/{}/appRoleAssignments", sp.id),
+                None,
+            )
+            .await?
+            .json()
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Some(
+            a.value
+                .into_iter()
+                .map(|x| x.app_role_id.to_ascii_lowercase())
+                .collect(),
+        ))
     }
 }

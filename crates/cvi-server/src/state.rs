@@ -65,6 +65,8 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub metrics: Arc<Metrics>,
     pub resolve_limiter: Arc<RateLimiter>,
+    /// Microsoft Graph, app-only (when configured): consent checks, the groups overage.
+    pub graph: Option<Arc<crate::graph::Graph>>,
     /// How many servers share this database (from their heartbeats): limits are split.
     pub servers: crate::rate_limit::Servers,
     /// The consent callback's limit, before it takes the writer.
@@ -131,6 +133,7 @@ impl AppState {
                 servers.clone(),
             )),
             servers,
+            graph,
             dist: config.dist,
             public_url: config.public_url,
             cors_origins: config.cors_origins,

@@ -4,7 +4,8 @@
 
 use axum::extract::State;
 use cvi_core::api::{
-    no_partner_app_warning, AppConsent, CallbackOutcome, ConsentLink, ConsentLinks, ProviderConsent,
+    no_partner_app_warning, AppConsent, CallbackOutcome, ConsentLink, ConsentLinks,
+    PermissionState, ProviderConsent,
 };
 use cvi_core::ProviderName;
 use serde::Deserialize;
@@ -159,12 +160,63 @@ pub struct CallbackQuery {
 }
 
 /// The admin-consent redirect target. Authenticated by its single-use state, not a token.
+///
+/// With Microsoft Graph configured, consent counts only when Graph shows the partner app's
+/// service principal holding the four application permissions: the query string alone (or
+/// an `error=`) never flips a verified consent. Without Graph (the demo) the callback is
+/// believed, and the status says it was not verified. Browsers (`Accept: text/html`) get a
+/// small page for the admin; other clients the JSON.
 #[utoipa::path(get, path = "/consent/callback", params(CallbackQuery), tag = "consent", security(()),
-    responses((status = 200, body = CallbackOutcome), (status = 400, body = crate::error::Problem)))]
+    responses((status = 200, content((CallbackOutcome = "application/json"), (String = "text/html"))), (status = 400, body = crate::error::Problem)))]
 pub async fn callback(
     State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
     ApiQuery(q): ApiQuery<CallbackQuery>,
-) -> ApiResult<CallbackOutcome> {
+) -> Result<axum::response::Response, AppError> {
+    let outcome = record_callback(&s, &q).await?;
+    let html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html") && !a.contains("application/json"));
+    Ok(if html {
+        axum::response::IntoResponse::into_response(axum::response::Html(page(&outcome)))
+    } else {
+        axum::response::IntoResponse::into_response(ApiJson(outcome))
+    })
+}
+
+/// Escapes text for HTML (everything shown comes from the request or the database).
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The page an admin sees after consenting: what was consented, what is still missing.
+fn page(o: &CallbackOutcome) -> String {
+    let mut rows = String::new();
+    for (name, _) in PERMISSIONS {
+        let state = if !o.verified {
+            "not checked (no Microsoft Graph access configured)"
+        } else if o.missing_permissions.iter().any(|m| m == name) {
+            "missing"
+        } else {
+            "granted"
+        };
+        rows.push_str(&format!("<li>{}: {}</li>", escape(name), state));
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Partner consent</title></head>\
+         <body><main><h1>{} partner app {}</h1><p role=\"status\">{}</p><ul>{rows}</ul></main></body></html>",
+        escape(&o.provider),
+        escape(&o.app_id),
+        escape(&o.message)
+    )
+}
+
+async fn record_callback(s: &AppState, q: &CallbackQuery) -> Result<CallbackOutcome, AppError> {
     let state = q
         .state
         .as_deref()
@@ -180,12 +232,35 @@ pub async fn callback(
         )
     };
     // Made-up states are answered from a read; real ones are limited before the writer.
-    if !store::consents::state_exists(&s.db, state).await? {
+    let Some(link) = store::consents::peek_state(&s.db, state).await? else {
         return Err(unknown_state());
-    }
+    };
     if let Err(retry) = s.callback_limiter.check("consent-callback") {
         return Err(AppError::RateLimited(retry));
     }
+    let says_granted = q.error.is_none()
+        && q.admin_consent
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    // Ask Graph before taking the writer (it is slow and may throttle); a failure leaves the
+    // state unused, so the admin can reload the page.
+    let missing: Option<Vec<&'static str>> = match (&s.graph, says_granted) {
+        (Some(g), true) => {
+            let granted = g
+                .app_roles_granted(&link.tenant, &link.app_id)
+                .await
+                .map_err(|e| AppError::Unavailable(e.to_string()))?
+                .unwrap_or_default();
+            Some(
+                PERMISSIONS
+                    .iter()
+                    .filter(|(_, id)| !granted.iter().any(|g| g == id))
+                    .map(|(name, _)| *name)
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
     let mut tx = s.writes.begin().await?;
     // Single use: the row goes whatever happens next.
     let LinkState {
@@ -212,14 +287,8 @@ pub async fn callback(
             "the consent was given in a different tenant than the link was made for".into(),
         ));
     }
-    let granted = q.error.is_none()
-        && q.admin_consent
-            .as_deref()
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let error = if granted {
-        None
-    } else {
-        Some(format!(
+    let said_error = (!says_granted).then(|| {
+        format!(
             "{}: {}",
             printable(q.error.as_deref().unwrap_or("not_granted"), 64),
             printable(
@@ -228,32 +297,71 @@ pub async fn callback(
                     .unwrap_or("admin consent was not given"),
                 MAX_ERROR_DESCRIPTION
             )
-        ))
-    };
+        )
+    });
     let before = store::consents::granted(&mut tx, &tenant, &app_id).await?;
-    store::consents::record(&mut tx, &tenant, &app_id, granted, error.as_deref()).await?;
-    store::tenant_config::changed(&mut tx, &tenant).await?;
-    audit::record(
-        &mut tx,
-        &tenant,
-        "consent-callback",
-        "consent.record",
-        &app_id,
-        before.as_ref(),
-        Some(&granted),
-    )
-    .await?;
-    tx.commit().await?;
-    let message = match &error {
-        None => format!("Admin consent recorded for {provider} app {app_id}. You can close this window."),
-        Some(e) => format!("Consent for {provider} app {app_id} was not given ({e}). Retry from `cvi consent link`."),
+    let verified_before = before.is_some_and(|(granted, verified)| granted && verified);
+    let missing_error = missing.as_ref().filter(|m| !m.is_empty()).map(|m| {
+        format!(
+            "Microsoft Graph shows these permissions missing: {}",
+            m.join(", ")
+        )
+    });
+    let (granted, verified, error) = match (&s.graph, &missing) {
+        (Some(_), Some(m)) => (m.is_empty(), true, missing_error.clone()),
+        // Graph configured, the callback says no: a verified consent stays as it is.
+        (Some(_), None) if verified_before => (true, true, None),
+        (Some(_), None) => (false, false, said_error.clone()),
+        // No Graph (the demo): the callback is believed.
+        (None, _) => (says_granted, false, said_error.clone()),
     };
-    Ok(ApiJson(CallbackOutcome {
+    let keep = matches!((&s.graph, &missing), (Some(_), None)) && verified_before;
+    if !keep {
+        store::consents::record(
+            &mut tx,
+            &tenant,
+            &app_id,
+            &store::consents::Record {
+                granted,
+                error: error.as_deref(),
+                verified_missing: missing.as_deref(),
+            },
+        )
+        .await?;
+        store::tenant_config::changed(&mut tx, &tenant).await?;
+        audit::record(
+            &mut tx,
+            &tenant,
+            "consent-callback",
+            "consent.record",
+            &app_id,
+            before.map(|(g, _)| g).as_ref(),
+            Some(&granted),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let message = match (&error, keep, verified) {
+        (_, true, _) => format!(
+            "The identity platform reported no consent ({}), but the consent on record for {provider} app {app_id} was confirmed with Microsoft Graph and stays.",
+            said_error.unwrap_or_default()
+        ),
+        (None, _, true) => format!("Admin consent for {provider} app {app_id} is confirmed: Microsoft Graph shows all four permissions. You can close this window."),
+        (None, _, false) => format!("Admin consent recorded for {provider} app {app_id} (not verified: this server has no Microsoft Graph access). You can close this window."),
+        (Some(e), _, _) => format!("Consent for {provider} app {app_id} is not complete ({e}). Retry from `cvi consent link`."),
+    };
+    Ok(CallbackOutcome {
         provider,
         app_id,
         consented: granted,
+        verified,
+        missing_permissions: missing
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
         message,
-    }))
+    })
 }
 
 /// Which partner apps have consent, per provider.
@@ -285,10 +393,26 @@ pub async fn status(
                     .iter()
                     .map(|a| {
                         let r = recorded.iter().find(|c| c.app_id == a.as_str());
+                        let verified = r.is_some_and(|c| c.verified);
+                        let missing = r
+                            .and_then(|c| c.missing_permissions.clone())
+                            .unwrap_or_default();
                         AppConsent {
                             app_id: a.to_string(),
                             consented: r.is_some_and(|c| c.granted),
                             error: r.and_then(|c| c.error.clone()),
+                            verified,
+                            permissions: if verified {
+                                PERMISSIONS
+                                    .iter()
+                                    .map(|(name, _)| PermissionState {
+                                        name: (*name).to_string(),
+                                        granted: !missing.split(';').any(|m| m == *name),
+                                    })
+                                    .collect()
+                            } else {
+                                Vec::new()
+                            },
                         }
                     })
                     .collect();

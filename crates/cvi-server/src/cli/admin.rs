@@ -480,7 +480,24 @@ pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), Cl
                     .iter()
                     .flat_map(|p| {
                         p.apps.iter().map(move |a| {
-                            json!({"provider": p.provider, "app_id": a.app_id, "consented": a.consented, "error": a.error})
+                            // Per permission once Graph confirmed it; else whether it was.
+                            let checked = if a.verified {
+                                let missing: Vec<&str> = a
+                                    .permissions
+                                    .iter()
+                                    .filter(|p| !p.granted)
+                                    .map(|p| p.name.as_str())
+                                    .collect();
+                                if missing.is_empty() {
+                                    "all 4 permissions".to_string()
+                                } else {
+                                    format!("missing {}", missing.join(", "))
+                                }
+                            } else {
+                                "not verified (no Graph access)".to_string()
+                            };
+                            json!({"provider": p.provider, "app_id": a.app_id, "consented": a.consented,
+                                   "graph": checked, "error": a.error})
                         })
                     })
                     .collect();

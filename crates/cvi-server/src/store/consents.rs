@@ -12,6 +12,10 @@ pub struct Consent {
     pub granted: bool,
     /// What the identity platform said when consent was not given.
     pub error: Option<String>,
+    /// Confirmed with Microsoft Graph (else believed from the callback).
+    pub verified: bool,
+    /// When verified: the permissions Graph showed missing (';'-joined, may be empty).
+    pub missing_permissions: Option<String>,
 }
 
 /// Every recorded consent of a tenant.
@@ -19,7 +23,9 @@ pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
     tenant: &str,
 ) -> Result<Vec<Consent>, sqlx::Error> {
-    let rows = sqlx::query("SELECT app_id, granted, error FROM consents WHERE tenant_id = $1")
+    let rows = sqlx::query(
+        "SELECT app_id, granted, error, verified, missing_permissions FROM consents WHERE tenant_id = $1",
+    )
         .bind(tenant)
         .fetch_all(db)
         .await?;
@@ -29,6 +35,8 @@ pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
                 app_id: r.try_get("app_id")?,
                 granted: r.try_get::<i64, _>("granted")? != 0,
                 error: r.try_get("error")?,
+                verified: r.try_get::<i64, _>("verified")? != 0,
+                missing_permissions: r.try_get("missing_permissions")?,
             })
         })
         .collect()
@@ -45,19 +53,33 @@ pub async fn granted_apps<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .await
 }
 
-/// One app's recorded consent (granted or not), if any.
+/// One app's recorded consent (granted or not, and whether Graph confirmed it), if any.
 pub async fn granted(
     tx: &mut AnyConnection,
     tenant: &str,
     app_id: &str,
-) -> Result<Option<bool>, sqlx::Error> {
-    let g: Option<i64> =
-        sqlx::query_scalar("SELECT granted FROM consents WHERE tenant_id = $1 AND app_id = $2")
+) -> Result<Option<(bool, bool)>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT granted, verified FROM consents WHERE tenant_id = $1 AND app_id = $2")
             .bind(tenant)
             .bind(app_id)
             .fetch_optional(tx)
             .await?;
-    Ok(g.map(|g| g != 0))
+    row.map(|r| {
+        Ok((
+            r.try_get::<i64, _>("granted")? != 0,
+            r.try_get::<i64, _>("verified")? != 0,
+        ))
+    })
+    .transpose()
+}
+
+/// What to record about one app's consent.
+pub struct Record<'a> {
+    pub granted: bool,
+    pub error: Option<&'a str>,
+    /// `Some(missing permission names)` when Graph was asked.
+    pub verified_missing: Option<&'a [&'a str]>,
 }
 
 /// Records an app's consent, replacing what was recorded before.
@@ -65,18 +87,21 @@ pub async fn record(
     tx: &mut AnyConnection,
     tenant: &str,
     app_id: &str,
-    granted: bool,
-    error: Option<&str>,
+    r: &Record<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (tenant_id, app_id) DO UPDATE SET granted = excluded.granted, error = excluded.error, updated_at = excluded.updated_at",
+        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at, verified, missing_permissions) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (tenant_id, app_id) DO UPDATE SET granted = excluded.granted, error = excluded.error, \
+         updated_at = excluded.updated_at, verified = excluded.verified, missing_permissions = excluded.missing_permissions",
     )
     .bind(tenant)
     .bind(app_id)
-    .bind(i64::from(granted))
-    .bind(error)
+    .bind(i64::from(r.granted))
+    .bind(r.error)
     .bind(now_ms())
+    .bind(i64::from(r.verified_missing.is_some()))
+    .bind(r.verified_missing.map(|m| m.join(";")))
     .execute(tx)
     .await?;
     Ok(())
@@ -153,12 +178,22 @@ pub async fn take_state(
     .transpose()
 }
 
-/// Whether a consent `state` is outstanding, read without taking the writer (the callback
-/// answers made-up states from here).
-pub async fn state_exists(db: &crate::db::Db, state: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consent_states WHERE state = $1")
-        .bind(state)
-        .fetch_one(db)
-        .await?;
-    Ok(n > 0)
+/// What an outstanding `state` stands for, read without taking it (the callback verifies
+/// with Graph before it takes the writer).
+pub async fn peek_state(db: &crate::db::Db, state: &str) -> Result<Option<LinkState>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT tenant_id, provider, app_id, expires_at FROM consent_states WHERE state = $1",
+    )
+    .bind(state)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(LinkState {
+            tenant: r.try_get("tenant_id")?,
+            provider: r.try_get("provider")?,
+            app_id: r.try_get("app_id")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
 }
