@@ -765,3 +765,57 @@ pub struct NewBridgeCreated {
     /// What to enter as the policy server URL on the bridge.
     pub policy_server_url: String,
 }
+
+// --------------------------------------------------------------------------- events
+
+/// How a scheduled meeting repeats (Graph's `patternedRecurrence`, reduced to what the tab
+/// offers).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RecurrencePattern {
+    Daily,
+    Weekly,
+}
+
+/// A recurrence: a pattern until a date (inclusive).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Recurrence {
+    pub pattern: RecurrencePattern,
+    /// `YYYY-MM-DD`, the last day a meeting may fall on.
+    pub until: String,
+}
+
+/// `POST /events`: schedule a Teams meeting with video coordinates in the organizer's
+/// calendar through Microsoft Graph (the Teams tab; `cvi meeting schedule`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// The client's key: a retry with the same key reuses the coordinates and the event.
+    pub meeting_key: String,
+    pub subject: String,
+    /// RFC 3339.
+    pub start: String,
+    /// RFC 3339.
+    pub end: String,
+    /// Attendees' e-mail addresses.
+    #[serde(default)]
+    pub attendees: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// The answer to `POST /events`: the meeting, its calendar event and Teams join link.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Scheduled {
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    /// Graph's id of the calendar event.
+    pub event_id: String,
+}

@@ -185,6 +185,17 @@ impl Graph {
         body: Option<&serde_json::Value>,
     ) -> Result<reqwest::Response, GraphError> {
         let token = self.app_token(tenant).await?;
+        self.send(&token, what, path, body).await
+    }
+
+    /// One Graph request with `token`: a POST of `body`, else a GET. Retried on throttling.
+    async fn send(
+        &self,
+        token: &str,
+        what: &'static str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, GraphError> {
         let url = format!("{}/v1.0{path}", self.config.graph_url);
         let mut attempt = 0;
         loop {
@@ -194,7 +205,7 @@ impl Graph {
                 None => self.client.get(&url),
             };
             let resp =
-                req.bearer_auth(&token)
+                req.bearer_auth(token)
                     .send()
                     .await
                     .map_err(|e| GraphError::Unavailable {
@@ -351,5 +362,96 @@ impl Graph {
                 .map(|x| x.app_role_id.to_ascii_lowercase())
                 .collect(),
         ))
+    }
+}
+
+/// What Graph made of a new event.
+#[derive(Debug, Clone)]
+pub struct CreatedEvent {
+    pub id: String,
+    /// `onlineMeeting.joinUrl`, when Graph created the Teams meeting.
+    pub join_url: Option<String>,
+}
+
+impl Graph {
+    /// Exchanges the organizer's token for a Graph token on their behalf ("Microsoft identity
+    /// platform and OAuth 2.0 On-Behalf-Of flow",
+    /// learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow):
+    /// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, `assertion`,
+    /// `requested_token_use=on_behalf_of`, scope `https://graph.microsoft.com/Calendars.ReadWrite`.
+    pub async fn on_behalf_of(&self, tenant: &str, assertion: &str) -> Result<String, GraphError> {
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.authority_url);
+        let form = [
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("client_id", self.config.client_id.as_str()),
+            ("client_secret", self.config.client_secret.as_str()),
+            ("assertion", assertion),
+            ("scope", "https://graph.microsoft.com/Calendars.ReadWrite"),
+            ("requested_token_use", "on_behalf_of"),
+        ];
+        let resp = self
+            .client
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| GraphError::Unavailable {
+                what: "a token on your behalf",
+                detail: e.to_string(),
+            })?;
+        let status = resp.status().as_u16();
+        if status == 400 || status == 401 {
+            let body: serde_json::Value = resp.json().await.unwrap_or_default();
+            return Err(GraphError::Forbidden {
+                what: "a token on your behalf",
+                status,
+                detail: body["error"]
+                    .as_str()
+                    .unwrap_or("refused")
+                    .chars()
+                    .take(80)
+                    .collect(),
+            });
+        }
+        if !(200..300).contains(&status) {
+            return Err(GraphError::Unavailable {
+                what: "a token on your behalf",
+                detail: format!("token endpoint answered {status}"),
+            });
+        }
+        let t: TokenAnswer = resp.json().await.map_err(|e| GraphError::Unavailable {
+            what: "a token on your behalf",
+            detail: e.to_string(),
+        })?;
+        Ok(t.access_token)
+    }
+
+    /// `POST /me/events` ("Create event", learn.microsoft.com/graph/api/user-post-events).
+    pub async fn create_event(
+        &self,
+        token: &str,
+        event: &serde_json::Value,
+    ) -> Result<CreatedEvent, GraphError> {
+        const WHAT: &str = "the calendar event";
+        let v: serde_json::Value = self
+            .send(token, WHAT, "/me/events", Some(event))
+            .await?
+            .json()
+            .await
+            .map_err(|e| GraphError::Unavailable {
+                what: WHAT,
+                detail: e.to_string(),
+            })?;
+        let id = v["id"]
+            .as_str()
+            .filter(|i| !i.is_empty() && i.len() <= 512)
+            .ok_or_else(|| GraphError::Unavailable {
+                what: WHAT,
+                detail: "Graph returned no event id".into(),
+            })?;
+        Ok(CreatedEvent {
+            id: id.to_string(),
+            join_url: v["onlineMeeting"]["joinUrl"].as_str().map(str::to_string),
+        })
     }
 }

@@ -597,3 +597,70 @@ fn admin_token(s: &Served) -> String {
     .trim()
     .to_string()
 }
+
+/// `cvi meeting schedule` without Graph access on the server: a clear failure (exit 1),
+/// and the key to retry with; bad flags exit 2 before anything is sent.
+#[test]
+fn meeting_schedule_says_how_to_retry() {
+    let s = serve();
+    let org = ok(cvi(
+        &s,
+        None,
+        &[
+            "token",
+            "--tenant",
+            "t",
+            "--user",
+            "ann@t.example",
+            "--role",
+            "organizer",
+        ],
+    ));
+    let org = org.trim().to_string();
+    let o = cvi(
+        &s,
+        Some(&org),
+        &[
+            "meeting",
+            "schedule",
+            "--subject",
+            "Sync",
+            "--start",
+            "2027-01-23T09:00:00Z",
+            "--end",
+            "2027-01-23T10:00:00Z",
+            "--key",
+            "k-sched",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Microsoft Graph access") && err.contains("--key k-sched"),
+        "{err}"
+    );
+    let o = cvi(
+        &s,
+        Some(&org),
+        &[
+            "meeting",
+            "schedule",
+            "--subject",
+            "Sync",
+            "--start",
+            "2027-01-23T09:00:00Z",
+            "--end",
+            "2027-01-23T10:00:00Z",
+            "--recurrence",
+            "monthly",
+            "--until",
+            "2027-03-01",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -35,9 +35,29 @@ const ROLES: [&str; 4] = [
     "c1684f21-1984-47fa-9d61-2dc8c296bb70",
 ];
 
+/// How the stand-in's `POST /me/events` answers next.
+#[derive(Clone, Copy, PartialEq)]
+enum Events {
+    /// 503 with Retry-After once, then 201.
+    BusyOnce,
+    /// 403 ErrorAccessDenied (no Calendars.ReadWrite consent).
+    Denied,
+    Accept,
+}
+
 /// The stand-in: APP_FULL holds all four permissions, APP_PARTIAL lacks the last one.
 /// Returns its base URL and the Graph requests it saw.
 fn microsoft(rt: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) {
+    microsoft_with(rt, Arc::new(Mutex::new((Events::Accept, Vec::new()))))
+}
+
+/// The stand-in, with its calendar: the events mode and the events created.
+type Calendar = Arc<Mutex<(Events, Vec<Value>)>>;
+
+fn microsoft_with(
+    rt: &tokio::runtime::Runtime,
+    calendar: Calendar,
+) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -48,19 +68,72 @@ fn microsoft(rt: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) 
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("Bearer app-token-"))
     };
-    let (s1, s2) = (seen.clone(), seen.clone());
+    let (s1, s2, s3) = (seen.clone(), seen.clone(), seen.clone());
     let app = Router::new()
+        .route(
+            "/v1.0/me/events",
+            post(move |h: HeaderMap, Json(event): Json<Value>| {
+                let (seen, calendar) = (s3.clone(), calendar.clone());
+                async move {
+                    let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    seen.lock().unwrap().push(format!("event {auth}"));
+                    let mut cal = calendar.lock().unwrap();
+                    match cal.0 {
+                        Events::BusyOnce => {
+                            cal.0 = Events::Accept;
+                            return axum::response::IntoResponse::into_response((
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                [("retry-after", "1")],
+                                Json(json!({"error": {"code": "serviceNotAvailable"}})),
+                            ));
+                        }
+                        Events::Denied => {
+                            return axum::response::IntoResponse::into_response((
+                                StatusCode::FORBIDDEN,
+                                Json(json!({"error": {"code": "ErrorAccessDenied", "message": "Access is denied."}})),
+                            ));
+                        }
+                        Events::Accept => {}
+                    }
+                    let n = cal.1.len();
+                    cal.1.push(event);
+                    axum::response::IntoResponse::into_response((
+                        StatusCode::CREATED,
+                        Json(json!({
+                            "id": format!("AAMkAGI2TG93AAA-{n}"),
+                            "isOnlineMeeting": true,
+                            "onlineMeetingProvider": "teamsForBusiness",
+                            "onlineMeeting": {"joinUrl": format!(
+                                "https://teams.microsoft.com/l/meetup-join/19%3ameeting_Zm9v{n}%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d")}
+                        })),
+                    ))
+                }
+            }),
+        )
         .route(
             "/{tenant}/oauth2/v2.0/token",
             post(|Path(tenant): Path<String>, body: String| async move {
                 let form: HashMap<String, String> =
                     form_urlencoded::parse(body.as_bytes()).into_owned().collect();
-                if form.get("grant_type").map(String::as_str) != Some("client_credentials")
-                    || form.get("scope").map(String::as_str)
-                        != Some("https://graph.microsoft.com/.default")
-                    || form.get("client_secret").map(String::as_str) != Some("s3cret")
-                {
+                let field = |k: &str| form.get(k).map(String::as_str);
+                if field("client_secret") != Some("s3cret") {
                     return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_client"})));
+                }
+                // On-behalf-of: the organizer's token exchanged for a delegated Graph token.
+                if field("grant_type") == Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
+                    let shaped = field("requested_token_use") == Some("on_behalf_of")
+                        && field("assertion").is_some_and(|a| a.split('.').count() == 3)
+                        && field("scope") == Some("https://graph.microsoft.com/Calendars.ReadWrite");
+                    if !shaped {
+                        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request"})));
+                    }
+                    return (StatusCode::OK, Json(json!({"token_type": "Bearer", "expires_in": 3599,
+                        "access_token": format!("obo-token-{tenant}")})));
+                }
+                if field("grant_type") != Some("client_credentials")
+                    || field("scope") != Some("https://graph.microsoft.com/.default")
+                {
+                    return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request"})));
                 }
                 (
                     StatusCode::OK,
@@ -297,4 +370,163 @@ fn consent_counts_when_graph_shows_the_permissions() {
         !page.contains("<script>") && page.contains("&lt;script&gt;"),
         "{page}"
     );
+}
+
+#[test]
+fn the_teams_tab_schedules_through_graph() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let calendar: Calendar = Arc::new(Mutex::new((Events::BusyOnce, Vec::new())));
+    let (base, seen) = microsoft_with(&rt, calendar.clone());
+    let s = common::start_with(
+        Backend::Sqlite,
+        Options {
+            graph: Some(cvi_server::graph::GraphConfig {
+                graph_url: base.clone(),
+                authority_url: base.clone(),
+                client_id: "cvi-app".into(),
+                client_secret: "s3cret".into(),
+            }),
+            ..Options::default()
+        },
+    );
+    // Provision and Consent (verified: APP_FULL holds the four permissions).
+    let admin = s.token("t", "admin@t.example", "admin");
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/providers",
+        Some(&admin),
+        Some(json!({
+        "name": "Polycom", "tenant_key": "813878896@t.plcm.vc", "aad_application_ids": APP_FULL})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let links = s
+        .call(
+            "GET",
+            "/api/v1/consent/links?provider=Polycom",
+            Some(&admin),
+            None,
+        )
+        .1;
+    let state = state_of(links["links"][0]["url"].as_str().unwrap());
+    let (_, v) = s.call(
+        "GET",
+        &format!("/api/v1/consent/callback?admin_consent=True&state={state}"),
+        None,
+        None,
+    );
+    assert_eq!(v["consented"], true, "{v}");
+    let (st, _) = s.call(
+        "PUT",
+        "/api/v1/grants",
+        Some(&admin),
+        Some(json!({"target": "global", "policy_name": "Tag:PolycomServiceProviderEnabled"})),
+    );
+    assert_eq!(st, 200);
+
+    let ann = s.token("t", "ann@t.example", "organizer");
+    let request = json!({"meeting_key": "tab-1", "subject": "Weekly sync",
+        "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T09:30:00Z",
+        "attendees": ["bob@t.example", "room-7@t.example"],
+        "recurrence": {"pattern": "weekly", "until": "2027-03-27"}});
+    // Graph is busy once (503, Retry-After: 1): waited out, one event created.
+    let (st, m) = s.call("POST", "/api/v1/events", Some(&ann), Some(request.clone()));
+    assert_eq!(st, 201, "{m}");
+    let events = calendar.lock().unwrap().1.clone();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e["isOnlineMeeting"], true);
+    assert_eq!(e["onlineMeetingProvider"], "teamsForBusiness");
+    assert_eq!(e["body"]["contentType"], "HTML");
+    let body = e["body"]["content"].as_str().unwrap();
+    assert_eq!(
+        body.matches("id=\"cvi-vtc-block\"").count(),
+        1,
+        "exactly one block: {body}"
+    );
+    assert!(
+        body.contains(m["video_id"].as_str().unwrap())
+            || body.contains(
+                &cvi_core::VideoId::parse(m["video_id"].as_str().unwrap())
+                    .unwrap()
+                    .grouped()
+            )
+    );
+    assert_eq!(
+        e["location"]["displayName"],
+        format!("sip:{}", m["direct_dial_uri"].as_str().unwrap())
+    );
+    assert_eq!(
+        e["attendees"][1]["emailAddress"]["address"],
+        "room-7@t.example"
+    );
+    assert_eq!(e["recurrence"]["pattern"]["type"], "weekly");
+    assert_eq!(
+        e["recurrence"]["pattern"]["daysOfWeek"],
+        json!(["saturday"])
+    );
+    assert_eq!(
+        e["recurrence"]["range"],
+        json!({"type": "endDate", "startDate": "2027-01-23", "endDate": "2027-03-27"})
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l == "event Bearer obo-token-t"),
+        "on behalf of the organizer"
+    );
+    assert_eq!(m["event_id"], "AAMkAGI2TG93AAA-0");
+    let join = m["teams_join_url"].as_str().unwrap().to_string();
+    assert!(
+        join.starts_with("https://teams.microsoft.com/l/meetup-join/"),
+        "{m}"
+    );
+
+    // The join link Graph returned reaches resolution.
+    let partner =
+        s.token_with(json!({"tenant": "t", "user": "ivr", "role": "partner", "app_id": APP_FULL}));
+    let (st, r) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": m["direct_dial_uri"]})),
+    );
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["teams_join_url"], join);
+
+    // A retry with the same key: the same coordinates and event, no second event.
+    let (st, again) = s.call("POST", "/api/v1/events", Some(&ann), Some(request));
+    assert_eq!(st, 200, "{again}");
+    assert_eq!(
+        (again["video_id"].clone(), again["event_id"].clone()),
+        (m["video_id"].clone(), m["event_id"].clone())
+    );
+    assert_eq!(calendar.lock().unwrap().1.len(), 1);
+
+    // No Calendars.ReadWrite consent: a clear 403, the coordinates kept for a retry, which
+    // then creates the event with the same Video ID.
+    calendar.lock().unwrap().0 = Events::Denied;
+    let second = json!({"meeting_key": "tab-2", "subject": "Review", "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z"});
+    let (st, p) = s.call("POST", "/api/v1/events", Some(&ann), Some(second.clone()));
+    assert_eq!(st, 403, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Calendars.ReadWrite"),
+        "{p}"
+    );
+    let (st, kept) = s.call("GET", "/api/v1/meetings/tab-2", Some(&ann), None);
+    assert_eq!(st, 200, "{kept}");
+    calendar.lock().unwrap().0 = Events::Accept;
+    let (st, done) = s.call("POST", "/api/v1/events", Some(&ann), Some(second));
+    assert_eq!(st, 201, "{done}");
+    assert_eq!(done["video_id"], kept["video_id"]);
+    assert_eq!(calendar.lock().unwrap().1.len(), 2);
+
+    // Bad input is named.
+    let (st, p) = s.call("POST", "/api/v1/events", Some(&ann), Some(json!({"meeting_key": "tab-3", "subject": "x",
+        "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z", "attendees": ["not an address"]})));
+    assert_eq!(st, 400, "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("attendees"), "{p}");
 }

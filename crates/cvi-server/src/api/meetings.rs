@@ -65,7 +65,7 @@ fn lang(s: Option<&str>) -> Result<Lang, AppError> {
     }
 }
 
-fn join_url(s: Option<&str>) -> Result<Option<String>, AppError> {
+pub(crate) fn join_url(s: Option<&str>) -> Result<Option<String>, AppError> {
     s.map(meeting::teams_join_url).transpose().map_err(invalid)
 }
 
@@ -122,6 +122,19 @@ pub async fn issue(
     caller: Caller,
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, ApiJson<Meeting>), AppError> {
+    issue_for(&s, &caller, req)
+        .await
+        .map(|(st, m)| (st, ApiJson(m)))
+}
+
+/// Issuance for `caller` (the Outlook pane's `POST /meetings` and the Teams tab's
+/// `POST /events`): 201 with new coordinates, or 200 with those the key already has.
+pub(crate) async fn issue_for(
+    s: &AppState,
+    caller: &Caller,
+    req: IssueRequest,
+) -> Result<(StatusCode, Meeting), AppError> {
+    let (s, caller) = (s.clone(), caller.clone());
     caller.require(Role::Organizer)?;
     let upn = caller.user()?.to_string();
     valid_key(&req.meeting_key)?;
@@ -145,7 +158,7 @@ pub async fn issue(
         let (config_version, found) =
             store::meetings::load_with_version(&s.db, &caller.tenant, &req.meeting_key).await?;
         if let Some(m) = found {
-            return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
+            return existing(&caller, m).map(|v| (StatusCode::OK, v));
         }
 
         quota(&s, &caller.tenant, &upn).await?;
@@ -219,11 +232,11 @@ pub async fn issue(
                     cancelled: false,
                     teams_join_url: teams_join_url.clone(),
                 });
-                return Ok((StatusCode::CREATED, ApiJson(v)));
+                return Ok((StatusCode::CREATED, v));
             }
             // A concurrent call issued this key first: same key, same Video ID.
             if let Some(m) = store::meetings::load(&s.db, &caller.tenant, &req.meeting_key).await? {
-                return existing(&caller, m).map(|v| (StatusCode::OK, ApiJson(v)));
+                return existing(&caller, m).map(|v| (StatusCode::OK, v));
             }
             // The Video ID is taken. An expired or cancelled holder gives it up (and the next
             // attempt tries the same ID again); a live one keeps it, and we draw another.

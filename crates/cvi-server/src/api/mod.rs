@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod bridges;
 pub mod consent;
 pub mod dev;
+pub mod events;
 pub mod meetings;
 pub mod otd;
 pub mod plan;
@@ -120,6 +121,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consent::status))
         .routes(routes!(meetings::issue, meetings::find_by_video_id))
         .routes(routes!(meetings::import))
+        .routes(routes!(events::create))
         .routes(routes!(meetings::show, meetings::update, meetings::cancel))
         .routes(routes!(resolve::resolve))
         .routes(routes!(bridges::create, bridges::list))

@@ -176,6 +176,28 @@ pub enum MeetingCommand {
         /// The JSON-lines file; `-` reads stdin.
         file: std::path::PathBuf,
     },
+    /// Schedule a Teams meeting with coordinates in your calendar (the server creates the
+    /// event through Microsoft Graph); rerun with the same --key after a failure.
+    Schedule {
+        #[arg(long)]
+        subject: String,
+        /// RFC 3339, e.g. 2027-01-23T09:00:00Z.
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+        /// An attendee's e-mail address; repeat for several.
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+        #[arg(long, value_parser = ["daily", "weekly"], requires = "until")]
+        recurrence: Option<String>,
+        /// Last day of the series, YYYY-MM-DD.
+        #[arg(long, requires = "recurrence")]
+        until: Option<String>,
+        /// The meeting key (default: a new one; give the printed one to retry).
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 /// Reads an import file: one meeting per non-blank line; a bad line is named.
@@ -554,6 +576,42 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
                 return Ok(());
             }
             v
+        }
+        MeetingCommand::Schedule {
+            subject,
+            start,
+            end,
+            attendees,
+            recurrence,
+            until,
+            key,
+        } => {
+            let key = key.unwrap_or_else(|| format!("cvi-{:032x}", rand::random::<u128>()));
+            let recurrence = match (recurrence.as_deref(), until) {
+                (Some(p), Some(until)) => Some(cvi_core::api::Recurrence {
+                    pattern: if p == "daily" {
+                        cvi_core::api::RecurrencePattern::Daily
+                    } else {
+                        cvi_core::api::RecurrencePattern::Weekly
+                    },
+                    until,
+                }),
+                _ => None,
+            };
+            let body = cvi_core::api::ScheduleRequest {
+                meeting_key: key.clone(),
+                subject,
+                start,
+                end,
+                attendees,
+                recurrence,
+                lang: None,
+            };
+            c.send("POST", "/events", &body).inspect_err(|e| {
+                if matches!(e, CliError::Failure(_)) {
+                    eprintln!("cvi: the coordinates are kept; retry with --key {key}");
+                }
+            })?
         }
         MeetingCommand::Cancel { key } => {
             c.call("DELETE", &format!("/meetings/{}", seg(&key)), None)?

@@ -303,3 +303,41 @@ pub async fn issued_since(
     .await?;
     Ok((row.try_get("n")?, row.try_get("oldest")?))
 }
+
+/// The calendar event Graph created for a meeting, if any.
+pub async fn graph_event(
+    db: &crate::db::Db,
+    tenant: &str,
+    key: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let v: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT graph_event_id FROM meetings WHERE tenant_id = $1 AND meeting_key = $2",
+    )
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(db)
+    .await?;
+    Ok(v.flatten())
+}
+
+/// Records the calendar event Graph created for a meeting and the Teams join link it gave.
+pub async fn set_graph_event(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    key: &str,
+    event_id: &str,
+    join_url: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE meetings SET graph_event_id = $1, teams_join_url = COALESCE($2, teams_join_url), \
+         updated_at = $3 WHERE tenant_id = $4 AND meeting_key = $5",
+    )
+    .bind(event_id)
+    .bind(join_url)
+    .bind(now_ms())
+    .bind(tenant)
+    .bind(key)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
