@@ -196,14 +196,31 @@ impl Graph {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<reqwest::Response, GraphError> {
+        let method = if body.is_some() {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        self.request(token, method, what, path, body).await
+    }
+
+    /// One Graph request with `token` and `method`, retried on throttling as Graph asks.
+    async fn request(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        what: &'static str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, GraphError> {
         let url = format!("{}/v1.0{path}", self.config.graph_url);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let req = match body {
-                Some(b) => self.client.post(&url).json(b),
-                None => self.client.get(&url),
-            };
+            let mut req = self.client.request(method.clone(), &url);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
             let resp =
                 req.bearer_auth(token)
                     .send()
@@ -454,4 +471,50 @@ impl Graph {
             join_url: v["onlineMeeting"]["joinUrl"].as_str().map(str::to_string),
         })
     }
+}
+
+impl Graph {
+    /// `PATCH /me/events/{id}` ("Update event", learn.microsoft.com/graph/api/event-update).
+    pub async fn update_event(
+        &self,
+        token: &str,
+        id: &str,
+        patch: &serde_json::Value,
+    ) -> Result<(), GraphError> {
+        self.request(
+            token,
+            reqwest::Method::PATCH,
+            "the calendar event",
+            &format!("/me/events/{}", event_path(id)),
+            Some(patch),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `DELETE /me/events/{id}` ("Delete event", learn.microsoft.com/graph/api/event-delete);
+    /// an event already gone counts as deleted.
+    pub async fn delete_event(&self, token: &str, id: &str) -> Result<(), GraphError> {
+        match self
+            .request(
+                token,
+                reqwest::Method::DELETE,
+                "the calendar event",
+                &format!("/me/events/{}", event_path(id)),
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(GraphError::Unavailable { detail, .. }) if detail.ends_with("answered 404") => {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// An event id as a path segment (Graph's ids are base64url-ish; anything else is escaped).
+fn event_path(id: &str) -> String {
+    form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }

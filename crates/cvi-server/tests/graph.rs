@@ -68,8 +68,31 @@ fn microsoft_with(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("Bearer app-token-"))
     };
-    let (s1, s2, s3) = (seen.clone(), seen.clone(), seen.clone());
+    let (s1, s2, s3, s4, s5) = (
+        seen.clone(),
+        seen.clone(),
+        seen.clone(),
+        seen.clone(),
+        seen.clone(),
+    );
     let app = Router::new()
+        .route(
+            "/v1.0/me/events/{id}",
+            axum::routing::patch(move |Path(id): Path<String>, Json(patch): Json<Value>| {
+                let seen = s4.clone();
+                async move {
+                    seen.lock().unwrap().push(format!("patch {id} {patch}"));
+                    (StatusCode::OK, Json(json!({"id": id})))
+                }
+            })
+            .delete(move |Path(id): Path<String>| {
+                let seen = s5.clone();
+                async move {
+                    seen.lock().unwrap().push(format!("delete {id}"));
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        )
         .route(
             "/v1.0/me/events",
             post(move |h: HeaderMap, Json(event): Json<Value>| {
@@ -523,6 +546,59 @@ fn the_teams_tab_schedules_through_graph() {
     assert_eq!(st, 201, "{done}");
     assert_eq!(done["video_id"], kept["video_id"]);
     assert_eq!(calendar.lock().unwrap().1.len(), 2);
+
+    // Moved an hour later: the block is rendered again and the event patched to match.
+    let (st, moved) = s.call("PATCH", "/api/v1/events/tab-1", Some(&ann),
+        Some(json!({"start": "2027-01-23T10:00:00Z", "end": "2027-01-23T10:30:00Z", "subject": "Weekly sync (moved)"})));
+    assert_eq!(st, 200, "{moved}");
+    let patched = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.starts_with("patch AAMkAGI2TG93AAA-0 "))
+        .cloned()
+        .expect("patched");
+    let patch: Value = serde_json::from_str(patched.splitn(3, ' ').nth(2).unwrap()).unwrap();
+    assert_eq!(patch["subject"], "Weekly sync (moved)");
+    assert_eq!(patch["start"]["dateTime"], "2027-01-23T10:00:00");
+    assert_eq!(
+        patch["body"]["content"]
+            .as_str()
+            .unwrap()
+            .matches("id=\"cvi-vtc-block\"")
+            .count(),
+        1
+    );
+    // Cancelled: the event is deleted, then the coordinates stop resolving.
+    let (st, gone) = s.call("DELETE", "/api/v1/events/tab-1", Some(&ann), None);
+    assert_eq!(st, 200, "{gone}");
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l == "delete AAMkAGI2TG93AAA-0"));
+    let (st, _) = s.call(
+        "POST",
+        "/api/v1/resolve",
+        Some(&partner),
+        Some(json!({"dial_string": m["direct_dial_uri"]})),
+    );
+    assert_eq!(st, 404);
+    // Another organizer cannot touch it; a meeting without an event is named.
+    let bob = s.token("t", "bob@t.example", "organizer");
+    assert_eq!(
+        s.call("DELETE", "/api/v1/events/tab-2", Some(&bob), None).0,
+        403
+    );
+    let (_, plain) = s.call("POST", "/api/v1/meetings", Some(&ann), Some(json!({"meeting_key": "plain", "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z"})));
+    assert!(plain["video_id"].is_string());
+    let (st, p) = s.call(
+        "PATCH",
+        "/api/v1/events/plain",
+        Some(&ann),
+        Some(json!({"subject": "x"})),
+    );
+    assert_eq!(st, 404, "{p}");
 
     // Bad input is named.
     let (st, p) = s.call("POST", "/api/v1/events", Some(&ann), Some(json!({"meeting_key": "tab-3", "subject": "x",

@@ -8,17 +8,48 @@
 //! stored id, never created twice).
 
 use axum::{extract::State, http::HeaderMap, http::StatusCode};
-use cvi_core::api::{IssueRequest, RecurrencePattern, ScheduleRequest, Scheduled};
+use cvi_core::api::{
+    IssueRequest, Meeting, RecurrencePattern, ScheduleRequest, Scheduled, UpdateRequest,
+};
 use serde_json::json;
 
 use super::meetings::{issue_for, join_url};
 use crate::{
     auth::{Caller, Role},
-    error::{ApiJson, AppError},
-    graph::GraphError,
+    error::{ApiJson, ApiPath, ApiResult, AppError},
+    graph::{Graph, GraphError},
     state::AppState,
     store::{self, audit},
 };
+
+fn graph_of(s: &AppState) -> Result<std::sync::Arc<Graph>, AppError> {
+    s.graph.clone().ok_or_else(|| {
+        AppError::Unavailable(
+            "this server has no Microsoft Graph access (--client-id, --client-secret-file): it cannot create calendar events".into(),
+        )
+    })
+}
+
+/// The organizer's own token, for the on-behalf-of exchange (the extractor checked it).
+fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.get(7..))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The Graph event of a scheduled meeting, or a 404 that says how to get one.
+async fn event_of(s: &AppState, caller: &Caller, key: &str) -> Result<String, AppError> {
+    store::meetings::graph_event(&s.db, &caller.tenant, key)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "meeting {key:?} has no calendar event; schedule it with POST /api/v1/events"
+            ))
+        })
+}
 
 /// At most this many attendees per event (Graph allows more; an invite is not a mailing).
 const MAX_ATTENDEES: usize = 100;
@@ -63,11 +94,7 @@ pub async fn create(
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<(StatusCode, ApiJson<Scheduled>), AppError> {
     caller.require(Role::Organizer)?;
-    let graph = s.graph.clone().ok_or_else(|| {
-        AppError::Unavailable(
-            "this server has no Microsoft Graph access (--client-id, --client-secret-file): it cannot create calendar events".into(),
-        )
-    })?;
+    let graph = graph_of(&s)?;
     if req.attendees.len() > MAX_ATTENDEES {
         return Err(AppError::InvalidInput(format!(
             "attendees: at most {MAX_ATTENDEES}"
@@ -96,13 +123,7 @@ pub async fn create(
         .as_ref()
         .map(|r| series_end(&r.until))
         .transpose()?;
-    // The organizer's own token, for the on-behalf-of exchange (the extractor checked it).
-    let assertion = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.get(7..))
-        .unwrap_or_default()
-        .to_string();
+    let assertion = bearer(&headers);
 
     let (_, meeting) = issue_for(
         &s,
@@ -204,6 +225,70 @@ pub async fn create(
             event_id: created.id,
         }),
     ))
+}
+
+/// Change a scheduled meeting's subject or times: the coordinates' block is rendered again
+/// and the calendar event patched to match.
+#[utoipa::path(patch, path = "/events/{key}", params(("key" = String, Path)), request_body = UpdateRequest, tag = "meetings",
+    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem), (status = 503, body = crate::error::Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(req): ApiJson<UpdateRequest>,
+) -> ApiResult<Meeting> {
+    caller.require(Role::Organizer)?;
+    let graph = graph_of(&s)?;
+    let id = event_of(&s, &caller, &key).await?;
+    let ApiJson(m) = super::meetings::update(
+        State(s.clone()),
+        caller.clone(),
+        ApiPath(key.clone()),
+        ApiJson(req),
+    )
+    .await?;
+    let patch = json!({
+        "subject": m.subject.clone().unwrap_or_default(),
+        "body": {"contentType": "HTML", "content": m.coordinates.block.as_ref().map(|b| b.html.clone()).unwrap_or_default()},
+        "start": {"dateTime": m.start.trim_end_matches('Z'), "timeZone": "UTC"},
+        "end": {"dateTime": m.end.trim_end_matches('Z'), "timeZone": "UTC"},
+    });
+    let token = graph
+        .on_behalf_of(&caller.tenant, &bearer(&headers))
+        .await
+        .map_err(graph_problem)?;
+    graph
+        .update_event(&token, &id, &patch)
+        .await
+        .map_err(graph_problem)?;
+    Ok(ApiJson(m))
+}
+
+/// Cancel a scheduled meeting: the calendar event goes first (so a failure leaves the
+/// coordinates for a retry), then the coordinates.
+#[utoipa::path(delete, path = "/events/{key}", params(("key" = String, Path)), tag = "meetings",
+    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem), (status = 503, body = crate::error::Problem)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Meeting> {
+    caller.require(Role::Organizer)?;
+    let graph = graph_of(&s)?;
+    let id = event_of(&s, &caller, &key).await?;
+    // Only the organizer's own meeting (the cancel below checks it too, after the event).
+    super::meetings::show(State(s.clone()), caller.clone(), ApiPath(key.clone())).await?;
+    let token = graph
+        .on_behalf_of(&caller.tenant, &bearer(&headers))
+        .await
+        .map_err(graph_problem)?;
+    graph
+        .delete_event(&token, &id)
+        .await
+        .map_err(graph_problem)?;
+    super::meetings::cancel(State(s), caller, ApiPath(key)).await
 }
 
 /// Graph's `dayOfWeek` of a `YYYY-MM-DD` date (Zeller's congruence; the date was checked).
