@@ -47,6 +47,51 @@ use crate::{
 /// Where Pexip sends its service configuration request.
 pub const PATH: &str = "/policy/v1/service/configuration";
 
+/// How long a bridge's credential is kept in this process. A revocation on this server
+/// counts at once (the entry goes); on another server of the deployment within this.
+const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Bridge credentials by user name, kept for [`CREDENTIAL_TTL`].
+pub struct Credentials(
+    quick_cache::sync::Cache<String, (store::bridges::Credential, std::time::Instant)>,
+);
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Credentials(quick_cache::sync::Cache::new(10_000))
+    }
+}
+
+impl Credentials {
+    /// Forgets a bridge (revoked here).
+    pub fn forget(&self, username: &str) {
+        self.0.remove(username);
+    }
+
+    /// Forgets every bridge (a provider and its bridges went).
+    pub fn clear(&self) {
+        self.0.clear();
+    }
+
+    async fn get(
+        &self,
+        db: &crate::db::Db,
+        username: &str,
+    ) -> Result<Option<store::bridges::Credential>, sqlx::Error> {
+        if let Some((c, at)) = self.0.get(username) {
+            if at.elapsed() < CREDENTIAL_TTL {
+                return Ok(Some(c));
+            }
+        }
+        let found = store::bridges::credential(db, username).await?;
+        if let Some(c) = &found {
+            self.0
+                .insert(username.to_string(), (c.clone(), std::time::Instant::now()));
+        }
+        Ok(found)
+    }
+}
+
 /// `401` with the challenge Pexip answers with its configured credentials.
 fn challenge(detail: &str) -> Response {
     let mut r = AppError::Unauthenticated(detail.to_string()).into_response();
@@ -76,7 +121,9 @@ async fn bridge(s: &AppState, headers: &HeaderMap) -> Result<Bridge, Response> {
         .split_once(':')
         .ok_or_else(|| challenge("malformed HTTP Basic credentials"))?;
     let wrong = || challenge("unknown bridge or wrong secret");
-    let cred = store::bridges::credential(&s.db, user)
+    let cred = s
+        .bridges
+        .get(&s.db, user)
         .await
         .map_err(|e| AppError::from(e).into_response())?
         .ok_or_else(wrong)?;

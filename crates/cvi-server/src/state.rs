@@ -67,6 +67,8 @@ pub struct AppState {
     pub resolve_limiter: Arc<RateLimiter>,
     /// Microsoft Graph, app-only (when configured): consent checks, the groups overage.
     pub graph: Option<Arc<crate::graph::Graph>>,
+    /// Bridge credentials kept briefly (`pexip.rs`): a Pexip request costs no login query.
+    pub bridges: Arc<crate::pexip::Credentials>,
     /// How many servers share this database (from their heartbeats): limits are split.
     pub servers: crate::rate_limit::Servers,
     /// The consent callback's limit, before it takes the writer.
@@ -134,6 +136,7 @@ impl AppState {
             )),
             servers,
             graph,
+            bridges: Arc::default(),
             dist: config.dist,
             public_url: config.public_url,
             cors_origins: config.cors_origins,

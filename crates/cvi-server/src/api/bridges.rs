@@ -133,5 +133,7 @@ pub async fn remove(
     )
     .await?;
     tx.commit().await?;
+    // After the commit: a request in between must not keep the old row for long.
+    s.bridges.forget(&username);
     Ok(ApiJson(v))
 }

@@ -319,6 +319,7 @@ pub async fn remove(
     )
     .await?;
     tx.commit().await?;
+    s.bridges.clear();
     let message = if orphaned.is_empty() {
         format!("{name} removed; no grant uses it")
     } else {

@@ -18,6 +18,7 @@ pub struct Bridge {
 }
 
 /// A bridge and the hash its secret must match.
+#[derive(Clone)]
 pub struct Credential {
     pub bridge: Bridge,
     pub secret_sha256: String,
