@@ -22,9 +22,11 @@ use crate::{
     store::{self, audit},
 };
 
+/// Graph access is a deployment choice, not a failure: without it these operations are
+/// refused (403), not reported as an outage.
 fn graph_of(s: &AppState) -> Result<std::sync::Arc<Graph>, AppError> {
     s.graph.clone().ok_or_else(|| {
-        AppError::Unavailable(
+        AppError::Forbidden(
             "this server has no Microsoft Graph access (--client-id, --client-secret-file): it cannot create calendar events".into(),
         )
     })

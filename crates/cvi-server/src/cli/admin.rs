@@ -609,7 +609,7 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
             };
             c.send("POST", "/events", &body).inspect_err(|e| {
                 if matches!(e, CliError::Failure(_)) {
-                    eprintln!("cvi: the coordinates are kept; retry with --key {key}");
+                    eprintln!("cvi: to retry, run it again with --key {key} (the same meeting and Video ID, never a second event)");
                 }
             })?
         }

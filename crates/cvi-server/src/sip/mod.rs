@@ -3,7 +3,8 @@
 //! Contact at the provider's gateway target; an IVR URI `302` to the IVR target; anything
 //! else one identical `404`. It holds no dialogs and places no calls.
 //!
-//! Layout: `message` parses and answers one request (rsip underneath); `transactions`
+//! Layout: `message` parses and answers one request (rsip underneath); `directory` finds
+//! the tenants a dialled tenant key names; `transactions`
 //! keeps answered INVITEs for retransmissions, ACK and CANCEL; this module listens, limits
 //! each source and asks resolution (`api::resolve::resolve_dialled`) where a call leads.
 
