@@ -56,39 +56,56 @@ impl Directory {
         }
         let (local, domain) = (local.to_ascii_lowercase(), domain.to_ascii_lowercase());
         let (keys, pexip) = candidates(&local, &domain);
-        let fresh = |k: &String| {
-            k.is_empty()
-                || self
-                    .cache
-                    .get(k)
-                    .is_some_and(|e: Entry| e.at.elapsed() < TTL)
-        };
-        if !(keys.iter().all(fresh) && fresh(&pexip)) {
-            let found = store::providers::dialled(db, &keys, &domain).await?;
-            let now = Instant::now();
-            for k in keys.iter().filter(|k| !k.is_empty()) {
-                let tenants = found
+        let lookups: Vec<&String> = keys
+            .iter()
+            .chain([&pexip])
+            .filter(|k| !k.is_empty())
+            .collect();
+        // One cache read per lookup; any missing or stale one asks the database for all.
+        let kept: Option<Vec<Vec<String>>> = lookups
+            .iter()
+            .map(|k| {
+                self.cache
+                    .get(*k)
+                    .filter(|e| e.at.elapsed() < TTL)
+                    .map(|e| e.tenants)
+            })
+            .collect();
+        let lists = match kept {
+            Some(lists) => lists,
+            None => {
+                let found = store::providers::dialled(db, &keys, &domain).await?;
+                let now = Instant::now();
+                lookups
                     .iter()
-                    .filter(|d| d.tenant_key == *k)
-                    .map(|d| d.tenant.clone())
-                    .collect();
-                self.cache.insert(k.clone(), Entry { at: now, tenants });
+                    .map(|k| {
+                        let tenants: Vec<String> = found
+                            .iter()
+                            .filter(|d| {
+                                if *k == &pexip {
+                                    d.name == "Pexip" && d.key_domain == domain
+                                } else {
+                                    d.tenant_key == **k
+                                }
+                            })
+                            .map(|d| d.tenant.clone())
+                            .collect();
+                        self.cache.insert(
+                            (*k).clone(),
+                            Entry {
+                                at: now,
+                                tenants: tenants.clone(),
+                            },
+                        );
+                        tenants
+                    })
+                    .collect()
             }
-            let tenants = found
-                .iter()
-                .filter(|d| d.name == "Pexip" && d.key_domain == domain)
-                .map(|d| d.tenant.clone())
-                .collect();
-            self.cache.insert(pexip.clone(), Entry { at: now, tenants });
-        }
+        };
         let mut out: Vec<String> = Vec::new();
-        for k in keys.iter().chain([&pexip]).filter(|k| !k.is_empty()) {
-            if let Some(e) = self.cache.get(k) {
-                for t in e.tenants {
-                    if !out.contains(&t) {
-                        out.push(t);
-                    }
-                }
+        for t in lists.into_iter().flatten() {
+            if !out.contains(&t) {
+                out.push(t);
             }
         }
         out.truncate(4);
