@@ -156,6 +156,15 @@ pub async fn purge_expired_states(tx: &mut AnyConnection) -> Result<u64, sqlx::E
     )
 }
 
+fn link_state(r: &sqlx::any::AnyRow) -> Result<LinkState, sqlx::Error> {
+    Ok(LinkState {
+        tenant: r.try_get("tenant_id")?,
+        provider: r.try_get("provider")?,
+        app_id: r.try_get("app_id")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
 /// Takes a `state` back, once: the row is gone whatever the caller does next.
 pub async fn take_state(
     tx: &mut AnyConnection,
@@ -167,15 +176,7 @@ pub async fn take_state(
     .bind(state)
     .fetch_optional(tx)
     .await?;
-    row.map(|r| {
-        Ok(LinkState {
-            tenant: r.try_get("tenant_id")?,
-            provider: r.try_get("provider")?,
-            app_id: r.try_get("app_id")?,
-            expires_at: r.try_get("expires_at")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(link_state).transpose()
 }
 
 /// What an outstanding `state` stands for, read without taking it (the callback verifies
@@ -187,13 +188,5 @@ pub async fn peek_state(db: &crate::db::Db, state: &str) -> Result<Option<LinkSt
     .bind(state)
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        Ok(LinkState {
-            tenant: r.try_get("tenant_id")?,
-            provider: r.try_get("provider")?,
-            app_id: r.try_get("app_id")?,
-            expires_at: r.try_get("expires_at")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(link_state).transpose()
 }
