@@ -133,41 +133,19 @@ impl Graph {
                 return Ok(t);
             }
         }
-        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.authority_url);
         let form = [
             ("client_id", self.config.client_id.as_str()),
             ("scope", "https://graph.microsoft.com/.default"),
             ("client_secret", self.config.client_secret.as_str()),
             ("grant_type", "client_credentials"),
         ];
-        let unavailable = |detail: String| GraphError::Unavailable {
-            what: "the app token",
-            detail,
-        };
-        let resp = self
-            .client
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        let status = resp.status().as_u16();
-        if status == 400 || status == 401 {
-            let body: serde_json::Value = resp.json().await.unwrap_or_default();
-            return Err(GraphError::Credentials {
+        let t = self
+            .token_request(tenant, "the app token", &form)
+            .await?
+            .map_err(|(_, detail)| GraphError::Credentials {
                 tenant: tenant.to_string(),
-                detail: body["error"]
-                    .as_str()
-                    .unwrap_or("refused")
-                    .chars()
-                    .take(80)
-                    .collect(),
-            });
-        }
-        if !(200..300).contains(&status) {
-            return Err(unavailable(format!("token endpoint answered {status}")));
-        }
-        let t: TokenAnswer = resp.json().await.map_err(|e| unavailable(e.to_string()))?;
+                detail,
+            })?;
         let until = Instant::now() + Duration::from_secs(t.expires_in.saturating_sub(60));
         if let Ok(mut m) = self.tokens.lock() {
             m.insert(tenant.to_string(), (t.access_token.clone(), until));
@@ -397,7 +375,7 @@ impl Graph {
     /// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, `assertion`,
     /// `requested_token_use=on_behalf_of`, scope `https://graph.microsoft.com/Calendars.ReadWrite`.
     pub async fn on_behalf_of(&self, tenant: &str, assertion: &str) -> Result<String, GraphError> {
-        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.authority_url);
+        const WHAT: &str = "a token on your behalf";
         let form = [
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
             ("client_id", self.config.client_id.as_str()),
@@ -406,41 +384,52 @@ impl Graph {
             ("scope", "https://graph.microsoft.com/Calendars.ReadWrite"),
             ("requested_token_use", "on_behalf_of"),
         ];
+        let t = self
+            .token_request(tenant, WHAT, &form)
+            .await?
+            .map_err(|(status, detail)| GraphError::Forbidden {
+                what: WHAT,
+                status,
+                detail,
+            })?;
+        Ok(t.access_token)
+    }
+
+    /// One request to Entra's token endpoint of `tenant`. The outer error: Entra could not
+    /// be asked; the inner one: it refused (400/401), with its status and `error` code.
+    async fn token_request(
+        &self,
+        tenant: &str,
+        what: &'static str,
+        form: &[(&str, &str)],
+    ) -> Result<Result<TokenAnswer, (u16, String)>, GraphError> {
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.authority_url);
+        let unavailable = |detail: String| GraphError::Unavailable { what, detail };
         let resp = self
             .client
             .post(&url)
-            .form(&form)
+            .form(form)
             .send()
             .await
-            .map_err(|e| GraphError::Unavailable {
-                what: "a token on your behalf",
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| unavailable(e.to_string()))?;
         let status = resp.status().as_u16();
         if status == 400 || status == 401 {
             let body: serde_json::Value = resp.json().await.unwrap_or_default();
-            return Err(GraphError::Forbidden {
-                what: "a token on your behalf",
-                status,
-                detail: body["error"]
-                    .as_str()
-                    .unwrap_or("refused")
-                    .chars()
-                    .take(80)
-                    .collect(),
-            });
+            let code = body["error"]
+                .as_str()
+                .unwrap_or("refused")
+                .chars()
+                .take(80)
+                .collect();
+            return Ok(Err((status, code)));
         }
         if !(200..300).contains(&status) {
-            return Err(GraphError::Unavailable {
-                what: "a token on your behalf",
-                detail: format!("token endpoint answered {status}"),
-            });
+            return Err(unavailable(format!("token endpoint answered {status}")));
         }
-        let t: TokenAnswer = resp.json().await.map_err(|e| GraphError::Unavailable {
-            what: "a token on your behalf",
-            detail: e.to_string(),
-        })?;
-        Ok(t.access_token)
+        resp.json()
+            .await
+            .map(Ok)
+            .map_err(|e| unavailable(e.to_string()))
     }
 
     /// `POST /me/events` ("Create event", learn.microsoft.com/graph/api/user-post-events).
