@@ -4,7 +4,8 @@
 //! `http` types into both bundles for what is five calls with a JSON body.
 
 pub use cvi_core::api::{
-    EffectiveView as Effective, IssueRequest, Meeting, Problem, ProblemKind, UpdateRequest,
+    EffectiveView as Effective, IssueRequest, Meeting, Problem, ProblemKind, Recurrence,
+    RecurrencePattern, ScheduleRequest, Scheduled, UpdateRequest,
 };
 use cvi_core::api::{Role, TokenReply, TokenRequest};
 use serde::{de::DeserializeOwned, Serialize};
@@ -144,6 +145,28 @@ impl Api {
     /// Cancels a meeting: its Video ID stops resolving.
     pub async fn cancel(&self, key: &str) -> Result<Meeting, ApiError> {
         self.send("DELETE", &format!("/meetings/{}", encode(key)), None)
+            .await
+    }
+
+    /// Schedules a Teams meeting with coordinates in the organizer's calendar (through
+    /// Graph, by the server); a retry with the same key finds the same meeting and event.
+    pub async fn schedule(&self, req: &ScheduleRequest) -> Result<Scheduled, ApiError> {
+        self.send("POST", "/events", Some(to_js(req)?)).await
+    }
+
+    /// New subject or times for a scheduled meeting: its block and calendar event follow.
+    pub async fn reschedule(&self, key: &str, req: &UpdateRequest) -> Result<Meeting, ApiError> {
+        self.send(
+            "PATCH",
+            &format!("/events/{}", encode(key)),
+            Some(to_js(req)?),
+        )
+        .await
+    }
+
+    /// Cancels a scheduled meeting: the calendar event, then the coordinates.
+    pub async fn cancel_event(&self, key: &str) -> Result<Meeting, ApiError> {
+        self.send("DELETE", &format!("/events/{}", encode(key)), None)
             .await
     }
 

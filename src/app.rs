@@ -1,4 +1,5 @@
-//! The root component: the Outlook task pane in Outlook, the scheduler elsewhere.
+//! The root component: the task pane in Outlook, the Teams tab in Teams, the scheduler in a
+//! plain browser page.
 
 use cvi_core::invite::Lang;
 use leptos::prelude::*;
@@ -7,6 +8,7 @@ use crate::{
     host::{self, HostKind},
     pane::Pane,
     scheduler::Scheduler,
+    teams_tab::TeamsTab,
 };
 
 /// The add-in's root component. `host::detect` has run before it mounts.
@@ -22,6 +24,7 @@ pub fn App() -> impl IntoView {
     }
     match host.kind() {
         HostKind::Outlook => view! { <Pane lang=lang /> }.into_any(),
-        HostKind::Teams | HostKind::Browser => view! { <Scheduler lang=lang /> }.into_any(),
+        HostKind::Teams => view! { <TeamsTab lang=lang /> }.into_any(),
+        HostKind::Browser => view! { <Scheduler lang=lang /> }.into_any(),
     }
 }

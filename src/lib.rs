@@ -4,7 +4,7 @@
 //!   `Office` / `microsoftTeams`.
 //! - [`api`]: the typed client of the policy API.
 //! - [`workflow`]: what Add / Update / Remove do to a meeting (pane and command share it).
-//! - [`pane`], [`scheduler`], [`components`]: the UI; [`i18n`]: its words.
+//! - [`pane`], [`scheduler`], [`teams_tab`], [`components`]: the UI; [`i18n`]: its words.
 //!
 //! The invite block is rendered and spliced by `cvi-core`, the same code the server uses.
 
@@ -15,6 +15,7 @@ pub mod host;
 pub mod i18n;
 pub mod pane;
 pub mod scheduler;
+pub mod teams_tab;
 pub mod workflow;
 
 pub use app::App;

@@ -1,5 +1,6 @@
-//! The standalone scheduler (a plain browser page, or a Teams tab): subject, times and
-//! attendees → coordinates → invite preview → "Download .ics" / "Copy".
+//! The standalone scheduler (a plain browser page): subject, times and attendees →
+//! coordinates → invite preview → "Download .ics" / "Copy". The Teams tab schedules
+//! into the calendar instead (`teams_tab`).
 
 use cvi_core::{api::ProblemKind, ics, invite, invite::Lang};
 use leptos::{prelude::*, task::spawn_local};
@@ -14,7 +15,7 @@ use crate::{
 };
 
 /// `datetime-local` value (local time) → RFC 3339 UTC, `None` when empty or invalid.
-fn to_utc(local: &str) -> Option<String> {
+pub(crate) fn to_utc(local: &str) -> Option<String> {
     if local.trim().is_empty() {
         return None;
     }
@@ -35,7 +36,7 @@ fn to_local_input(d: &js_sys::Date) -> String {
 }
 
 /// The next full hour and one hour after it.
-fn default_times() -> (String, String) {
+pub(crate) fn default_times() -> (String, String) {
     let now = js_sys::Date::now();
     let hour = 3_600_000.0;
     let start = ((now / hour).floor() + 1.0) * hour;
@@ -45,7 +46,7 @@ fn default_times() -> (String, String) {
     )
 }
 
-fn attendee_list(s: &str) -> Vec<String> {
+pub(crate) fn attendee_list(s: &str) -> Vec<String> {
     s.split([',', ';', '\n', ' '])
         .map(str::trim)
         .filter(|a| !a.is_empty())

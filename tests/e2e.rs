@@ -15,13 +15,19 @@ use std::{
 };
 
 use cvi_core::invite::{self, BodyKind, Extraction};
-use cvi_testkit::{copy_dir, free_port, CviServe, KillOnDrop};
+use cvi_testkit::{
+    copy_dir, free_port,
+    microsoft::{Fault, Microsoft},
+    CviServe, KillOnDrop,
+};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 const OWA_COMPOSE: &str = include_str!("fixtures/owa_compose.html");
 const MS_2019: &str = include_str!("../crates/cvi-core/tests/fixtures/microsoft_2019.html");
 const TYPED_LOCATION: &str = "Conference room 4.12";
+/// Our app's client secret, as the Microsoft stand-in knows it.
+const SECRET: &str = "e2e-client-secret";
 
 /// A real-shaped invite of cvi-core's fixture table, without its source header.
 fn real_invite(name: &str) -> String {
@@ -81,7 +87,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(site: &Path, dir: &Path) -> Server {
+    /// With Graph access through the Microsoft stand-in at `microsoft` (client secret
+    /// [`SECRET`]), so the Teams tab can schedule.
+    fn start(site: &Path, dir: &Path, microsoft: &str) -> Server {
         let bin = std::env::var_os("CVI_BIN")
             .map_or_else(|| root().join("target/debug/cvi"), PathBuf::from);
         assert!(
@@ -90,6 +98,13 @@ impl Server {
             bin.display()
         );
         let db = format!("sqlite://{}", dir.join("cvi.db").display());
+        let secret = dir.join("client-secret");
+        std::fs::write(&secret, SECRET).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         let process = CviServe::start(
             &bin,
             &[
@@ -101,6 +116,15 @@ impl Server {
                 site.as_os_str(),
                 "--dev-issuer".as_ref(),
                 "--demo".as_ref(),
+                "--client-id".as_ref(),
+                "cvi-e2e-app".as_ref(),
+                "--client-secret-file".as_ref(),
+                secret.as_os_str(),
+                "--authority-url".as_ref(),
+                microsoft.as_ref(),
+                "--graph-url".as_ref(),
+                microsoft.as_ref(),
+                "--allow-loopback-http-issuer".as_ref(),
             ] as &[&std::ffi::OsStr],
         )
         .expect("cvi serve starts");
@@ -238,7 +262,8 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let site = site(dir.path());
     configure(&site, None);
-    let server = Server::start(&site, dir.path());
+    let microsoft = Microsoft::start(SECRET).unwrap();
+    let server = Server::start(&site, dir.path(), &microsoft.base);
     let downloads = dir.path().join("downloads");
     std::fs::create_dir_all(&downloads).unwrap();
     let b = Browser::start(&downloads).await;
@@ -706,7 +731,8 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     b.screenshot("6b-outlook-ja-dark").await;
 
     // 6c. A Teams tab: teams-js detected, its SSO token used (no sign-in form), its theme
-    // and language followed, and a theme change applied at once.
+    // and language followed; the meeting is scheduled into the calendar through Graph (the
+    // Microsoft stand-in).
     configure(
         &site,
         Some(json!({"teams": {"theme": "dark", "locale": "de-DE", "token": organizer}})),
@@ -716,16 +742,161 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
         .await
         .unwrap();
     assert_eq!(
-        b.text("[data-action=get]").await,
-        "Videokonferenzdetails abrufen"
+        b.text("[data-action=schedule]").await,
+        "Teams-Besprechung planen"
     );
     let root_attrs = b
         .js("return [document.documentElement.lang, document.documentElement.dataset.theme];")
         .await;
     assert_eq!(root_attrs, json!(["de", "dark"]));
-    b.click("[data-action=get]").await;
-    b.wait_css("[data-field=video-id]").await;
+    // Nothing typed yet: the tab says what is missing and asks nothing of the server.
+    b.click("[data-action=schedule]").await;
+    b.wait_css("[data-status=NeedSubject]").await;
+    b.wait_css("input[name=subject]")
+        .await
+        .send_keys("Quartalsplanung")
+        .await
+        .unwrap();
+    b.wait_css("textarea[name=attendees]")
+        .await
+        .send_keys("bob@demo.example; carol@demo.example")
+        .await
+        .unwrap();
+    // Date inputs are typed as the browser's locale wants; set them as a picker would.
+    let set = |name: &str, value: &str, event: &str| {
+        format!(
+            "const e = document.querySelector('[name={name}]'); e.value = '{value}'; \
+             e.dispatchEvent(new Event('{event}', {{bubbles: true}})); return null;"
+        )
+    };
+    b.js(&set("start", "2027-01-25T09:00", "input")).await;
+    b.js(&set("end", "2027-01-25T10:00", "input")).await;
+    b.js(&set("repeat", "weekly", "change")).await;
+    b.wait_css("input[name=until]").await;
+    b.js(&set("until", "2027-01-01", "input")).await;
+    b.click("[data-action=schedule]").await;
+    b.wait_css("[data-status=BadUntil]").await;
+    b.js(&set("until", "2027-02-22", "input")).await;
+
+    // Graph refuses (no calendar consent): the tab says what to ask the admin for.
+    microsoft.fail_next(&[Fault::Denied]);
+    b.click("[data-action=schedule]").await;
+    let denied = b.text("[data-status=CalendarDenied]").await;
+    assert!(denied.contains("Administrator"), "{denied}");
+    b.screenshot("6c-teams-tab-denied").await;
+    assert!(microsoft.events().is_empty());
+    // Scheduling again (Graph throttles once; the server waits as Retry-After says) makes
+    // exactly one event, with the coordinates issued on the first try.
+    microsoft.fail_next(&[Fault::Throttled]);
+    b.click("[data-action=schedule]").await;
+    b.wait_css("[data-status=Scheduled]").await;
+    let shown = b.text("[data-field=video-id]").await;
     b.screenshot("6c-teams-tab-de-dark").await;
+    let events = microsoft.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let event = &events[0];
+    let posts = microsoft
+        .requests()
+        .iter()
+        .filter(|r| *r == "POST /me/events")
+        .count();
+    assert_eq!(
+        posts,
+        3,
+        "denied, throttled, created: {:?}",
+        microsoft.requests()
+    );
+    let html = event["body"]["content"].as_str().unwrap();
+    assert_eq!(event["body"]["contentType"], "HTML");
+    let blocks = unquoted_blocks(html);
+    assert_eq!(blocks.len(), 1, "exactly one block in {html}");
+    assert_eq!(
+        blocks[0].coordinates.video_id.as_ref().unwrap().grouped(),
+        shown
+    );
+    assert_eq!(event["subject"], "Quartalsplanung");
+    assert_eq!(event["isOnlineMeeting"], true);
+    assert_eq!(event["onlineMeetingProvider"], "teamsForBusiness");
+    let direct = blocks[0].coordinates.direct_dial_uri.clone().unwrap();
+    assert_eq!(event["location"]["displayName"], format!("sip:{direct}"));
+    let invited: Vec<&str> = event["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["emailAddress"]["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(invited, ["bob@demo.example", "carol@demo.example"]);
+    assert_eq!(event["recurrence"]["pattern"]["type"], "weekly");
+    assert_eq!(event["recurrence"]["range"]["endDate"], "2027-02-22");
+    // Graph's join link is the meeting's, and resolution hands it to the room system.
+    let join = event["onlineMeeting"]["joinUrl"].as_str().unwrap();
+    assert_eq!(
+        b.wait_css("[data-field=join-url]")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(join)
+    );
+    let key = event["transactionId"].as_str().unwrap();
+    let (status, m) = server.call("GET", &format!("/meetings/{key}"), &organizer, None);
+    assert_eq!(status, 200, "{m}");
+    assert_eq!(m["teams_join_url"], join);
+    assert_eq!(
+        m["expires_at"], "2027-04-23T23:59:59Z",
+        "series end + 60 days"
+    );
+    let (_, partner) = server.process.call(
+        "POST",
+        "/api/v1/dev/token",
+        None,
+        Some(
+            json!({"tenant": "demo", "user": "poly-ivr", "role": "partner",
+                    "app_id": "7f3c2a10-5b1e-4c8d-9a6f-2e4b8c1d0a93"}),
+        ),
+    );
+    let partner = partner["token"].as_str().unwrap().to_string();
+    let (status, r) = server.call(
+        "POST",
+        "/resolve",
+        &partner,
+        Some(json!({"dial_string": direct})),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["teams_join_url"], join, "{r}");
+
+    // Save changes: a new subject reaches the event; the body still holds one block.
+    b.wait_css("input[name=subject]")
+        .await
+        .send_keys(" Q1")
+        .await
+        .unwrap();
+    b.click("[data-action=save]").await;
+    b.wait_css("[data-status=Saved]").await;
+    let event = &microsoft.events()[0];
+    assert_eq!(event["subject"], "Quartalsplanung Q1");
+    assert_eq!(
+        unquoted_blocks(event["body"]["content"].as_str().unwrap()).len(),
+        1
+    );
+
+    // Cancel meeting, confirmed: the event leaves the calendar and the Video ID stops
+    // resolving.
+    b.click("[data-action=cancel-meeting]").await;
+    b.wait_css("[role=alertdialog]").await;
+    b.screenshot("6c-teams-tab-cancel").await;
+    b.click("[data-action=confirm-cancel]").await;
+    b.wait_css("[data-status=Cancelled]").await;
+    assert!(microsoft.events().is_empty());
+    let (status, r) = server.call(
+        "POST",
+        "/resolve",
+        &partner,
+        Some(json!({"dial_string": direct})),
+    );
+    assert_eq!(status, 404, "{r}");
+
     b.js("window.__teamsThemeHandler('contrast'); return null;")
         .await;
     assert_eq!(

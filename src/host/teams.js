@@ -1,5 +1,5 @@
 // teams-js, wrapped for wasm-bindgen. The only file of the add-in that names
-// `microsoftTeams`. Scheduling from Teams comes later; today: detection, theme, locale.
+// `microsoftTeams`: detection, theme, locale and the SSO token.
 
 const TEAMS_JS = "https://res.cdn.office.net/teams-js/2.34.0/js/MicrosoftTeams.min.js";
 

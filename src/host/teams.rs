@@ -1,5 +1,5 @@
-//! A Teams tab through teams-js (teams.js). Scheduling from Teams is its own piece of work;
-//! this host brings Teams' theme, language and SSO token to the standalone scheduler.
+//! A Teams tab through teams-js (teams.js): Teams' theme, language and SSO token for the
+//! tab (`teams_tab`), whose token the server exchanges on-behalf-of for Graph.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

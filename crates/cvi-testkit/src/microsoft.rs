@@ -1,0 +1,379 @@
+//! A local stand-in for the parts of Microsoft that scheduling through Graph needs: the
+//! Entra token endpoint and Graph's calendar events. It checks the request shapes
+//! Microsoft documents and answers as Microsoft does, errors included:
+//!
+//! - token endpoint, `POST /{tenant}/oauth2/v2.0/token`, form-encoded:
+//!   on-behalf-of ("Microsoft identity platform and OAuth 2.0 On-Behalf-Of flow",
+//!   learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow: `grant_type`
+//!   `urn:ietf:params:oauth:grant-type:jwt-bearer`, `client_id`, `client_secret`,
+//!   `assertion`, `scope`, `requested_token_use=on_behalf_of`) and client credentials
+//!   (…/v2-oauth2-client-creds-grant-flow: `scope` ending in `/.default`); a wrong secret is
+//!   `401 {"error": "invalid_client", "error_description": "AADSTS7000215: …"}`;
+//! - "Create event" (learn.microsoft.com/graph/api/user-post-events): `POST /v1.0/me/events`,
+//!   JSON with `subject`, `body {contentType, content}`, `start`/`end {dateTime, timeZone}`;
+//!   `201` with the event, `onlineMeeting.joinUrl` when `isOnlineMeeting`; the same
+//!   `transactionId` again returns the event already created (Graph's retry guard);
+//! - "Update event" (…/graph/api/event-update): `PATCH /v1.0/me/events/{id}` → `200`;
+//!   "Delete event" (…/graph/api/event-delete): `DELETE` → `204`; an unknown id → `404`
+//!   `ErrorItemNotFound`;
+//! - throttling ("Microsoft Graph throttling guidance", learn.microsoft.com/graph/throttling):
+//!   `429` with `Retry-After` in seconds and `{"error": {"code": "TooManyRequests"}}`.
+//!
+//! Faults are queued with [`Microsoft::fail_next`]: the next Graph calls answer them in turn.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{patch, post},
+    Form, Json, Router,
+};
+use serde_json::{json, Value};
+
+use crate::Result;
+
+/// What the next Graph call answers instead of doing its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `429 TooManyRequests`, `Retry-After: 1`.
+    Throttled,
+    /// `503 serviceNotAvailable`, `Retry-After: 1`.
+    Unavailable,
+    /// `401 InvalidAuthenticationToken`.
+    Unauthorized,
+    /// `403 ErrorAccessDenied` (no Calendars.ReadWrite consent).
+    Denied,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Live events by id, in creation order.
+    events: Vec<(String, Value)>,
+    requests: Vec<String>,
+    faults: VecDeque<Fault>,
+    created: usize,
+}
+
+#[derive(Clone)]
+struct Shared {
+    inner: Arc<Mutex<Inner>>,
+    secret: String,
+}
+
+/// The stand-in, serving on 127.0.0.1 until dropped with the test.
+pub struct Microsoft {
+    /// Authority and Graph base URL (`--authority-url`, `--graph-url`).
+    pub base: String,
+    shared: Shared,
+}
+
+impl Microsoft {
+    /// Starts the stand-in; it accepts `client_secret` as our app's secret.
+    pub fn start(client_secret: &str) -> Result<Microsoft> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .map_err(|e| format!("the Microsoft stand-in cannot listen: {e}"))?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let base = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
+        let shared = Shared {
+            inner: Arc::default(),
+            secret: client_secret.to_string(),
+        };
+        let app = Router::new()
+            .route("/{tenant}/oauth2/v2.0/token", post(token))
+            .route("/v1.0/me/events", post(create))
+            .route("/v1.0/me/events/{id}", patch(update).delete(delete))
+            .with_state(shared.clone());
+        std::thread::Builder::new()
+            .name("microsoft-stand-in".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the stand-in");
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    axum::serve(listener, app).await.unwrap();
+                });
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(Microsoft { base, shared })
+    }
+
+    /// The next Graph calls answer these faults, one each, in order.
+    pub fn fail_next(&self, faults: &[Fault]) {
+        self.lock().faults.extend(faults);
+    }
+
+    /// The calendar's live events (as created, then patched).
+    pub fn events(&self) -> Vec<Value> {
+        self.lock().events.iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    /// Every request seen: `"token on_behalf_of contoso"`, `"POST /me/events"`, ….
+    pub fn requests(&self) -> Vec<String> {
+        self.lock().requests.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap()
+    }
+}
+
+fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+/// Checks the bearer token and takes the next queued fault, if any.
+fn gate(s: &Shared, h: &HeaderMap, what: String) -> Option<Response> {
+    let mut inner = s.inner.lock().unwrap();
+    inner.requests.push(what);
+    let delegated = h
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer obo-"));
+    if !delegated {
+        return Some(graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Access token is empty or not a delegated token.",
+        ));
+    }
+    let retry = [("retry-after", "1")];
+    Some(match inner.faults.pop_front()? {
+        Fault::Throttled => (
+            StatusCode::TOO_MANY_REQUESTS,
+            retry,
+            graph_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Please retry again later.",
+            ),
+        )
+            .into_response(),
+        Fault::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            graph_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "Service unavailable.",
+            ),
+        )
+            .into_response(),
+        Fault::Unauthorized => graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Lifetime validation failed, the token is expired.",
+        ),
+        Fault::Denied => graph_error(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        ),
+    })
+}
+
+async fn token(
+    State(s): State<Shared>,
+    Path(tenant): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let grant = field("grant_type");
+    s.inner
+        .lock()
+        .unwrap()
+        .requests
+        .push(format!("token {grant} {tenant}"));
+    let bad = |code: &str, text: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": code, "error_description": text})),
+        )
+            .into_response()
+    };
+    if field("client_id").is_empty() {
+        return bad(
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'client_id'.",
+        );
+    }
+    if field("client_secret") != s.secret {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided."})),
+        )
+            .into_response();
+    }
+    let access = match grant {
+        "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
+            if field("requested_token_use") != "on_behalf_of" {
+                return bad(
+                    "invalid_request",
+                    "AADSTS900144: 'requested_token_use' must be 'on_behalf_of'.",
+                );
+            }
+            if field("assertion").split('.').count() != 3 {
+                return bad(
+                    "invalid_grant",
+                    "AADSTS50027: JWT token is invalid or malformed.",
+                );
+            }
+            if !field("scope").starts_with("https://graph.microsoft.com/") {
+                return bad(
+                    "invalid_scope",
+                    "AADSTS70011: The provided value for the input parameter 'scope' is not valid.",
+                );
+            }
+            format!("obo-{tenant}")
+        }
+        "client_credentials" => {
+            if field("scope") != "https://graph.microsoft.com/.default" {
+                return bad(
+                    "invalid_scope",
+                    "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.",
+                );
+            }
+            format!("app-{tenant}")
+        }
+        _ => {
+            return bad(
+                "unsupported_grant_type",
+                "AADSTS70003: The app requested an unsupported grant type.",
+            )
+        }
+    };
+    Json(
+        json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                "access_token": access}),
+    )
+    .into_response()
+}
+
+/// What "Create event" requires of the JSON it is given.
+fn event_shape(e: &Value) -> std::result::Result<(), String> {
+    let time = |k: &str| e[k]["dateTime"].is_string() && e[k]["timeZone"].is_string();
+    if !e["subject"].is_string() {
+        return Err("subject must be a string".into());
+    }
+    if !matches!(
+        e["body"]["contentType"].as_str(),
+        Some("HTML" | "html" | "text" | "Text")
+    ) {
+        return Err("body.contentType must be HTML or text".into());
+    }
+    if !(time("start") && time("end")) {
+        return Err("start and end must be dateTimeTimeZone objects".into());
+    }
+    if let Some(a) = e.get("attendees") {
+        let ok = a.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|x| x["emailAddress"]["address"].is_string() && x["type"].is_string())
+        });
+        if !ok {
+            return Err("attendees must be attendee objects with emailAddress.address".into());
+        }
+    }
+    if let Some(r) = e.get("recurrence") {
+        let range = &r["range"];
+        let ok = r["pattern"]["type"].is_string()
+            && r["pattern"]["interval"].is_u64()
+            && range["type"].is_string()
+            && range["startDate"].is_string();
+        if !ok {
+            return Err("recurrence must be a patternedRecurrence".into());
+        }
+    }
+    Ok(())
+}
+
+async fn create(State(s): State<Shared>, h: HeaderMap, Json(mut event): Json<Value>) -> Response {
+    if let Some(r) = gate(&s, &h, "POST /me/events".into()) {
+        return r;
+    }
+    if let Err(e) = event_shape(&event) {
+        return graph_error(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", &e);
+    }
+    let mut inner = s.inner.lock().unwrap();
+    let tx = event["transactionId"].as_str().map(str::to_string);
+    if let Some(tx) = tx {
+        if let Some((_, e)) = inner
+            .events
+            .iter()
+            .find(|(_, e)| e["transactionId"].as_str() == Some(&tx))
+        {
+            return (StatusCode::CREATED, Json(e.clone())).into_response();
+        }
+    }
+    inner.created += 1;
+    let id = format!("AAMkAGI2TG93AAA-{}", inner.created);
+    event["id"] = json!(id);
+    if event["isOnlineMeeting"] == json!(true) {
+        event["onlineMeeting"] = json!({"joinUrl": format!(
+            "https://teams.microsoft.com/l/meetup-join/19%3ameeting_U3RhbmRJbi{}%40thread.v2/0?context=%7b%22Tid%22%3a%22demo%22%7d",
+            inner.created
+        )});
+    }
+    inner.events.push((id, event.clone()));
+    (StatusCode::CREATED, Json(event)).into_response()
+}
+
+async fn update(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Json(changes): Json<Value>,
+) -> Response {
+    if let Some(r) = gate(&s, &h, format!("PATCH /me/events/{id}")) {
+        return r;
+    }
+    let mut inner = s.inner.lock().unwrap();
+    let Some((_, event)) = inner.events.iter_mut().find(|(i, _)| *i == id) else {
+        return graph_error(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        );
+    };
+    let Some(fields) = changes.as_object() else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidRequest",
+            "the body must be an object",
+        );
+    };
+    for (k, v) in fields {
+        event[k] = v.clone();
+    }
+    (StatusCode::OK, Json(event.clone())).into_response()
+}
+
+async fn delete(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(r) = gate(&s, &h, format!("DELETE /me/events/{id}")) {
+        return r;
+    }
+    let mut inner = s.inner.lock().unwrap();
+    let before = inner.events.len();
+    inner.events.retain(|(i, _)| *i != id);
+    if inner.events.len() == before {
+        return graph_error(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        );
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
