@@ -59,7 +59,7 @@ const MAX_ATTENDEES: usize = 100;
 fn graph_problem(e: GraphError) -> AppError {
     match e {
         GraphError::Forbidden { .. } => AppError::Forbidden(format!(
-            "{e}. The tenant's admin must consent to this app's Calendars.ReadWrite delegated permission; the coordinates are kept: retry with the same meeting_key"
+            "{e} (for calendar events: the delegated permission Calendars.ReadWrite); the coordinates are kept: retry with the same meeting_key"
         )),
         e => AppError::Unavailable(format!(
             "{e}; the coordinates are kept: retry with the same meeting_key"
