@@ -1,32 +1,17 @@
-//! Consent verified with Microsoft Graph, against a local Microsoft stand-in: the Entra
-//! token endpoint (client credentials) and Graph's service principal endpoints, checking the
-//! request shapes Microsoft documents and answering as Graph does:
-//! - "List servicePrincipals" (learn.microsoft.com/graph/api/serviceprincipal-list):
-//!   `GET /v1.0/servicePrincipals?$filter=appId eq '{appId}'` → `{"value": [{"id", "appId"}]}`;
-//! - "List appRoleAssignments granted to a service principal"
-//!   (learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments):
-//!   `GET /v1.0/servicePrincipals/{id}/appRoleAssignments` → `{"value": [{"appRoleId", …}]}`.
+//! Consent verified with Microsoft Graph and the Teams tab's events created through it,
+//! against the local Microsoft stand-in of `cvi_testkit::microsoft` (Entra's token endpoint,
+//! Graph's service principals and calendar events, with the documented request shapes and
+//! Graph's errors and throttling; its module comment cites Microsoft's pages).
 
 #[path = "common/mod.rs"]
 mod common;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
-
-use axum::{
-    extract::{Path, Query},
-    http::{HeaderMap, StatusCode},
-    routing::{get, post},
-    Json, Router,
-};
 use common::{Backend, Options};
+use cvi_testkit::microsoft::{Fault, Microsoft};
 use serde_json::{json, Value};
 
 const APP_FULL: &str = "11111111-2222-3333-4444-555555555555";
 const APP_PARTIAL: &str = "66666666-7777-8888-9999-000000000000";
-const GRAPH_SP: &str = "9f0c0000-0000-4000-8000-0000000000a1";
 /// The four application permissions of SPEC §2 (Graph's app role ids).
 const ROLES: [&str; 4] = [
     "f6b49018-60ab-4f81-83bd-22caeabfed2d",
@@ -35,183 +20,30 @@ const ROLES: [&str; 4] = [
     "c1684f21-1984-47fa-9d61-2dc8c296bb70",
 ];
 
-/// How the stand-in's `POST /me/events` answers next.
-#[derive(Clone, Copy, PartialEq)]
-enum Events {
-    /// 503 with Retry-After once, then 201.
-    BusyOnce,
-    /// 403 ErrorAccessDenied (no Calendars.ReadWrite consent).
-    Denied,
-    Accept,
+const SECRET: &str = "s3cret";
+
+/// The Microsoft stand-in: APP_FULL holds all four permissions, APP_PARTIAL lacks the last.
+fn microsoft() -> Microsoft {
+    let ms = Microsoft::start(SECRET).unwrap();
+    ms.service_principal(APP_FULL, &ROLES);
+    ms.service_principal(APP_PARTIAL, &ROLES[..3]);
+    ms
 }
 
-/// The stand-in: APP_FULL holds all four permissions, APP_PARTIAL lacks the last one.
-/// Returns its base URL and the Graph requests it saw.
-fn microsoft(rt: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) {
-    microsoft_with(rt, Arc::new(Mutex::new((Events::Accept, Vec::new()))))
-}
-
-/// The stand-in, with its calendar: the events mode and the events created.
-type Calendar = Arc<Mutex<(Events, Vec<Value>)>>;
-
-fn microsoft_with(
-    rt: &tokio::runtime::Runtime,
-    calendar: Calendar,
-) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let bearer_ok = |h: &HeaderMap| {
-        h.get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("Bearer app-token-"))
-    };
-    let (s1, s2, s3, s4, s5) = (
-        seen.clone(),
-        seen.clone(),
-        seen.clone(),
-        seen.clone(),
-        seen.clone(),
-    );
-    let app = Router::new()
-        .route(
-            "/v1.0/me/events/{id}",
-            axum::routing::patch(move |Path(id): Path<String>, Json(patch): Json<Value>| {
-                let seen = s4.clone();
-                async move {
-                    seen.lock().unwrap().push(format!("patch {id} {patch}"));
-                    (StatusCode::OK, Json(json!({"id": id})))
-                }
-            })
-            .delete(move |Path(id): Path<String>| {
-                let seen = s5.clone();
-                async move {
-                    seen.lock().unwrap().push(format!("delete {id}"));
-                    StatusCode::NO_CONTENT
-                }
+/// A server on SQLite with Graph access through `ms`.
+fn server(ms: &Microsoft) -> common::Server {
+    common::start_with(
+        Backend::Sqlite,
+        Options {
+            graph: Some(cvi_server::graph::GraphConfig {
+                graph_url: ms.base.clone(),
+                authority_url: ms.base.clone(),
+                client_id: "cvi-app".into(),
+                client_secret: SECRET.into(),
             }),
-        )
-        .route(
-            "/v1.0/me/events",
-            post(move |h: HeaderMap, Json(event): Json<Value>| {
-                let (seen, calendar) = (s3.clone(), calendar.clone());
-                async move {
-                    let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-                    seen.lock().unwrap().push(format!("event {auth}"));
-                    let mut cal = calendar.lock().unwrap();
-                    match cal.0 {
-                        Events::BusyOnce => {
-                            cal.0 = Events::Accept;
-                            return axum::response::IntoResponse::into_response((
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                [("retry-after", "1")],
-                                Json(json!({"error": {"code": "serviceNotAvailable"}})),
-                            ));
-                        }
-                        Events::Denied => {
-                            return axum::response::IntoResponse::into_response((
-                                StatusCode::FORBIDDEN,
-                                Json(json!({"error": {"code": "ErrorAccessDenied", "message": "Access is denied."}})),
-                            ));
-                        }
-                        Events::Accept => {}
-                    }
-                    let n = cal.1.len();
-                    cal.1.push(event);
-                    axum::response::IntoResponse::into_response((
-                        StatusCode::CREATED,
-                        Json(json!({
-                            "id": format!("AAMkAGI2TG93AAA-{n}"),
-                            "isOnlineMeeting": true,
-                            "onlineMeetingProvider": "teamsForBusiness",
-                            "onlineMeeting": {"joinUrl": format!(
-                                "https://teams.microsoft.com/l/meetup-join/19%3ameeting_Zm9v{n}%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d")}
-                        })),
-                    ))
-                }
-            }),
-        )
-        .route(
-            "/{tenant}/oauth2/v2.0/token",
-            post(|Path(tenant): Path<String>, body: String| async move {
-                let form: HashMap<String, String> =
-                    form_urlencoded::parse(body.as_bytes()).into_owned().collect();
-                let field = |k: &str| form.get(k).map(String::as_str);
-                if field("client_secret") != Some("s3cret") {
-                    return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_client"})));
-                }
-                // On-behalf-of: the organizer's token exchanged for a delegated Graph token.
-                if field("grant_type") == Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
-                    let shaped = field("requested_token_use") == Some("on_behalf_of")
-                        && field("assertion").is_some_and(|a| a.split('.').count() == 3)
-                        && field("scope") == Some("https://graph.microsoft.com/Calendars.ReadWrite");
-                    if !shaped {
-                        return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request"})));
-                    }
-                    return (StatusCode::OK, Json(json!({"token_type": "Bearer", "expires_in": 3599,
-                        "access_token": format!("obo-token-{tenant}")})));
-                }
-                if field("grant_type") != Some("client_credentials")
-                    || field("scope") != Some("https://graph.microsoft.com/.default")
-                {
-                    return (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_request"})));
-                }
-                (
-                    StatusCode::OK,
-                    Json(json!({"token_type": "Bearer", "expires_in": 3599,
-                                "access_token": format!("app-token-{tenant}")})),
-                )
-            }),
-        )
-        .route(
-            "/v1.0/servicePrincipals",
-            get(move |h: HeaderMap, Query(q): Query<HashMap<String, String>>| {
-                let seen = s1.clone();
-                async move {
-                    let filter = q.get("$filter").cloned().unwrap_or_default();
-                    seen.lock().unwrap().push(format!("list {filter}"));
-                    if !bearer_ok(&h) {
-                        return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"code": "InvalidAuthenticationToken"}})));
-                    }
-                    let app = filter
-                        .strip_prefix("appId eq '")
-                        .and_then(|f| f.strip_suffix('\''))
-                        .unwrap_or("");
-                    let value = match app {
-                        APP_FULL => json!([{"id": "0f0f0f0f-0000-4000-8000-00000000f011", "appId": APP_FULL}]),
-                        APP_PARTIAL => json!([{"id": "0f0f0f0f-0000-4000-8000-00000000aa11", "appId": APP_PARTIAL}]),
-                        _ => json!([]),
-                    };
-                    (StatusCode::OK, Json(json!({
-                        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(id,appId)",
-                        "value": value})))
-                }
-            }),
-        )
-        .route(
-            "/v1.0/servicePrincipals/{id}/appRoleAssignments",
-            get(move |h: HeaderMap, Path(id): Path<String>| {
-                let seen = s2.clone();
-                async move {
-                    seen.lock().unwrap().push(format!("assignments {id}"));
-                    if !bearer_ok(&h) {
-                        return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"code": "InvalidAuthenticationToken"}})));
-                    }
-                    let held: &[&str] = if id == "0f0f0f0f-0000-4000-8000-00000000f011" { &ROLES } else { &ROLES[..3] };
-                    let value: Vec<Value> = held
-                        .iter()
-                        .map(|r| json!({"id": format!("x-{r}"), "appRoleId": r, "principalId": id,
-                                         "principalType": "ServicePrincipal", "resourceId": GRAPH_SP,
-                                         "resourceDisplayName": "Microsoft Graph"}))
-                        .collect();
-                    (StatusCode::OK, Json(json!({"value": value})))
-                }
-            }),
-        );
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, seen)
+            ..Options::default()
+        },
+    )
 }
 
 fn state_of(url: &str) -> String {
@@ -226,20 +58,8 @@ fn state_of(url: &str) -> String {
 
 #[test]
 fn consent_counts_when_graph_shows_the_permissions() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (base, seen) = microsoft(&rt);
-    let s = common::start_with(
-        Backend::Sqlite,
-        Options {
-            graph: Some(cvi_server::graph::GraphConfig {
-                graph_url: base.clone(),
-                authority_url: base.clone(),
-                client_id: "cvi-app".into(),
-                client_secret: "s3cret".into(),
-            }),
-            ..Options::default()
-        },
-    );
+    let ms = microsoft();
+    let s = server(&ms);
     let admin = s.token("t", "admin@t.example", "admin");
     let (st, v) = s.call(
         "POST",
@@ -294,14 +114,19 @@ fn consent_counts_when_graph_shows_the_permissions() {
         json!(["OnlineMeetings.Read.All"]),
         "{v}"
     );
-    let seen_now = seen.lock().unwrap().clone();
+    let seen = ms.requests();
     assert!(
-        seen_now.contains(&format!("list appId eq '{APP_FULL}'")),
-        "{seen_now:?}"
+        seen.contains(&"token client_credentials t".to_string()),
+        "an app-only token of our app in the tenant: {seen:?}"
     );
     assert!(
-        seen_now.contains(&"assignments 0f0f0f0f-0000-4000-8000-00000000aa11".to_string()),
-        "{seen_now:?}"
+        seen.contains(&format!("GET /servicePrincipals appId eq '{APP_FULL}'")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|r| r.starts_with("GET /servicePrincipals/") && r.ends_with("/appRoleAssignments")),
+        "{seen:?}"
     );
 
     // Status per permission; issuance stays closed while one app lacks a permission.
@@ -397,21 +222,8 @@ fn consent_counts_when_graph_shows_the_permissions() {
 
 #[test]
 fn the_teams_tab_schedules_through_graph() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let calendar: Calendar = Arc::new(Mutex::new((Events::BusyOnce, Vec::new())));
-    let (base, seen) = microsoft_with(&rt, calendar.clone());
-    let s = common::start_with(
-        Backend::Sqlite,
-        Options {
-            graph: Some(cvi_server::graph::GraphConfig {
-                graph_url: base.clone(),
-                authority_url: base.clone(),
-                client_id: "cvi-app".into(),
-                client_secret: "s3cret".into(),
-            }),
-            ..Options::default()
-        },
-    );
+    let ms = microsoft();
+    let s = server(&ms);
     // Provision and Consent (verified: APP_FULL holds the four permissions).
     let admin = s.token("t", "admin@t.example", "admin");
     let (st, v) = s.call(
@@ -452,9 +264,10 @@ fn the_teams_tab_schedules_through_graph() {
         "attendees": ["bob@t.example", "room-7@t.example"],
         "recurrence": {"pattern": "weekly", "until": "2027-03-27"}});
     // Graph is busy once (503, Retry-After: 1): waited out, one event created.
+    ms.fail_next(&[Fault::Unavailable]);
     let (st, m) = s.call("POST", "/api/v1/events", Some(&ann), Some(request.clone()));
     assert_eq!(st, 201, "{m}");
-    let events = calendar.lock().unwrap().1.clone();
+    let events = ms.events();
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(e["isOnlineMeeting"], true);
@@ -491,14 +304,18 @@ fn the_teams_tab_schedules_through_graph() {
         e["recurrence"]["range"],
         json!({"type": "endDate", "startDate": "2027-01-23", "endDate": "2027-03-27"})
     );
+    let seen = ms.requests();
     assert!(
-        seen.lock()
-            .unwrap()
-            .iter()
-            .any(|l| l == "event Bearer obo-token-t"),
-        "on behalf of the organizer"
+        seen.iter()
+            .any(|l| l == "token urn:ietf:params:oauth:grant-type:jwt-bearer t"),
+        "on behalf of the organizer: {seen:?}"
     );
-    assert_eq!(m["event_id"], "AAMkAGI2TG93AAA-0");
+    assert_eq!(
+        seen.iter().filter(|l| *l == "POST /me/events").count(),
+        2,
+        "503, then created: {seen:?}"
+    );
+    assert_eq!(m["event_id"], "AAMkAGI2TG93AAA-1");
     let join = m["teams_join_url"].as_str().unwrap().to_string();
     assert!(
         join.starts_with("https://teams.microsoft.com/l/meetup-join/"),
@@ -524,11 +341,11 @@ fn the_teams_tab_schedules_through_graph() {
         (again["video_id"].clone(), again["event_id"].clone()),
         (m["video_id"].clone(), m["event_id"].clone())
     );
-    assert_eq!(calendar.lock().unwrap().1.len(), 1);
+    assert_eq!(ms.events().len(), 1);
 
     // No Calendars.ReadWrite consent: a clear 403, the coordinates kept for a retry, which
     // then creates the event with the same Video ID.
-    calendar.lock().unwrap().0 = Events::Denied;
+    ms.fail_next(&[Fault::Denied]);
     let second = json!({"meeting_key": "tab-2", "subject": "Review", "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z"});
     let (st, p) = s.call("POST", "/api/v1/events", Some(&ann), Some(second.clone()));
     assert_eq!(st, 403, "{p}");
@@ -541,24 +358,17 @@ fn the_teams_tab_schedules_through_graph() {
     );
     let (st, kept) = s.call("GET", "/api/v1/meetings/tab-2", Some(&ann), None);
     assert_eq!(st, 200, "{kept}");
-    calendar.lock().unwrap().0 = Events::Accept;
     let (st, done) = s.call("POST", "/api/v1/events", Some(&ann), Some(second));
     assert_eq!(st, 201, "{done}");
     assert_eq!(done["video_id"], kept["video_id"]);
-    assert_eq!(calendar.lock().unwrap().1.len(), 2);
+    assert_eq!(ms.events().len(), 2);
 
     // Moved an hour later: the block is rendered again and the event patched to match.
     let (st, moved) = s.call("PATCH", "/api/v1/events/tab-1", Some(&ann),
         Some(json!({"start": "2027-01-23T10:00:00Z", "end": "2027-01-23T10:30:00Z", "subject": "Weekly sync (moved)"})));
     assert_eq!(st, 200, "{moved}");
-    let patched = seen
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|l| l.starts_with("patch AAMkAGI2TG93AAA-0 "))
-        .cloned()
-        .expect("patched");
-    let patch: Value = serde_json::from_str(patched.splitn(3, ' ').nth(2).unwrap()).unwrap();
+    let patch = ms.events()[0].clone();
+    assert_eq!(patch["id"], "AAMkAGI2TG93AAA-1");
     assert_eq!(patch["subject"], "Weekly sync (moved)");
     assert_eq!(patch["start"]["dateTime"], "2027-01-23T10:00:00");
     assert_eq!(
@@ -572,11 +382,11 @@ fn the_teams_tab_schedules_through_graph() {
     // Cancelled: the event is deleted, then the coordinates stop resolving.
     let (st, gone) = s.call("DELETE", "/api/v1/events/tab-1", Some(&ann), None);
     assert_eq!(st, 200, "{gone}");
-    assert!(seen
-        .lock()
-        .unwrap()
+    assert!(ms
+        .requests()
         .iter()
-        .any(|l| l == "delete AAMkAGI2TG93AAA-0"));
+        .any(|l| l == "DELETE /me/events/AAMkAGI2TG93AAA-1"));
+    assert_eq!(ms.events().len(), 1, "tab-2's event stays");
     let (st, _) = s.call(
         "POST",
         "/api/v1/resolve",

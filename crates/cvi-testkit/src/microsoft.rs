@@ -16,6 +16,12 @@
 //! - "Update event" (…/graph/api/event-update): `PATCH /v1.0/me/events/{id}` → `200`;
 //!   "Delete event" (…/graph/api/event-delete): `DELETE` → `204`; an unknown id → `404`
 //!   `ErrorItemNotFound`;
+//! - "List servicePrincipals" (learn.microsoft.com/graph/api/serviceprincipal-list):
+//!   `GET /v1.0/servicePrincipals?$filter=appId eq '{appId}'` → `{"value": [{"id", "appId"}]}`,
+//!   and "List appRoleAssignments granted to a service principal"
+//!   (…/graph/api/serviceprincipal-list-approleassignments):
+//!   `GET /v1.0/servicePrincipals/{id}/appRoleAssignments` → `{"value": [{"appRoleId", …}]}`;
+//!   both with an app-only token (client credentials);
 //! - throttling ("Microsoft Graph throttling guidance", learn.microsoft.com/graph/throttling):
 //!   `429` with `Retry-After` in seconds and `{"error": {"code": "TooManyRequests"}}`.
 //!
@@ -27,10 +33,10 @@ use std::{
 };
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{patch, post},
+    routing::{get, patch, post},
     Form, Json, Router,
 };
 use serde_json::{json, Value};
@@ -52,6 +58,8 @@ pub enum Fault {
 
 #[derive(Default)]
 struct Inner {
+    /// Partner apps' service principals: app id → Graph app roles held.
+    principals: HashMap<String, Vec<String>>,
     /// Live events by id, in creation order.
     events: Vec<(String, Value)>,
     requests: Vec<String>,
@@ -70,6 +78,15 @@ pub struct Microsoft {
     /// Authority and Graph base URL (`--authority-url`, `--graph-url`).
     pub base: String,
     shared: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Microsoft {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 impl Microsoft {
@@ -90,7 +107,13 @@ impl Microsoft {
             .route("/{tenant}/oauth2/v2.0/token", post(token))
             .route("/v1.0/me/events", post(create))
             .route("/v1.0/me/events/{id}", patch(update).delete(delete))
+            .route("/v1.0/servicePrincipals", get(principals))
+            .route(
+                "/v1.0/servicePrincipals/{id}/appRoleAssignments",
+                get(assignments),
+            )
             .with_state(shared.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
             .name("microsoft-stand-in".into())
             .spawn(move || {
@@ -100,11 +123,29 @@ impl Microsoft {
                     .expect("a runtime for the stand-in");
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                    axum::serve(listener, app).await.unwrap();
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await
+                        .unwrap();
                 });
             })
             .map_err(|e| e.to_string())?;
-        Ok(Microsoft { base, shared })
+        Ok(Microsoft {
+            base,
+            shared,
+            stop: Some(stop),
+        })
+    }
+
+    /// The app `app_id` has a service principal in every tenant, holding these Graph app
+    /// roles (their ids).
+    pub fn service_principal(&self, app_id: &str, app_roles: &[&str]) {
+        self.lock().principals.insert(
+            app_id.to_string(),
+            app_roles.iter().map(|r| r.to_string()).collect(),
+        );
     }
 
     /// The next Graph calls answer these faults, one each, in order.
@@ -135,19 +176,32 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// Which token a Graph call needs.
+#[derive(Clone, Copy, PartialEq)]
+enum Needs {
+    /// A delegated token (on-behalf-of): `/me/…`.
+    Delegated,
+    /// An app-only token (client credentials).
+    App,
+}
+
 /// Checks the bearer token and takes the next queued fault, if any.
-fn gate(s: &Shared, h: &HeaderMap, what: String) -> Option<Response> {
+fn gate(s: &Shared, h: &HeaderMap, needs: Needs, what: String) -> Option<Response> {
     let mut inner = s.inner.lock().unwrap();
     inner.requests.push(what);
-    let delegated = h
+    let prefix = match needs {
+        Needs::Delegated => "Bearer obo-",
+        Needs::App => "Bearer app-",
+    };
+    let fits = h
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer obo-"));
-    if !delegated {
+        .is_some_and(|v| v.starts_with(prefix));
+    if !fits {
         return Some(graph_error(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",
-            "Access token is empty or not a delegated token.",
+            "Access token is empty or of the wrong kind for this call.",
         ));
     }
     let retry = [("retry-after", "1")];
@@ -301,7 +355,7 @@ fn event_shape(e: &Value) -> std::result::Result<(), String> {
 }
 
 async fn create(State(s): State<Shared>, h: HeaderMap, Json(mut event): Json<Value>) -> Response {
-    if let Some(r) = gate(&s, &h, "POST /me/events".into()) {
+    if let Some(r) = gate(&s, &h, Needs::Delegated, "POST /me/events".into()) {
         return r;
     }
     if let Err(e) = event_shape(&event) {
@@ -337,7 +391,7 @@ async fn update(
     Path(id): Path<String>,
     Json(changes): Json<Value>,
 ) -> Response {
-    if let Some(r) = gate(&s, &h, format!("PATCH /me/events/{id}")) {
+    if let Some(r) = gate(&s, &h, Needs::Delegated, format!("PATCH /me/events/{id}")) {
         return r;
     }
     let mut inner = s.inner.lock().unwrap();
@@ -362,7 +416,7 @@ async fn update(
 }
 
 async fn delete(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Some(r) = gate(&s, &h, format!("DELETE /me/events/{id}")) {
+    if let Some(r) = gate(&s, &h, Needs::Delegated, format!("DELETE /me/events/{id}")) {
         return r;
     }
     let mut inner = s.inner.lock().unwrap();
@@ -376,4 +430,78 @@ async fn delete(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>) -
         );
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// A service principal's object id: derived from its app id (stable within a run).
+fn principal_id(app_id: &str) -> String {
+    format!("5e000000{}", app_id.get(8..).unwrap_or(""))
+}
+
+async fn principals(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let filter = q.get("$filter").cloned().unwrap_or_default();
+    if let Some(r) = gate(
+        &s,
+        &h,
+        Needs::App,
+        format!("GET /servicePrincipals {filter}"),
+    ) {
+        return r;
+    }
+    let Some(app) = filter
+        .strip_prefix("appId eq '")
+        .and_then(|f| f.strip_suffix('\''))
+    else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "Request_UnsupportedQuery",
+            "Unsupported or invalid query filter clause specified.",
+        );
+    };
+    let found = s.inner.lock().unwrap().principals.contains_key(app);
+    let value = if found {
+        json!([{"id": principal_id(app), "appId": app}])
+    } else {
+        json!([])
+    };
+    Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals",
+        "value": value}))
+    .into_response()
+}
+
+async fn assignments(State(s): State<Shared>, h: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Some(r) = gate(
+        &s,
+        &h,
+        Needs::App,
+        format!("GET /servicePrincipals/{id}/appRoleAssignments"),
+    ) {
+        return r;
+    }
+    let inner = s.inner.lock().unwrap();
+    let Some(roles) = inner
+        .principals
+        .iter()
+        .find(|(app, _)| principal_id(app) == id)
+        .map(|(_, roles)| roles)
+    else {
+        return graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+        );
+    };
+    let value: Vec<Value> = roles
+        .iter()
+        .map(|r| {
+            json!({"id": format!("x-{r}"), "appRoleId": r, "principalId": id,
+                   "principalType": "ServicePrincipal",
+                   "resourceDisplayName": "Microsoft Graph"})
+        })
+        .collect();
+    Json(json!({"value": value})).into_response()
 }
