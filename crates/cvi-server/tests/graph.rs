@@ -30,10 +30,10 @@ fn microsoft() -> Microsoft {
     ms
 }
 
-/// A server on SQLite with Graph access through `ms`.
-fn server(ms: &Microsoft) -> common::Server {
+/// A server on `backend` with Graph access through `ms`.
+fn server(ms: &Microsoft, backend: Backend) -> common::Server {
     common::start_with(
-        Backend::Sqlite,
+        backend,
         Options {
             graph: Some(cvi_server::graph::GraphConfig {
                 graph_url: ms.base.clone(),
@@ -57,9 +57,18 @@ fn state_of(url: &str) -> String {
 }
 
 #[test]
-fn consent_counts_when_graph_shows_the_permissions() {
+fn consent_counts_when_graph_shows_the_permissions_sqlite() {
+    consent_counts_when_graph_shows_the_permissions(Backend::Sqlite);
+}
+
+#[test]
+fn consent_counts_when_graph_shows_the_permissions_postgres() {
+    consent_counts_when_graph_shows_the_permissions(Backend::Postgres);
+}
+
+fn consent_counts_when_graph_shows_the_permissions(backend: Backend) {
     let ms = microsoft();
-    let s = server(&ms);
+    let s = server(&ms, backend);
     let admin = s.token("t", "admin@t.example", "admin");
     let (st, v) = s.call(
         "POST",
@@ -221,9 +230,18 @@ fn consent_counts_when_graph_shows_the_permissions() {
 }
 
 #[test]
-fn the_teams_tab_schedules_through_graph() {
+fn the_teams_tab_schedules_through_graph_sqlite() {
+    the_teams_tab_schedules_through_graph(Backend::Sqlite);
+}
+
+#[test]
+fn the_teams_tab_schedules_through_graph_postgres() {
+    the_teams_tab_schedules_through_graph(Backend::Postgres);
+}
+
+fn the_teams_tab_schedules_through_graph(backend: Backend) {
     let ms = microsoft();
-    let s = server(&ms);
+    let s = server(&ms, backend);
     // Provision and Consent (verified: APP_FULL holds the four permissions).
     let admin = s.token("t", "admin@t.example", "admin");
     let (st, v) = s.call(
@@ -415,4 +433,29 @@ fn the_teams_tab_schedules_through_graph() {
         "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z", "attendees": ["not an address"]})));
     assert_eq!(st, 400, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("attendees"), "{p}");
+
+    // Graph throttles past the retry cap: 503 that says to retry, the coordinates kept; an
+    // expired delegated token (401) is a refusal, not an outage. The retry then succeeds
+    // with the same Video ID and one event.
+    let third = json!({"meeting_key": "tab-3", "subject": "Retro",
+        "start": "2027-01-25T09:00:00Z", "end": "2027-01-25T10:00:00Z"});
+    ms.fail_next(&[Fault::Throttled, Fault::Throttled, Fault::Throttled]);
+    let (st, p) = s.call("POST", "/api/v1/events", Some(&ann), Some(third.clone()));
+    assert_eq!(st, 503, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("retry with the same meeting_key"),
+        "{p}"
+    );
+    ms.fail_next(&[Fault::Unauthorized]);
+    let (st, p) = s.call("POST", "/api/v1/events", Some(&ann), Some(third.clone()));
+    assert_eq!(st, 403, "{p}");
+    let before = ms.events().len();
+    let (st, done) = s.call("POST", "/api/v1/events", Some(&ann), Some(third));
+    assert_eq!(st, 201, "{done}");
+    let (_, kept) = s.call("GET", "/api/v1/meetings/tab-3", Some(&ann), None);
+    assert_eq!(done["video_id"], kept["video_id"]);
+    assert_eq!(ms.events().len(), before + 1);
 }
