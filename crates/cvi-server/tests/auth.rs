@@ -546,6 +546,44 @@ fn a_multi_tenant_issuer_binds_iss_to_the_tokens_own_tid() {
         401
     );
 
+    // The usual JWT attacks, each refused with 401: no signature (`alg: none`), the RSA
+    // public key used as an HMAC secret (algorithm confusion), a token without tid, an
+    // expired one, Entra's v1 issuer for the right tid, a key the JWKS does not hold (its
+    // own kid, or the kid of a key it does hold).
+    let refused = |t: &str, why: &str| {
+        let (st, p) = call(t, "GET", "/api/v1/providers", None);
+        assert_eq!(st, 401, "{why}: {p}");
+    };
+    let body = b64(entra(a, a).to_string().as_bytes());
+    refused(
+        &format!(
+            "{}.{body}.",
+            b64(br#"{"alg":"none","kid":"rsa1","typ":"JWT"}"#)
+        ),
+        "alg none",
+    );
+    let mut hs = Header::new(Algorithm::HS256);
+    hs.kid = Some("rsa1".into());
+    let n = rsa_jwk["n"].as_str().unwrap().as_bytes().to_vec();
+    refused(
+        &jsonwebtoken::encode(&hs, &entra(a, a), &EncodingKey::from_secret(&n)).unwrap(),
+        "HS256 with the public key",
+    );
+    let mut no_tid = entra(a, a);
+    no_tid.as_object_mut().unwrap().remove("tid");
+    refused(&rs256(&no_tid), "no tid");
+    let mut expired = entra(a, a);
+    expired["exp"] = json!(now() - 600);
+    refused(&rs256(&expired), "expired");
+    let mut v1 = entra(a, a);
+    v1["iss"] = json!(format!("https://sts.windows.net/{a}/"));
+    refused(&rs256(&v1), "v1 issuer");
+    refused(&sign(&ec_key("stranger"), &entra(a, a)), "unknown kid");
+    refused(
+        &sign(&ec_key("ec1"), &entra(a, a)),
+        "another key under a known kid",
+    );
+
     // aud as a list (RFC 7519 allows it) counts when ours is in it; nbf is checked.
     let mut listed = entra(a, a);
     listed["aud"] = json!(["api://other", "api://cvi"]);
