@@ -170,10 +170,13 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String]) -> Result<Row> 
             "targets.csv",
             "-m",
             &calls,
-            "-l",
+            // 64 calls in flight, the next one started as one ends. Not `-l 64 -r N`: at
+            // the limit SIPp's rate mode counts the calls it could not open as opened and
+            // wakes its call generator only on its timer (call_generation_task.cpp), which
+            // capped it at ~15,700 calls/s here against a server that answers 115,000
+            // OPTIONS/s.
+            "-users",
             "64",
-            "-r",
-            "100000",
         ])
         .args([
             "-t",

@@ -85,6 +85,8 @@ pub struct AppState {
     pub config: Arc<ConfigCache>,
     /// `/metrics` is served on the API's listener.
     pub metrics_on_main: bool,
+    /// Resolution's lookup on the calling thread (SQLite only; `store::hot_reads`).
+    pub hot: Option<Arc<crate::store::hot_reads::HotReads>>,
     /// New coordinates per organizer per hour (0: no quota).
     pub issue_quota_per_hour: u32,
 }
@@ -121,6 +123,7 @@ impl AppState {
                 db::is_sqlite(&config.database_url),
                 metrics.clone(),
             ),
+            hot: crate::store::hot_reads::HotReads::for_url(&config.database_url).map(Arc::new),
             db: pool,
             verifier: Arc::new(verifier),
             metrics,

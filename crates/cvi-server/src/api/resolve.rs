@@ -179,8 +179,14 @@ pub(crate) async fn resolve_in(
                 return Err(e);
             }
         };
-        let (version, live) =
-            store::meetings::live_by_video_id(&s.db, tenant, provider.name, &video_id).await?;
+        let (version, live) = store::meetings::live_for_resolution(
+            &s.db,
+            s.hot.as_deref(),
+            tenant,
+            provider.name,
+            &video_id,
+        )
+        .await?;
         if version != config.version && !last {
             config = s.config.load(&s.db, tenant).await?;
             continue;

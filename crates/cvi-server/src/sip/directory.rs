@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{db::Db, store};
+use crate::{db::Db, store, store::hot_reads::HotReads};
 
 /// How long an answer is kept, found or not.
 const TTL: Duration = Duration::from_secs(5);
@@ -47,7 +47,12 @@ fn candidates(local: &str, domain: &str) -> ([String; 3], String) {
 
 impl Directory {
     /// The tenants `address` (`local@domain`, no scheme) may belong to.
-    pub async fn tenants(&self, db: &Db, address: &str) -> Result<Vec<String>, sqlx::Error> {
+    pub async fn tenants(
+        &self,
+        db: &Db,
+        hot: Option<&HotReads>,
+        address: &str,
+    ) -> Result<Vec<String>, sqlx::Error> {
         let Some((local, domain)) = address.rsplit_once('@') else {
             return Ok(vec![]);
         };
@@ -74,7 +79,7 @@ impl Directory {
         let lists = match kept {
             Some(lists) => lists,
             None => {
-                let found = store::providers::dialled(db, &keys, &domain).await?;
+                let found = store::providers::dialled(db, hot, &keys, &domain).await?;
                 let now = Instant::now();
                 lookups
                     .iter()

@@ -122,14 +122,14 @@ struct Door {
     transactions: Arc<Transactions>,
 }
 
-/// Receivers on the UDP socket, each answering its datagrams in turn: a datagram's answer
-/// waits for at most one database query, and several receivers keep several in flight
-/// without a task per datagram (a spawn and cross-thread wake-up each, which cost more
-/// than the answer).
-const UDP_RECEIVERS: usize = 16;
+/// One receiver per core on the UDP socket. Tokio wakes every task waiting on a socket
+/// when a datagram arrives, so more receivers than cores only add wake-ups.
+fn udp_receivers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(8))
+}
 
 async fn serve_udp(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
-    let receivers: Vec<_> = (0..UDP_RECEIVERS)
+    let receivers: Vec<_> = (0..udp_receivers())
         .map(|_| tokio::spawn(receive(socket.clone(), door.clone(), permits.clone())))
         .collect();
     for r in receivers {
@@ -152,11 +152,23 @@ async fn receive(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore
         if n > MAX_MESSAGE || buf[..n].iter().all(|b| matches!(b, b'\r' | b'\n')) {
             continue;
         }
-        let Ok(_permit) = permits.clone().try_acquire_owned() else {
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
             continue; // overloaded: the client retransmits (Timer A)
         };
-        if let Some(reply) = door.answer(&buf[..n], source, false).await {
-            let _ = socket.send_to(&reply, source).await;
+        let (socket, door, datagram) = (socket.clone(), door.clone(), buf[..n].to_vec());
+        let mut answer = Box::pin(async move {
+            let _permit = permit;
+            if let Some(reply) = door.answer(&datagram, source, false).await {
+                let _ = socket.send_to(&reply, source).await;
+            }
+        });
+        // Most answers wait for nothing (on SQLite the lookups run on this thread,
+        // `store::hot_reads`): answered here, without a task and its wake-ups. One that
+        // must wait (PostgreSQL, the pool) goes on as its own task, and this receiver
+        // reads on. (A future may be polled again with another waker; the task's is used.)
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if std::future::Future::poll(answer.as_mut(), &mut cx).is_pending() {
+            tokio::spawn(answer);
         }
     }
 }
@@ -327,7 +339,11 @@ impl Door {
         let uri = inc.uri();
         let found = self
             .directory
-            .tenants(&self.state.db, dial_plan::address(&uri))
+            .tenants(
+                &self.state.db,
+                self.state.hot.as_deref(),
+                dial_plan::address(&uri),
+            )
             .await
             .map_err(crate::error::AppError::from);
         let outcome = match found {

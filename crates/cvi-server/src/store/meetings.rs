@@ -4,7 +4,10 @@
 use cvi_core::{invite::Lang, InstructionUri, Provider, ProviderName, TenantKey, VideoId};
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use super::tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION};
+use super::{
+    hot_reads::HotReads,
+    tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION},
+};
 use crate::db::{now_ms, parse_col};
 
 /// A stored meeting, with its provider as configured now (its InstructionUri may have
@@ -127,6 +130,19 @@ pub struct LiveMeeting {
     pub teams_join_url: Option<String>,
 }
 
+/// The statement behind [`live_by_video_id`] and [`live_for_resolution`]: the tenant's
+/// configuration version and the live meeting, read together.
+fn live_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at, m.teams_join_url {WITH_VERSION} \
+             LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.provider = $2 \
+             AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4"
+        )
+    })
+}
+
 /// The live (not cancelled, not expired) meeting that holds `video_id` under `provider`,
 /// and the tenant's configuration version read in the same statement.
 pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
@@ -135,17 +151,13 @@ pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     provider: ProviderName,
     video_id: &VideoId,
 ) -> Result<(i64, Option<LiveMeeting>), sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMN}, m.meeting_key, m.subject, m.starts_at, m.ends_at, m.teams_join_url {WITH_VERSION} \
-         LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.provider = $2 \
-         AND m.video_id = $3 AND m.cancelled = 0 AND m.expires_at >= $4"
-    ))
-    .bind(tenant)
-    .bind(provider.as_str())
-    .bind(video_id.as_str())
-    .bind(now_ms())
-    .fetch_one(db)
-    .await?;
+    let row = sqlx::query(live_sql())
+        .bind(tenant)
+        .bind(provider.as_str())
+        .bind(video_id.as_str())
+        .bind(now_ms())
+        .fetch_one(db)
+        .await?;
     let found = match row.try_get::<Option<String>, _>("meeting_key")? {
         Some(key) => Some(LiveMeeting {
             key,
@@ -157,6 +169,43 @@ pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         None => None,
     };
     Ok((row_version(&row)?, found))
+}
+
+/// [`live_by_video_id`] for resolution: on SQLite through [`HotReads`] (no worker-thread
+/// hand-off), falling back to the pool when that read fails.
+pub async fn live_for_resolution(
+    db: &crate::db::Db,
+    hot: Option<&HotReads>,
+    tenant: &str,
+    provider: ProviderName,
+    video_id: &VideoId,
+) -> Result<(i64, Option<LiveMeeting>), sqlx::Error> {
+    if let Some(hot) = hot {
+        let read = hot.row(
+            live_sql(),
+            rusqlite::params![tenant, provider.as_str(), video_id.as_str(), now_ms()],
+            |r| {
+                let version: Option<i64> = r.get(0)?;
+                let found = match r.get::<_, Option<String>>(1)? {
+                    Some(key) => Some(LiveMeeting {
+                        key,
+                        subject: r.get(2)?,
+                        starts_at: r.get(3)?,
+                        ends_at: r.get(4)?,
+                        teams_join_url: r.get(5)?,
+                    }),
+                    None => None,
+                };
+                Ok((version.unwrap_or(0), found))
+            },
+        );
+        match read {
+            Ok(Some(answer)) => return Ok(answer),
+            Ok(None) => {}
+            Err(e) => tracing::debug!("hot read failed, asking the pool: {e}"),
+        }
+    }
+    live_by_video_id(db, tenant, provider, video_id).await
 }
 
 /// Deletes the expired or cancelled meeting that holds `video_id` under `provider`;

@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod consents;
 pub mod dev_keys;
 pub mod grants;
+pub mod hot_reads;
 pub mod meetings;
 pub mod providers;
 pub mod servers;

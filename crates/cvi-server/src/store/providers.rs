@@ -1,5 +1,6 @@
 //! `providers`: one row per configured provider of a tenant (at most four).
 
+use super::hot_reads::HotReads;
 use cvi_core::{sip_target::SipTarget, AppId, InstructionUri, Provider, ProviderName, TenantKey};
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
@@ -145,23 +146,43 @@ pub struct Dialled {
     pub key_domain: String,
 }
 
+const DIALLED: &str = "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
+     WHERE lower(tenant_key) IN ($1, $2, $3) OR (name = 'Pexip' AND key_domain = $4) LIMIT 16";
+
 /// The providers a dialled address can name: a tenant key among `keys` (lower case), or a
 /// Pexip provider on `domain` (`<id>@<domain>`). Tenant keys are unique, so these are few.
+/// On SQLite through [`HotReads`] (every SIP INVITE asks this), else through the pool.
 pub async fn dialled(
     db: &crate::db::Db,
+    hot: Option<&HotReads>,
     keys: &[String; 3],
     domain: &str,
 ) -> Result<Vec<Dialled>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
-         WHERE lower(tenant_key) IN ($1, $2, $3) OR (name = 'Pexip' AND key_domain = $4) LIMIT 16",
-    )
-    .bind(&keys[0])
-    .bind(&keys[1])
-    .bind(&keys[2])
-    .bind(domain)
-    .fetch_all(db)
-    .await?;
+    if let Some(hot) = hot {
+        let read = hot.rows(
+            DIALLED,
+            rusqlite::params![keys[0], keys[1], keys[2], domain],
+            |r| {
+                Ok(Dialled {
+                    tenant: r.get(0)?,
+                    tenant_key: r.get(1)?,
+                    name: r.get(2)?,
+                    key_domain: r.get(3)?,
+                })
+            },
+        );
+        match read {
+            Ok(found) => return Ok(found),
+            Err(e) => tracing::debug!("hot read failed, asking the pool: {e}"),
+        }
+    }
+    let rows = sqlx::query(DIALLED)
+        .bind(&keys[0])
+        .bind(&keys[1])
+        .bind(&keys[2])
+        .bind(domain)
+        .fetch_all(db)
+        .await?;
     rows.iter()
         .map(|r| {
             Ok(Dialled {
