@@ -819,3 +819,25 @@ pub struct Scheduled {
     /// Graph's id of the calendar event.
     pub event_id: String,
 }
+
+// --------------------------------------------------------------------------- stats
+
+/// `GET /stats/daily`: per UTC day, coordinates issued and resolutions, by provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyStats {
+    /// The days, oldest first (`YYYY-MM-DD`, UTC), today last.
+    pub days: Vec<String>,
+    /// One series per metric and provider that has a count in these days.
+    pub series: Vec<DailySeries>,
+}
+
+/// One line of a chart: a count per day of [`DailyStats::days`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailySeries {
+    /// `issued` or `resolved`.
+    pub metric: String,
+    pub provider: String,
+    pub counts: Vec<u64>,
+}

@@ -20,5 +20,6 @@ pub(crate) mod pexip;
 pub(crate) mod rate_limit;
 pub mod sip;
 pub mod state;
+pub(crate) mod stats;
 pub(crate) mod store;
 pub(crate) mod tenant_config;

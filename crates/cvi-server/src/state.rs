@@ -85,6 +85,8 @@ pub struct AppState {
     pub config: Arc<ConfigCache>,
     /// `/metrics` is served on the API's listener.
     pub metrics_on_main: bool,
+    /// Resolutions per tenant, provider and day not yet in the database (`stats.rs`).
+    pub resolutions: Arc<crate::stats::Resolutions>,
     /// Resolution's lookup on the calling thread (SQLite only; `store::hot_reads`).
     pub hot: Option<Arc<crate::store::hot_reads::HotReads>>,
     /// New coordinates per organizer per hour (0: no quota).
@@ -117,12 +119,19 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let servers = crate::rate_limit::Servers::default();
         tokio::spawn(crate::rate_limit::heartbeat(pool.clone(), servers.clone()));
+        let writes = Writes::start(
+            pool.clone(),
+            db::is_sqlite(&config.database_url),
+            metrics.clone(),
+        );
+        let resolutions = Arc::new(crate::stats::Resolutions::default());
+        tokio::spawn(crate::stats::flush_forever(
+            resolutions.clone(),
+            writes.clone(),
+        ));
         Ok(AppState {
-            writes: Writes::start(
-                pool.clone(),
-                db::is_sqlite(&config.database_url),
-                metrics.clone(),
-            ),
+            writes,
+            resolutions,
             hot: crate::store::hot_reads::HotReads::for_url(&config.database_url).map(Arc::new),
             db: pool,
             verifier: Arc::new(verifier),

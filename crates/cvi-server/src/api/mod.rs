@@ -12,6 +12,7 @@ pub mod plan;
 pub mod policies;
 pub mod providers;
 pub mod resolve;
+pub mod stats;
 
 use axum::{routing::get, Json, Router};
 use utoipa::{
@@ -128,6 +129,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(bridges::create, bridges::list))
         .routes(routes!(bridges::remove))
         .routes(routes!(audit_log::list))
+        .routes(routes!(stats::daily))
         .routes(routes!(plan::get))
         .routes(routes!(otd::extract))
         .routes(routes!(dev::token));

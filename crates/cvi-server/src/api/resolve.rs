@@ -196,6 +196,7 @@ pub(crate) async fn resolve_in(
             return Err(unknown());
         };
         s.metrics.resolution("found");
+        s.resolutions.count(tenant, provider.name);
         return Ok(Outcome::Meeting {
             provider: provider.clone(),
             resolved: Resolved {

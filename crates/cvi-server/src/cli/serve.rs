@@ -242,11 +242,15 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         }
         crate::http::listener::serve(
             listener,
-            app(state),
+            app(state.clone()),
             shutdown_signal(),
             std::time::Duration::from_secs(args.shutdown_deadline),
         )
         .await;
+        // The last few seconds of resolution counts.
+        if let Err(e) = state.resolutions.flush(&state.writes).await {
+            tracing::warn!(error = %e, "resolution counts of the last seconds were not saved");
+        }
         Ok(())
     })
 }

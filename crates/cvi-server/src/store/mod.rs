@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bridges;
 pub mod bulk;
 pub mod consents;
+pub mod daily_stats;
 pub mod dev_keys;
 pub mod grants;
 pub mod hot_reads;

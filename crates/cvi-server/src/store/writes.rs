@@ -14,7 +14,10 @@ use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 use crate::{
     db::{now_ms, values_placeholders, Db},
     metrics::Metrics,
-    store::audit::{self, Entry},
+    store::{
+        audit::{self, Entry},
+        daily_stats,
+    },
 };
 
 /// At most this many issuances share a transaction (14 bound values a row keeps a batch
@@ -257,6 +260,30 @@ async fn write_batch(w: &Writes, all: &[&NewMeeting]) -> Result<Vec<Inserted>, s
         })
         .collect();
     audit::record_all(&mut tx, now, &audited).await?;
+    // Issued per tenant and provider today, for the console's chart: counted where the rows
+    // are written, so the figure is exact.
+    let mut issued: Vec<daily_stats::Add> = Vec::new();
+    for m in meetings
+        .iter()
+        .zip(&inserted)
+        .filter(|(_, yes)| **yes)
+        .map(|(m, _)| m)
+    {
+        match issued
+            .iter_mut()
+            .find(|a| a.tenant == m.tenant && a.provider == m.provider)
+        {
+            Some(a) => a.count += 1,
+            None => issued.push(daily_stats::Add {
+                tenant: &m.tenant,
+                day: daily_stats::day_of(now),
+                provider: &m.provider,
+                metric: daily_stats::Metric::Issued,
+                count: 1,
+            }),
+        }
+    }
+    daily_stats::add(&mut tx, &issued).await?;
     tx.commit().await?;
     let mut inserted = inserted.into_iter();
     Ok(current

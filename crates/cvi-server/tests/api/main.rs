@@ -14,6 +14,7 @@ mod probes;
 mod resolution;
 mod scale_out;
 mod security;
+mod stats;
 
 use common::Server;
 use serde_json::{json, Value};
