@@ -49,7 +49,7 @@ pub struct Api {
     token: Option<String>,
 }
 
-fn encode(segment: &str) -> String {
+pub(crate) fn encode(segment: &str) -> String {
     String::from(js_sys::encode_uri_component(segment))
 }
 
@@ -66,7 +66,7 @@ impl Api {
     }
 
     /// One call: `method` on `path` (under `/api/v1`) with an optional JSON body.
-    async fn send<T: DeserializeOwned>(
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
@@ -185,7 +185,7 @@ impl Api {
     }
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| ApiError::Unexpected(e.to_string()))
 }

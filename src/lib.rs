@@ -4,10 +4,12 @@
 //!   `Office` / `microsoftTeams`.
 //! - [`api`]: the typed client of the policy API.
 //! - [`workflow`]: what Add / Update / Remove do to a meeting (pane and command share it).
-//! - [`pane`], [`scheduler`], [`teams_tab`], [`components`]: the UI; [`i18n`]: its words.
+//! - [`pane`], [`scheduler`], [`teams_tab`], [`components`]: the UI;
+//!   [`admin`]: the admin console (its own page and bundle); [`i18n`]: its words.
 //!
 //! The invite block is rendered and spliced by `cvi-core`, the same code the server uses.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod components;

@@ -150,17 +150,31 @@ struct Browser {
     downloads: PathBuf,
 }
 
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver's children (Chromium and its helpers) share its process group.
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self._driver.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 impl Browser {
     async fn start(downloads: &Path) -> Browser {
         let port = free_port().unwrap();
-        let driver = Command::new(
+        let mut driver = Command::new(
             std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
-        )
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts (apt chromium-driver; cargo xtask setup installs it)");
+        );
+        // Its own process group, so Chromium goes with it when a test fails halfway.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut driver, 0);
+        let driver = driver
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts (apt chromium-driver; cargo xtask setup installs it)");
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -210,6 +224,34 @@ impl Browser {
                     .await;
                 panic!("{css} did not appear ({e}); target/e2e/failure.png; page: {page}; Office calls: {stub}")
             }
+        }
+    }
+
+    /// Sets the form field `name` as a user would (the field first waited for), firing
+    /// `event` (`input` or `change`).
+    async fn set(&self, name: &str, value: &str, event: &str) {
+        self.wait_css(&format!("[name='{name}']")).await;
+        self.js(&format!(
+            "const e = document.querySelector(\"[name='{name}']\"); e.value = {}; \
+             e.dispatchEvent(new Event('{event}', {{bubbles: true}})); return null;",
+            serde_json::to_string(value).unwrap()
+        ))
+        .await;
+    }
+
+    /// The text of `css` once `ok` holds for it (an answer may replace an older message).
+    async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let t = self.text(css).await;
+            if ok(&t) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failure").await;
+                panic!("{css} never showed what was expected; it says {t:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -999,5 +1041,210 @@ async fn the_add_in_in_outlook_and_in_the_browser() {
     assert_eq!(typed, json!("Design review"));
     b.screenshot("9-browser-unreachable").await;
 
-    b.client.close().await.unwrap();
+    b.client.clone().close().await.unwrap();
+}
+
+/// The consent link's `state` (what Entra hands back to the callback).
+fn state_of(url: &str) -> String {
+    url.split("state=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .expect("a consent link carries its state")
+        .to_string()
+}
+
+/// Seed's Provision and Consent through the admin console only, then an organizer gets
+/// coordinates. Screenshots of the console at 1280 and 400 px, light and dark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_console_provisions_and_consents() {
+    const APP: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    let dir = tempfile::tempdir().unwrap();
+    let site = site(dir.path());
+    configure(&site, None);
+    let microsoft = Microsoft::start(SECRET).unwrap();
+    // This server confirms consent with Graph: the partner app's service principal holds
+    // the four application permissions of SPEC §2 once the admin has consented.
+    microsoft.service_principal(
+        APP,
+        &[
+            "f6b49018-60ab-4f81-83bd-22caeabfed2d",
+            "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
+            "a7a681dc-756e-4909-b988-f160edc6655f",
+            "c1684f21-1984-47fa-9d61-2dc8c296bb70",
+        ],
+    );
+    let server = Server::start(&site, dir.path(), &microsoft.base);
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let b = Browser::start(&downloads).await;
+    b.client.set_window_size(1280, 2400).await.unwrap();
+
+    // Sign in as the admin of a new tenant: nothing is ready.
+    b.client
+        .goto(&format!("{}/admin", server.base))
+        .await
+        .unwrap();
+    b.set("tenant", "contoso", "input").await;
+    b.set("user", "admin@contoso.example", "input").await;
+    b.click("[data-action=signin]").await;
+    let ready = b.text("[data-testid=ready]").await;
+    assert!(ready.starts_with("Not ready"), "{ready}");
+    b.screenshot("console-1-empty").await;
+
+    // A provider: a bad tenant key is named next to its field; the demo tenant's key is
+    // taken; then one that works.
+    b.set("tenant_key", "not a key", "input").await;
+    b.set("aad_application_ids", APP, "input").await;
+    b.click("[data-action=create-provider]").await;
+    let near = b.text("label .field-error").await;
+    assert!(
+        !near.is_empty(),
+        "the tenant key's problem is shown at its field"
+    );
+    b.set("tenant_key", "813878896@t.plcm.vc", "input").await;
+    b.click("[data-action=create-provider]").await;
+    b.wait_text(".provider-form [role=alert]", |t| {
+        t.contains("813878896@t.plcm.vc") && t.contains("already in use")
+    })
+    .await;
+    b.set("tenant_key", "4455667788@t.plcm.vc", "input").await;
+    b.click("[data-action=create-provider]").await;
+    b.wait_css("tr[data-provider=Polycom]").await;
+
+    // Grants: everyone gets Polycom; the group g-lab (rank 1) gets the disabled policy.
+    b.set("policy", "Tag:PolycomServiceProviderEnabled", "change")
+        .await;
+    b.click("[data-action=grant]").await;
+    b.wait_css("tr[data-grant='global:everyone']").await;
+    b.set("target", "group", "change").await;
+    b.wait_css("input[name=identity]").await;
+    b.set("identity", "g-lab", "input").await;
+    b.set("rank", "1", "input").await;
+    b.set("policy", "Tag:ServiceProviderDisabled", "change")
+        .await;
+    b.click("[data-action=grant]").await;
+    b.wait_css("tr[data-grant='group:g-lab']").await;
+    // Markup in a group id is text wherever it shows (the table, or the problem that
+    // refuses it), never an element.
+    b.set("target", "group", "change").await;
+    b.set("identity", "<img src=x onerror=alert(1)>", "input")
+        .await;
+    b.click("[data-action=grant]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let injected = b
+        .js("return document.querySelectorAll('main img, main script').length;")
+        .await;
+    assert_eq!(injected, json!(0));
+
+    // Why, for two users.
+    b.set("why-user", "ann@contoso.example", "input").await;
+    b.click("[data-action=why]").await;
+    let why_ann = b
+        .wait_text("[data-testid=why]", |t| {
+            t.contains("ann@contoso.example") || t.contains("global")
+        })
+        .await;
+    assert!(
+        why_ann.starts_with("Tag:PolycomServiceProviderEnabled"),
+        "{why_ann}"
+    );
+    b.set("why-user", "bob@contoso.example", "input").await;
+    b.set("why-groups", "g-lab", "input").await;
+    b.click("[data-action=why]").await;
+    let why_bob = b
+        .wait_text("[data-testid=why]", |t| {
+            t.starts_with("Tag:ServiceProviderDisabled")
+        })
+        .await;
+    assert!(
+        why_bob.contains("g-lab"),
+        "the group grant decides: {why_bob}"
+    );
+
+    // Consent: the link as a button; Entra sends the admin back to the callback.
+    let href = b
+        .wait_css("a[data-action=consent]")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        href.starts_with("https://login.microsoftonline.com/"),
+        "{href}"
+    );
+    b.screenshot("console-2-before-consent").await;
+    b.client
+        .goto(&format!(
+            "{}/api/v1/consent/callback?admin_consent=True&tenant=contoso&state={}",
+            server.base,
+            state_of(&href)
+        ))
+        .await
+        .unwrap();
+    b.client
+        .goto(&format!("{}/admin", server.base))
+        .await
+        .unwrap();
+    b.wait_text("[data-testid=ready]", |t| t.starts_with("Ready"))
+        .await;
+
+    // An organizer now gets coordinates; the API holds what the console did.
+    let admin = server.token("contoso", "admin@contoso.example", "admin");
+    let ann = server.token("contoso", "ann@contoso.example", "organizer");
+    let (st, m) = server.call(
+        "POST",
+        "/meetings",
+        &ann,
+        Some(json!({"meeting_key": "c-1", "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z"})),
+    );
+    assert_eq!(st, 201, "{m}");
+    let (_, providers) = server.call("GET", "/providers", &admin, None);
+    assert_eq!(providers[0]["tenant_key"], "4455667788@t.plcm.vc");
+    assert_eq!(providers[0]["aad_application_ids"], json!([APP]));
+    let (_, grants) = server.call("GET", "/grants", &admin, None);
+    assert_eq!(grants.as_array().unwrap().len(), 2, "{grants}");
+    let (_, consent) = server.call("GET", "/consent/status", &admin, None);
+    assert_eq!(consent[0]["missing"], json!([]), "{consent}");
+
+    // The meeting, found by its Video ID; the activity chart counts it.
+    b.client.refresh().await.unwrap();
+    b.set("meeting", m["video_id"].as_str().unwrap(), "input")
+        .await;
+    b.click("[data-action=find-meeting]").await;
+    let card = b.text("[data-testid=meeting]").await;
+    assert!(card.contains("ann@contoso.example"), "{card}");
+    b.click("[data-action=stats-reload]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let t = b.text("[data-testid=chart-summary]").await;
+        if t.starts_with("Coordinates issued per day: 1 ") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        b.click("[data-action=stats-reload]").await;
+    }
+    let audit = b.text("#audit tbody").await;
+    for action in [
+        "provider.new",
+        "grant.assign",
+        "consent.record",
+        "meeting.issue",
+    ] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+
+    for (w, h) in [(1280, 2400), (400, 4200)] {
+        b.client.set_window_size(w, h).await.unwrap();
+        for theme in ["light", "dark"] {
+            b.js(&format!(
+                "document.documentElement.dataset.theme = '{theme}'; return null;"
+            ))
+            .await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            b.screenshot(&format!("console-{w}-{theme}")).await;
+        }
+    }
+    b.client.clone().close().await.unwrap();
 }

@@ -549,6 +549,10 @@ pub fn bench() -> Result<()> {
     let command = step("no-UI command page transfer (command.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "command.html")
     })?;
+    // Its own page and bundle: the organizer's pane (above) does not carry it.
+    let admin = step("admin console transfer (admin.html)", || {
+        crate::bench_addin::transfer(&root().join("dist"), "admin.html")
+    })?;
     let (tti, tti_all) = step(
         "time to interactive: scheduler, headless Chromium, 20 loads",
         || crate::bench_addin::time_to_interactive(&cvi, crate::bench_addin::Page::Scheduler, 20),
@@ -589,6 +593,7 @@ pub fn bench() -> Result<()> {
     for (name, t) in [
         ("add-in initial transfer (wasm + JS + CSS)", &pane),
         ("no-UI command page (wasm + JS)", &command),
+        ("admin console, its own page (wasm + JS + CSS)", &admin),
     ] {
         let _ = writeln!(
             table,

@@ -19,22 +19,24 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
         run(tools.command("trunk").args(["build", "--release"]))
     })?;
     let dist = root().join("dist");
-    // Trunk builds one page per run and empties its dist first, so the command page is
-    // built aside and copied in.
-    let aside = root().join("target/trunk-command");
-    step(
-        "trunk build --release command.html (no-UI command page)",
-        || {
+    // Trunk builds one page per run and empties its dist first, so the command page and
+    // the admin console are built aside and copied in (each with its own wasm bundle).
+    for (page, what) in [
+        ("command.html", "no-UI command page"),
+        ("admin.html", "admin console"),
+    ] {
+        let aside = root().join("target/trunk-aside").join(page);
+        step(&format!("trunk build --release {page} ({what})"), || {
             run(tools
                 .command("trunk")
-                .args(["build", "command.html", "--release", "--dist"])
+                .args(["build", page, "--release", "--dist"])
                 .arg(&aside))?;
             // Trunk names its output index.html whatever the source page was called.
-            fs::rename(aside.join("index.html"), aside.join("command.html"))
+            fs::rename(aside.join("index.html"), aside.join(page))
                 .map_err(|e| format!("trunk wrote no {}/index.html: {e}", aside.display()))?;
             cvi_testkit::copy_dir(&aside, &dist)
-        },
-    )?;
+        })?;
+    }
     step(
         "manifests for the default URL (`cargo xtask manifest --url …` for yours)",
         || crate::manifest::manifest(&[]),

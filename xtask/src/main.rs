@@ -10,6 +10,7 @@ mod build;
 mod conformance;
 mod fuzz;
 mod manifest;
+mod package;
 mod run;
 mod serve;
 mod test;
@@ -22,13 +23,16 @@ usage: cargo xtask <command>
 
 commands:
   setup   install every tool the project needs into the tool cache (skips what is there)
-  build   release build of the add-in (pane + command page) and manifests into dist/
+  build   release build of the add-in (pane, command page, admin console) and manifests into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
   test    fmt check, clippy, native + wasm tests, add-in end-to-end tests, API conformance
   bench   load benchmarks (wrk) and cvi-core's upsert (criterion), one table
   fuzz    fuzz every target for SECONDS each (default 60; nightly, cargo-fuzz)
   manifest [--url https://HOST] [--sso-app-id GUID]
           the Outlook XML and unified (Teams) manifests into dist/manifest/
+  package [--url https://HOST] [--sso-app-id GUID]
+          the Teams/Outlook app package dist/cvi-app-package.zip (unified manifest +
+          icons), validated offline
 
 environment:
   CVI_TOOLS_DIR   tool cache (default: $XDG_CACHE_HOME/cvi/tools or ~/.cache/cvi/tools)
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("manifest") => manifest::manifest(&args[1..]),
+        Some("package") => package::package(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

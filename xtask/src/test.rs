@@ -64,6 +64,8 @@ pub fn test() -> Result<()> {
         "unified manifest (office-addin-manifest validate, offline)",
         || crate::manifest::validate_unified(&tools),
     )?;
+    // The app package for Teams' upload, for the default URL (validated and read back).
+    crate::package::package(&[])?;
     step(
         "browser end-to-end tests (add-in in headless Chromium against cvi serve)",
         || {

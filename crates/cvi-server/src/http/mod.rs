@@ -34,8 +34,13 @@ pub fn app(state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     if let Some(dist) = &state.dist {
-        router =
-            router.fallback_service(ServeDir::new(dist).append_index_html_on_directories(true));
+        // The admin console is its own page (admin.html): `/admin` opens it.
+        router = router
+            .route_service(
+                "/admin",
+                tower_http::services::ServeFile::new(dist.join("admin.html")),
+            )
+            .fallback_service(ServeDir::new(dist).append_index_html_on_directories(true));
     } else {
         router = router.fallback(|| async {
             AppError::NotFound(

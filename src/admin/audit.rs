@@ -1,0 +1,99 @@
+//! The audit log: who changed what, newest first, a page at a time, each entry with its
+//! before and after. Filters (actor, action, day) narrow the loaded pages.
+
+use leptos::{prelude::*, task::spawn_local};
+
+use super::{
+    client::{AdminApi, AuditEntry},
+    problem_text, Note,
+};
+
+/// JSON text of a before/after value (shown as text, never as markup).
+fn json_text(v: &wasm_bindgen::JsValue) -> String {
+    if v.is_null() || v.is_undefined() {
+        return String::new();
+    }
+    js_sys::JSON::stringify(v)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// `YYYY-MM-DD HH:MM` UTC of Unix milliseconds.
+fn when(ms: f64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    let iso = String::from(d.to_iso_string());
+    iso.get(..16).unwrap_or(&iso).replace('T', " ")
+}
+
+#[component]
+pub fn Audit(api: StoredValue<AdminApi>) -> impl IntoView {
+    let entries = RwSignal::new(Vec::<AuditEntry>::new());
+    let next = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<(bool, String)>);
+    let actor = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let day = RwSignal::new(String::new());
+    let load = move |before: Option<String>| {
+        spawn_local(async move {
+            match api.get_value().audit(before.as_deref()).await {
+                Ok(page) => {
+                    if before.is_none() {
+                        entries.set(page.entries);
+                    } else {
+                        entries.update(|e| e.extend(page.entries));
+                    }
+                    next.set(page.next);
+                }
+                Err(e) => note.set(Some((true, problem_text(&e)))),
+            }
+        });
+    };
+    load(None);
+    let shown = move || {
+        let (a, c, d) = (
+            actor.get().to_lowercase(),
+            action.get().to_lowercase(),
+            day.get(),
+        );
+        entries
+            .get()
+            .into_iter()
+            .filter(|e| a.is_empty() || e.actor.to_lowercase().contains(&a))
+            .filter(|e| c.is_empty() || e.action.to_lowercase().contains(&c))
+            .filter(|e| d.is_empty() || when(e.at).starts_with(&d))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section id="audit" aria-labelledby="audit-h">
+            <h2 id="audit-h">"Audit log"</h2>
+            <div class="row filters">
+                <label>"Actor" <input type="search" name="actor" prop:value=move || actor.get() on:input=move |ev| actor.set(event_target_value(&ev)) /></label>
+                <label>"Action" <input type="search" name="action" prop:value=move || action.get() on:input=move |ev| action.set(event_target_value(&ev)) /></label>
+                <label>"Day (UTC)" <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev)) /></label>
+            </div>
+            <table>
+                <caption class="visually-hidden">"Audit entries, newest first"</caption>
+                <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                <tbody>
+                    {move || shown().into_iter().map(|e| view! {
+                        <tr data-audit=e.action.clone()>
+                            <td>{when(e.at)}</td>
+                            <td>{e.actor.clone()}</td>
+                            <td>{e.action.clone()}</td>
+                            <td>{e.target.clone()}</td>
+                            <td><code>{json_text(&e.before)}</code></td>
+                            <td><code>{json_text(&e.after)}</code></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="actions">
+                <button type="button" data-action="audit-reload" on:click=move |_| load(None)>"Reload"</button>
+                {move || next.get().map(|n| view! {
+                    <button type="button" data-action="audit-more" on:click=move |_| load(Some(n.clone()))>"Older entries"</button>
+                })}
+            </div>
+            <Note text=note />
+        </section>
+    }
+}

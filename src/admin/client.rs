@@ -1,0 +1,136 @@
+//! The admin endpoints of the policy API, typed (same `fetch` client as the organizer's).
+
+use cvi_core::api::{
+    ConsentLinks, DailyStats, EffectiveView, GrantOutcome, GrantRequest, GrantView, Meeting,
+    NewProvider, PolicyView, ProviderConsent, ProviderView, Removed,
+};
+use serde::Deserialize;
+
+use crate::api::{encode, to_js, Api, ApiError};
+
+/// One audited change, as `GET /audit` lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    /// Unix milliseconds.
+    pub at: f64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    /// The record before and after (any JSON; shown as JSON text, never as markup).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub before: wasm_bindgen::JsValue,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub after: wasm_bindgen::JsValue,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<String>,
+}
+
+/// Everything the console shows about the tenant's set-up, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setup {
+    pub providers: Vec<ProviderView>,
+    pub policies: Vec<PolicyView>,
+    pub grants: Vec<GrantView>,
+    pub consent: Vec<ProviderConsent>,
+}
+
+impl Setup {
+    /// The provider a policy hands out (`DefaultProvider` for none).
+    pub fn provider_of(&self, policy: &str) -> Option<&str> {
+        self.policies
+            .iter()
+            .find(|p| p.identity.eq_ignore_ascii_case(policy))
+            .map(|p| p.provider_name.as_str())
+    }
+}
+
+/// The admin's calls.
+#[derive(Clone)]
+pub struct AdminApi(pub Api);
+
+impl AdminApi {
+    pub async fn setup(&self) -> Result<Setup, ApiError> {
+        let providers: Vec<ProviderView> = self.0.send("GET", "/providers", None).await?;
+        let policies = self.0.send("GET", "/policies", None).await?;
+        let grants = self.0.send("GET", "/grants", None).await?;
+        let consent = if providers.is_empty() {
+            Vec::new()
+        } else {
+            self.0.send("GET", "/consent/status", None).await?
+        };
+        Ok(Setup {
+            providers,
+            policies,
+            grants,
+            consent,
+        })
+    }
+
+    pub async fn create_provider(&self, p: &NewProvider) -> Result<ProviderView, ApiError> {
+        self.0.send("POST", "/providers", Some(to_js(p)?)).await
+    }
+
+    pub async fn remove_provider(&self, name: &str) -> Result<Removed, ApiError> {
+        self.0
+            .send("DELETE", &format!("/providers/{}", encode(name)), None)
+            .await
+    }
+
+    pub async fn put_grant(&self, g: &GrantRequest) -> Result<GrantOutcome, ApiError> {
+        self.0.send("PUT", "/grants", Some(to_js(g)?)).await
+    }
+
+    pub async fn effective(&self, upn: &str, groups: &str) -> Result<EffectiveView, ApiError> {
+        let mut path = format!("/users/{}/effective-policy", encode(upn));
+        if !groups.trim().is_empty() {
+            path.push_str(&format!("?groups={}", encode(groups.trim())));
+        }
+        self.0.send("GET", &path, None).await
+    }
+
+    pub async fn consent_links(&self, provider: &str) -> Result<ConsentLinks, ApiError> {
+        self.0
+            .send(
+                "GET",
+                &format!("/consent/links?provider={}", encode(provider)),
+                None,
+            )
+            .await
+    }
+
+    pub async fn meeting(&self, key: &str) -> Result<Meeting, ApiError> {
+        self.0
+            .send("GET", &format!("/meetings/{}", encode(key)), None)
+            .await
+    }
+
+    pub async fn meeting_by_video_id(&self, id: &str) -> Result<Meeting, ApiError> {
+        self.0
+            .send("GET", &format!("/meetings?video_id={}", encode(id)), None)
+            .await
+    }
+
+    pub async fn cancel_meeting(&self, key: &str) -> Result<Meeting, ApiError> {
+        self.0
+            .send("DELETE", &format!("/meetings/{}", encode(key)), None)
+            .await
+    }
+
+    pub async fn audit(&self, before: Option<&str>) -> Result<AuditPage, ApiError> {
+        let path = match before {
+            Some(b) => format!("/audit?limit=20&before={}", encode(b)),
+            None => "/audit?limit=20".to_string(),
+        };
+        self.0.send("GET", &path, None).await
+    }
+
+    pub async fn stats(&self) -> Result<DailyStats, ApiError> {
+        self.0.send("GET", "/stats/daily?days=30", None).await
+    }
+}

@@ -1,0 +1,90 @@
+//! Meetings: find one by Video ID or meeting key, see its coordinates, cancel it.
+
+use cvi_core::api::Meeting;
+use leptos::{prelude::*, task::spawn_local};
+
+use super::{client::AdminApi, problem_text, providers::dialog, Note};
+
+#[component]
+pub fn Meetings(api: StoredValue<AdminApi>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Meeting>);
+    let note = RwSignal::new(None::<(bool, String)>);
+    let search = move || {
+        let q = query.get().trim().to_string();
+        spawn_local(async move {
+            // Digits (with spaces) are a Video ID; anything else a meeting key.
+            let digits: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+            let r = if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                api.get_value().meeting_by_video_id(&digits).await
+            } else {
+                api.get_value().meeting(&q).await
+            };
+            match r {
+                Ok(m) => {
+                    note.set(None);
+                    found.set(Some(m));
+                }
+                Err(e) => {
+                    found.set(None);
+                    note.set(Some((true, problem_text(&e))));
+                }
+            }
+        });
+    };
+    let cancel = move || {
+        dialog("cancel-meeting", false);
+        let Some(key) = found.get().and_then(|m| m.coordinates.meeting_key) else {
+            return;
+        };
+        spawn_local(async move {
+            match api.get_value().cancel_meeting(&key).await {
+                Ok(m) => {
+                    found.set(Some(m));
+                    note.set(Some((
+                        false,
+                        "Meeting cancelled: its Video ID no longer resolves.".into(),
+                    )));
+                }
+                Err(e) => note.set(Some((true, problem_text(&e)))),
+            }
+        });
+    };
+    view! {
+        <section id="meetings" aria-labelledby="meetings-h">
+            <h2 id="meetings-h">"Meetings"</h2>
+            <form class="row" on:submit=move |ev| { ev.prevent_default(); search(); }>
+                <label>"Video ID or meeting key"
+                    <input type="search" name="meeting" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+                </label>
+                <div class="actions"><button type="submit" data-action="find-meeting">"Find"</button></div>
+            </form>
+            <Note text=note />
+            {move || found.get().map(|m| {
+                let c = m.coordinates.clone();
+                view! {
+                    <dl class="card" data-testid="meeting">
+                        <dt>"Meeting key"</dt><dd>{c.meeting_key.clone().unwrap_or_default()}</dd>
+                        <dt>"Organizer"</dt><dd>{m.organizer.clone()}</dd>
+                        <dt>"Subject"</dt><dd>{m.subject.clone().unwrap_or_default()}</dd>
+                        <dt>"Video ID"</dt><dd>{c.video_id.as_ref().map(|v| v.grouped()).unwrap_or_default()}</dd>
+                        <dt>"Direct dial"</dt><dd>{c.direct_dial_uri.clone().unwrap_or_default()}</dd>
+                        <dt>"Start – end"</dt><dd>{format!("{} – {}", m.start, m.end)}</dd>
+                        <dt>"Status"</dt><dd>{if m.cancelled { "cancelled" } else { "live" }}</dd>
+                    </dl>
+                    {(!m.cancelled).then(|| view! {
+                        <div class="actions"><button class="danger" data-action="cancel-meeting" on:click=move |_| dialog("cancel-meeting", true)>"Cancel this meeting"</button></div>
+                    })}
+                }
+            })}
+            <dialog id="cancel-meeting" aria-labelledby="cancel-meeting-h">
+                <h3 id="cancel-meeting-h">"Cancel meeting"</h3>
+                <p>"Cancel this meeting's coordinates? Room systems that dial its Video ID will not reach it any more. The calendar invite itself stays as it is."</p>
+                <div class="actions">
+                    <button class="danger" data-action="confirm-cancel" on:click=move |_| cancel()>"Cancel the meeting"</button>
+                    <button data-action="keep" autofocus on:click=move |_| dialog("cancel-meeting", false)>"Keep it"</button>
+                </div>
+            </dialog>
+        </section>
+    }
+}

@@ -1,0 +1,235 @@
+//! The admin console (`/admin`): the seed's Provision and Consent steps in a browser, and
+//! what the CLI cannot show — who gets which provider and why, what is missing before
+//! coordinates can be issued, and how they are used.
+//!
+//! Its own page and wasm bundle (`src/bin/admin.rs`, `admin.html`), so the organizer's
+//! pane does not carry it. Signing in is the scheduler's: `/admin#token=…` or the demo
+//! sign-in (as an admin). Everything shown comes from the API; values from the tenant
+//! (names, UPNs, group ids, audit details, consent errors) are always text, never markup.
+
+mod audit;
+mod charts;
+pub mod client;
+mod consent;
+mod grants;
+mod meetings;
+mod providers;
+
+use cvi_core::api::{ProblemKind, Role, TokenReply, TokenRequest};
+use leptos::{prelude::*, task::spawn_local};
+
+use crate::{
+    api::{to_js, Api, ApiError},
+    host::{self, browser::remember_token},
+};
+use client::{AdminApi, Setup};
+
+/// What went wrong, for a status line: the server's words when it said something.
+pub(crate) fn problem_text(e: &ApiError) -> String {
+    match e {
+        ApiError::Unreachable(_) => {
+            "The policy API cannot be reached. Check the connection and try again.".into()
+        }
+        e if e.kind() == Some(ProblemKind::Forbidden) => format!(
+            "{} — this sign-in is not a tenant admin of this console.",
+            e.detail()
+        ),
+        e => e.detail(),
+    }
+}
+
+/// The part of a problem's detail that names `field` (`tenant_key: …`), to show next to it.
+pub(crate) fn field_error(detail: &str, field: &str) -> Option<String> {
+    detail
+        .strip_prefix(field)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .map(|rest| rest.trim().to_string())
+}
+
+/// A status line: announced politely, or at once for errors.
+#[component]
+pub(crate) fn Note(#[prop(into)] text: Signal<Option<(bool, String)>>) -> impl IntoView {
+    move || {
+        text.get().map(|(error, t)| {
+            if error {
+                view! { <p class="status error" role="alert">{t}</p> }.into_any()
+            } else {
+                view! { <p class="status success" role="status">{t}</p> }.into_any()
+            }
+        })
+    }
+}
+
+/// The console page.
+#[component]
+pub fn AdminApp() -> impl IntoView {
+    let token = RwSignal::new(None::<String>);
+    let checked = RwSignal::new(false);
+    spawn_local(async move {
+        token.set(host::current().token().await.ok().flatten());
+        checked.set(true);
+    });
+    view! {
+        <main class="console">
+            <header>
+                <h1>"Cloud Video Interop — admin console"</h1>
+                <p class="hint">"Providers, policies, consent and meetings of your tenant."</p>
+            </header>
+            <Show when=move || checked.get() fallback=|| view! { <p role="status">"Loading…"</p> }>
+                {move || match token.get() {
+                    Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token /> }.into_any(),
+                    None => view! { <AdminSignIn token=token /> }.into_any(),
+                }}
+            </Show>
+        </main>
+    }
+}
+
+/// The demo sign-in as a tenant admin (servers started with `--dev-issuer`).
+#[component]
+fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
+    let tenant = RwSignal::new("demo".to_string());
+    let user = RwSignal::new("admin@demo.example".to_string());
+    let note = RwSignal::new(None::<(bool, String)>);
+    let submit = move || {
+        let req = TokenRequest {
+            tenant: tenant.get().trim().to_string(),
+            user: user.get().trim().to_string(),
+            role: Role::Admin,
+            app_id: None,
+            groups: Vec::new(),
+            oid: None,
+        };
+        spawn_local(async move {
+            let body = match to_js(&req) {
+                Ok(b) => b,
+                Err(e) => return note.set(Some((true, problem_text(&e)))),
+            };
+            match Api::new(None)
+                .send::<TokenReply>("POST", "/dev/token", Some(body))
+                .await
+            {
+                Ok(r) => {
+                    remember_token(Some(&r.token));
+                    token.set(Some(r.token));
+                }
+                Err(e) if e.kind() == Some(ProblemKind::NotFound) => note.set(Some((
+                    true,
+                    "This server has no demo sign-in: open the console from the link your identity set-up gives (/admin#token=…).".into(),
+                ))),
+                Err(e) => note.set(Some((true, problem_text(&e)))),
+            }
+        });
+    };
+    view! {
+        <form class="signin" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <h2>"Sign in"</h2>
+            <p class="hint">"Demo sign-in: this server runs the development issuer."</p>
+            <label>"Tenant"
+                <input type="text" name="tenant" prop:value=move || tenant.get() on:input=move |ev| tenant.set(event_target_value(&ev)) />
+            </label>
+            <label>"Admin e-mail address"
+                <input type="email" name="user" prop:value=move || user.get() on:input=move |ev| user.set(event_target_value(&ev)) />
+            </label>
+            <div class="actions"><button class="primary" type="submit" data-action="signin">"Sign in"</button></div>
+            <Note text=note />
+        </form>
+    }
+}
+
+/// The signed-in console: the tenant's set-up, read once and again after every change.
+#[component]
+fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
+    let setup = RwSignal::new(None::<Setup>);
+    let note = RwSignal::new(None::<(bool, String)>);
+    let api = StoredValue::new(api);
+    let refresh = move || {
+        spawn_local(async move {
+            match api.get_value().setup().await {
+                Ok(s) => setup.set(Some(s)),
+                Err(e) => {
+                    if e.kind() == Some(ProblemKind::Unauthenticated) {
+                        remember_token(None);
+                        token.set(None);
+                    }
+                    note.set(Some((true, problem_text(&e))));
+                }
+            }
+        });
+    };
+    refresh();
+    let sign_out = move |_| {
+        remember_token(None);
+        token.set(None);
+    };
+    view! {
+        <nav aria-label="Sections">
+            <a href="#ready">"Ready"</a>
+            <a href="#providers">"Providers"</a>
+            <a href="#grants">"Policies and grants"</a>
+            <a href="#consent">"Consent"</a>
+            <a href="#meetings">"Meetings"</a>
+            <a href="#activity">"Activity"</a>
+            <a href="#audit">"Audit log"</a>
+            <button type="button" data-action="signout" on:click=sign_out>"Sign out"</button>
+        </nav>
+        <Note text=note />
+        {move || setup.get().map(|s| view! {
+            <Ready setup=s.clone() />
+            <providers::Providers api=api setup=s.clone() refresh=refresh />
+            <grants::Grants api=api setup=s.clone() refresh=refresh />
+            <consent::Consent api=api setup=s refresh=refresh />
+        })}
+        <meetings::Meetings api=api />
+        <charts::Activity api=api />
+        <audit::Audit api=api />
+    }
+}
+
+/// What has to be true before an organizer gets coordinates, and whether it is.
+#[component]
+fn Ready(setup: Setup) -> impl IntoView {
+    let provider = !setup.providers.is_empty();
+    // A grant whose policy hands out a configured provider.
+    let granted = setup.grants.iter().any(|g| {
+        setup.provider_of(&g.policy_name).is_some_and(|p| {
+            setup
+                .providers
+                .iter()
+                .any(|x| x.name.eq_ignore_ascii_case(p))
+        })
+    });
+    let consented = !setup.consent.is_empty()
+        && setup
+            .consent
+            .iter()
+            .any(|c| c.missing.is_empty() && !c.apps.is_empty());
+    let ready = provider && granted && consented;
+    let item = move |ok: bool, what: &'static str, todo: &'static str| {
+        view! {
+            <li class=if ok { "done" } else { "todo" }>
+                <span aria-hidden="true">{if ok { "✓ " } else { "○ " }}</span>
+                {what}
+                <span class="visually-hidden">{if ok { " (done)" } else { " (missing)" }}</span>
+                {(!ok).then(|| view! { <span class="hint">" — " {todo}</span> })}
+            </li>
+        }
+    };
+    view! {
+        <section id="ready" aria-labelledby="ready-h">
+            <h2 id="ready-h">"Ready to issue"</h2>
+            <ul class="checklist">
+                {item(provider, "A video interop provider", "create one under Providers")}
+                {item(granted, "A grant that gives users a policy of that provider", "grant a policy under Policies and grants")}
+                {item(consented, "Admin consent for the provider's partner apps", "follow the consent links under Consent")}
+            </ul>
+            <p data-testid="ready" class=if ready { "status success" } else { "status warning" } role="status">
+                {if ready {
+                    "Ready: organizers with a granted policy get video conferencing details."
+                } else {
+                    "Not ready yet: organizers get no video conferencing details until every item is done."
+                }}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,180 @@
+//! Providers: list, create, remove (with a confirmation that says what goes with it).
+
+use cvi_core::api::{AppIds, NewProvider};
+use leptos::{prelude::*, task::spawn_local};
+use wasm_bindgen::JsCast;
+
+use super::{client::AdminApi, client::Setup, field_error, problem_text, Note};
+
+/// The four providers the seed's cmdlets know.
+const NAMES: [&str; 4] = ["Polycom", "BlueJeans", "Pexip", "Cisco"];
+
+/// Opens (`true`) or closes the modal `<dialog id=…>`; a modal dialog keeps focus inside
+/// it and closes on Escape (the browser's own focus trap).
+pub(crate) fn dialog(id: &str, open: bool) {
+    let Some(d) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlDialogElement>().ok())
+    else {
+        return;
+    };
+    if open {
+        let _ = d.show_modal();
+    } else {
+        d.close();
+    }
+}
+
+#[component]
+pub fn Providers(
+    api: StoredValue<AdminApi>,
+    setup: Setup,
+    refresh: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = RwSignal::new("Polycom".to_string());
+    let tenant_key = RwSignal::new(String::new());
+    let app_ids = RwSignal::new(String::new());
+    let instruction_uri = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<(bool, String)>);
+    let removing = RwSignal::new(None::<(String, String)>);
+
+    let create = move || {
+        let ids = app_ids.get();
+        let uri = instruction_uri.get();
+        let p = NewProvider {
+            name: name.get(),
+            tenant_key: tenant_key.get().trim().to_string(),
+            instruction_uri: (!uri.trim().is_empty()).then(|| uri.trim().to_string()),
+            aad_application_ids: (!ids.trim().is_empty())
+                .then(|| AppIds::Joined(ids.trim().to_string())),
+            allow_app_guest_joins_as_authenticated: None,
+            sip_gateway: None,
+            sip_ivr: None,
+        };
+        spawn_local(async move {
+            match api.get_value().create_provider(&p).await {
+                Ok(v) => {
+                    error.set(None);
+                    note.set(Some((false, format!("Provider {} created.", v.name))));
+                    tenant_key.set(String::new());
+                    refresh();
+                }
+                Err(e) => error.set(Some(problem_text(&e))),
+            }
+        });
+    };
+    let confirm = {
+        let setup = setup.clone();
+        move |provider: String| {
+            let orphaned = setup
+                .grants
+                .iter()
+                .filter(|g| {
+                    setup
+                        .provider_of(&g.policy_name)
+                        .is_some_and(|p| p.eq_ignore_ascii_case(&provider))
+                })
+                .count();
+            let what = format!(
+                "Remove the {provider} provider? {orphaned} grant(s) of its policies stay but give no one video conferencing details, its bridges' credentials go, and the Video IDs of its meetings stop resolving. Its partner apps' consent record goes too."
+            );
+            removing.set(Some((provider, what)));
+            dialog("remove-provider", true);
+        }
+    };
+    let remove = move || {
+        let Some((provider, _)) = removing.get() else {
+            return;
+        };
+        dialog("remove-provider", false);
+        spawn_local(async move {
+            match api.get_value().remove_provider(&provider).await {
+                Ok(r) => {
+                    note.set(Some((false, r.message)));
+                    refresh();
+                }
+                Err(e) => note.set(Some((true, problem_text(&e)))),
+            }
+        });
+    };
+    let near = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|d| field_error(&d, field))
+                .map(|t| view! { <span class="field-error" role="alert">{t}</span> })
+        }
+    };
+    let rows = setup
+        .providers
+        .iter()
+        .map(|p| {
+            let n = p.name.clone();
+            let confirm = confirm.clone();
+            view! {
+                <tr data-provider=p.name.clone()>
+                    <th scope="row">{p.name.clone()}</th>
+                    <td>{p.tenant_key.clone()}</td>
+                    <td>{p.aad_application_ids.join("; ")}</td>
+                    <td>{p.instruction_uri.clone().unwrap_or_default()}</td>
+                    <td>
+                        <button type="button" class="danger" data-action="remove-provider"
+                            aria-label=format!("Remove the {} provider", p.name)
+                            on:click=move |_| confirm(n.clone())>"Remove"</button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section id="providers" aria-labelledby="providers-h">
+            <h2 id="providers-h">"Providers"</h2>
+            <table>
+                <caption class="visually-hidden">"Configured video interop providers"</caption>
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Tenant key"</th><th scope="col">"Partner apps"</th><th scope="col">"More-info link"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {setup.providers.is_empty().then(|| view! { <p class="hint">"No provider yet."</p> })}
+            <form class="provider-form" on:submit=move |ev| { ev.prevent_default(); create(); }>
+                <h3>"New provider"</h3>
+                <div class="row">
+                    <label>"Name"
+                        <select name="name" prop:value=move || name.get() on:change=move |ev| name.set(event_target_value(&ev))>
+                            {NAMES.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"Tenant key (user@domain)"
+                        <input type="text" name="tenant_key" required prop:value=move || tenant_key.get()
+                            aria-invalid=move || error.get().is_some_and(|d| field_error(&d, "tenant_key").is_some()).to_string()
+                            on:input=move |ev| tenant_key.set(event_target_value(&ev)) />
+                        {near("tenant_key")}
+                    </label>
+                </div>
+                <label>"Partner app ids (AadApplicationIds, separated by ;)"
+                    <input type="text" name="aad_application_ids" prop:value=move || app_ids.get()
+                        on:input=move |ev| app_ids.set(event_target_value(&ev)) />
+                    {near("aad_application_ids")}
+                </label>
+                <label>"More-info link (InstructionUri, https)"
+                    <input type="url" name="instruction_uri" prop:value=move || instruction_uri.get()
+                        on:input=move |ev| instruction_uri.set(event_target_value(&ev)) />
+                    {near("instruction_uri")}
+                </label>
+                <div class="actions"><button class="primary" type="submit" data-action="create-provider">"Create provider"</button></div>
+                {move || error.get().filter(|d| ["tenant_key", "aad_application_ids", "instruction_uri"].iter().all(|f| field_error(d, f).is_none()))
+                    .map(|d| view! { <p class="status error" role="alert">{d}</p> })}
+            </form>
+            <Note text=note />
+            <dialog id="remove-provider" aria-labelledby="remove-provider-h">
+                <h3 id="remove-provider-h">"Remove provider"</h3>
+                <p>{move || removing.get().map(|(_, what)| what).unwrap_or_default()}</p>
+                <div class="actions">
+                    <button class="danger" data-action="confirm-remove" on:click=move |_| remove()>"Remove"</button>
+                    <button data-action="keep" autofocus on:click=move |_| dialog("remove-provider", false)>"Keep it"</button>
+                </div>
+            </dialog>
+        </section>
+    }
+}
