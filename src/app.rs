@@ -1,5 +1,5 @@
-//! The root component: the task pane in Outlook, the Teams tab in Teams, the scheduler in a
-//! plain browser page.
+//! The root component of index.html: the task pane in Outlook, the scheduler in a plain
+//! browser page; in Teams it hands over to the tab's own page (`/teams`).
 
 use cvi_core::invite::Lang;
 use leptos::prelude::*;
@@ -8,7 +8,6 @@ use crate::{
     host::{self, HostKind},
     pane::Pane,
     scheduler::Scheduler,
-    teams_tab::TeamsTab,
 };
 
 /// The add-in's root component. `host::detect` has run before it mounts.
@@ -24,7 +23,14 @@ pub fn App() -> impl IntoView {
     }
     match host.kind() {
         HostKind::Outlook => view! { <Pane lang=lang /> }.into_any(),
-        HostKind::Teams => view! { <TeamsTab lang=lang /> }.into_any(),
+        // The tab is its own page and bundle (teams.html): the pane stays small.
+        HostKind::Teams => {
+            if let Some(w) = web_sys::window() {
+                let search = w.location().search().unwrap_or_default();
+                let _ = w.location().replace(&format!("/teams{search}"));
+            }
+            view! { <p role="status">"…"</p> }.into_any()
+        }
         HostKind::Browser => view! { <Scheduler lang=lang /> }.into_any(),
     }
 }

@@ -46,6 +46,18 @@ pub enum Tone {
 /// One status message with an optional detail line; announced to screen readers.
 #[component]
 pub fn Status(tone: Tone, key: Key, lang: Lang, #[prop(optional)] detail: String) -> impl IntoView {
+    view! { <StatusLine tone=tone name=format!("{key:?}") text=t(lang, key) detail=detail /> }
+}
+
+/// [`Status`] for words that are not in the shared table (a page's own): `name` is what
+/// `data-status` says, `text` what the user reads.
+#[component]
+pub fn StatusLine(
+    tone: Tone,
+    name: String,
+    text: &'static str,
+    #[prop(optional)] detail: String,
+) -> impl IntoView {
     let class = match tone {
         Tone::Info => "status info",
         Tone::Success => "status success",
@@ -59,8 +71,8 @@ pub fn Status(tone: Tone, key: Key, lang: Lang, #[prop(optional)] detail: String
     };
     let has_detail = !detail.is_empty();
     view! {
-        <div class=class role=role data-status=format!("{key:?}")>
-            <p>{t(lang, key)}</p>
+        <div class=class role=role data-status=name>
+            <p>{text}</p>
             {has_detail.then(|| view! { <p class="detail">{detail}</p> })}
         </div>
     }

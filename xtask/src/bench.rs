@@ -549,7 +549,10 @@ pub fn bench() -> Result<()> {
     let command = step("no-UI command page transfer (command.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "command.html")
     })?;
-    // Its own page and bundle: the organizer's pane (above) does not carry it.
+    // Pages of their own: the organizer's pane (above) carries neither.
+    let teams = step("Teams tab transfer (teams.html)", || {
+        crate::bench_addin::transfer(&root().join("dist"), "teams.html")
+    })?;
     let admin = step("admin console transfer (admin.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "admin.html")
     })?;
@@ -593,6 +596,7 @@ pub fn bench() -> Result<()> {
     for (name, t) in [
         ("add-in initial transfer (wasm + JS + CSS)", &pane),
         ("no-UI command page (wasm + JS)", &command),
+        ("Teams tab, its own page (wasm + JS + CSS)", &teams),
         ("admin console, its own page (wasm + JS + CSS)", &admin),
     ] {
         let _ = writeln!(

@@ -19,10 +19,11 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
         run(tools.command("trunk").args(["build", "--release"]))
     })?;
     let dist = root().join("dist");
-    // Trunk builds one page per run and empties its dist first, so the command page and
-    // the admin console are built aside and copied in (each with its own wasm bundle).
+    // Trunk builds one page per run and empties its dist first, so the command page, the
+    // Teams tab and the admin console are built aside and copied in (each with its own wasm bundle).
     for (page, what) in [
         ("command.html", "no-UI command page"),
+        ("teams.html", "Teams tab"),
         ("admin.html", "admin console"),
     ] {
         let aside = root().join("target/trunk-aside").join(page);

@@ -34,8 +34,12 @@ pub fn app(state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     if let Some(dist) = &state.dist {
-        // The admin console is its own page (admin.html): `/admin` opens it.
+        // The Teams tab and the admin console are pages of their own.
         router = router
+            .route_service(
+                "/teams",
+                tower_http::services::ServeFile::new(dist.join("teams.html")),
+            )
             .route_service(
                 "/admin",
                 tower_http::services::ServeFile::new(dist.join("admin.html")),

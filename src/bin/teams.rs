@@ -1,0 +1,11 @@
+//! The Teams tab page (`teams.html`, served at `/teams`): its own wasm bundle, so the
+//! Outlook pane does not carry the tab's scheduling form.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    wasm_bindgen_futures::spawn_local(async {
+        let host = cvi_addin::host::detect().await;
+        cvi_addin::host::apply_theme(host.theme());
+        leptos::mount::mount_to_body(cvi_addin::teams_tab::TeamsTabPage);
+    });
+}
