@@ -1148,6 +1148,14 @@ async fn the_admin_console_provisions_and_consents() {
         .js("return document.querySelectorAll('main img, main script').length;")
         .await;
     assert_eq!(injected, json!(0));
+    // A javascript: more-info link is refused at its field and never becomes a link.
+    b.set("name", "BlueJeans", "change").await;
+    b.set("tenant_key", "5566@bjn.vc", "input").await;
+    b.set("instruction_uri", "javascript:alert(1)", "input")
+        .await;
+    b.click("[data-action=create-provider]").await;
+    b.wait_text("label .field-error", |t| t.contains("https"))
+        .await;
 
     // Why, for two users.
     b.set("why-user", "ann@contoso.example", "input").await;
@@ -1187,6 +1195,30 @@ async fn the_admin_console_provisions_and_consents() {
         "{href}"
     );
     b.screenshot("console-2-before-consent").await;
+    // The admin first declines; Entra's error description (markup here) is shown as text.
+    b.client
+        .goto(&format!(
+            "{}/api/v1/consent/callback?error=access_denied&error_description=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&state={}",
+            server.base,
+            state_of(&href)
+        ))
+        .await
+        .unwrap();
+    b.client
+        .goto(&format!("{}/admin", server.base))
+        .await
+        .unwrap();
+    b.wait_text(".consent-provider", |t| {
+        t.contains("<img src=x onerror=alert(1)>")
+    })
+    .await;
+    let href = b
+        .wait_css("a[data-action=consent]")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
     b.client
         .goto(&format!(
             "{}/api/v1/consent/callback?admin_consent=True&tenant=contoso&state={}",
@@ -1248,6 +1280,14 @@ async fn the_admin_console_provisions_and_consents() {
         assert!(audit.contains(action), "{action} in {audit}");
     }
 
+    let injected = b
+        .js("return document.querySelectorAll('main img, main script, a[href^=\"javascript\"]').length;")
+        .await;
+    assert_eq!(
+        injected,
+        json!(0),
+        "no markup from tenant data became elements"
+    );
     for (w, h) in [(1280, 2400), (400, 4200)] {
         b.client.set_window_size(w, h).await.unwrap();
         for theme in ["light", "dark"] {

@@ -88,6 +88,7 @@ on_both!(tenant_isolation_on_every_endpoint, |b: Backend| {
             404,
         ),
         ("GET", "/api/v1/audit".into(), &admin_b, None, 200),
+        ("GET", "/api/v1/stats/daily".into(), &admin_b, None, 200),
     ];
     for (method, path, token, body, want) in checks {
         let (st, v) = s.call(method, &path, Some(token), body);
@@ -98,6 +99,13 @@ on_both!(tenant_isolation_on_every_endpoint, |b: Backend| {
                 !shown.contains("813878896") && !shown.contains(&vid) && !shown.contains("meet-a"),
                 "{method} {path} leaked tenant a: {v}"
             );
+            if path.contains("stats") {
+                assert_eq!(
+                    v["series"],
+                    json!([]),
+                    "tenant a's issuance is not b's: {v}"
+                );
+            }
             if path.contains("effective-policy") {
                 assert_eq!(
                     v["source"], "default",
