@@ -1252,8 +1252,36 @@ async fn the_admin_console_provisions_and_consents() {
     let (_, consent) = server.call("GET", "/consent/status", &admin, None);
     assert_eq!(consent[0]["missing"], json!([]), "{consent}");
 
-    // The meeting, found by its Video ID; the activity chart counts it.
+    // Edit the provider: its more-info link (the name stays).
     b.client.refresh().await.unwrap();
+    b.click("tr[data-provider=Polycom] [data-action=edit-provider]")
+        .await;
+    b.wait_text(".provider-form h3", |t| t == "Edit Polycom")
+        .await;
+    b.set(
+        "instruction_uri",
+        "https://vc.contoso.example/join",
+        "input",
+    )
+    .await;
+    b.click("[data-action=create-provider]").await;
+    b.wait_text("tr[data-provider=Polycom]", |t| {
+        t.contains("https://vc.contoso.example/join")
+    })
+    .await;
+    let (_, p) = server.call("GET", "/providers/Polycom", &admin, None);
+    assert_eq!(
+        p["instruction_uri"], "https://vc.contoso.example/join",
+        "{p}"
+    );
+    assert_eq!(p["tenant_key"], "4455667788@t.plcm.vc", "{p}");
+
+    // An organizer's meetings; then the meeting found by its Video ID; the activity chart
+    // counts it.
+    b.set("meeting", "ann@contoso.example", "input").await;
+    b.click("[data-action=find-meeting]").await;
+    b.wait_text("[data-testid=meetings] tbody", |t| t.contains("c-1"))
+        .await;
     b.set("meeting", m["video_id"].as_str().unwrap(), "input")
         .await;
     b.click("[data-action=find-meeting]").await;

@@ -2,7 +2,7 @@
 
 use cvi_core::api::{
     ConsentLinks, DailyStats, EffectiveView, GrantOutcome, GrantRequest, GrantView, Meeting,
-    NewProvider, PolicyView, ProviderConsent, ProviderView, Removed,
+    NewProvider, PolicyView, ProviderConsent, ProviderView, Removed, SetProvider,
 };
 use serde::Deserialize;
 
@@ -76,6 +76,20 @@ impl AdminApi {
         self.0.send("POST", "/providers", Some(to_js(p)?)).await
     }
 
+    pub async fn set_provider(
+        &self,
+        name: &str,
+        p: &SetProvider,
+    ) -> Result<ProviderView, ApiError> {
+        self.0
+            .send(
+                "PATCH",
+                &format!("/providers/{}", encode(name)),
+                Some(to_js(p)?),
+            )
+            .await
+    }
+
     pub async fn remove_provider(&self, name: &str) -> Result<Removed, ApiError> {
         self.0
             .send("DELETE", &format!("/providers/{}", encode(name)), None)
@@ -113,6 +127,12 @@ impl AdminApi {
     pub async fn meeting_by_video_id(&self, id: &str) -> Result<Meeting, ApiError> {
         self.0
             .send("GET", &format!("/meetings?video_id={}", encode(id)), None)
+            .await
+    }
+
+    pub async fn meetings_of(&self, upn: &str) -> Result<Vec<Meeting>, ApiError> {
+        self.0
+            .send("GET", &format!("/users/{}/meetings", encode(upn)), None)
             .await
     }
 

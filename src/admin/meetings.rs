@@ -1,4 +1,5 @@
-//! Meetings: find one by Video ID or meeting key, see its coordinates, cancel it.
+//! Meetings: find one by Video ID or meeting key, or list an organizer's; see its
+//! coordinates, cancel it.
 
 use cvi_core::api::Meeting;
 use leptos::{prelude::*, task::spawn_local};
@@ -9,12 +10,31 @@ use super::{client::AdminApi, problem_text, providers::dialog, Note};
 pub fn Meetings(api: StoredValue<AdminApi>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Meeting>);
+    let listed = RwSignal::new(Vec::<Meeting>::new());
     let note = RwSignal::new(None::<(bool, String)>);
     let search = move || {
         let q = query.get().trim().to_string();
         spawn_local(async move {
-            // Digits (with spaces) are a Video ID; anything else a meeting key.
+            // An address is an organizer; digits (with spaces) a Video ID; else a meeting key.
             let digits: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+            if q.contains('@') {
+                found.set(None);
+                match api.get_value().meetings_of(&q).await {
+                    Ok(list) => {
+                        note.set(
+                            list.is_empty()
+                                .then(|| (false, format!("{q} has no meetings."))),
+                        );
+                        listed.set(list);
+                    }
+                    Err(e) => {
+                        listed.set(Vec::new());
+                        note.set(Some((true, problem_text(&e))));
+                    }
+                }
+                return;
+            }
+            listed.set(Vec::new());
             let r = if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
                 api.get_value().meeting_by_video_id(&digits).await
             } else {
@@ -54,12 +74,34 @@ pub fn Meetings(api: StoredValue<AdminApi>) -> impl IntoView {
         <section id="meetings" aria-labelledby="meetings-h">
             <h2 id="meetings-h">"Meetings"</h2>
             <form class="row" on:submit=move |ev| { ev.prevent_default(); search(); }>
-                <label>"Video ID or meeting key"
+                <label>"Video ID, meeting key or organizer (UPN)"
                     <input type="search" name="meeting" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
                 </label>
                 <div class="actions"><button type="submit" data-action="find-meeting">"Find"</button></div>
             </form>
             <Note text=note />
+            {move || (!listed.get().is_empty()).then(|| view! {
+                <table data-testid="meetings">
+                    <caption class="visually-hidden">"The organizer's meetings, newest first"</caption>
+                    <thead><tr><th scope="col">"Meeting key"</th><th scope="col">"Subject"</th><th scope="col">"Start"</th><th scope="col">"Video ID"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {listed.get().into_iter().map(|m| {
+                            let shown = m.clone();
+                            let key = m.coordinates.meeting_key.clone().unwrap_or_default();
+                            view! {
+                                <tr>
+                                    <th scope="row">{key.clone()}</th>
+                                    <td>{m.subject.clone().unwrap_or_default()}</td>
+                                    <td>{m.start.clone()}</td>
+                                    <td>{m.coordinates.video_id.as_ref().map(|v| v.grouped()).unwrap_or_default()}</td>
+                                    <td>{if m.cancelled { "cancelled" } else { "live" }}</td>
+                                    <td><button type="button" aria-label=format!("Show meeting {key}") on:click=move |_| found.set(Some(shown.clone()))>"Show"</button></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
             {move || found.get().map(|m| {
                 let c = m.coordinates.clone();
                 view! {

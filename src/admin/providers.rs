@@ -1,6 +1,6 @@
-//! Providers: list, create, remove (with a confirmation that says what goes with it).
+//! Providers: list, create, edit, remove (with a confirmation that says what goes with it).
 
-use cvi_core::api::{AppIds, NewProvider};
+use cvi_core::api::{AppIds, NewProvider, SetProvider};
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
@@ -39,10 +39,35 @@ pub fn Providers(
     let error = RwSignal::new(None::<String>);
     let note = RwSignal::new(None::<(bool, String)>);
     let removing = RwSignal::new(None::<(String, String)>);
+    // The provider being edited (its values are in the form), or none: a new one.
+    let editing = RwSignal::new(None::<String>);
 
-    let create = move || {
+    let save = move || {
         let ids = app_ids.get();
         let uri = instruction_uri.get();
+        if let Some(provider) = editing.get() {
+            let p = SetProvider {
+                tenant_key: Some(tenant_key.get().trim().to_string()),
+                // Empty clears the link, as `cvi provider set --instruction-uri ''` does.
+                instruction_uri: Some(uri.trim().to_string()),
+                aad_application_ids: Some(AppIds::Joined(ids.trim().to_string())),
+                allow_app_guest_joins_as_authenticated: None,
+                sip_gateway: None,
+                sip_ivr: None,
+            };
+            spawn_local(async move {
+                match api.get_value().set_provider(&provider, &p).await {
+                    Ok(v) => {
+                        error.set(None);
+                        editing.set(None);
+                        note.set(Some((false, format!("Provider {} saved.", v.name))));
+                        refresh();
+                    }
+                    Err(e) => error.set(Some(problem_text(&e))),
+                }
+            });
+            return;
+        }
         let p = NewProvider {
             name: name.get(),
             tenant_key: tenant_key.get().trim().to_string(),
@@ -113,13 +138,26 @@ pub fn Providers(
         .map(|p| {
             let n = p.name.clone();
             let confirm = confirm.clone();
+            let edit = {
+                let p = p.clone();
+                move |_| {
+                    name.set(p.name.clone());
+                    tenant_key.set(p.tenant_key.clone());
+                    app_ids.set(p.aad_application_ids.join(";"));
+                    instruction_uri.set(p.instruction_uri.clone().unwrap_or_default());
+                    error.set(None);
+                    editing.set(Some(p.name.clone()));
+                }
+            };
             view! {
                 <tr data-provider=p.name.clone()>
                     <th scope="row">{p.name.clone()}</th>
                     <td>{p.tenant_key.clone()}</td>
                     <td>{p.aad_application_ids.join("; ")}</td>
                     <td>{p.instruction_uri.clone().unwrap_or_default()}</td>
-                    <td>
+                    <td class="actions-cell">
+                        <button type="button" data-action="edit-provider"
+                            aria-label=format!("Edit the {} provider", p.name) on:click=edit>"Edit"</button>
                         <button type="button" class="danger" data-action="remove-provider"
                             aria-label=format!("Remove the {} provider", p.name)
                             on:click=move |_| confirm(n.clone())>"Remove"</button>
@@ -137,11 +175,12 @@ pub fn Providers(
                 <tbody>{rows}</tbody>
             </table>
             {setup.providers.is_empty().then(|| view! { <p class="hint">"No provider yet."</p> })}
-            <form class="provider-form" on:submit=move |ev| { ev.prevent_default(); create(); }>
-                <h3>"New provider"</h3>
+            <form class="provider-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <h3>{move || match editing.get() { Some(n) => format!("Edit {n}"), None => "New provider".to_string() }}</h3>
                 <div class="row">
                     <label>"Name"
-                        <select name="name" prop:value=move || name.get() on:change=move |ev| name.set(event_target_value(&ev))>
+                        <select name="name" prop:value=move || name.get() prop:disabled=move || editing.get().is_some()
+                            on:change=move |ev| name.set(event_target_value(&ev))>
                             {NAMES.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
                         </select>
                     </label>
@@ -162,7 +201,14 @@ pub fn Providers(
                         on:input=move |ev| instruction_uri.set(event_target_value(&ev)) />
                     {near("instruction_uri")}
                 </label>
-                <div class="actions"><button class="primary" type="submit" data-action="create-provider">"Create provider"</button></div>
+                <div class="actions">
+                    <button class="primary" type="submit" data-action="create-provider">
+                        {move || if editing.get().is_some() { "Save provider" } else { "Create provider" }}
+                    </button>
+                    {move || editing.get().map(|_| view! {
+                        <button type="button" data-action="cancel-edit" on:click=move |_| { editing.set(None); tenant_key.set(String::new()); app_ids.set(String::new()); instruction_uri.set(String::new()); }>"Cancel"</button>
+                    })}
+                </div>
                 {move || error.get().filter(|d| ["tenant_key", "aad_application_ids", "instruction_uri"].iter().all(|f| field_error(d, f).is_none()))
                     .map(|d| view! { <p class="status error" role="alert">{d}</p> })}
             </form>

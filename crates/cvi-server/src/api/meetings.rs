@@ -494,6 +494,25 @@ pub async fn find_by_video_id(
     Ok(ApiJson(view(m)))
 }
 
+/// The newest meetings (at most 100) an organizer scheduled, for the admin console.
+#[utoipa::path(get, path = "/users/{upn}/meetings", params(("upn" = String, Path, description = "The organizer's UPN")), tag = "meetings",
+    responses((status = 200, body = [Meeting]), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn by_organizer(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(upn): ApiPath<String>,
+) -> ApiResult<Vec<Meeting>> {
+    caller.require(Role::Admin)?;
+    let upn = upn.trim();
+    if upn.is_empty() || upn.len() > 256 || upn.chars().any(char::is_control) {
+        return Err(AppError::InvalidInput(
+            "upn: give the organizer's user principal name, e.g. ann@contoso.com".into(),
+        ));
+    }
+    let found = store::meetings::by_organizer(&s.db, &caller.tenant, upn, 100).await?;
+    Ok(ApiJson(found.into_iter().map(view).collect()))
+}
+
 /// Show a meeting's coordinates.
 #[utoipa::path(get, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
     responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]

@@ -122,6 +122,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consent::status))
         .routes(routes!(meetings::issue, meetings::find_by_video_id))
         .routes(routes!(meetings::import))
+        .routes(routes!(meetings::by_organizer))
         .routes(routes!(events::create))
         .routes(routes!(events::update, events::cancel))
         .routes(routes!(meetings::show, meetings::update, meetings::cancel))

@@ -99,6 +99,26 @@ pub async fn by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     row.as_ref().map(from_row).transpose()
 }
 
+/// The newest `limit` meetings an organizer (UPN, as given or in lower case) scheduled.
+pub async fn by_organizer(
+    db: &crate::db::Db,
+    tenant: &str,
+    upn: &str,
+    limit: i64,
+) -> Result<Vec<StoredMeeting>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM meetings m {JOIN_PROVIDER} WHERE m.tenant_id = $1 \
+         AND m.organizer IN ($2, $3) ORDER BY m.created_at DESC LIMIT $4"
+    ))
+    .bind(tenant)
+    .bind(upn)
+    .bind(upn.to_lowercase())
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Like [`load`], and the tenant's configuration version read in the same statement.
 pub async fn load_with_version<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,

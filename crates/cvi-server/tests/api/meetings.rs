@@ -525,3 +525,58 @@ on_both!(
         assert_eq!(st, 403, "{v}");
     }
 );
+
+on_both!(an_admin_lists_an_organizers_meetings, |b: Backend| {
+    let s = common::start(b);
+    let admin = crate::provision(&s, "t");
+    let ann = s.token("t", "ann@t.example", "organizer");
+    for k in ["m-1", "m-2"] {
+        assert_eq!(crate::issue(&s, &ann, k).0, 201);
+    }
+    let bob = s.token("t", "bob@t.example", "organizer");
+    assert_eq!(crate::issue(&s, &bob, "m-3").0, 201);
+    let (st, v) = s.call(
+        "GET",
+        "/api/v1/users/ann@t.example/meetings",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(st, 200, "{v}");
+    let keys: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["meeting_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2, "{v}");
+    assert!(
+        keys.contains(&"m-1") && keys.contains(&"m-2") && !keys.contains(&"m-3"),
+        "{v}"
+    );
+    // Case of the UPN as typed does not matter; organizers cannot list; other tenants see none.
+    let (_, upper) = s.call(
+        "GET",
+        "/api/v1/users/Ann@T.example/meetings",
+        Some(&admin),
+        None,
+    );
+    assert_eq!(upper.as_array().unwrap().len(), 2, "{upper}");
+    assert_eq!(
+        s.call(
+            "GET",
+            "/api/v1/users/ann@t.example/meetings",
+            Some(&ann),
+            None
+        )
+        .0,
+        403
+    );
+    let other = s.token("u", "admin@u.example", "admin");
+    let (st, none) = s.call(
+        "GET",
+        "/api/v1/users/ann@t.example/meetings",
+        Some(&other),
+        None,
+    );
+    assert_eq!((st, none), (200, serde_json::json!([])));
+});
