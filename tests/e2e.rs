@@ -1182,6 +1182,35 @@ async fn the_admin_console_provisions_and_consents() {
         "the group grant decides: {why_bob}"
     );
 
+    // A second group, then g-lab moved down: the two swap ranks (ranks are distinct, so
+    // the console goes through a free rank).
+    b.set("target", "group", "change").await;
+    b.set("identity", "g-ops", "input").await;
+    b.set("rank", "2", "input").await;
+    b.set("policy", "Tag:PolycomServiceProviderEnabled", "change")
+        .await;
+    b.click("[data-action=grant]").await;
+    b.wait_css("tr[data-grant='group:g-ops']").await;
+    b.click("tr[data-grant='group:g-lab'] [data-action=move-down]")
+        .await;
+    let admin_token = server.token("contoso", "admin@contoso.example", "admin");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, g) = server.call("GET", "/grants", &admin_token, None);
+        let rank = |id: &str| {
+            g.as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["identity"] == id)
+                .map(|x| x["rank"].clone())
+        };
+        if rank("g-lab") == Some(json!(2)) && rank("g-ops") == Some(json!(1)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ranks not swapped: {g}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Consent: the link as a button; Entra sends the admin back to the callback.
     let href = b
         .wait_css("a[data-action=consent]")
@@ -1248,7 +1277,7 @@ async fn the_admin_console_provisions_and_consents() {
     assert_eq!(providers[0]["tenant_key"], "4455667788@t.plcm.vc");
     assert_eq!(providers[0]["aad_application_ids"], json!([APP]));
     let (_, grants) = server.call("GET", "/grants", &admin, None);
-    assert_eq!(grants.as_array().unwrap().len(), 2, "{grants}");
+    assert_eq!(grants.as_array().unwrap().len(), 3, "{grants}");
     let (_, consent) = server.call("GET", "/consent/status", &admin, None);
     assert_eq!(consent[0]["missing"], json!([]), "{consent}");
 
@@ -1307,6 +1336,13 @@ async fn the_admin_console_provisions_and_consents() {
     ] {
         assert!(audit.contains(action), "{action} in {audit}");
     }
+    // Filtered by the server: only grant changes.
+    b.set("action", "grant", "input").await;
+    b.click("[data-action=audit-filter]").await;
+    b.wait_text("#audit tbody", |t| {
+        t.contains("grant.assign") && !t.contains("provider.new") && !t.contains("meeting.issue")
+    })
+    .await;
 
     let injected = b
         .js("return document.querySelectorAll('main img, main script, a[href^=\"javascript\"]').length;")

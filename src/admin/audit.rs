@@ -1,5 +1,5 @@
 //! The audit log: who changed what, newest first, a page at a time, each entry with its
-//! before and after. Filters (actor, action, day) narrow the loaded pages.
+//! before and after; filtered by the server (actor, action prefix, UTC day).
 
 use leptos::{prelude::*, task::spawn_local};
 
@@ -34,8 +34,9 @@ pub fn Audit(api: StoredValue<AdminApi>) -> impl IntoView {
     let action = RwSignal::new(String::new());
     let day = RwSignal::new(String::new());
     let load = move |before: Option<String>| {
+        let (a, c, d) = (actor.get(), action.get(), day.get());
         spawn_local(async move {
-            match api.get_value().audit(before.as_deref()).await {
+            match api.get_value().audit(before.as_deref(), &a, &c, &d).await {
                 Ok(page) => {
                     if before.is_none() {
                         entries.set(page.entries);
@@ -49,33 +50,20 @@ pub fn Audit(api: StoredValue<AdminApi>) -> impl IntoView {
         });
     };
     load(None);
-    let shown = move || {
-        let (a, c, d) = (
-            actor.get().to_lowercase(),
-            action.get().to_lowercase(),
-            day.get(),
-        );
-        entries
-            .get()
-            .into_iter()
-            .filter(|e| a.is_empty() || e.actor.to_lowercase().contains(&a))
-            .filter(|e| c.is_empty() || e.action.to_lowercase().contains(&c))
-            .filter(|e| d.is_empty() || when(e.at).starts_with(&d))
-            .collect::<Vec<_>>()
-    };
     view! {
         <section id="audit" aria-labelledby="audit-h">
             <h2 id="audit-h">"Audit log"</h2>
-            <div class="row filters">
+            <form class="row filters" on:submit=move |ev| { ev.prevent_default(); load(None); }>
                 <label>"Actor" <input type="search" name="actor" prop:value=move || actor.get() on:input=move |ev| actor.set(event_target_value(&ev)) /></label>
-                <label>"Action" <input type="search" name="action" prop:value=move || action.get() on:input=move |ev| action.set(event_target_value(&ev)) /></label>
+                <label>"Action (starts with)" <input type="search" name="action" prop:value=move || action.get() on:input=move |ev| action.set(event_target_value(&ev)) /></label>
                 <label>"Day (UTC)" <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev)) /></label>
-            </div>
+                <div class="actions"><button type="submit" data-action="audit-filter">"Filter"</button></div>
+            </form>
             <table>
                 <caption class="visually-hidden">"Audit entries, newest first"</caption>
                 <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
                 <tbody>
-                    {move || shown().into_iter().map(|e| view! {
+                    {move || entries.get().into_iter().map(|e| view! {
                         <tr data-audit=e.action.clone()>
                             <td>{when(e.at)}</td>
                             <td>{e.actor.clone()}</td>

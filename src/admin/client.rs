@@ -142,11 +142,29 @@ impl AdminApi {
             .await
     }
 
-    pub async fn audit(&self, before: Option<&str>) -> Result<AuditPage, ApiError> {
-        let path = match before {
-            Some(b) => format!("/audit?limit=20&before={}", encode(b)),
-            None => "/audit?limit=20".to_string(),
-        };
+    /// A page of the audit log (20 entries), filtered by the server: `actor` exactly,
+    /// actions starting with `action`, and one UTC `day` (`YYYY-MM-DD`); empty = any.
+    pub async fn audit(
+        &self,
+        before: Option<&str>,
+        actor: &str,
+        action: &str,
+        day: &str,
+    ) -> Result<AuditPage, ApiError> {
+        let mut path = String::from("/audit?limit=20");
+        for (k, v) in [
+            ("actor", actor),
+            ("action", action),
+            ("since", day),
+            ("until", day),
+        ] {
+            if !v.trim().is_empty() {
+                path.push_str(&format!("&{k}={}", encode(v.trim())));
+            }
+        }
+        if let Some(b) = before {
+            path.push_str(&format!("&before={}", encode(b)));
+        }
         self.0.send("GET", &path, None).await
     }
 

@@ -107,6 +107,12 @@ pub fn Grants(
     };
 
     let ordered = decision_order(&setup.grants);
+    let top = setup
+        .grants
+        .iter()
+        .filter_map(|g| g.rank)
+        .max()
+        .unwrap_or(0);
     let groups: Vec<GrantView> = ordered
         .iter()
         .filter(|g| g.target == TargetKind::Group)
@@ -129,16 +135,17 @@ pub fn Grants(
                 other.map(|o| {
                     let (a, b) = (g.clone(), o.clone());
                     move || {
+                        // Ranks are distinct: a goes to a free rank first, then b takes a's
+                        // old rank and a takes b's.
                         let (ra, rb) = (a.rank.unwrap_or(1), b.rank.unwrap_or(1));
-                        let reqs = [(&a, rb), (&b, ra)]
-                            .into_iter()
-                            .map(|(x, r)| GrantRequest {
-                                target: TargetKind::Group,
-                                identity: x.identity.clone(),
-                                rank: Some(r),
-                                policy_name: Some(x.policy_name.clone()),
-                            })
-                            .collect();
+                        let free = top + 1;
+                        let req = |x: &GrantView, r: u32| GrantRequest {
+                            target: TargetKind::Group,
+                            identity: x.identity.clone(),
+                            rank: Some(r),
+                            policy_name: Some(x.policy_name.clone()),
+                        };
+                        let reqs = vec![req(&a, free), req(&b, ra), req(&a, rb)];
                         put_all(reqs, "Ranks swapped.".into());
                     }
                 })
@@ -154,8 +161,8 @@ pub fn Grants(
                     <td>{g.policy_name.clone()}</td>
                     <td>{provider}</td>
                     <td class="actions-cell">
-                        {up.map(|f| view! { <button type="button" aria-label=format!("Move {label} up (decides earlier)") on:click=move |_| f()>"↑"</button> })}
-                        {down.map(|f| view! { <button type="button" aria-label=format!("Move {} down", g.identity.clone().unwrap_or_default()) on:click=move |_| f()>"↓"</button> })}
+                        {up.map(|f| view! { <button type="button" data-action="move-up" aria-label=format!("Move {label} up (decides earlier)") on:click=move |_| f()>"↑"</button> })}
+                        {down.map(|f| view! { <button type="button" data-action="move-down" aria-label=format!("Move {} down", g.identity.clone().unwrap_or_default()) on:click=move |_| f()>"↓"</button> })}
                         <button type="button" data-action="revoke" aria-label=format!("Revoke the grant of {}", g.identity.clone().unwrap_or_else(|| "everyone".into()))
                             on:click=move |_| put(revoke.clone(), "Grant revoked.".into())>"Revoke"</button>
                     </td>

@@ -17,6 +17,24 @@ pub struct Page {
     pub limit: Option<u32>,
     /// `next` of the previous page: entries older than it.
     pub before: Option<String>,
+    /// Only this actor's entries (exactly as recorded, e.g. admin@contoso.com).
+    pub actor: Option<String>,
+    /// Only actions starting with this (`grant`, `provider.new`).
+    pub action: Option<String>,
+    /// Entries at or after this time: RFC 3339, or a day `YYYY-MM-DD` (UTC).
+    pub since: Option<String>,
+    /// Entries before this time: RFC 3339, or a day `YYYY-MM-DD` (UTC, the day after it).
+    pub until: Option<String>,
+}
+
+/// RFC 3339, or a UTC day (`end_of_day`: the midnight after it) → Unix ms.
+fn time(field: &str, s: &str, end_of_day: bool) -> Result<i64, AppError> {
+    let s = s.trim();
+    if s.len() == 10 {
+        let midnight = super::meetings::parse_time(field, &format!("{s}T00:00:00Z"))?;
+        return Ok(midnight + if end_of_day { 86_400_000 } else { 0 });
+    }
+    super::meetings::parse_time(field, s)
 }
 
 /// One audited change.
@@ -55,20 +73,43 @@ pub async fn list(
         ));
     }
     let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
-    let mut entries: Vec<AuditEntry> =
-        crate::store::audit::page(&s.db, &caller.tenant, p.before.as_deref(), limit + 1)
-            .await?
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                target: r.target,
-                before: json(r.before),
-                after: json(r.after),
-            })
-            .collect();
+    fn text(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    for (name, v) in [("actor", &p.actor), ("action", &p.action)] {
+        if text(v).is_some_and(|v| v.len() > 256 || v.chars().any(char::is_control)) {
+            return Err(AppError::InvalidInput(format!(
+                "{name}: at most 256 characters, no control characters"
+            )));
+        }
+    }
+    let filter = crate::store::audit::Filter {
+        actor: text(&p.actor),
+        action: text(&p.action),
+        since_ms: text(&p.since)
+            .map(|v| time("since", v, false))
+            .transpose()?,
+        until_ms: text(&p.until).map(|v| time("until", v, true)).transpose()?,
+    };
+    let mut entries: Vec<AuditEntry> = crate::store::audit::page(
+        &s.db,
+        &caller.tenant,
+        p.before.as_deref(),
+        limit + 1,
+        &filter,
+    )
+    .await?
+    .into_iter()
+    .map(|r| AuditEntry {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        before: json(r.before),
+        after: json(r.after),
+    })
+    .collect();
     let next = (entries.len() > limit as usize).then(|| {
         entries.truncate(limit as usize);
         entries.last().map(|e| e.id.clone()).unwrap_or_default()

@@ -27,7 +27,7 @@ use crate::{
 const MAX_DECISIONS: u32 = 3;
 const MAX_ID_ATTEMPTS: usize = 8;
 
-fn parse_time(field: &str, s: &str) -> Result<i64, AppError> {
+pub(crate) fn parse_time(field: &str, s: &str) -> Result<i64, AppError> {
     let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|e| {
         AppError::InvalidInput(format!(
             "{field}: {s:?} is not an RFC 3339 time like 2027-01-23T10:00:00Z ({e})"

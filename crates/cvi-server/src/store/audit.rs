@@ -89,22 +89,71 @@ pub struct Recorded {
 }
 
 /// Up to `limit` of a tenant's records older than id `before` (all when `None`), newest first.
+/// Which entries a page holds (all of them by default).
+#[derive(Debug, Default)]
+pub struct Filter<'a> {
+    /// Exactly this actor.
+    pub actor: Option<&'a str>,
+    /// Actions starting with this (`grant` or `grant.assign`).
+    pub action: Option<&'a str>,
+    /// At or after (Unix ms).
+    pub since_ms: Option<i64>,
+    /// Before (Unix ms).
+    pub until_ms: Option<i64>,
+}
+
 pub async fn page<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
     tenant: &str,
     before: Option<&str>,
     limit: u32,
+    filter: &Filter<'_>,
 ) -> Result<Vec<Recorded>, sqlx::Error> {
     use sqlx::Row;
-    let rows = sqlx::query(
+    // Only the conditions asked for, each with its own placeholder.
+    let mut sql = String::from(
         "SELECT id, at, actor, action, target, before_json, after_json FROM audit_log \
-         WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-    )
-    .bind(tenant)
-    .bind(before.unwrap_or("~")) // '~' sorts after every id
-    .bind(i64::from(limit))
-    .fetch_all(db)
-    .await?;
+         WHERE tenant_id = $1 AND id < $2",
+    );
+    let mut n = 2;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if filter.actor.is_some() {
+        sql.push_str(&format!(" AND actor = ${}", next()));
+    }
+    if filter.action.is_some() {
+        sql.push_str(&format!(" AND action LIKE ${} ESCAPE '\\'", next()));
+    }
+    if filter.since_ms.is_some() {
+        sql.push_str(&format!(" AND at >= ${}", next()));
+    }
+    if filter.until_ms.is_some() {
+        sql.push_str(&format!(" AND at < ${}", next()));
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", next()));
+    let mut q = sqlx::query(&sql).bind(tenant).bind(before.unwrap_or("~")); // '~' sorts after every id
+    if let Some(a) = filter.actor {
+        q = q.bind(a);
+    }
+    if let Some(a) = filter.action {
+        // A prefix: `grant` finds grant.assign and grant.remove. LIKE's wildcards in the
+        // input are taken literally by escaping them.
+        let escaped = a
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q = q.bind(format!("{escaped}%"));
+    }
+    if let Some(t) = filter.since_ms {
+        q = q.bind(t);
+    }
+    if let Some(t) = filter.until_ms {
+        q = q.bind(t);
+    }
+    let rows = q.bind(i64::from(limit)).fetch_all(db).await?;
     rows.iter()
         .map(|r| {
             Ok(Recorded {
