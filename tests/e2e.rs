@@ -1137,6 +1137,12 @@ async fn the_admin_console_provisions_and_consents() {
         .await;
     b.click("[data-action=grant]").await;
     b.wait_css("tr[data-grant='group:g-lab']").await;
+    // The table followed the change; the form kept what was typed.
+    assert_eq!(
+        b.js("return [document.querySelector('[name=target]').value, document.querySelector('[name=identity]').value];")
+            .await,
+        json!(["group", "g-lab"])
+    );
     // Markup in a group id is text wherever it shows (the table, or the problem that
     // refuses it), never an element.
     b.set("target", "group", "change").await;

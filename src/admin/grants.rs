@@ -37,15 +37,19 @@ fn decision_order(grants: &[GrantView]) -> Vec<GrantView> {
 #[component]
 pub fn Grants(
     api: StoredValue<AdminApi>,
-    setup: Setup,
+    setup: RwSignal<Option<Setup>>,
     refresh: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    // The policies are the six preconstructed ones: read once for the form.
+    let policies = setup
+        .get_untracked()
+        .map(|s| s.policies)
+        .unwrap_or_default();
     let target = RwSignal::new("global".to_string());
     let identity = RwSignal::new(String::new());
     let rank = RwSignal::new("1".to_string());
     let policy = RwSignal::new(
-        setup
-            .policies
+        policies
             .iter()
             .find(|p| p.enabled)
             .map(|p| p.identity.clone())
@@ -106,19 +110,22 @@ pub fn Grants(
         });
     };
 
-    let ordered = decision_order(&setup.grants);
-    let top = setup
-        .grants
-        .iter()
-        .filter_map(|g| g.rank)
-        .max()
-        .unwrap_or(0);
-    let groups: Vec<GrantView> = ordered
-        .iter()
-        .filter(|g| g.target == TargetKind::Group)
-        .cloned()
-        .collect();
-    let rows = ordered
+    // Only the table follows the set-up; the forms keep what the admin typed.
+    let rows = move || {
+        let setup = setup.get()?;
+        let ordered = decision_order(&setup.grants);
+        let top = setup
+            .grants
+            .iter()
+            .filter_map(|g| g.rank)
+            .max()
+            .unwrap_or(0);
+        let groups: Vec<GrantView> = ordered
+            .iter()
+            .filter(|g| g.target == TargetKind::Group)
+            .cloned()
+            .collect();
+        let rows = ordered
         .into_iter()
         .map(|g| {
             let provider = setup.provider_of(&g.policy_name).unwrap_or("?").to_string();
@@ -170,7 +177,9 @@ pub fn Grants(
             }
         })
         .collect_view();
-    let policies = setup.policies.clone();
+        Some(rows)
+    };
+    let empty = move || setup.with(|s| s.as_ref().is_some_and(|s| s.grants.is_empty()));
     view! {
         <section id="grants" aria-labelledby="grants-h">
             <h2 id="grants-h">"Policies and grants"</h2>
@@ -180,7 +189,7 @@ pub fn Grants(
                 <thead><tr><th scope="col">"Kind"</th><th scope="col">"Who"</th><th scope="col">"Rank"</th><th scope="col">"Policy"</th><th scope="col">"Provider"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {setup.grants.is_empty().then(|| view! { <p class="hint">"No grant yet: no one gets video conferencing details."</p> })}
+            {move || empty().then(|| view! { <p class="hint">"No grant yet: no one gets video conferencing details."</p> })}
             <form class="grant-form" on:submit=move |ev| { ev.prevent_default(); grant(); }>
                 <h3>"Grant a policy"</h3>
                 <div class="row">

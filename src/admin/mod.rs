@@ -174,12 +174,14 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             <button type="button" data-action="signout" on:click=sign_out>"Sign out"</button>
         </nav>
         <Note text=note />
-        {move || setup.get().map(|s| view! {
-            <Ready setup=s.clone() />
-            <providers::Providers api=api setup=s.clone() refresh=refresh />
-            <grants::Grants api=api setup=s.clone() refresh=refresh />
-            <consent::Consent api=api setup=s refresh=refresh />
-        })}
+        {move || setup.get().map(|s| view! { <Ready setup=s /> })}
+        // Created once the set-up is first read, then kept: their forms keep what the admin
+        // typed while their tables follow each refresh.
+        <Show when=move || setup.with(Option::is_some)>
+            <providers::Providers api=api setup=setup refresh=refresh />
+            <grants::Grants api=api setup=setup refresh=refresh />
+        </Show>
+        {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
         <meetings::Meetings api=api />
         <charts::Activity api=api />
         <audit::Audit api=api />

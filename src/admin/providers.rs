@@ -29,7 +29,7 @@ pub(crate) fn dialog(id: &str, open: bool) {
 #[component]
 pub fn Providers(
     api: StoredValue<AdminApi>,
-    setup: Setup,
+    setup: RwSignal<Option<Setup>>,
     refresh: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = RwSignal::new("Polycom".to_string());
@@ -91,8 +91,10 @@ pub fn Providers(
         });
     };
     let confirm = {
-        let setup = setup.clone();
         move |provider: String| {
+            let Some(setup) = setup.get_untracked() else {
+                return;
+            };
             let orphaned = setup
                 .grants
                 .iter()
@@ -132,12 +134,14 @@ pub fn Providers(
                 .map(|t| view! { <span class="field-error" role="alert">{t}</span> })
         }
     };
-    let rows = setup
+    // Only the table follows the set-up; the form keeps what the admin typed.
+    let rows = move || {
+        setup.get().map(|setup| {
+            setup
         .providers
         .iter()
         .map(|p| {
             let n = p.name.clone();
-            let confirm = confirm.clone();
             let edit = {
                 let p = p.clone();
                 move |_| {
@@ -165,7 +169,10 @@ pub fn Providers(
                 </tr>
             }
         })
-        .collect_view();
+        .collect_view()
+        })
+    };
+    let empty = move || setup.with(|s| s.as_ref().is_some_and(|s| s.providers.is_empty()));
     view! {
         <section id="providers" aria-labelledby="providers-h">
             <h2 id="providers-h">"Providers"</h2>
@@ -174,7 +181,7 @@ pub fn Providers(
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Tenant key"</th><th scope="col">"Partner apps"</th><th scope="col">"More-info link"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {setup.providers.is_empty().then(|| view! { <p class="hint">"No provider yet."</p> })}
+            {move || empty().then(|| view! { <p class="hint">"No provider yet."</p> })}
             <form class="provider-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
                 <h3>{move || match editing.get() { Some(n) => format!("Edit {n}"), None => "New provider".to_string() }}</h3>
                 <div class="row">
