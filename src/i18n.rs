@@ -57,7 +57,11 @@ pub enum Key {
 
 /// `key` in `lang`.
 pub fn t(lang: Lang, key: Key) -> &'static str {
-    let [en, de, fr, es, ja] = words(key);
+    pick(lang, words(key))
+}
+
+/// The word for `lang` of one entry `[en, de, fr, es, ja]` (a page's own tables use it too).
+pub fn pick(lang: Lang, [en, de, fr, es, ja]: [&'static str; 5]) -> &'static str {
     match lang {
         Lang::En => en,
         Lang::De => de,

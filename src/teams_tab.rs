@@ -14,7 +14,7 @@ use crate::{
     api::{Api, ApiError, Meeting, Recurrence, RecurrencePattern, ScheduleRequest, UpdateRequest},
     components::{CoordinatesCard, Status, StatusLine, Tone},
     host,
-    i18n::{t, Key},
+    i18n::{pick, t, Key},
     scheduler::{attendee_list, default_times, to_utc},
     workflow::Failure,
 };
@@ -46,7 +46,7 @@ enum TabKey {
 
 fn tw(lang: Lang, key: TabKey) -> &'static str {
     use TabKey::*;
-    let [en, de, fr, es, ja] = match key {
+    pick(lang, match key {
         ScheduleTitle => [
             "Schedule a meeting with video conferencing",
             "Besprechung mit Videokonferenz planen",
@@ -180,14 +180,7 @@ fn tw(lang: Lang, key: TabKey) -> &'static str {
             "No se pudo agregar la reunión a su calendario: su administrador debe permitir que esta aplicación escriba en los calendarios (consentimiento de administrador).",
             "会議を予定表に追加できませんでした。管理者がこのアプリに予定表への書き込みを許可する必要があります (管理者の同意)。",
         ],
-    };
-    match lang {
-        Lang::En => en,
-        Lang::De => de,
-        Lang::Fr => fr,
-        Lang::Es => es,
-        Lang::Ja => ja,
-    }
+    })
 }
 
 /// A message of the tab: from the shared table or its own.

@@ -4,7 +4,7 @@
 use cvi_core::api::Meeting;
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{client::AdminApi, problem_text, providers::dialog, Note};
+use super::{client::AdminApi, dialog, problem_text, Note};
 
 #[component]
 pub fn Meetings(api: StoredValue<AdminApi>) -> impl IntoView {

@@ -17,6 +17,7 @@ mod providers;
 
 use cvi_core::api::{ProblemKind, Role, TokenReply, TokenRequest};
 use leptos::{prelude::*, task::spawn_local};
+use wasm_bindgen::JsCast;
 
 use crate::{
     api::{to_js, Api, ApiError},
@@ -44,6 +45,23 @@ pub(crate) fn field_error(detail: &str, field: &str) -> Option<String> {
         .strip_prefix(field)
         .and_then(|rest| rest.strip_prefix(':'))
         .map(|rest| rest.trim().to_string())
+}
+
+/// Opens (`true`) or closes the modal `<dialog id=…>`; a modal dialog keeps focus inside
+/// it and closes on Escape (the browser's own focus trap).
+pub(crate) fn dialog(id: &str, open: bool) {
+    let Some(d) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlDialogElement>().ok())
+    else {
+        return;
+    };
+    if open {
+        let _ = d.show_modal();
+    } else {
+        d.close();
+    }
 }
 
 /// A status line: announced politely, or at once for errors.

@@ -2,29 +2,11 @@
 
 use cvi_core::api::{AppIds, NewProvider, SetProvider};
 use leptos::{prelude::*, task::spawn_local};
-use wasm_bindgen::JsCast;
 
-use super::{client::AdminApi, client::Setup, field_error, problem_text, Note};
+use super::{client::AdminApi, client::Setup, dialog, field_error, problem_text, Note};
 
 /// The four providers the seed's cmdlets know.
 const NAMES: [&str; 4] = ["Polycom", "BlueJeans", "Pexip", "Cisco"];
-
-/// Opens (`true`) or closes the modal `<dialog id=…>`; a modal dialog keeps focus inside
-/// it and closes on Escape (the browser's own focus trap).
-pub(crate) fn dialog(id: &str, open: bool) {
-    let Some(d) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-        .and_then(|e| e.dyn_into::<web_sys::HtmlDialogElement>().ok())
-    else {
-        return;
-    };
-    if open {
-        let _ = d.show_modal();
-    } else {
-        d.close();
-    }
-}
 
 #[component]
 pub fn Providers(

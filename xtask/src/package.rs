@@ -15,8 +15,12 @@ use crate::{
 const FILES: [&str; 3] = ["manifest.json", "color.png", "outline.png"];
 
 pub fn package(args: &[String]) -> Result<()> {
+    package_with(&tools::setup()?, args)
+}
+
+/// [`package`] with already set-up tools (`cargo xtask test`).
+pub fn package_with(tools: &tools::Toolbox, args: &[String]) -> Result<()> {
     let params = Params::from_args(args)?;
-    let tools = tools::setup()?;
     let work = root().join("target/package");
     let _ = fs::remove_dir_all(&work);
     step("unified manifest and icons", || {

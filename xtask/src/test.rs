@@ -65,7 +65,7 @@ pub fn test() -> Result<()> {
         || crate::manifest::validate_unified(&tools),
     )?;
     // The app package for Teams' upload, for the default URL (validated and read back).
-    crate::package::package(&[])?;
+    crate::package::package_with(&tools, &[])?;
     step(
         "browser end-to-end tests (add-in in headless Chromium against cvi serve)",
         || {

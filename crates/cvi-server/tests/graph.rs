@@ -6,7 +6,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{Backend, Options};
+use common::{state_of, Backend, Options};
 use cvi_testkit::microsoft::{Fault, Microsoft};
 use serde_json::{json, Value};
 
@@ -46,200 +46,174 @@ fn server(ms: &Microsoft, backend: Backend) -> common::Server {
     )
 }
 
-fn state_of(url: &str) -> String {
-    url.split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
-#[test]
-fn consent_counts_when_graph_shows_the_permissions_sqlite() {
-    consent_counts_when_graph_shows_the_permissions(Backend::Sqlite);
-}
-
-#[test]
-fn consent_counts_when_graph_shows_the_permissions_postgres() {
-    consent_counts_when_graph_shows_the_permissions(Backend::Postgres);
-}
-
-fn consent_counts_when_graph_shows_the_permissions(backend: Backend) {
-    let ms = microsoft();
-    let s = server(&ms, backend);
-    let admin = s.token("t", "admin@t.example", "admin");
-    let (st, v) = s.call(
-        "POST",
-        "/api/v1/providers",
-        Some(&admin),
-        Some(json!({
+on_both!(
+    consent_counts_when_graph_shows_the_permissions,
+    |backend: Backend| {
+        let ms = microsoft();
+        let s = server(&ms, backend);
+        let admin = s.token("t", "admin@t.example", "admin");
+        let (st, v) = s.call(
+            "POST",
+            "/api/v1/providers",
+            Some(&admin),
+            Some(json!({
         "name": "Polycom", "tenant_key": "813878896@t.plcm.vc",
         "aad_application_ids": format!("{APP_FULL};{APP_PARTIAL}")})),
-    );
-    assert_eq!(st, 201, "{v}");
-    let links = s
-        .call(
-            "GET",
-            "/api/v1/consent/links?provider=Polycom",
-            Some(&admin),
-            None,
-        )
-        .1;
-    let state = |app: &str| {
-        state_of(
+        );
+        assert_eq!(st, 201, "{v}");
+        let links = s
+            .call(
+                "GET",
+                "/api/v1/consent/links?provider=Polycom",
+                Some(&admin),
+                None,
+            )
+            .1;
+        let state = |app: &str| {
+            state_of(
+                links["links"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["app_id"] == app)
+                    .unwrap()["url"]
+                    .as_str()
+                    .unwrap(),
+            )
+        };
+        let callback = |st: &str, extra: &str| {
+            s.call(
+                "GET",
+                &format!("/api/v1/consent/callback?admin_consent=True&tenant=t&state={st}{extra}"),
+                None,
+                None,
+            )
+        };
+
+        // All four permissions: consented and verified; the partial one is not, and says which.
+        let (st, v) = callback(&state(APP_FULL), "");
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            (v["consented"].clone(), v["verified"].clone()),
+            (json!(true), json!(true)),
+            "{v}"
+        );
+        let (_, v) = callback(&state(APP_PARTIAL), "");
+        assert_eq!(v["consented"], false, "{v}");
+        assert_eq!(
+            v["missing_permissions"],
+            json!(["OnlineMeetings.Read.All"]),
+            "{v}"
+        );
+        let seen = ms.requests();
+        assert!(
+            seen.contains(&"token client_credentials t".to_string()),
+            "an app-only token of our app in the tenant: {seen:?}"
+        );
+        assert!(
+            seen.contains(&format!("GET /servicePrincipals appId eq '{APP_FULL}'")),
+            "{seen:?}"
+        );
+        assert!(
+            seen.iter()
+                .any(|r| r.starts_with("GET /servicePrincipals/")
+                    && r.ends_with("/appRoleAssignments")),
+            "{seen:?}"
+        );
+
+        // Status per permission; issuance stays closed while one app lacks a permission.
+        let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
+        let apps = status[0]["apps"].as_array().unwrap();
+        let partial = apps.iter().find(|a| a["app_id"] == APP_PARTIAL).unwrap();
+        assert_eq!(partial["verified"], true);
+        let denied: Vec<&Value> = partial["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["granted"] == false)
+            .collect();
+        assert_eq!(denied.len(), 1, "{partial}");
+        assert_eq!(denied[0]["name"], "OnlineMeetings.Read.All");
+        assert_eq!(status[0]["missing"], json!([APP_PARTIAL]));
+
+        // A later callback with error=… does not flip the verified consent.
+        let links = s
+            .call(
+                "GET",
+                "/api/v1/consent/links?provider=Polycom",
+                Some(&admin),
+                None,
+            )
+            .1;
+        let again = state_of(
             links["links"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|l| l["app_id"] == app)
+                .find(|l| l["app_id"] == APP_FULL)
                 .unwrap()["url"]
                 .as_str()
                 .unwrap(),
-        )
-    };
-    let callback = |st: &str, extra: &str| {
-        s.call(
-            "GET",
-            &format!("/api/v1/consent/callback?admin_consent=True&tenant=t&state={st}{extra}"),
-            None,
-            None,
-        )
-    };
-
-    // All four permissions: consented and verified; the partial one is not, and says which.
-    let (st, v) = callback(&state(APP_FULL), "");
-    assert_eq!(st, 200, "{v}");
-    assert_eq!(
-        (v["consented"].clone(), v["verified"].clone()),
-        (json!(true), json!(true)),
-        "{v}"
-    );
-    let (_, v) = callback(&state(APP_PARTIAL), "");
-    assert_eq!(v["consented"], false, "{v}");
-    assert_eq!(
-        v["missing_permissions"],
-        json!(["OnlineMeetings.Read.All"]),
-        "{v}"
-    );
-    let seen = ms.requests();
-    assert!(
-        seen.contains(&"token client_credentials t".to_string()),
-        "an app-only token of our app in the tenant: {seen:?}"
-    );
-    assert!(
-        seen.contains(&format!("GET /servicePrincipals appId eq '{APP_FULL}'")),
-        "{seen:?}"
-    );
-    assert!(
-        seen.iter()
-            .any(|r| r.starts_with("GET /servicePrincipals/") && r.ends_with("/appRoleAssignments")),
-        "{seen:?}"
-    );
-
-    // Status per permission; issuance stays closed while one app lacks a permission.
-    let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
-    let apps = status[0]["apps"].as_array().unwrap();
-    let partial = apps.iter().find(|a| a["app_id"] == APP_PARTIAL).unwrap();
-    assert_eq!(partial["verified"], true);
-    let denied: Vec<&Value> = partial["permissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["granted"] == false)
-        .collect();
-    assert_eq!(denied.len(), 1, "{partial}");
-    assert_eq!(denied[0]["name"], "OnlineMeetings.Read.All");
-    assert_eq!(status[0]["missing"], json!([APP_PARTIAL]));
-
-    // A later callback with error=… does not flip the verified consent.
-    let links = s
-        .call(
-            "GET",
-            "/api/v1/consent/links?provider=Polycom",
-            Some(&admin),
-            None,
-        )
-        .1;
-    let again = state_of(
-        links["links"]
+        );
+        let (st, v) = s.call("GET", &format!("/api/v1/consent/callback?error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E&state={again}"), None, None);
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["consented"], true, "{v}");
+        let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
+        let full = status[0]["apps"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|l| l["app_id"] == APP_FULL)
-            .unwrap()["url"]
-            .as_str()
-            .unwrap(),
-    );
-    let (st, v) = s.call("GET", &format!("/api/v1/consent/callback?error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E&state={again}"), None, None);
-    assert_eq!(st, 200, "{v}");
-    assert_eq!(v["consented"], true, "{v}");
-    let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
-    let full = status[0]["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["app_id"] == APP_FULL)
-        .unwrap()
-        .clone();
-    assert_eq!(
-        (full["consented"].clone(), full["verified"].clone()),
-        (json!(true), json!(true)),
-        "{full}"
-    );
-
-    // A browser gets a page for the admin, markup from the query string escaped.
-    let links = s
-        .call(
-            "GET",
-            "/api/v1/consent/links?provider=Polycom",
-            Some(&admin),
-            None,
-        )
-        .1;
-    let st3 = state_of(
-        links["links"]
-            .as_array()
+            .find(|a| a["app_id"] == APP_FULL)
             .unwrap()
-            .iter()
-            .find(|l| l["app_id"] == APP_PARTIAL)
-            .unwrap()["url"]
-            .as_str()
-            .unwrap(),
-    );
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent
+            .clone();
+        assert_eq!(
+            (full["consented"].clone(), full["verified"].clone()),
+            (json!(true), json!(true)),
+            "{full}"
+        );
+
+        // A browser gets a page for the admin, markup from the query string escaped.
+        let links = s
+            .call(
+                "GET",
+                "/api/v1/consent/links?provider=Polycom",
+                Some(&admin),
+                None,
+            )
+            .1;
+        let st3 = state_of(
+            links["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["app_id"] == APP_PARTIAL)
+                .unwrap()["url"]
+                .as_str()
+                .unwrap(),
+        );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut resp = agent
         .get(format!("{}/api/v1/consent/callback?error=x&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state={st3}", s.url))
         .header("accept", "text/html,application/xhtml+xml")
         .call()
         .unwrap();
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    let page = resp.body_mut().read_to_string().unwrap();
-    assert!(page.contains("OnlineMeetings.Read.All"), "{page}");
-    assert!(
-        !page.contains("<script>") && page.contains("&lt;script&gt;"),
-        "{page}"
-    );
-}
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let page = resp.body_mut().read_to_string().unwrap();
+        assert!(page.contains("OnlineMeetings.Read.All"), "{page}");
+        assert!(
+            !page.contains("<script>") && page.contains("&lt;script&gt;"),
+            "{page}"
+        );
+    }
+);
 
-#[test]
-fn the_teams_tab_schedules_through_graph_sqlite() {
-    the_teams_tab_schedules_through_graph(Backend::Sqlite);
-}
-
-#[test]
-fn the_teams_tab_schedules_through_graph_postgres() {
-    the_teams_tab_schedules_through_graph(Backend::Postgres);
-}
-
-fn the_teams_tab_schedules_through_graph(backend: Backend) {
+on_both!(the_teams_tab_schedules_through_graph, |backend: Backend| {
     let ms = microsoft();
     let s = server(&ms, backend);
     // Provision and Consent (verified: APP_FULL holds the four permissions).
@@ -458,4 +432,4 @@ fn the_teams_tab_schedules_through_graph(backend: Backend) {
     let (_, kept) = s.call("GET", "/api/v1/meetings/tab-3", Some(&ann), None);
     assert_eq!(done["video_id"], kept["video_id"]);
     assert_eq!(ms.events().len(), before + 1);
-}
+});

@@ -91,25 +91,34 @@ impl HotReads {
         Ok(conn)
     }
 
-    /// One row of `sql` with `params`, or `None`.
+    /// One row of `sql` with `params`; `None` when there is none or the read failed (logged):
+    /// the caller then asks the pool, which reports errors the usual way.
     pub fn row<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
         map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<Option<T>> {
-        self.with(|c| c.prepare_cached(sql)?.query_row(params, map).optional())
+    ) -> Option<T> {
+        fallible(self.with(|c| c.prepare_cached(sql)?.query_row(params, map).optional())).flatten()
     }
 
-    /// Every row of `sql` with `params`.
+    /// Every row of `sql` with `params`; `None` when the read failed (logged), as [`row`].
+    ///
+    /// [`row`]: HotReads::row
     pub fn rows<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
         map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<Vec<T>> {
-        self.with(|c| c.prepare_cached(sql)?.query_map(params, map)?.collect())
+    ) -> Option<Vec<T>> {
+        fallible(self.with(|c| c.prepare_cached(sql)?.query_map(params, map)?.collect()))
     }
+}
+
+/// A hot read's result, or `None` after logging why it failed.
+fn fallible<T>(read: rusqlite::Result<T>) -> Option<T> {
+    read.map_err(|e| tracing::debug!("hot read failed, asking the pool: {e}"))
+        .ok()
 }
 
 impl Drop for HotReads {
@@ -154,11 +163,11 @@ mod tests {
                 r.get::<_, i64>(0)
             })
         };
-        assert_eq!(read().unwrap(), None);
+        assert_eq!(read(), None);
         writer.execute("INSERT INTO t VALUES ('a', 1)", []).unwrap();
-        assert_eq!(read().unwrap(), Some(1));
+        assert_eq!(read(), Some(1));
         writer.execute("UPDATE t SET v = 2", []).unwrap();
-        assert_eq!(read().unwrap(), Some(2));
+        assert_eq!(read(), Some(2));
         // It never writes.
         assert!(hot.with(|c| c.execute("DELETE FROM t", [])).is_err());
     }

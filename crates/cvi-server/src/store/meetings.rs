@@ -219,10 +219,8 @@ pub async fn live_for_resolution(
                 Ok((version.unwrap_or(0), found))
             },
         );
-        match read {
-            Ok(Some(answer)) => return Ok(answer),
-            Ok(None) => {}
-            Err(e) => tracing::debug!("hot read failed, asking the pool: {e}"),
+        if let Some(answer) = read {
+            return Ok(answer);
         }
     }
     live_by_video_id(db, tenant, provider, video_id).await

@@ -171,9 +171,8 @@ pub async fn dialled(
                 })
             },
         );
-        match read {
-            Ok(found) => return Ok(found),
-            Err(e) => tracing::debug!("hot read failed, asking the pool: {e}"),
+        if let Some(found) = read {
+            return Ok(found);
         }
     }
     let rows = sqlx::query(DIALLED)

@@ -17,7 +17,7 @@ mod scale_out;
 mod security;
 mod stats;
 
-use common::Server;
+use common::{state_of, Server};
 use serde_json::{json, Value};
 
 pub const POLY_APP: &str = "11111111-2222-3333-4444-555555555555";
@@ -67,16 +67,6 @@ pub fn consent_all(s: &Server, admin: &str, provider: &str) {
         assert_eq!(st, 200, "{v}");
         assert_eq!(v["consented"], true);
     }
-}
-
-pub fn state_of(url: &str) -> String {
-    url.split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 pub fn issue(s: &Server, token: &str, key: &str) -> (u16, Value) {
