@@ -32,6 +32,8 @@ pub struct Metrics {
     /// Issuances per group-commit transaction (see `writes.rs`).
     pub issuance_batch: Histogram,
     pub resolutions: Family<OutcomeLabels, Counter>,
+    /// Resolution lookups per PostgreSQL statement (`store/batched_reads.rs`).
+    pub lookup_batch: Histogram,
 }
 
 impl Default for Metrics {
@@ -44,6 +46,7 @@ impl Default for Metrics {
         let coordinates_issued = Counter::default();
         let issuance_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]);
         let resolutions = Family::<OutcomeLabels, Counter>::default();
+        let lookup_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
         registry.register("http_requests", "HTTP requests served", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -65,6 +68,11 @@ impl Default for Metrics {
             "Dial-string resolutions by outcome",
             resolutions.clone(),
         );
+        registry.register(
+            "resolution_lookup_batch_size",
+            "Resolution lookups per PostgreSQL statement (batched reads)",
+            lookup_batch.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
@@ -72,6 +80,7 @@ impl Default for Metrics {
             coordinates_issued,
             issuance_batch,
             resolutions,
+            lookup_batch,
         }
     }
 }

@@ -181,7 +181,7 @@ pub(crate) async fn resolve_in(
         };
         let (version, live) = store::meetings::live_for_resolution(
             &s.db,
-            s.hot.as_deref(),
+            s.fast.as_ref(),
             tenant,
             provider.name,
             &video_id,

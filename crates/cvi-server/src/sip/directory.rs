@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{db::Db, store, store::hot_reads::HotReads};
+use crate::{db::Db, store, store::FastReads};
 
 /// How long an answer is kept, found or not.
 const TTL: Duration = Duration::from_secs(5);
@@ -50,7 +50,7 @@ impl Directory {
     pub async fn tenants(
         &self,
         db: &Db,
-        hot: Option<&HotReads>,
+        fast: Option<&FastReads>,
         address: &str,
     ) -> Result<Vec<String>, sqlx::Error> {
         let Some((local, domain)) = address.rsplit_once('@') else {
@@ -79,7 +79,7 @@ impl Directory {
         let lists = match kept {
             Some(lists) => lists,
             None => {
-                let found = store::providers::dialled(db, hot, &keys, &domain).await?;
+                let found = store::providers::dialled(db, fast, &keys, &domain).await?;
                 let now = Instant::now();
                 lookups
                     .iter()

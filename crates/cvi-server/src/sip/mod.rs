@@ -341,7 +341,7 @@ impl Door {
             .directory
             .tenants(
                 &self.state.db,
-                self.state.hot.as_deref(),
+                self.state.fast.as_ref(),
                 dial_plan::address(&uri),
             )
             .await

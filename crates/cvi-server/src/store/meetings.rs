@@ -5,8 +5,8 @@ use cvi_core::{invite::Lang, InstructionUri, Provider, ProviderName, TenantKey, 
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::{
-    hot_reads::HotReads,
     tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION},
+    FastReads,
 };
 use crate::db::{now_ms, parse_col};
 
@@ -191,39 +191,110 @@ pub async fn live_by_video_id<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok((row_version(&row)?, found))
 }
 
-/// [`live_by_video_id`] for resolution: on SQLite through [`HotReads`] (no worker-thread
-/// hand-off), falling back to the pool when that read fails.
+/// What resolution reads: the tenant's configuration version and the live meeting.
+pub type Live = (i64, Option<LiveMeeting>);
+
+/// [`live_by_video_id`] for resolution, through [`FastReads`] when there are any (on SQLite
+/// no worker-thread hand-off, on PostgreSQL one statement for many asks), falling back to
+/// the pool when that read fails.
 pub async fn live_for_resolution(
     db: &crate::db::Db,
-    hot: Option<&HotReads>,
+    fast: Option<&FastReads>,
     tenant: &str,
     provider: ProviderName,
     video_id: &VideoId,
-) -> Result<(i64, Option<LiveMeeting>), sqlx::Error> {
-    if let Some(hot) = hot {
-        let read = hot.row(
-            live_sql(),
-            rusqlite::params![tenant, provider.as_str(), video_id.as_str(), now_ms()],
-            |r| {
-                let version: Option<i64> = r.get(0)?;
-                let found = match r.get::<_, Option<String>>(1)? {
-                    Some(key) => Some(LiveMeeting {
-                        key,
-                        subject: r.get(2)?,
-                        starts_at: r.get(3)?,
-                        ends_at: r.get(4)?,
-                        teams_join_url: r.get(5)?,
-                    }),
-                    None => None,
-                };
-                Ok((version.unwrap_or(0), found))
-            },
-        );
-        if let Some(answer) = read {
-            return Ok(answer);
+) -> Result<Live, sqlx::Error> {
+    match fast {
+        Some(FastReads::Thread(hot)) => {
+            let read = hot.row(
+                live_sql(),
+                rusqlite::params![tenant, provider.as_str(), video_id.as_str(), now_ms()],
+                |r| {
+                    let version: Option<i64> = r.get(0)?;
+                    let found = match r.get::<_, Option<String>>(1)? {
+                        Some(key) => Some(LiveMeeting {
+                            key,
+                            subject: r.get(2)?,
+                            starts_at: r.get(3)?,
+                            ends_at: r.get(4)?,
+                            teams_join_url: r.get(5)?,
+                        }),
+                        None => None,
+                    };
+                    Ok((version.unwrap_or(0), found))
+                },
+            );
+            if let Some(answer) = read {
+                return Ok(answer);
+            }
         }
+        Some(FastReads::Batched(b)) => {
+            let ask = LiveAsk {
+                tenant: tenant.to_string(),
+                provider,
+                video_id: video_id.clone(),
+            };
+            if let Some(answer) = b.live.ask(ask).await {
+                return Ok(answer);
+            }
+        }
+        None => {}
     }
     live_by_video_id(db, tenant, provider, video_id).await
+}
+
+/// One resolution's lookup in a PostgreSQL batch ([`live_batch`]).
+pub struct LiveAsk {
+    tenant: String,
+    provider: ProviderName,
+    video_id: VideoId,
+}
+
+/// [`live_sql`] for many asks in one PostgreSQL statement: the asks as arrays, unnested
+/// with their ordinals, each joined as `live_sql` joins its one (the unique index on
+/// `(tenant_id, provider, video_id)` and `tenant_config`'s key make it one row per ask).
+pub async fn live_batch(pool: sqlx::PgPool, asks: Vec<LiveAsk>) -> Result<Vec<Live>, sqlx::Error> {
+    const SQL: &str = "SELECT q.i, v.version, m.meeting_key, m.subject, m.starts_at, m.ends_at, m.teams_join_url \
+        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(tid, provider, video_id, i) \
+        LEFT JOIN tenant_config v ON v.tenant_id = q.tid \
+        LEFT JOIN meetings m ON m.tenant_id = q.tid AND m.provider = q.provider \
+        AND m.video_id = q.video_id AND m.cancelled = 0 AND m.expires_at >= $4 \
+        ORDER BY q.i";
+    let mut tenants = Vec::with_capacity(asks.len());
+    let mut providers = Vec::with_capacity(asks.len());
+    let mut ids = Vec::with_capacity(asks.len());
+    for a in asks {
+        tenants.push(a.tenant);
+        providers.push(a.provider.as_str());
+        ids.push(a.video_id.as_str().to_string());
+    }
+    let rows = sqlx::query(SQL)
+        .bind(&tenants)
+        .bind(&providers)
+        .bind(&ids)
+        .bind(now_ms())
+        .fetch_all(&pool)
+        .await?;
+    rows.iter()
+        .enumerate()
+        .map(|(n, row)| {
+            // Each ask's own row, in order: anything else is not an answer to trust.
+            if row.try_get::<i64, _>(0)? != n as i64 + 1 {
+                return Err(decode("batched rows out of order"));
+            }
+            let found = match row.try_get::<Option<String>, _>(2)? {
+                Some(key) => Some(LiveMeeting {
+                    key,
+                    subject: row.try_get(3)?,
+                    starts_at: row.try_get(4)?,
+                    ends_at: row.try_get(5)?,
+                    teams_join_url: row.try_get(6)?,
+                }),
+                None => None,
+            };
+            Ok((row.try_get::<Option<i64>, _>(1)?.unwrap_or(0), found))
+        })
+        .collect()
 }
 
 /// Deletes the expired or cancelled meeting that holds `video_id` under `provider`;

@@ -7,6 +7,7 @@
 //! with [`audit::record`] in that same transaction before it commits.
 
 pub mod audit;
+pub mod batched_reads;
 pub mod bridges;
 pub mod bulk;
 pub mod consents;
@@ -19,3 +20,38 @@ pub mod providers;
 pub mod servers;
 pub mod tenant_config;
 pub mod writes;
+
+/// Resolution's reads off the pool's usual path (resolution is every door's hot path): on a
+/// SQLite file on the calling thread ([`hot_reads`]), on PostgreSQL batched
+/// ([`batched_reads`]). Each answers `None` on any failure and the caller asks the pool.
+pub enum FastReads {
+    Thread(hot_reads::HotReads),
+    Batched(Batched),
+}
+
+/// The batchers of [`FastReads::Batched`].
+pub struct Batched {
+    pub(crate) live: batched_reads::Batcher<meetings::LiveAsk, meetings::Live>,
+}
+
+impl FastReads {
+    /// For the database at `url`: `None` for an in-memory SQLite database. Starts the
+    /// batching task (call it inside the runtime; batch sizes go to `metrics`); connects
+    /// lazily.
+    pub fn for_url(
+        url: &str,
+        metrics: &crate::metrics::Metrics,
+    ) -> Result<Option<FastReads>, sqlx::Error> {
+        if crate::db::is_sqlite(url) {
+            return Ok(hot_reads::HotReads::for_url(url).map(FastReads::Thread));
+        }
+        let pool = batched_reads::pool(url)?;
+        Ok(Some(FastReads::Batched(Batched {
+            live: batched_reads::Batcher::start(
+                pool,
+                metrics.lookup_batch.clone(),
+                meetings::live_batch,
+            ),
+        })))
+    }
+}

@@ -1,6 +1,6 @@
 //! `providers`: one row per configured provider of a tenant (at most four).
 
-use super::hot_reads::HotReads;
+use super::FastReads;
 use cvi_core::{sip_target::SipTarget, AppId, InstructionUri, Provider, ProviderName, TenantKey};
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
@@ -151,14 +151,14 @@ const DIALLED: &str = "SELECT tenant_id, lower(tenant_key) AS tk, name, key_doma
 
 /// The providers a dialled address can name: a tenant key among `keys` (lower case), or a
 /// Pexip provider on `domain` (`<id>@<domain>`). Tenant keys are unique, so these are few.
-/// On SQLite through [`HotReads`] (every SIP INVITE asks this), else through the pool.
+/// On SQLite through [`FastReads::Thread`] (every SIP INVITE asks this), else through the pool.
 pub async fn dialled(
     db: &crate::db::Db,
-    hot: Option<&HotReads>,
+    fast: Option<&FastReads>,
     keys: &[String; 3],
     domain: &str,
 ) -> Result<Vec<Dialled>, sqlx::Error> {
-    if let Some(hot) = hot {
+    if let Some(FastReads::Thread(hot)) = fast {
         let read = hot.rows(
             DIALLED,
             rusqlite::params![keys[0], keys[1], keys[2], domain],

@@ -265,3 +265,91 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    concurrent_resolutions_each_get_their_own_answer,
+    |b: Backend| {
+        // On PostgreSQL concurrent lookups share one statement (store/batched_reads.rs): every
+        // answer must still be its own ask's, across meetings, tenants, cancellations and misses.
+        let s = common::start(b);
+        provision(&s, "t");
+        provision_with_key(&s, "u", "555000111@t.plcm.vc");
+        let meetings = |t: &str, n: usize| -> Vec<(String, String)> {
+            let org = s.token(t, &format!("ann@{t}.example"), "organizer");
+            (0..n)
+                .map(|i| {
+                    let key = format!("{t}-{i}");
+                    let (st, m) = issue(&s, &org, &key);
+                    assert_eq!(st, 201, "{m}");
+                    (key, m["video_id"].as_str().unwrap().to_string())
+                })
+                .collect()
+        };
+        let (in_t, in_u) = (meetings("t", 12), meetings("u", 4));
+        let ann = s.token("t", "ann@t.example", "organizer");
+        for (key, _) in &in_t[..2] {
+            let (st, v) = s.call(
+                "DELETE",
+                &format!("/api/v1/meetings/{key}"),
+                Some(&ann),
+                None,
+            );
+            assert_eq!(st, 200, "{v}");
+        }
+        let partner = |t: &str| {
+            s.token_with(json!({"tenant": t, "user": "ivr", "role": "partner", "app_id": POLY_APP}))
+        };
+        let (pt, pu) = (partner("t"), partner("u"));
+        // (caller, dial string, the meeting it must resolve to — none: the one 404)
+        let mut asks: Vec<(&str, String, Option<&str>)> = Vec::new();
+        for (n, (key, id)) in in_t.iter().enumerate() {
+            let live = (n >= 2).then_some(key.as_str());
+            asks.push((&pt, format!("813878896.{id}@t.plcm.vc"), live));
+        }
+        for (key, id) in &in_u {
+            asks.push((&pu, format!("555000111.{id}@t.plcm.vc"), Some(key.as_str())));
+            // u's Video ID under t's tenant key, asked by t: not t's meeting.
+            asks.push((&pt, format!("813878896.{id}@t.plcm.vc"), None));
+        }
+        for n in 0..4 {
+            let id = cvi_core::VideoId::from_body(424_242_000 + n);
+            asks.push((&pt, format!("813878896.{id}@t.plcm.vc"), None));
+        }
+        let total = asks.len() * 8;
+        let rounds: Vec<_> = (0..8).flat_map(|_| asks.iter()).collect();
+        std::thread::scope(|scope| {
+            for chunk in rounds.chunks(rounds.len().div_ceil(16)) {
+                let s = &s;
+                scope.spawn(move || {
+                    for (caller, dial, want) in chunk {
+                        let (st, v) = s.call(
+                            "POST",
+                            "/api/v1/resolve",
+                            Some(caller),
+                            Some(json!({"dial_string": dial})),
+                        );
+                        match want {
+                            Some(key) => {
+                                assert_eq!(st, 200, "{dial}: {v}");
+                                assert_eq!(v["meeting_key"], *key, "{dial}");
+                            }
+                            None => assert_eq!(st, 404, "{dial}: {v}"),
+                        }
+                    }
+                });
+            }
+        });
+        let (_, metrics) = s.call("GET", "/metrics", None, None);
+        let text = metrics.as_str().unwrap();
+        let batched: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("cvi_resolution_lookup_batch_size_sum "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0);
+        match b {
+            // Every lookup went through a batch (none straight to the pool).
+            Backend::Postgres => assert!(batched >= total as f64, "{batched} < {total}: {text}"),
+            Backend::Sqlite => assert_eq!(batched, 0.0, "SQLite reads on the calling thread"),
+        }
+    }
+);
