@@ -28,6 +28,97 @@ struct Row {
     p50_ms: f64,
     p99_ms: f64,
     non_2xx: u64,
+    /// The same requests offered at [`FIXED_RATE`] (open loop), when measured.
+    at_rate: Option<AtRate>,
+}
+
+/// The rate the join side's rows are also measured at: the goal is this many per second
+/// with p99 ≤ 5 ms, which saturation (wrk, SIPp `-users`) cannot show — there the tail is
+/// the queue the load generator itself keeps full.
+const FIXED_RATE: u32 = 20_000;
+/// Seconds each fixed-rate run lasts.
+const FIXED_SECS: u32 = 10;
+
+/// What a fixed-rate run measured (`cvi-load`'s report).
+struct AtRate {
+    offered: f64,
+    achieved: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    p999_ms: f64,
+    failed: u64,
+}
+
+/// Requests per fixed-rate run, sent in turn (each picks its meeting at random).
+const FIXED_REQUESTS: u64 = 50_000;
+
+/// A request of the fixed-rate runs, by its number.
+type Maker = Box<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+
+/// An HTTP/1.1 keep-alive request to the bench server.
+fn http(method: &str, target: &str, auth: &str, body: Option<&str>) -> Vec<u8> {
+    let mut r =
+        format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n");
+    if let Some(b) = body {
+        let _ = write!(
+            r,
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+            b.len()
+        );
+    } else {
+        r.push_str("\r\n");
+    }
+    r.into_bytes()
+}
+
+/// A well-mixed number from `n` (splitmix64), so request `n` picks its meeting at random.
+fn mix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The fixed-rate run of `make`'s requests against `url` (release `cvi-load`), printed.
+fn at_rate(name: &str, url: &str, dir: &Path, make: Maker) -> Result<AtRate> {
+    let requests: Vec<String> = (0..FIXED_REQUESTS)
+        .map(|n| String::from_utf8_lossy(&make(n)).into_owned())
+        .collect();
+    let file = dir.join("fixed-rate-requests.json");
+    fs::write(
+        &file,
+        serde_json::to_string(&requests).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let out = Command::new(root().join("target/release/cvi-load"))
+        .arg(url.trim_start_matches("http://"))
+        .arg(FIXED_RATE.to_string())
+        .arg(FIXED_SECS.to_string())
+        .arg(&file)
+        .output()
+        .map_err(|e| format!("cannot run cvi-load: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cvi-load failed for {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("cvi-load's report: {e}"))?;
+    let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let m = AtRate {
+        offered: f("offered"),
+        achieved: f("answered_per_s"),
+        p50_ms: f("p50_ms"),
+        p99_ms: f("p99_ms"),
+        p999_ms: f("p999_ms"),
+        failed: v["failed"].as_u64().unwrap_or(0),
+    };
+    println!(
+        "    {name} at {:.0}/s offered: {:.0}/s answered, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} failed",
+        m.offered, m.achieved, m.p50_ms, m.p99_ms, m.p999_ms, m.failed
+    );
+    Ok(m)
 }
 
 fn ms(s: &str) -> f64 {
@@ -58,6 +149,7 @@ fn parse_wrk(name: String, out: &str) -> Row {
         non_2xx: field("Non-2xx or 3xx responses:")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
+        at_rate: None,
     }
 }
 
@@ -148,8 +240,9 @@ struct Scenario {
 const SIPP_CALLS: u32 = 100_000;
 
 /// SIPp drives `invite_302.xml` (INVITE → 302 → ACK) through `targets` with 64 calls in
-/// flight; throughput from the wall clock, latency from SIPp's per-call response times.
-fn sipp(name: String, dir: &Path, sip: &str, targets: &[String]) -> Result<Row> {
+/// flight, or at `rate` calls/s when given; throughput from the wall clock, latency from
+/// SIPp's per-call response times.
+fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u32>) -> Result<Row> {
     let work = dir.join("sipp");
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
@@ -159,25 +252,29 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String]) -> Result<Row> 
     }
     fs::write(work.join("targets.csv"), csv).map_err(|e| e.to_string())?;
     let scenario = root().join("crates/cvi-server/tests/sip/invite_302.xml");
-    let calls = SIPP_CALLS.to_string();
+    let calls = match rate {
+        Some(r) => r * FIXED_SECS,
+        None => SIPP_CALLS,
+    };
+    let load: Vec<String> = match rate {
+        // SIPp's rate mode: a new call every 1/r s, however many are in flight (up to a
+        // limit far above what a healthy server keeps open).
+        Some(r) => ["-r", &r.to_string(), "-rp", "1000", "-l", "10000"]
+            .map(String::from)
+            .into(),
+        // 64 calls in flight, the next one started as one ends. Not `-l 64 -r N`: at the
+        // limit SIPp's rate mode counts the calls it could not open as opened and wakes its
+        // call generator only on its timer (call_generation_task.cpp), which capped it at
+        // ~15,700 calls/s here against a server that answers 115,000 OPTIONS/s.
+        None => ["-users", "64"].map(String::from).into(),
+    };
     let started = std::time::Instant::now();
     let out = Command::new("sipp")
         .current_dir(&work)
         .arg("-sf")
         .arg(&scenario)
-        .args([
-            "-inf",
-            "targets.csv",
-            "-m",
-            &calls,
-            // 64 calls in flight, the next one started as one ends. Not `-l 64 -r N`: at
-            // the limit SIPp's rate mode counts the calls it could not open as opened and
-            // wakes its call generator only on its timer (call_generation_task.cpp), which
-            // capped it at ~15,700 calls/s here against a server that answers 115,000
-            // OPTIONS/s.
-            "-users",
-            "64",
-        ])
+        .args(["-inf", "targets.csv", "-m", &calls.to_string()])
+        .args(&load)
         .args([
             "-t",
             "u1",
@@ -215,7 +312,15 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String]) -> Result<Row> 
         rps: times.len() as f64 / elapsed,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
-        non_2xx: u64::from(SIPP_CALLS).saturating_sub(times.len() as u64),
+        non_2xx: u64::from(calls).saturating_sub(times.len() as u64),
+        at_rate: rate.map(|r| AtRate {
+            offered: f64::from(r),
+            achieved: times.len() as f64 / elapsed,
+            p50_ms: pct(0.50),
+            p99_ms: pct(0.99),
+            p999_ms: pct(0.999),
+            failed: u64::from(calls).saturating_sub(times.len() as u64),
+        }),
     };
     if !out.status.success() && times.is_empty() {
         return Err(format!(
@@ -424,22 +529,64 @@ end
             format!("resolve direct dial, random valid IDs (unknown) — {label}")
         };
         let pexip_name = format!("Pexip policy request (HTTP Basic), direct dial — {label}");
-        let mut runs = vec![
-            (format!("effective policy — {label}"), &effective),
-            (format!("issue coordinates, new keys — {label}"), &issue),
-            (resolve_name, &resolve),
-            (pexip_name, &pexip),
+        // The same requests for the fixed-rate runs, in Rust: request n's meeting from n.
+        let meetings = u64::from(sc.meetings);
+        let live_id = move |n: u64| {
+            let body = if meetings > 0 {
+                (7919 * (mix(n) % meetings) + 12_345) % 1_000_000_000
+            } else {
+                mix(n) % 1_000_000_000
+            };
+            cvi_core::VideoId::from_body(u32::try_from(body).unwrap_or(0))
+        };
+        let bearer = format!("Bearer {partner}");
+        let resolve_at: Maker = Box::new({
+            let bearer = bearer.clone();
+            move |n| {
+                let body = format!(r#"{{"dial_string":"1.{}@t.plcm.vc"}}"#, live_id(n));
+                http("POST", "/api/v1/resolve", &bearer, Some(&body))
+            }
+        });
+        let pexip_at: Maker = Box::new({
+            let auth = format!("Basic {basic}");
+            move |n| {
+                let target = format!(
+                    "/policy/v1/service/configuration?call_direction=dial_in&protocol=sip&trigger=invite&remote_alias=sip%3Aroom%40example.invalid&local_alias=sip%3A1.{}%40t.plcm.vc",
+                    live_id(n)
+                );
+                http("GET", &target, &auth, None)
+            }
+        });
+        let imported_count = u64::from(sc.imported.max(1));
+        let imported_at: Maker = Box::new(move |n| {
+            let b = (7919 * (mix(n) % imported_count) + 777) % 1_000_000_000;
+            let body = format!(r#"{{"dial_string":"1.{b:09}@t.plcm.vc"}}"#);
+            http("POST", "/api/v1/resolve", &bearer, Some(&body))
+        });
+        let mut runs: Vec<(String, &String, Option<Maker>)> = vec![
+            (format!("effective policy — {label}"), &effective, None),
+            (
+                format!("issue coordinates, new keys — {label}"),
+                &issue,
+                None,
+            ),
+            (resolve_name, &resolve, Some(resolve_at)),
+            (pexip_name, &pexip, Some(pexip_at)),
         ];
         let imported_name = format!(
             "resolve direct dial, imported meetings' IDs ({} imported) — {label}",
             sc.imported
         );
         if sc.imported > 0 {
-            runs.push((imported_name, &imported));
+            runs.push((imported_name, &imported, Some(imported_at)));
         }
-        for (name, script) in runs {
+        for (name, script, make) in runs {
             step(&format!("wrk: {name}"), || {
-                rows.push(wrk(name.clone(), &url, Some(script))?);
+                let mut row = wrk(name.clone(), &url, Some(script))?;
+                if let Some(make) = make {
+                    row.at_rate = Some(at_rate(&name, &url, dir, make)?);
+                }
+                rows.push(row);
                 Ok(())
             })?;
         }
@@ -465,7 +612,9 @@ end
             .collect();
         let sip_name = format!("SIP INVITE → 302 + ACK (SIPp, UDP, 64 calls in flight) — {label}");
         step(&format!("sipp: {sip_name}"), || {
-            rows.push(sipp(sip_name.clone(), dir, &sip, &targets)?);
+            let mut row = sipp(sip_name.clone(), dir, &sip, &targets, None)?;
+            row.at_rate = sipp(sip_name.clone(), dir, &sip, &targets, Some(FIXED_RATE))?.at_rate;
+            rows.push(row);
             Ok(())
         })?;
         Ok(rows)
@@ -474,8 +623,50 @@ end
     result
 }
 
-/// Runs every benchmark and prints the table.
-pub fn bench() -> Result<()> {
+/// The load rows as a markdown table (throughput also as a share of the baseline, row 0).
+fn rows_table(rows: &[Row]) -> String {
+    let base = rows.first().map_or(f64::NAN, |r| r.rps);
+    let mut table = format!(
+        "| benchmark | req/s | vs hello-world | p50 ms | p99 ms | non-2xx | at {FIXED_RATE}/s offered: p50 / p99 / p99.9 ms |\n|---|---:|---:|---:|---:|---:|---:|\n"
+    );
+    for r in rows {
+        let at = r.at_rate.as_ref().map_or_else(String::new, |m| {
+            // Say so when the server did not keep up with the offered rate.
+            let short = if m.achieved < 0.98 * m.offered || m.failed > 0 {
+                format!(" (answered {:.0}/s, {} failed)", m.achieved, m.failed)
+            } else {
+                String::new()
+            };
+            format!(
+                "{:.2} / {:.2} / {:.2}{short}",
+                m.p50_ms, m.p99_ms, m.p999_ms
+            )
+        });
+        let _ = writeln!(
+            table,
+            "| {} | {:.0} | {:.0}% | {:.2} | {:.2} | {} | {at} |",
+            r.name,
+            r.rps,
+            100.0 * r.rps / base,
+            r.p50_ms,
+            r.p99_ms,
+            r.non_2xx
+        );
+    }
+    table
+}
+
+/// Runs every benchmark and prints the table (`--server`: the server's load rows only).
+pub fn bench(args: &[String]) -> Result<()> {
+    let server_only = match args {
+        [] => false,
+        [a] if a == "--server" => true,
+        _ => {
+            return Err(format!(
+                "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server]"
+            ))
+        }
+    };
     let tools = tools::setup()?;
     if read(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
         return Err("wrk is missing: run `cargo xtask setup` (it installs Debian's wrk)".into());
@@ -485,10 +676,25 @@ pub fn bench() -> Result<()> {
             "sipp is missing: run `cargo xtask setup` (it installs Debian's sip-tester)".into(),
         );
     }
-    step("release build of cvi", || {
-        run(tools
-            .command("cargo")
-            .args(["build", "--release", "-p", "cvi-server", "--bin", "cvi"]))
+    step("release build of cvi and cvi-load", || {
+        run(tools.command("cargo").args([
+            "build",
+            "--release",
+            "-p",
+            "cvi-server",
+            "--bin",
+            "cvi",
+        ]))?;
+        run(tools.command("cargo").args([
+            "build",
+            "--release",
+            "-p",
+            "cvi-testkit",
+            "--features",
+            "load",
+            "--bin",
+            "cvi-load",
+        ]))
     })?;
     let cvi = root().join("target/release/cvi");
     let dir = root().join("target/bench");
@@ -538,6 +744,10 @@ pub fn bench() -> Result<()> {
         false,
     )?);
     drop(pg);
+    if server_only {
+        println!("\n{}", rows_table(&rows));
+        return Ok(());
+    }
     let (insert_1mb, replace_1mb) = step("criterion: cvi-core upsert on 1 MB", || {
         criterion_1mb(&tools)
     })?;
@@ -570,27 +780,15 @@ pub fn bench() -> Result<()> {
         })?;
 
     let base = rows[0].rps;
-    let mut table = String::from("| benchmark | req/s | vs hello-world | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|---:|\n");
-    for r in &rows {
-        let _ = writeln!(
-            table,
-            "| {} | {:.0} | {:.0}% | {:.2} | {:.2} | {} |",
-            r.name,
-            r.rps,
-            100.0 * r.rps / base,
-            r.p50_ms,
-            r.p99_ms,
-            r.non_2xx
-        );
-    }
+    let mut table = rows_table(&rows);
     let _ = writeln!(
         table,
-        "| cvi-core upsert, 1 MB HTML, native: insert / replace | {:.1} ms / {:.1} ms | | | | |",
+        "| cvi-core upsert, 1 MB HTML, native: insert / replace | {:.1} ms / {:.1} ms | | | | | |",
         insert_1mb, replace_1mb
     );
     let _ = writeln!(
         table,
-        "| cvi-core upsert, 1 MB HTML, wasm in Chromium: insert / replace | {wasm_insert:.1} ms / {wasm_replace:.1} ms | | | | |"
+        "| cvi-core upsert, 1 MB HTML, wasm in Chromium: insert / replace | {wasm_insert:.1} ms / {wasm_replace:.1} ms | | | | | |"
     );
     let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
     for (name, t) in [
@@ -601,7 +799,7 @@ pub fn bench() -> Result<()> {
     ] {
         let _ = writeln!(
             table,
-            "| {name}: raw / gzip / brotli | {} / {} / **{}** | | | | |",
+            "| {name}: raw / gzip / brotli | {} / {} / **{}** | | | | | |",
             kb(t.raw),
             kb(t.gzip),
             kb(t.brotli)
@@ -609,12 +807,12 @@ pub fn bench() -> Result<()> {
     }
     let _ = writeln!(
         table,
-        "| navigation → interactive scheduler, headless Chromium, median of {} | {tti:.0} ms | | | | |",
+        "| navigation → interactive scheduler, headless Chromium, median of {} | {tti:.0} ms | | | | | |",
         tti_all.len()
     );
     let _ = writeln!(
         table,
-        "| navigation → interactive Outlook pane (Office stand-in, policy read), headless Chromium, median of {} | {tti_pane:.0} ms | | | | |",
+        "| navigation → interactive Outlook pane (Office stand-in, policy read), headless Chromium, median of {} | {tti_pane:.0} ms | | | | | |",
         tti_pane_all.len()
     );
     println!("\n{table}");
@@ -623,6 +821,10 @@ pub fn bench() -> Result<()> {
         "rows": rows.iter().map(|r| serde_json::json!({
             "name": r.name, "rps": r.rps, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms,
             "non_2xx": r.non_2xx, "ratio_to_baseline": r.rps / base,
+            "at_fixed_rate": r.at_rate.as_ref().map(|m| serde_json::json!({
+                "offered": m.offered, "answered_per_s": m.achieved, "p50_ms": m.p50_ms,
+                "p99_ms": m.p99_ms, "p999_ms": m.p999_ms, "failed": m.failed,
+            })),
         })).collect::<Vec<_>>(),
         "upsert_1mb_ms": {
             "native": {"insert": insert_1mb, "replace": replace_1mb},

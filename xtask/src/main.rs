@@ -26,7 +26,9 @@ commands:
   build   release build of the add-in (pane, command page, admin console) and manifests into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
   test    fmt check, clippy, native + wasm tests, add-in end-to-end tests, API conformance
-  bench   load benchmarks (wrk) and cvi-core's upsert (criterion), one table
+  bench [--server]
+          load benchmarks (wrk, SIPp, and the join side at a fixed 20,000/s) and
+          cvi-core's upsert (criterion), one table; --server: the server's rows only
   fuzz    fuzz every target for SECONDS each (default 60; nightly, cargo-fuzz)
   manifest [--url https://HOST] [--sso-app-id GUID]
           the Outlook XML and unified (Teams) manifests into dist/manifest/
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
         Some("build") => build::build(),
         Some("serve") => serve::serve(&args[1..]),
         Some("test") => test::test(),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("manifest") => manifest::manifest(&args[1..]),
         Some("package") => package::package(&args[1..]),

@@ -23,7 +23,7 @@ pub fn test() -> Result<()> {
             "--workspace",
             "--all-targets",
             "--features",
-            "cvi-addin/e2e",
+            "cvi-addin/e2e,cvi-testkit/load",
             "--",
             "-D",
             "warnings",

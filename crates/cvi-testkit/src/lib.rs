@@ -5,6 +5,8 @@
 //!
 //! Errors are strings that say what failed: xtask reports them, tests `expect` them.
 
+#[cfg(feature = "load")]
+pub mod load;
 #[cfg(feature = "microsoft")]
 pub mod microsoft;
 mod pg;
