@@ -278,6 +278,10 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u3
         .args([
             "-t",
             "u1",
+            // SIPp's socket buffers are 64 KB by default: at 20,000 calls/s answers were
+            // dropped there and each came back 500 ms later as a retransmission (SIP's T1).
+            "-buff_size",
+            "4194304",
             "-nostdin",
             "-trace_rtt",
             "-rtt_freq",

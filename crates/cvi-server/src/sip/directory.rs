@@ -1,25 +1,36 @@
-//! Which tenants a dialled SIP URI names, from the tenant key in it, kept briefly: every
-//! INVITE would otherwise cost a second query. Safe to keep: a tenant found here is then
-//! decided on with its versioned configuration (a key that moved away gives the one 404);
-//! a key added elsewhere is seen within [`TTL`].
+//! Which tenants a dialled SIP URI names, from the tenant key in it. The providers on a
+//! domain are kept briefly, so an INVITE costs no query here: every direct dial carries its
+//! Video ID in the local part, so the candidate keys are new on every call and a cache by
+//! key would always miss. Safe to keep: a tenant found here is then decided on with its
+//! versioned configuration (a key that moved away gives the one 404); a key added
+//! elsewhere is seen within [`TTL`].
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use crate::{db::Db, store, store::FastReads};
+use crate::{
+    db::Db,
+    store::{self, providers::Dialled, FastReads},
+};
 
-/// How long an answer is kept, found or not.
+/// How long a domain's providers are kept.
 const TTL: Duration = Duration::from_secs(5);
-/// Entries kept; random addresses (enumeration) evict each other, not real ones alone.
-const CAPACITY: usize = 100_000;
+/// Domains kept; random domains (enumeration) evict each other, not real ones alone.
+const CAPACITY: usize = 10_000;
+/// Providers kept per domain; a domain with more is asked per address.
+const PER_DOMAIN: i64 = 10_000;
 
 #[derive(Clone)]
 struct Entry {
     at: Instant,
-    tenants: Vec<String>,
+    /// `None`: more than [`PER_DOMAIN`] providers, ask per address.
+    providers: Option<Arc<Vec<Dialled>>>,
 }
 
 pub struct Directory {
-    /// By candidate tenant key (`key@domain`) or `*@domain` for Pexip's domain match.
+    /// By domain (lower case).
     cache: quick_cache::sync::Cache<String, Entry>,
 }
 
@@ -31,18 +42,21 @@ impl Default for Directory {
     }
 }
 
-/// The lookups a dialled `local@domain` needs: the IVR key, Polycom/BlueJeans
-/// `<key>.<id>`, Cisco `<id>.<key>` — and the Pexip domain.
-fn candidates(local: &str, domain: &str) -> ([String; 3], String) {
+/// The tenant keys a dialled `local@domain` may carry: the IVR key, Polycom/BlueJeans
+/// `<key>.<id>`, Cisco `<id>.<key>` (a Pexip `<id>@<domain>` is matched by its domain).
+fn candidates(local: &str, domain: &str) -> [String; 3] {
     let key = |k: Option<&str>| k.map_or_else(String::new, |k| format!("{k}@{domain}"));
-    (
-        [
-            key(Some(local)),
-            key(local.rsplit_once('.').map(|(k, _)| k)),
-            key(local.split_once('.').map(|(_, k)| k)),
-        ],
-        format!("*@{domain}"),
-    )
+    [
+        key(Some(local)),
+        key(local.rsplit_once('.').map(|(k, _)| k)),
+        key(local.split_once('.').map(|(_, k)| k)),
+    ]
+}
+
+/// Does `d` answer a call to `keys` on `domain` (as `store::providers::dialled` matches)?
+fn named(d: &Dialled, keys: &[String; 3], domain: &str) -> bool {
+    keys.iter().any(|k| !k.is_empty() && d.tenant_key == *k)
+        || (d.name == "Pexip" && d.key_domain == domain)
 }
 
 impl Directory {
@@ -60,57 +74,36 @@ impl Directory {
             return Ok(vec![]);
         }
         let (local, domain) = (local.to_ascii_lowercase(), domain.to_ascii_lowercase());
-        let (keys, pexip) = candidates(&local, &domain);
-        let lookups: Vec<&String> = keys
-            .iter()
-            .chain([&pexip])
-            .filter(|k| !k.is_empty())
-            .collect();
-        // One cache read per lookup; any missing or stale one asks the database for all.
-        let kept: Option<Vec<Vec<String>>> = lookups
-            .iter()
-            .map(|k| {
-                self.cache
-                    .get(*k)
-                    .filter(|e| e.at.elapsed() < TTL)
-                    .map(|e| e.tenants)
-            })
-            .collect();
-        let lists = match kept {
-            Some(lists) => lists,
+        let keys = candidates(&local, &domain);
+        let kept = self.cache.get(&domain).filter(|e| e.at.elapsed() < TTL);
+        let entry = match kept {
+            Some(e) => e,
             None => {
-                let found = store::providers::dialled(db, fast, &keys, &domain).await?;
-                let now = Instant::now();
-                lookups
-                    .iter()
-                    .map(|k| {
-                        let tenants: Vec<String> = found
-                            .iter()
-                            .filter(|d| {
-                                if *k == &pexip {
-                                    d.name == "Pexip" && d.key_domain == domain
-                                } else {
-                                    d.tenant_key == **k
-                                }
-                            })
-                            .map(|d| d.tenant.clone())
-                            .collect();
-                        self.cache.insert(
-                            (*k).clone(),
-                            Entry {
-                                at: now,
-                                tenants: tenants.clone(),
-                            },
-                        );
-                        tenants
-                    })
-                    .collect()
+                let mut found = store::providers::on_domain(db, &domain, PER_DOMAIN + 1).await?;
+                let providers = (found.len() as i64 <= PER_DOMAIN).then(|| {
+                    found.shrink_to_fit();
+                    Arc::new(found)
+                });
+                let e = Entry {
+                    at: Instant::now(),
+                    providers,
+                };
+                self.cache.insert(domain.clone(), e.clone());
+                e
             }
         };
+        let matched: Vec<Dialled> = match &entry.providers {
+            Some(all) => all
+                .iter()
+                .filter(|d| named(d, &keys, &domain))
+                .cloned()
+                .collect(),
+            None => store::providers::dialled(db, fast, &keys, &domain).await?,
+        };
         let mut out: Vec<String> = Vec::new();
-        for t in lists.into_iter().flatten() {
-            if !out.contains(&t) {
-                out.push(t);
+        for d in matched {
+            if !out.contains(&d.tenant) {
+                out.push(d.tenant);
             }
         }
         out.truncate(4);
@@ -120,16 +113,49 @@ impl Directory {
 
 #[cfg(test)]
 mod tests {
-    use super::candidates;
+    use super::{candidates, named};
+    use crate::store::providers::Dialled;
 
     #[test]
     fn every_dial_plan_names_its_key() {
-        let (k, p) = candidates("813878896.1223269647", "t.plcm.vc");
+        let k = candidates("813878896.1223269647", "t.plcm.vc");
         assert_eq!(k[1], "813878896@t.plcm.vc", "Polycom/BlueJeans <key>.<id>");
-        let (k, _) = candidates("1223269647.contoso", "m.webex.com");
+        let k = candidates("1223269647.contoso", "m.webex.com");
         assert_eq!(k[2], "contoso@m.webex.com", "Cisco <id>.<key>");
-        let (k, _) = candidates("teams", "video.contoso.com");
+        let k = candidates("teams", "video.contoso.com");
         assert_eq!(k[0], "teams@video.contoso.com", "an IVR");
-        assert_eq!(p, "*@t.plcm.vc", "Pexip <id>@<domain>");
+    }
+
+    #[test]
+    fn a_domains_providers_answer_only_their_own_calls() {
+        let p = |name: &str, key: &str, domain: &str| Dialled {
+            tenant: "t".into(),
+            tenant_key: key.into(),
+            name: name.into(),
+            key_domain: domain.into(),
+        };
+        let poly = p("Polycom", "813878896@t.plcm.vc", "t.plcm.vc");
+        let pexip = p("Pexip", "contoso@vc.example.invalid", "vc.example.invalid");
+        let to = |local: &str, domain: &str| candidates(local, domain);
+        assert!(named(
+            &poly,
+            &to("813878896.1223269647", "t.plcm.vc"),
+            "t.plcm.vc"
+        ));
+        assert!(!named(
+            &poly,
+            &to("813878897.1223269647", "t.plcm.vc"),
+            "t.plcm.vc"
+        ));
+        assert!(
+            !named(&poly, &to("1223269647", "t.plcm.vc"), "t.plcm.vc"),
+            "no key, not Pexip"
+        );
+        assert!(named(
+            &pexip,
+            &to("1223269647", "vc.example.invalid"),
+            "vc.example.invalid"
+        ));
+        assert!(!named(&pexip, &to("1223269647", "t.plcm.vc"), "t.plcm.vc"));
     }
 }

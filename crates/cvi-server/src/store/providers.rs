@@ -139,6 +139,7 @@ pub async fn delete(
 
 /// A provider a dialled `local@domain` may name: its tenant, lower-cased tenant key, name
 /// and key domain.
+#[derive(Debug, Clone)]
 pub struct Dialled {
     pub tenant: String,
     pub tenant_key: String,
@@ -151,7 +152,7 @@ const DIALLED: &str = "SELECT tenant_id, lower(tenant_key) AS tk, name, key_doma
 
 /// The providers a dialled address can name: a tenant key among `keys` (lower case), or a
 /// Pexip provider on `domain` (`<id>@<domain>`). Tenant keys are unique, so these are few.
-/// On SQLite through [`FastReads::Thread`] (every SIP INVITE asks this), else through the pool.
+/// On SQLite through [`FastReads::Thread`], else through the pool.
 pub async fn dialled(
     db: &crate::db::Db,
     fast: Option<&FastReads>,
@@ -182,6 +183,33 @@ pub async fn dialled(
         .bind(domain)
         .fetch_all(db)
         .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Dialled {
+                tenant: r.try_get("tenant_id")?,
+                tenant_key: r.try_get("tk")?,
+                name: r.try_get("name")?,
+                key_domain: r.try_get("key_domain")?,
+            })
+        })
+        .collect()
+}
+
+/// Every provider whose tenant key is on `domain` (lower case), of every tenant: at most
+/// `limit`. The SIP directory keeps them per domain.
+pub async fn on_domain(
+    db: &crate::db::Db,
+    domain: &str,
+    limit: i64,
+) -> Result<Vec<Dialled>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
+         WHERE key_domain = $1 LIMIT $2",
+    )
+    .bind(domain)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Dialled {
