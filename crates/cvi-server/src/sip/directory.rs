@@ -60,6 +60,28 @@ fn named(d: &Dialled, keys: &[String; 3], domain: &str) -> bool {
 }
 
 impl Directory {
+    /// `domain`'s providers, kept [`TTL`]. When they are missing or stale one caller asks
+    /// the database and the others wait for its answer (no stampede every [`TTL`]).
+    async fn domain(&self, db: &Db, domain: &str) -> Result<Entry, sqlx::Error> {
+        self.cache.remove_if(domain, |e| e.at.elapsed() >= TTL);
+        let guard = match self.cache.get_value_or_guard_async(domain).await {
+            Ok(kept) => return Ok(kept),
+            Err(guard) => guard,
+        };
+        // On an error the guard goes unfilled and the next waiter asks.
+        let mut found = store::providers::on_domain(db, domain, PER_DOMAIN + 1).await?;
+        let providers = (found.len() as i64 <= PER_DOMAIN).then(|| {
+            found.shrink_to_fit();
+            Arc::new(found)
+        });
+        let entry = Entry {
+            at: Instant::now(),
+            providers,
+        };
+        let _ = guard.insert(entry.clone());
+        Ok(entry)
+    }
+
     /// The tenants `address` (`local@domain`, no scheme) may belong to.
     pub async fn tenants(
         &self,
@@ -75,29 +97,18 @@ impl Directory {
         }
         let (local, domain) = (local.to_ascii_lowercase(), domain.to_ascii_lowercase());
         let keys = candidates(&local, &domain);
-        let kept = self.cache.get(&domain).filter(|e| e.at.elapsed() < TTL);
-        let entry = match kept {
-            Some(e) => e,
-            None => {
-                let mut found = store::providers::on_domain(db, &domain, PER_DOMAIN + 1).await?;
-                let providers = (found.len() as i64 <= PER_DOMAIN).then(|| {
-                    found.shrink_to_fit();
-                    Arc::new(found)
-                });
-                let e = Entry {
-                    at: Instant::now(),
-                    providers,
-                };
-                self.cache.insert(domain.clone(), e.clone());
-                e
-            }
-        };
+        let entry = self.domain(db, &domain).await?;
         let matched: Vec<Dialled> = match &entry.providers {
-            Some(all) => all
-                .iter()
-                .filter(|d| named(d, &keys, &domain))
-                .cloned()
-                .collect(),
+            Some(all) => {
+                // The key's own tenant first, then Pexip's domain matches (as `dialled`).
+                let (mut by_key, by_domain): (Vec<Dialled>, Vec<Dialled>) = all
+                    .iter()
+                    .filter(|d| named(d, &keys, &domain))
+                    .cloned()
+                    .partition(|d| keys.contains(&d.tenant_key));
+                by_key.extend(by_domain);
+                by_key
+            }
             None => store::providers::dialled(db, fast, &keys, &domain).await?,
         };
         let mut out: Vec<String> = Vec::new();

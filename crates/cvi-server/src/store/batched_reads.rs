@@ -5,9 +5,9 @@
 //! microseconds. Measured on the 2-core bench machine, one resolution through the pool was
 //! ~95 µs of the server's CPU and ~63 µs of PostgreSQL's: the round trip, not the lookup,
 //! capped PostgreSQL at ~11,000 resolutions/s. Here concurrent asks share one statement:
-//! whoever asks while a batch is in flight waits for the next, which carries everyone
-//! queued (like the issuance group commit). Alone, an ask goes at once, so a quiet server
-//! adds no latency.
+//! up to [`IN_FLIGHT`] statements run at once, and whoever asks while all of them are
+//! running waits for the next, which carries everyone queued (like the issuance group
+//! commit). With a statement free, an ask goes at once, so a quiet server adds no latency.
 //!
 //! Invariants: only point reads go here, each ask answered by exactly one row of its own
 //! (the statement returns the asks' ordinals, checked on the way back); any error answers
@@ -30,14 +30,24 @@ const IN_FLIGHT: usize = 3;
 const MAX_BATCH: usize = 256;
 /// A connection idle this long is pinged before use (the server may have restarted).
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+/// A batch that has not answered by then answers `None` (its asks go to the pool), so a
+/// stuck statement or a lost connection cannot hold the slots and hang resolution.
+const BATCH_DEADLINE: Duration = Duration::from_secs(5);
 
 /// The connections batches run on: a few, separate from the main pool, so a burst of
 /// resolutions never waits behind a slow administrative query (and the other way round).
 pub fn pool(url: &str) -> Result<PgPool, sqlx::Error> {
     Ok(PgPoolOptions::new()
         .max_connections(IN_FLIGHT as u32)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(BATCH_DEADLINE)
         .test_before_acquire(false)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                let sql = format!("SET statement_timeout = {}", BATCH_DEADLINE.as_millis());
+                sqlx::Executor::execute(conn, sql.as_str()).await?;
+                Ok(())
+            })
+        })
         .before_acquire(|conn, meta| {
             Box::pin(async move {
                 if meta.idle_for > PING_WHEN_IDLE_FOR {
@@ -86,7 +96,10 @@ impl<A: Send + 'static, R: Send + 'static> Batcher<A, R> {
                 tokio::spawn(async move {
                     let (asks, replies): (Vec<A>, Vec<Reply<R>>) = batch.into_iter().unzip();
                     let n = asks.len();
-                    match run(pool, asks).await {
+                    let answered = tokio::time::timeout(BATCH_DEADLINE, run(pool, asks))
+                        .await
+                        .unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut));
+                    match answered {
                         Ok(answers) if answers.len() == n => {
                             for (reply, answer) in replies.into_iter().zip(answers) {
                                 let _ = reply.send(Some(answer));

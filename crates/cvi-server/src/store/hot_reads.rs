@@ -27,8 +27,6 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 /// sqlx path takes over rather than holding the thread).
 const BUSY: Duration = Duration::from_millis(50);
 
-/// Address space mapped per connection (the file's size at most; 1M meetings ≈ 400 MB).
-const MMAP_BYTES: i64 = 1 << 30;
 /// Page cache per connection.
 const CACHE_KIB: i64 = 16 * 1024;
 
@@ -84,9 +82,10 @@ impl HotReads {
         )?;
         conn.busy_timeout(BUSY)?;
         conn.pragma_update(None, "query_only", true)?;
-        // Pages through a memory map and a larger cache: a lookup then makes no read()
-        // calls (SQLite's default is a 2 MB cache and pread per miss).
-        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+        // A larger cache than SQLite's 2 MB; misses are pread()s from the OS page cache.
+        // Not a memory map: at 1M meetings its page faults (each connection maps the file
+        // anew, ~150k pages) put p99 at 20,000 resolutions/s to 12-17 ms against 2.7-3.3
+        // ms with pread, for 11% more throughput at saturation (36k against 32k req/s).
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         Ok(conn)
     }

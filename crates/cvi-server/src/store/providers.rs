@@ -148,7 +148,8 @@ pub struct Dialled {
 }
 
 const DIALLED: &str = "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
-     WHERE lower(tenant_key) IN ($1, $2, $3) OR (name = 'Pexip' AND key_domain = $4) LIMIT 16";
+     WHERE lower(tenant_key) IN ($1, $2, $3) OR (name = 'Pexip' AND key_domain = $4) \
+     ORDER BY name = 'Pexip' LIMIT 16";
 
 /// The providers a dialled address can name: a tenant key among `keys` (lower case), or a
 /// Pexip provider on `domain` (`<id>@<domain>`). Tenant keys are unique, so these are few.
