@@ -299,18 +299,22 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u3
         .find(|p| p.to_string_lossy().ends_with("_rtt.csv"))
         .and_then(|p| fs::read_to_string(p).ok())
         .unwrap_or_default();
-    let mut times: Vec<f64> = rtt
+    // Each line: when the call ended (ms since SIPp started) and its response time (ms).
+    let ended: Vec<(f64, f64)> = rtt
         .lines()
         .skip(1)
-        .filter_map(|l| l.split(';').nth(1)?.trim().parse().ok())
+        .filter_map(|l| {
+            let mut f = l.split(';').map(|v| v.trim().parse::<f64>().ok());
+            Some((f.next()??, f.next()??))
+        })
         .collect();
+    let mut times: Vec<f64> = ended.iter().map(|c| c.1).collect();
     times.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        times
-            .get(((times.len() as f64 * p) as usize).min(times.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
+    // Throughput over the calls' own span, not SIPp's start-up and wind-down.
+    let span = ended.iter().map(|c| c.0).fold(f64::NAN, f64::max)
+        - ended.iter().map(|c| c.0).fold(f64::NAN, f64::min);
+    let elapsed = if span > 0.0 { span / 1000.0 } else { elapsed };
+    let pct = |p: f64| cvi_testkit::load::nearest_rank(&times, p);
     let row = Row {
         name,
         rps: times.len() as f64 / elapsed,

@@ -6,7 +6,10 @@
 //! A request's latency counts from its scheduled time when the connection was still
 //! waiting for the previous answer then (the server's delay, queue included, so no
 //! coordinated omission), else from the moment it was written (a late timer of ours is not
-//! the server's time). The first second is not counted: connections open, caches warm.
+//! the server's time; the generator runs on one thread, so when that thread itself falls
+//! behind, the delay still counts as the server's). The first second is not counted:
+//! connections open, caches warm. Latencies are of 2xx/3xx answers only; anything else,
+//! and any request that got no answer, is a failure.
 
 use std::{
     net::SocketAddr,
@@ -27,14 +30,14 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// What one fixed-rate run measured.
 #[derive(Debug, Clone, Copy)]
 pub struct Measured {
-    /// Offered requests per second.
+    /// Offered requests per second (as scheduled).
     pub offered: f64,
     /// Answered requests per second (counted ones, until the last answer came).
     pub achieved: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
-    /// Answers that were not 2xx/3xx, and requests that got no answer.
+    /// Counted requests that got no 2xx/3xx answer.
     pub failed: u64,
 }
 
@@ -77,30 +80,38 @@ pub fn fixed_rate(
             })
             .collect();
         let mut times = Vec::with_capacity(total as usize);
-        let (mut failed, mut sent, mut last) = (0, 0, counted_from);
+        let (mut counted, mut last) = (0, counted_from);
         for t in tasks {
-            let c = t.await.map_err(|e| e.to_string())??;
+            let c = t.await.map_err(|e| e.to_string())?;
             times.extend(c.times);
-            failed += c.failed;
-            sent += c.counted;
+            counted += c.counted;
             last = last.max(c.last_done);
         }
         times.sort_by(f64::total_cmp);
-        let pct = |p: f64| {
-            times
-                .get(((times.len() as f64 * p) as usize).min(times.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(f64::NAN)
-        };
+        let elapsed = last.duration_since(counted_from).as_secs_f64();
         Ok(Measured {
-            offered: f64::from(rate),
-            achieved: times.len() as f64 / last.duration_since(counted_from).as_secs_f64(),
-            p50_ms: pct(0.50),
-            p99_ms: pct(0.99),
-            p999_ms: pct(0.999),
-            failed: failed + sent.saturating_sub(times.len() as u64),
+            offered: (per_conn * conns as u64) as f64 / (WARM_UP.as_secs_f64() + f64::from(secs)),
+            achieved: if elapsed > 0.0 {
+                times.len() as f64 / elapsed
+            } else {
+                0.0
+            },
+            p50_ms: nearest_rank(&times, 0.50),
+            p99_ms: nearest_rank(&times, 0.99),
+            p999_ms: nearest_rank(&times, 0.999),
+            failed: counted.saturating_sub(times.len() as u64),
         })
     })
+}
+
+/// The `p` quantile of sorted `times` by nearest rank (`ceil(n·p)`-th smallest); NaN for
+/// none.
+pub fn nearest_rank(times: &[f64], p: f64) -> f64 {
+    let rank = (times.len() as f64 * p).ceil() as usize;
+    times
+        .get(rank.saturating_sub(1).min(times.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 /// One connection's schedule.
@@ -115,20 +126,20 @@ struct Share {
 
 /// What one connection measured (requests scheduled from `counted_from` on).
 struct Counted {
-    /// Latencies (ms) of the answered ones.
+    /// Latencies (ms) of the 2xx/3xx answers.
     times: Vec<f64>,
-    /// Answers that were not 2xx/3xx.
-    failed: u64,
     /// Requests counted (answered or not).
     counted: u64,
     last_done: Instant,
 }
 
+/// Runs one connection's share; a connection that cannot be opened or breaks leaves the
+/// rest of its share unanswered (counted as failed), never the whole run.
 async fn connection(
     addr: SocketAddr,
     share: Share,
     make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
-) -> Result<Counted> {
+) -> Counted {
     let Share {
         first,
         interval,
@@ -137,16 +148,19 @@ async fn connection(
         index,
         conns,
     } = share;
-    let mut stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let mut c = Counted {
         times: Vec::with_capacity(count as usize),
-        failed: 0,
         counted: 0,
         last_done: first,
     };
+    let scheduled_counted = (0..count)
+        .filter(|i| first + interval.mul_f64(*i as f64) >= counted_from)
+        .count() as u64;
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        c.counted = scheduled_counted;
+        return c;
+    };
+    let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(4096);
     for i in 0..count {
         let scheduled = first + interval.mul_f64(i as f64);
@@ -167,18 +181,14 @@ async fn connection(
             break;
         };
         c.last_done = Instant::now();
-        if counts {
+        if counts && (200..400).contains(&status) {
             c.times
                 .push(c.last_done.duration_since(from).as_secs_f64() * 1000.0);
-            c.failed += u64::from(!(200..400).contains(&status));
         }
     }
     // Counted requests never sent are failures too.
-    let scheduled_counted = (0..count)
-        .filter(|i| first + interval.mul_f64(*i as f64) >= counted_from)
-        .count() as u64;
     c.counted = c.counted.max(scheduled_counted);
-    Ok(c)
+    c
 }
 
 /// Reads one response (headers and a `Content-Length` body) and returns its status; `None`
@@ -189,11 +199,16 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<u16>
         let mut response = httparse::Response::new(&mut headers);
         if let httparse::Status::Complete(head) = response.parse(buf).ok()? {
             let status = response.code?;
-            let length: usize = response
+            let length: usize = match response
                 .headers
                 .iter()
                 .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse().ok())?;
+            {
+                Some(h) => std::str::from_utf8(h.value).ok()?.trim().parse().ok()?,
+                // No body by definition (RFC 9110 §6.4.1); anything else unframed ends it.
+                None if status < 200 || status == 204 || status == 304 => 0,
+                None => return None,
+            };
             while buf.len() < head + length {
                 read_more(stream, buf).await?;
             }
@@ -212,4 +227,19 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
     }
     buf.extend_from_slice(&chunk[..n]);
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+
+    #[test]
+    fn quantiles_by_nearest_rank() {
+        let t: Vec<f64> = (1..=1000).map(f64::from).collect();
+        assert_eq!(nearest_rank(&t, 0.50), 500.0);
+        assert_eq!(nearest_rank(&t, 0.99), 990.0);
+        assert_eq!(nearest_rank(&t, 0.999), 999.0, "not the maximum");
+        assert_eq!(nearest_rank(&t[..1], 0.99), 1.0);
+        assert!(nearest_rank(&[], 0.5).is_nan());
+    }
 }
