@@ -4,23 +4,23 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
-    client::{AdminApi, AuditEntry},
+    client::{AdminApi, AuditEntry, JsJson},
     problem_text, Note,
 };
 
 /// JSON text of a before/after value (shown as text, never as markup).
-fn json_text(v: &wasm_bindgen::JsValue) -> String {
-    if v.is_null() || v.is_undefined() {
-        return String::new();
+fn json_text(v: &Option<JsJson>) -> String {
+    match v {
+        Some(JsJson(v)) if !v.is_null() && !v.is_undefined() => js_sys::JSON::stringify(v)
+            .map(String::from)
+            .unwrap_or_default(),
+        _ => String::new(),
     }
-    js_sys::JSON::stringify(v)
-        .map(String::from)
-        .unwrap_or_default()
 }
 
 /// `YYYY-MM-DD HH:MM` UTC of Unix milliseconds.
-fn when(ms: f64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+fn when(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     let iso = String::from(d.to_iso_string());
     iso.get(..16).unwrap_or(&iso).replace('T', " ")
 }

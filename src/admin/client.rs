@@ -8,28 +8,16 @@ use serde::Deserialize;
 
 use crate::api::{encode, to_js, Api, ApiError};
 
-/// One audited change, as `GET /audit` lists it.
+/// A JSON value as the browser parsed it: an audit record's before or after, shown as
+/// JSON text, never as markup.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct AuditEntry {
-    pub id: String,
-    /// Unix milliseconds.
-    pub at: f64,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    /// The record before and after (any JSON; shown as JSON text, never as markup).
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub before: wasm_bindgen::JsValue,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub after: wasm_bindgen::JsValue,
-}
+#[serde(transparent)]
+pub struct JsJson(#[serde(with = "serde_wasm_bindgen::preserve")] pub wasm_bindgen::JsValue);
 
+/// An audited change, as the server's `cvi_core::api::AuditEntry`.
+pub type AuditEntry = cvi_core::api::AuditEntry<JsJson>;
 /// A page of the audit log, newest first.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub next: Option<String>,
-}
+pub type AuditPage = cvi_core::api::AuditPage<JsJson>;
 
 /// Everything the console shows about the tenant's set-up, read together.
 #[derive(Debug, Clone, PartialEq)]

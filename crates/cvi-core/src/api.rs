@@ -841,3 +841,32 @@ pub struct DailySeries {
     pub provider: String,
     pub counts: Vec<u64>,
 }
+
+// --------------------------------------------------------------------------- audit
+
+/// One audited change, from `GET /audit`. `J` is the JSON value type of the record before
+/// and after (any JSON): the server's `serde_json::Value`, the console's browser value —
+/// cvi-core itself takes no JSON library.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry<J> {
+    pub id: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    /// The record before the change (absent when it was created).
+    pub before: Option<J>,
+    /// The record after the change (absent when it was removed).
+    pub after: Option<J>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage<J> {
+    pub entries: Vec<AuditEntry<J>>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next: Option<String>,
+}

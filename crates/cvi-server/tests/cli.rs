@@ -664,3 +664,114 @@ fn meeting_schedule_says_how_to_retry() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `cvi audit` reads the log as the API pages it: filters, paging hints, --all with
+/// progress, the API's page shape under --json, and bad input refused with exit 2.
+#[test]
+fn the_audit_log_is_read_and_filtered() {
+    let s = serve();
+    let admin = admin_token(&s);
+    let a = Some(admin.as_str());
+    for (name, key) in [
+        ("Polycom", "813878896@t.plcm.vc"),
+        ("Cisco", "contoso@m.webex.com"),
+    ] {
+        ok(cvi(
+            &s,
+            a,
+            &[
+                "provider",
+                "new",
+                "--name",
+                name,
+                "--tenant-key",
+                key,
+                "--aad-application-ids",
+                APP,
+            ],
+        ));
+    }
+    ok(cvi(
+        &s,
+        a,
+        &[
+            "policy",
+            "grant",
+            "--policy-name",
+            "Tag:PolycomServiceProviderEnabled",
+            "--global",
+        ],
+    ));
+
+    let page = json(cvi(&s, a, &["--json", "audit"]));
+    let actions: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 3, "{page}");
+    assert!(actions[0].starts_with("grant"), "newest first: {actions:?}");
+    assert!(page["next"].is_null(), "{page}");
+
+    // The table: one line per entry under a header, times as RFC 3339.
+    let out = ok(cvi(&s, a, &["audit", "--action", "provider"]));
+    assert_eq!(out.lines().count(), 3, "header + 2 providers:\n{out}");
+    assert!(
+        out.contains("provider.new") && !out.contains("grant"),
+        "{out}"
+    );
+    assert!(
+        out.contains("admin@t.example") && out.contains('T') && out.contains('Z'),
+        "{out}"
+    );
+
+    // A page at a time, with the way on; --all follows it and says how far it got.
+    let o = cvi(&s, a, &["audit", "--limit", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(ok(o).lines().count(), 2, "one entry");
+    assert!(err.contains("--before ") && err.contains("--all"), "{err}");
+    let o = cvi(&s, a, &["--json", "audit", "--limit", "1", "--all"]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(json(o)["entries"].as_array().unwrap().len(), 3);
+    assert!(err.contains("entries read (2 pages)"), "{err}");
+
+    // Filters the server applies: nobody else's entries, nothing after the end of 2020.
+    let none = json(cvi(
+        &s,
+        a,
+        &["--json", "audit", "--actor", "someone@t.example"],
+    ));
+    assert_eq!(none["entries"], serde_json::json!([]));
+    let old = json(cvi(&s, a, &["--json", "audit", "--until", "2020-12-31"]));
+    assert_eq!(old["entries"], serde_json::json!([]));
+
+    // Bad input: exit 2, a message that says what to give, nothing on stdout.
+    for (args, says) in [
+        (&["audit", "--since", "2027-13-01"][..], "since"),
+        (&["audit", "--limit", "0"][..], "limit"),
+        (&["audit", "--limit", "501"][..], "limit"),
+    ] {
+        let o = cvi(&s, a, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // Organizers do not read the audit log.
+    let org = ok(cvi(
+        &s,
+        None,
+        &[
+            "token",
+            "--tenant",
+            "t",
+            "--user",
+            "ann@t.example",
+            "--role",
+            "organizer",
+        ],
+    ));
+    let o = cvi(&s, Some(org.trim()), &["audit"]);
+    assert_ne!(o.status.code(), Some(0));
+}

@@ -234,3 +234,74 @@ fn half_open_connections_neither_block_requests_nor_shutdown() {
     assert!(status.success(), "{status}");
     drop(held);
 }
+
+/// `cvi serve --demo --dev-issuer` with a built add-in prints links that sign in: the
+/// scheduler as the demo organizer, the admin console as the demo admin.
+#[test]
+fn the_demo_prints_a_signed_in_link_for_each_page() {
+    use std::io::BufRead;
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!doctype html>").unwrap();
+    let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
+    let mut server = cvi_testkit::KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_cvi"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--dev-issuer", "--demo"])
+            .arg("--dist")
+            .arg(dist.path())
+            .args(["--database", &db])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let out = std::io::BufReader::new(server.0.stdout.take().unwrap());
+    // (page, user, URL) from "cvi serve: PAGE, signed in as USER: URL"
+    let mut links = Vec::new();
+    for line in out.lines() {
+        let line = line.unwrap();
+        let Some((page, rest)) = line
+            .strip_prefix("cvi serve: ")
+            .and_then(|l| l.split_once(", signed in as "))
+        else {
+            continue;
+        };
+        let (user, url) = rest.split_once(": ").unwrap();
+        links.push((page.to_string(), user.to_string(), url.to_string()));
+        if links.len() == 2 {
+            break;
+        }
+    }
+    let pages: Vec<(&str, &str)> = links
+        .iter()
+        .map(|(p, u, _)| (p.as_str(), u.as_str()))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            ("scheduler", "organizer@demo.example"),
+            ("admin console", "admin@demo.example")
+        ]
+    );
+    for (page, _, url) in &links {
+        let (base, token) = url.split_once("#token=").unwrap();
+        let path = if page == "scheduler" { "/" } else { "/admin" };
+        assert!(
+            base.ends_with(path) && base.starts_with("http://127.0.0.1:"),
+            "{url}"
+        );
+        let api = base
+            .trim_end_matches(path)
+            .trim_end_matches('/')
+            .to_string();
+        // Each token is the role its page needs: the console's reads the providers.
+        let (st, v) =
+            cvi_testkit::call(&format!("{api}/api/v1/providers"), "GET", Some(token), None);
+        match page.as_str() {
+            "admin console" => {
+                assert_eq!(st, 200, "{v}");
+                assert_eq!(v[0]["name"], "Polycom", "{v}");
+            }
+            _ => assert_eq!(st, 403, "an organizer does not administer: {v}"),
+        }
+    }
+}

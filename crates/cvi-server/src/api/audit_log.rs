@@ -1,8 +1,8 @@
 //! The audit log, paged, for tenant admins.
 
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     auth::{Caller, Role},
@@ -37,29 +37,12 @@ fn time(field: &str, s: &str, end_of_day: bool) -> Result<i64, AppError> {
     super::meetings::parse_time(field, s)
 }
 
-/// One audited change.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditEntry {
-    pub id: String,
-    /// Unix milliseconds.
-    pub at: i64,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
-
-/// A page of entries, newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    /// Pass as `before` for the next page; absent on the last page.
-    pub next: Option<String>,
-}
+/// The audit log's page, with its records as JSON.
+pub type AuditPage = cvi_core::api::AuditPage<serde_json::Value>;
+type AuditEntry = cvi_core::api::AuditEntry<serde_json::Value>;
 
 /// Read the audit log, newest first.
-#[utoipa::path(get, path = "/audit", params(Page), tag = "audit", responses((status = 200, body = AuditPage)))]
+#[utoipa::path(get, path = "/audit", params(Page), tag = "audit", responses((status = 200, body = cvi_core::api::AuditPage<serde_json::Value>)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,

@@ -89,6 +89,8 @@ enum Command {
     /// Credentials of Pexip Infinity bridges for the external policy endpoint.
     #[command(subcommand)]
     Bridge(admin::BridgeCommand),
+    /// The audit log: who changed what, newest first (filters as the API's).
+    Audit(admin::AuditArgs),
     /// Fill a database for `cargo xtask bench`.
     #[command(hide = true)]
     BenchSeed(bench_seed::BenchSeedArgs),
@@ -185,6 +187,7 @@ pub fn main() -> ExitCode {
         Command::Meeting(c) => admin::meeting(&client(), c, json),
         Command::Resolve(a) => admin::resolve(&client(), a, json),
         Command::Bridge(c) => admin::bridge(&client(), c, json),
+        Command::Audit(a) => admin::audit(&client(), a, json),
         Command::Invite(cmd) => invite::run(cmd),
         Command::Plan(a) => plan::run(a, json),
         Command::Otd(cmd) => invite::run_otd(cmd),

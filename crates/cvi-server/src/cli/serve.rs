@@ -220,11 +220,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                     .map_err(|e| CliError::Failure(e.to_string()))?;
                 // Not println!: a closed stdout (`cvi serve | head -1`) must not stop the server.
                 let _ = writeln!(std::io::stdout(), "cvi serve: demo {role} token (8 h): {token}");
-                if role == "organizer" && state.dist.is_some() {
-                    // The scheduler takes the token from the link and drops it from the URL.
+                // The pages take the token from the link and drop it from the URL.
+                let page = match role {
+                    "organizer" => Some(("scheduler", "/")),
+                    "admin" => Some(("admin console", "/admin")),
+                    _ => None,
+                };
+                if let (Some((name, path)), Some(_)) = (page, &state.dist) {
                     let _ = writeln!(
                         std::io::stdout(),
-                        "cvi serve: scheduler, signed in as {user}: http://{addr}/#token={token}"
+                        "cvi serve: {name}, signed in as {user}: http://{addr}{path}#token={token}"
                     );
                 }
             }
