@@ -15,6 +15,7 @@ pub(crate) mod demo;
 pub(crate) mod error;
 pub mod graph;
 pub mod http;
+pub(crate) mod kept;
 pub(crate) mod metrics;
 pub(crate) mod pexip;
 pub(crate) mod rate_limit;

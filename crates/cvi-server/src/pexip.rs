@@ -51,21 +51,19 @@ pub const PATH: &str = "/policy/v1/service/configuration";
 /// counts at once (the entry goes); on another server of the deployment within this.
 const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Bridge credentials by user name, kept for [`CREDENTIAL_TTL`].
-pub struct Credentials(
-    quick_cache::sync::Cache<String, (store::bridges::Credential, std::time::Instant)>,
-);
+/// Bridge credentials by user name (and names that are none), kept for [`CREDENTIAL_TTL`].
+pub struct Credentials(crate::kept::Kept<Option<store::bridges::Credential>>);
 
 impl Default for Credentials {
     fn default() -> Self {
-        Credentials(quick_cache::sync::Cache::new(10_000))
+        Credentials(crate::kept::Kept::new(10_000, CREDENTIAL_TTL))
     }
 }
 
 impl Credentials {
-    /// Forgets a bridge (revoked here).
+    /// Forgets a bridge (created or revoked here).
     pub fn forget(&self, username: &str) {
-        self.0.remove(username);
+        self.0.forget(username);
     }
 
     /// Forgets every bridge (a provider and its bridges went).
@@ -78,17 +76,9 @@ impl Credentials {
         db: &crate::db::Db,
         username: &str,
     ) -> Result<Option<store::bridges::Credential>, sqlx::Error> {
-        if let Some((c, at)) = self.0.get(username) {
-            if at.elapsed() < CREDENTIAL_TTL {
-                return Ok(Some(c));
-            }
-        }
-        let found = store::bridges::credential(db, username).await?;
-        if let Some(c) = &found {
-            self.0
-                .insert(username.to_string(), (c.clone(), std::time::Instant::now()));
-        }
-        Ok(found)
+        self.0
+            .get_or_fetch(username, || store::bridges::credential(db, username))
+            .await
     }
 }
 

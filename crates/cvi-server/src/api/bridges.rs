@@ -86,6 +86,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    s.bridges.forget(&bridge.username);
     Ok((
         StatusCode::CREATED,
         ApiJson(NewBridgeCreated {

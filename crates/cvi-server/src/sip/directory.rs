@@ -5,13 +5,11 @@
 //! versioned configuration (a key that moved away gives the one 404); a key added
 //! elsewhere is seen within [`TTL`].
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use crate::{
     db::Db,
+    kept::Kept,
     store::{self, providers::Dialled, FastReads},
 };
 
@@ -22,22 +20,15 @@ const CAPACITY: usize = 10_000;
 /// Providers kept per domain; a domain with more is asked per address.
 const PER_DOMAIN: i64 = 10_000;
 
-#[derive(Clone)]
-struct Entry {
-    at: Instant,
-    /// `None`: more than [`PER_DOMAIN`] providers, ask per address.
-    providers: Option<Arc<Vec<Dialled>>>,
-}
-
 pub struct Directory {
-    /// By domain (lower case).
-    cache: quick_cache::sync::Cache<String, Entry>,
+    /// By domain (lower case); `None`: more than [`PER_DOMAIN`] providers, ask per address.
+    domains: Kept<Option<Arc<Vec<Dialled>>>>,
 }
 
 impl Default for Directory {
     fn default() -> Self {
         Directory {
-            cache: quick_cache::sync::Cache::new(CAPACITY),
+            domains: Kept::new(CAPACITY, TTL),
         }
     }
 }
@@ -60,28 +51,6 @@ fn named(d: &Dialled, keys: &[String; 3], domain: &str) -> bool {
 }
 
 impl Directory {
-    /// `domain`'s providers, kept [`TTL`]. When they are missing or stale one caller asks
-    /// the database and the others wait for its answer (no stampede every [`TTL`]).
-    async fn domain(&self, db: &Db, domain: &str) -> Result<Entry, sqlx::Error> {
-        self.cache.remove_if(domain, |e| e.at.elapsed() >= TTL);
-        let guard = match self.cache.get_value_or_guard_async(domain).await {
-            Ok(kept) => return Ok(kept),
-            Err(guard) => guard,
-        };
-        // On an error the guard goes unfilled and the next waiter asks.
-        let mut found = store::providers::on_domain(db, domain, PER_DOMAIN + 1).await?;
-        let providers = (found.len() as i64 <= PER_DOMAIN).then(|| {
-            found.shrink_to_fit();
-            Arc::new(found)
-        });
-        let entry = Entry {
-            at: Instant::now(),
-            providers,
-        };
-        let _ = guard.insert(entry.clone());
-        Ok(entry)
-    }
-
     /// The tenants `address` (`local@domain`, no scheme) may belong to.
     pub async fn tenants(
         &self,
@@ -97,8 +66,17 @@ impl Directory {
         }
         let (local, domain) = (local.to_ascii_lowercase(), domain.to_ascii_lowercase());
         let keys = candidates(&local, &domain);
-        let entry = self.domain(db, &domain).await?;
-        let matched: Vec<Dialled> = match &entry.providers {
+        let kept = self
+            .domains
+            .get_or_fetch(&domain, || async {
+                let mut found = store::providers::on_domain(db, &domain, PER_DOMAIN + 1).await?;
+                Ok::<_, sqlx::Error>((found.len() as i64 <= PER_DOMAIN).then(|| {
+                    found.shrink_to_fit();
+                    Arc::new(found)
+                }))
+            })
+            .await?;
+        let matched: Vec<Dialled> = match &kept {
             Some(all) => {
                 // The key's own tenant first, then Pexip's domain matches (as `dialled`).
                 let (mut by_key, by_domain): (Vec<Dialled>, Vec<Dialled>) = all
