@@ -79,6 +79,7 @@ pub fn run(args: BenchSeedArgs) -> Result<(), CliError> {
         })
         .await
         .map_err(fail)?;
+        store::bulk::settle(&pool, db::is_sqlite(&args.database)).await.map_err(fail)?;
         println!(
             "seeded tenant {:?}: {} user grants, {} group grants, a global grant, a Polycom provider, {} live meetings, {} imported",
             args.tenant, args.users, args.groups, args.meetings, args.imported

@@ -86,3 +86,18 @@ pub async fn grants(
     }
     tx.commit().await
 }
+
+/// Leaves the seeded database settled, so the benchmark does not measure the seed's
+/// deferred work: SQLite's write-ahead log copied back and truncated; on PostgreSQL the
+/// tables vacuumed and analysed (autovacuum would start on them mid-run) and a checkpoint.
+pub async fn settle(pool: &db::Db, is_sqlite: bool) -> Result<(), sqlx::Error> {
+    let statements: &[&str] = if is_sqlite {
+        &["PRAGMA wal_checkpoint(TRUNCATE)"]
+    } else {
+        &["VACUUM (ANALYZE)", "CHECKPOINT"]
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(pool).await?;
+    }
+    Ok(())
+}
