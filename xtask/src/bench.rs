@@ -537,7 +537,8 @@ end
             format!("resolve direct dial, random valid IDs (unknown) — {label}")
         };
         let pexip_name = format!("Pexip policy request (HTTP Basic), direct dial — {label}");
-        // The same requests for the fixed-rate runs, in Rust: request n's meeting from n.
+        // The same IDs in Rust, for the fixed-rate runs and SIPp: request n picks its meeting
+        // from n.
         let meetings = u64::from(sc.meetings);
         let live_id = move |n: u64| {
             let body = if meetings > 0 {
@@ -601,20 +602,8 @@ end
             .sip
             .clone()
             .ok_or("cvi serve did not start its SIP front door")?;
-        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
-        let targets: Vec<String> = (0..SIPP_CALLS)
-            .map(|_| {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let body = if sc.meetings > 0 {
-                    (7919 * (rng % u64::from(sc.meetings)) + 12_345) % 1_000_000_000
-                } else {
-                    rng % 1_000_000_000
-                };
-                let id = cvi_core::VideoId::from_body(u32::try_from(body).unwrap_or(0));
-                format!("1.{id}@t.plcm.vc")
-            })
+        let targets: Vec<String> = (0..u64::from(SIPP_CALLS))
+            .map(|n| format!("1.{}@t.plcm.vc", live_id(n)))
             .collect();
         let sip_name = format!("SIP INVITE → 302 + ACK (SIPp, UDP, 64 calls in flight) — {label}");
         step(&format!("sipp: {sip_name}"), || {

@@ -23,7 +23,7 @@ pub enum DbError {
 }
 
 /// A PostgreSQL connection idle this long is pinged before use.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+pub(crate) const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// How long a SQLite writer waits for the lock before reporting busy.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;

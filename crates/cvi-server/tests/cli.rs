@@ -581,18 +581,15 @@ fn meeting_import_names_the_bad_line() {
 
 /// A dev token of tenant `t`'s admin.
 fn admin_token(s: &Served) -> String {
+    token_in_t(s, "admin@t.example", "admin")
+}
+
+/// A dev token of tenant `t`, from `cvi token`.
+fn token_in_t(s: &Served, user: &str, role: &str) -> String {
     ok(cvi(
         s,
         None,
-        &[
-            "token",
-            "--tenant",
-            "t",
-            "--user",
-            "admin@t.example",
-            "--role",
-            "admin",
-        ],
+        &["token", "--tenant", "t", "--user", user, "--role", role],
     ))
     .trim()
     .to_string()
@@ -603,20 +600,7 @@ fn admin_token(s: &Served) -> String {
 #[test]
 fn meeting_schedule_says_how_to_retry() {
     let s = serve();
-    let org = ok(cvi(
-        &s,
-        None,
-        &[
-            "token",
-            "--tenant",
-            "t",
-            "--user",
-            "ann@t.example",
-            "--role",
-            "organizer",
-        ],
-    ));
-    let org = org.trim().to_string();
+    let org = token_in_t(&s, "ann@t.example", "organizer");
     let o = cvi(
         &s,
         Some(&org),
@@ -759,19 +743,7 @@ fn the_audit_log_is_read_and_filtered() {
         assert!(o.stdout.is_empty(), "{args:?}");
     }
     // Organizers do not read the audit log.
-    let org = ok(cvi(
-        &s,
-        None,
-        &[
-            "token",
-            "--tenant",
-            "t",
-            "--user",
-            "ann@t.example",
-            "--role",
-            "organizer",
-        ],
-    ));
-    let o = cvi(&s, Some(org.trim()), &["audit"]);
+    let org = token_in_t(&s, "ann@t.example", "organizer");
+    let o = cvi(&s, Some(&org), &["audit"]);
     assert_ne!(o.status.code(), Some(0));
 }

@@ -30,8 +30,6 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 const IN_FLIGHT: usize = 2;
 /// Asks per statement at most (the arrays PostgreSQL unnests).
 const MAX_BATCH: usize = 256;
-/// A connection idle this long is pinged before use (the server may have restarted).
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 /// A batch that has not answered by then answers `None` (its asks go to the pool), so a
 /// stuck statement or a lost connection cannot hold the slots and hang resolution.
 const BATCH_DEADLINE: Duration = Duration::from_secs(5);
@@ -52,7 +50,7 @@ pub fn pool(url: &str) -> Result<PgPool, sqlx::Error> {
         })
         .before_acquire(|conn, meta| {
             Box::pin(async move {
-                if meta.idle_for > PING_WHEN_IDLE_FOR {
+                if meta.idle_for > crate::db::PING_WHEN_IDLE_FOR {
                     conn.ping().await?;
                 }
                 Ok(true)

@@ -184,16 +184,17 @@ pub async fn dialled(
         .bind(domain)
         .fetch_all(db)
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Dialled {
-                tenant: r.try_get("tenant_id")?,
-                tenant_key: r.try_get("tk")?,
-                name: r.try_get("name")?,
-                key_domain: r.try_get("key_domain")?,
-            })
-        })
-        .collect()
+    rows.iter().map(dialled_row).collect()
+}
+
+/// A [`Dialled`] from a row of [`DIALLED`] or [`on_domain`]'s statement.
+fn dialled_row(r: &sqlx::any::AnyRow) -> Result<Dialled, sqlx::Error> {
+    Ok(Dialled {
+        tenant: r.try_get("tenant_id")?,
+        tenant_key: r.try_get("tk")?,
+        name: r.try_get("name")?,
+        key_domain: r.try_get("key_domain")?,
+    })
 }
 
 /// Every provider whose tenant key is on `domain` (lower case), of every tenant: at most
@@ -211,14 +212,5 @@ pub async fn on_domain(
     .bind(limit)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Dialled {
-                tenant: r.try_get("tenant_id")?,
-                tenant_key: r.try_get("tk")?,
-                name: r.try_get("name")?,
-                key_domain: r.try_get("key_domain")?,
-            })
-        })
-        .collect()
+    rows.iter().map(dialled_row).collect()
 }
