@@ -29,12 +29,9 @@ use jsonwebtoken::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    db::{now_ms, Db},
-    error::AppError,
-    state::AppState,
-    store,
-};
+use crate::{error::AppError, state::AppState};
+use cvi_store as store;
+use cvi_store::db::{now_ms, Db};
 
 /// The `iss` of tokens minted by the dev issuer.
 pub const DEV_ISSUER: &str = "cvi-dev";

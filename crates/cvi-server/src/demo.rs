@@ -4,10 +4,8 @@
 
 use cvi_core::{AppId, Grant, GrantTarget, Provider, ProviderName, TenantKey};
 
-use crate::{
-    db::Db,
-    store::{self, audit},
-};
+use cvi_store::db::Db;
+use cvi_store::{self as store, audit};
 
 /// The demo tenant id.
 pub const TENANT: &str = "demo";

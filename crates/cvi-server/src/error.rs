@@ -152,14 +152,12 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-impl From<crate::store::writes::WriteError> for AppError {
-    fn from(e: crate::store::writes::WriteError) -> Self {
+impl From<cvi_store::writes::WriteError> for AppError {
+    fn from(e: cvi_store::writes::WriteError) -> Self {
         match e {
             // Shared by every caller of the failed batch.
-            crate::store::writes::WriteError::Db(e) => AppError::from(&*e),
-            e @ crate::store::writes::WriteError::WriterGone => {
-                AppError::Unavailable(e.to_string())
-            }
+            cvi_store::writes::WriteError::Db(e) => AppError::from(&*e),
+            e @ cvi_store::writes::WriteError::WriterGone => AppError::Unavailable(e.to_string()),
         }
     }
 }
@@ -240,7 +238,7 @@ mod tests {
     /// rank) is a 409 the client can act on, not a 500.
     #[tokio::test]
     async fn a_unique_violation_is_a_conflict() {
-        let (_dir, db, _writes) = crate::store::writes::testing::writes().await;
+        let (_dir, db, _writes) = cvi_store::writes::testing::writes().await;
         let insert = "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) \
                       VALUES ('t', 'group', $1, 7, 'Global', 0)";
         sqlx::query(insert).bind("g1").execute(&db).await.unwrap();

@@ -10,7 +10,6 @@
 pub(crate) mod api;
 pub(crate) mod auth;
 pub mod cli;
-pub mod db;
 pub(crate) mod demo;
 pub(crate) mod error;
 pub mod graph;
@@ -22,5 +21,4 @@ pub(crate) mod rate_limit;
 pub mod sip;
 pub mod state;
 pub(crate) mod stats;
-pub(crate) mod store;
 pub(crate) mod tenant_config;

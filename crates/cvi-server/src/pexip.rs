@@ -41,8 +41,8 @@ use crate::{
     },
     error::AppError,
     state::AppState,
-    store::{self, bridges::Bridge},
 };
+use cvi_store::{self as store, bridges::Bridge};
 
 /// Where Pexip sends its service configuration request.
 pub const PATH: &str = "/policy/v1/service/configuration";
@@ -73,7 +73,7 @@ impl Credentials {
 
     async fn get(
         &self,
-        db: &crate::db::Db,
+        db: &cvi_store::db::Db,
         username: &str,
     ) -> Result<Option<store::bridges::Credential>, sqlx::Error> {
         self.0

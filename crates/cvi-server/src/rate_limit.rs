@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::db::Db;
+use cvi_store::db::Db;
 
 /// How many servers share the budget; 1 until the first heartbeat says otherwise.
 #[derive(Clone)]
@@ -41,9 +41,8 @@ pub async fn heartbeat(db: Db, servers: Servers) {
     let mut tick = tokio::time::interval(HEARTBEAT);
     loop {
         tick.tick().await;
-        let now = crate::db::now_ms();
-        match crate::store::servers::heartbeat(&db, &id, now, ALIVE_WINDOW.as_millis() as i64).await
-        {
+        let now = cvi_store::db::now_ms();
+        match cvi_store::servers::heartbeat(&db, &id, now, ALIVE_WINDOW.as_millis() as i64).await {
             Ok(n) => servers
                 .0
                 .store(usize::try_from(n).unwrap_or(1).max(1), Ordering::Relaxed),

@@ -5,13 +5,10 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
-    auth::Verifier,
-    db::{self, Db},
-    metrics::Metrics,
-    rate_limit::RateLimiter,
-    store::writes::Writes,
-    tenant_config::ConfigCache,
+    auth::Verifier, metrics::Metrics, rate_limit::RateLimiter, tenant_config::ConfigCache,
 };
+use cvi_store::db::{self, Db};
+use cvi_store::writes::Writes;
 
 /// What a server is started with: `cvi serve`'s flags, or a test's choice.
 #[derive(Debug, Clone)]
@@ -100,7 +97,7 @@ pub struct Shared {
     /// Resolutions per tenant, provider and day not yet in the database (`stats.rs`).
     pub resolutions: Arc<crate::stats::Resolutions>,
     /// Resolution's reads: on the calling thread (SQLite) or batched (PostgreSQL).
-    pub fast: Option<crate::store::FastReads>,
+    pub fast: Option<cvi_store::FastReads>,
     /// New coordinates per organizer per hour (0: no quota).
     pub issue_quota_per_hour: u32,
 }
@@ -134,7 +131,7 @@ impl AppState {
         let writes = Writes::start(
             pool.clone(),
             db::is_sqlite(&config.database_url),
-            metrics.clone(),
+            metrics.issuance_batch.clone(),
         );
         let resolutions = Arc::new(crate::stats::Resolutions::default());
         tokio::spawn(crate::stats::flush_forever(
@@ -144,7 +141,7 @@ impl AppState {
         Ok(AppState(Arc::new(Shared {
             writes,
             resolutions,
-            fast: crate::store::FastReads::for_url(&config.database_url, &metrics)
+            fast: cvi_store::FastReads::for_url(&config.database_url, metrics.lookup_batch.clone())
                 .map_err(|e| StartError::Database(db::DbError::Connect(e)))?,
             db: pool,
             verifier: Arc::new(verifier),

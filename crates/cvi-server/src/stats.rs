@@ -7,10 +7,8 @@ use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use cvi_core::ProviderName;
 
-use crate::{
-    db::now_ms,
-    store::{daily_stats, writes::Writes},
-};
+use cvi_store::db::now_ms;
+use cvi_store::{daily_stats, writes::Writes};
 
 /// How often counts go to the database.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use cvi_core::{AppId, Provider, ProviderName};
 
-use crate::{db::Db, error::AppError, store};
+use crate::error::AppError;
+use cvi_store::{self as store, db::Db};
 
 /// Tenants kept; past this the least used are evicted (a reload is four small queries).
 const MAX_TENANTS: usize = 10_000;

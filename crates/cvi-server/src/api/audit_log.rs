@@ -66,7 +66,7 @@ pub async fn list(
             )));
         }
     }
-    let filter = crate::store::audit::Filter {
+    let filter = cvi_store::audit::Filter {
         actor: text(&p.actor),
         action: text(&p.action),
         since_ms: text(&p.since)
@@ -74,7 +74,7 @@ pub async fn list(
             .transpose()?,
         until_ms: text(&p.until).map(|v| time("until", v, true)).transpose()?,
     };
-    let mut entries: Vec<AuditEntry> = crate::store::audit::page(
+    let mut entries: Vec<AuditEntry> = cvi_store::audit::page(
         &s.db,
         &caller.tenant,
         p.before.as_deref(),

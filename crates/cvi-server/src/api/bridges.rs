@@ -11,8 +11,8 @@ use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
-    store::{self, audit, bridges::Bridge},
 };
+use cvi_store::{self as store, audit, bridges::Bridge};
 
 fn view(b: &Bridge) -> BridgeView {
     BridgeView {
@@ -69,7 +69,7 @@ pub async fn create(
         provider: provider.to_string(),
         teams_connector: connector,
         created_by: caller.actor.clone(),
-        created_at: crate::db::now_ms(),
+        created_at: cvi_store::db::now_ms(),
     };
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());

@@ -14,11 +14,11 @@ use utoipa::IntoParams;
 use super::providers::provider_name;
 use crate::{
     auth::{Caller, Role},
-    db::now_ms,
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
-    store::{self, audit, consents::LinkState},
 };
+use cvi_store::db::now_ms;
+use cvi_store::{self as store, audit, consents::LinkState};
 
 /// The Microsoft Graph application permissions a partner app needs (SPEC §2).
 pub const PERMISSIONS: [(&str, &str); 4] = [

@@ -19,8 +19,8 @@ use crate::{
     error::{ApiJson, ApiPath, ApiResult, AppError},
     graph::{Graph, GraphError},
     state::AppState,
-    store::{self, audit},
 };
+use cvi_store::{self as store, audit};
 
 /// Graph access is a deployment choice, not a failure: without it these operations are
 /// refused (403), not reported as an outage.

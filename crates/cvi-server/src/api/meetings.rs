@@ -15,11 +15,11 @@ use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
-    store::{
-        self, audit,
-        meetings::StoredMeeting,
-        writes::{Inserted, NewMeeting, Writes},
-    },
+};
+use cvi_store::{
+    self as store, audit,
+    meetings::StoredMeeting,
+    writes::{Inserted, NewMeeting, Writes},
 };
 
 /// Collisions in 10^9 IDs are rare; this many in a row means something is wrong.
@@ -272,7 +272,7 @@ async fn quota(s: &AppState, tenant: &str, organizer: &str) -> Result<(), AppErr
         return Ok(());
     }
     const HOUR_MS: i64 = 3_600_000;
-    let now = crate::db::now_ms();
+    let now = cvi_store::db::now_ms();
     let (n, oldest) =
         store::meetings::issued_since(&s.db, tenant, organizer, now - HOUR_MS).await?;
     if n < limit {
@@ -647,10 +647,10 @@ pub async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::now_ms;
+    use cvi_store::db::now_ms;
 
     fn meeting(key: &str, video_id: &VideoId, expires_at: i64) -> NewMeeting {
-        crate::store::writes::testing::meeting(key, video_id.as_str(), expires_at)
+        cvi_store::writes::testing::meeting(key, video_id.as_str(), expires_at)
     }
 
     // Issuance draws random Video IDs, so no API test meets a collision; this is the path
@@ -658,7 +658,7 @@ mod tests {
     // gives it up, and the new meeting gets it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_taken_video_id_is_reused_only_from_a_cancelled_or_expired_meeting() {
-        let (_dir, db, writes) = crate::store::writes::testing::writes().await;
+        let (_dir, db, writes) = cvi_store::writes::testing::writes().await;
         let purge = |id: VideoId| {
             let writes = writes.clone();
             async move {

@@ -15,8 +15,8 @@ use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
-    store::{self, audit},
 };
+use cvi_store::{self as store, audit};
 
 /// List the preconstructed policies.
 #[utoipa::path(get, path = "/policies", params(FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]

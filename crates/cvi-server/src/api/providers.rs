@@ -13,8 +13,8 @@ use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
-    store::{self, audit},
 };
+use cvi_store::{self as store, audit};
 
 fn parse_app_ids(ids: &AppIds) -> Result<Vec<AppId>, AppError> {
     ids.parse()

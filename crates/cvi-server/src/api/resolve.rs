@@ -15,9 +15,9 @@ use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiResult, AppError},
     state::AppState,
-    store,
     tenant_config::TenantConfig,
 };
+use cvi_store as store;
 
 pub(crate) fn unknown() -> AppError {
     // One message for unknown, expired and cancelled: the reply must not tell them apart.

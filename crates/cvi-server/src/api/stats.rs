@@ -8,11 +8,11 @@ use utoipa::IntoParams;
 use super::meetings::format_time;
 use crate::{
     auth::{Caller, Role},
-    db::now_ms,
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
-    store::daily_stats,
 };
+use cvi_store::daily_stats;
+use cvi_store::db::now_ms;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct Window {

@@ -6,7 +6,7 @@ use clap::Args;
 use cvi_core::{AppId, Provider, ProviderName, TenantKey};
 
 use super::CliError;
-use crate::{db, store};
+use cvi_store::{self as store, db};
 
 /// The benchmark tenant's Polycom tenant key.
 const BENCH_TENANT_KEY: &str = "1@t.plcm.vc";

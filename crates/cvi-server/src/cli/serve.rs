@@ -8,10 +8,11 @@ use tracing_subscriber::EnvFilter;
 use super::CliError;
 use crate::{
     auth::DEFAULT_AUDIENCE,
-    db, demo,
+    demo,
     http::app,
     state::{AppState, Config, StartError},
 };
+use cvi_store::db;
 
 /// A partner may spend this many seconds' worth of resolutions at once.
 const RESOLVE_BURST_SECONDS: f64 = 10.0;

@@ -86,7 +86,7 @@ async fn healthz() -> &'static str {
 
 /// Readiness: the database answers.
 async fn readyz(State(s): State<AppState>) -> Result<&'static str, AppError> {
-    crate::db::ping(&s.db).await.map_err(|e| {
+    cvi_store::db::ping(&s.db).await.map_err(|e| {
         tracing::warn!(error = %e, "readiness: database not reachable");
         AppError::Unavailable("the database is not reachable".into())
     })?;

@@ -7,11 +7,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::{
-    db::Db,
-    kept::Kept,
-    store::{self, providers::Dialled, FastReads},
-};
+use crate::kept::Kept;
+use cvi_store::db::Db;
+use cvi_store::{self as store, providers::Dialled, FastReads};
 
 /// How long a domain's providers are kept.
 const TTL: Duration = Duration::from_secs(5);
@@ -103,7 +101,7 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::{candidates, named};
-    use crate::store::providers::Dialled;
+    use cvi_store::providers::Dialled;
 
     #[test]
     fn every_dial_plan_names_its_key() {

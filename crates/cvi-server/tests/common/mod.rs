@@ -8,10 +8,10 @@ use std::sync::{atomic::AtomicUsize, Arc, OnceLock};
 use cvi_testkit::{CviServe, Durability, PgCluster};
 
 use cvi_server::{
-    db,
     http::app,
     state::{AppState, Config},
 };
+use cvi_store::db;
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

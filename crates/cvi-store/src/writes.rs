@@ -11,13 +11,12 @@ use std::sync::Arc;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 
+use prometheus_client::metrics::histogram::Histogram;
+
 use crate::{
+    audit::{self, Entry},
+    daily_stats,
     db::{now_ms, values_placeholders, Db},
-    metrics::Metrics,
-    store::{
-        audit::{self, Entry},
-        daily_stats,
-    },
 };
 
 /// At most this many issuances share a transaction (14 bound values a row keeps a batch
@@ -34,7 +33,8 @@ pub struct Writes {
     sqlite: bool,
     turn: Arc<Mutex<()>>,
     issue_tx: mpsc::Sender<Job>,
-    metrics: Arc<Metrics>,
+    /// Issuances per transaction (the server registers it as a metric).
+    batch_sizes: Histogram,
 }
 
 /// A new meeting row, with everything the INSERT and its audit record need.
@@ -81,14 +81,14 @@ struct Job {
 
 impl Writes {
     /// Must be called inside a Tokio runtime: it spawns the issuance writer.
-    pub fn start(db: Db, sqlite: bool, metrics: Arc<Metrics>) -> Writes {
+    pub fn start(db: Db, sqlite: bool, batch_sizes: Histogram) -> Writes {
         let (issue_tx, rx) = mpsc::channel(QUEUE);
         let w = Writes {
             db,
             sqlite,
             turn: Arc::default(),
             issue_tx,
-            metrics,
+            batch_sizes,
         };
         tokio::spawn(issue_writer(w.clone(), rx));
         w
@@ -145,7 +145,7 @@ pub enum WriteError {
 async fn issue_writer(w: Writes, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        w.metrics.issuance_batch.observe(batch.len() as f64);
+        w.batch_sizes.observe(batch.len() as f64);
         let meetings: Vec<&NewMeeting> = batch.iter().map(|j| &j.meeting).collect();
         let result = write_batch(&w, &meetings).await;
         drop(meetings);
@@ -182,8 +182,7 @@ async fn write_batch(w: &Writes, all: &[&NewMeeting]) -> Result<Vec<Inserted>, s
             Some((_, _, ok)) => *ok,
             None => {
                 let ok =
-                    crate::store::tenant_config::still_at(&mut tx, &m.tenant, m.config_version)
-                        .await?;
+                    crate::tenant_config::still_at(&mut tx, &m.tenant, m.config_version).await?;
                 checked.push((&m.tenant, m.config_version, ok));
                 ok
             }
@@ -325,9 +324,9 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-/// What tests of issuance writes start from (here and in `api::meetings`).
-#[cfg(test)]
-pub(crate) mod testing {
+/// What tests of issuance writes start from (here and in the server's issuance tests).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
     use super::*;
 
     /// Group commit on a fresh SQLite file (kept until the `TempDir` drops).
@@ -335,7 +334,7 @@ pub(crate) mod testing {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("w.db").display());
         let db = crate::db::connect(&url).await.unwrap();
-        let w = Writes::start(db.clone(), true, Default::default());
+        let w = Writes::start(db.clone(), true, Histogram::new([1.0, 2.0, 4.0]));
         (dir, db, w)
     }
 
@@ -400,11 +399,11 @@ mod tests {
             n as i64
         );
         // Every issuance is counted in exactly one batch.
-        let metrics = w.metrics.render();
-        assert!(
-            metrics.contains(&format!("cvi_issuance_batch_size_sum {n}.0")),
-            "{metrics}"
-        );
+        let mut registry = prometheus_client::registry::Registry::default();
+        registry.register("batch", "sizes", w.batch_sizes.clone());
+        let mut metrics = String::new();
+        prometheus_client::encoding::text::encode(&mut metrics, &registry).unwrap();
+        assert!(metrics.contains(&format!("batch_sum {n}.0")), "{metrics}");
         let updated: i64 = count(
             &w,
             "SELECT COUNT(*) FROM meetings WHERE updated_at = created_at AND cancelled = 0",
@@ -419,9 +418,7 @@ mod tests {
     async fn an_issuance_decided_on_an_old_configuration_writes_nothing() {
         let (_dir, _db, w) = writes().await;
         let mut tx = w.begin().await.unwrap();
-        crate::store::tenant_config::changed(&mut tx, "t1")
-            .await
-            .unwrap();
+        crate::tenant_config::changed(&mut tx, "t1").await.unwrap();
         tx.commit().await.unwrap();
         let at = |key: &str, id: &str, v: i64| NewMeeting {
             config_version: v,
@@ -433,9 +430,7 @@ mod tests {
         );
         // The grant is revoked (the version moves on) between decision and commit.
         let mut tx = w.begin().await.unwrap();
-        crate::store::tenant_config::changed(&mut tx, "t1")
-            .await
-            .unwrap();
+        crate::tenant_config::changed(&mut tx, "t1").await.unwrap();
         tx.commit().await.unwrap();
         // Both in one batch: the stale one is refused, the current one lands.
         let turn = w.begin().await.unwrap();

@@ -1,6 +1,7 @@
-//! Storage: the only place with SQL. One module per table (or per set of tables one
-//! write touches together); handlers pass typed values in and get typed rows out, so the
-//! HTTP layer never sees a query and the queries are written once.
+//! Storage: the only place with SQL, and the database itself (`db`: the pool, the
+//! migrations). One module per table (or per set of tables one write touches together);
+//! the use cases pass typed values in and get typed rows out, so no front door sees a query
+//! and the queries are written once. This crate knows no HTTP, no tokens and no use case.
 //!
 //! Architecture invariant: every function that writes takes the write transaction
 //! (`&mut AnyConnection` from [`writes::Writes::begin`]), and the caller records the change
@@ -12,6 +13,7 @@ pub mod bridges;
 pub mod bulk;
 pub mod consents;
 pub mod daily_stats;
+pub mod db;
 pub mod dev_keys;
 pub mod grants;
 pub mod hot_reads;
@@ -31,27 +33,23 @@ pub enum FastReads {
 
 /// The batchers of [`FastReads::Batched`].
 pub struct Batched {
-    pub(crate) live: batched_reads::Batcher<meetings::LiveAsk, meetings::Live>,
+    pub live: batched_reads::Batcher<meetings::LiveAsk, meetings::Live>,
 }
 
 impl FastReads {
     /// For the database at `url`: `None` for an in-memory SQLite database. Starts the
-    /// batching task (call it inside the runtime; batch sizes go to `metrics`); connects
+    /// batching task (call it inside the runtime; batch sizes go to `lookup_batch`); connects
     /// lazily.
     pub fn for_url(
         url: &str,
-        metrics: &crate::metrics::Metrics,
+        lookup_batch: prometheus_client::metrics::histogram::Histogram,
     ) -> Result<Option<FastReads>, sqlx::Error> {
         if crate::db::is_sqlite(url) {
             return Ok(hot_reads::HotReads::for_url(url).map(FastReads::Thread));
         }
         let pool = batched_reads::pool(url)?;
         Ok(Some(FastReads::Batched(Batched {
-            live: batched_reads::Batcher::start(
-                pool,
-                metrics.lookup_batch.clone(),
-                meetings::live_batch,
-            ),
+            live: batched_reads::Batcher::start(pool, lookup_batch, meetings::live_batch),
         })))
     }
 }
