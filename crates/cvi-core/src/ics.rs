@@ -86,21 +86,8 @@ fn ics_time(field: &'static str, value: &str) -> Result<String, IcsError> {
     ))
 }
 
-/// A plain `local@domain` address: no spaces, controls or characters that would need
-/// quoting in a `mailto:` value.
 fn address(a: &str) -> Result<&str, IcsError> {
-    let a = a.trim();
-    let ok = a.len() <= 254
-        && a.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty() && !d.is_empty() && !d.contains('@') && d.contains('.')
-        })
-        && a.chars()
-            .all(|c| c.is_ascii_graphic() && !"\"(),:;<>[\\]".contains(c));
-    if ok {
-        Ok(a)
-    } else {
-        Err(IcsError::BadAddress(a.to_string()))
-    }
+    crate::meeting::email_address(a).ok_or_else(|| IcsError::BadAddress(a.trim().to_string()))
 }
 
 /// TEXT escaping (RFC 5545 §3.3.11): backslash, `;`, `,` and newlines.

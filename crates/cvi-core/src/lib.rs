@@ -18,6 +18,7 @@ pub mod policy;
 pub mod provider;
 pub mod sip_target;
 pub mod tenant_key;
+pub mod times;
 pub mod video_id;
 
 pub use coordinates::{Block, Coordinates};

@@ -137,6 +137,21 @@ impl Schedule {
     }
 }
 
+/// An attendee's plain `local@domain` address, trimmed: no spaces, controls or characters
+/// that would need quoting in a `mailto:` value or an RFC 5322 header. The one e-mail rule
+/// (the .ics invite, the Graph event's attendees).
+#[must_use]
+pub fn email_address(a: &str) -> Option<&str> {
+    let a = a.trim();
+    let ok = a.len() <= 254
+        && a.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && !d.is_empty() && !d.contains('@') && d.contains('.')
+        })
+        && a.chars()
+            .all(|c| c.is_ascii_graphic() && !"\"(),:;<>[\\]".contains(c));
+    ok.then_some(a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

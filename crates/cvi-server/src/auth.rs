@@ -22,14 +22,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{extract::FromRequestParts, http::request::Parts};
-pub use cvi_core::api::Role;
+pub use crate::usecases::{Caller, Role};
 use jsonwebtoken::{
     decode, decode_header, jwk::JwkSet, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, state::AppState};
+use crate::error::AppError;
 use cvi_store as store;
 use cvi_store::db::{now_ms, Db};
 
@@ -109,88 +108,6 @@ pub struct Claims {
         skip_serializing_if = "Option::is_none"
     )]
     pub claim_names: Option<serde_json::Value>,
-}
-
-/// An authenticated caller.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub tenant: String,
-    /// UPN for users, the app id for apps: what the audit log records as actor.
-    pub actor: String,
-    pub upn: Option<String>,
-    /// The immutable object id (`oid`), which owns meetings when the token has one.
-    pub oid: Option<String>,
-    pub roles: Vec<Role>,
-    pub groups: Vec<String>,
-    pub app_id: Option<String>,
-}
-
-impl Caller {
-    /// Fails with 403 unless the caller holds `role`.
-    pub fn require(&self, role: Role) -> Result<(), AppError> {
-        if self.roles.contains(&role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "this needs the {} role; your token has {}",
-                serde_json::to_value(role)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-                if self.roles.is_empty() {
-                    "no role".to_string()
-                } else {
-                    format!("{:?}", self.roles)
-                }
-            )))
-        }
-    }
-
-    /// Fails with 403 unless the caller holds one of `roles`.
-    pub fn require_any(&self, roles: &[Role]) -> Result<(), AppError> {
-        match roles.iter().find(|r| self.roles.contains(r)) {
-            Some(_) => Ok(()),
-            None => self.require(roles[0]),
-        }
-    }
-
-    /// The caller's UPN; apps have none.
-    pub fn user(&self) -> Result<&str, AppError> {
-        self.upn.as_deref().ok_or_else(|| {
-            AppError::Forbidden("this needs a user token (with upn or preferred_username)".into())
-        })
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "send Authorization: Bearer <token> (get one with `cvi token`)".into(),
-                )
-            })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "the Authorization header must be `Bearer <token>`".into(),
-                )
-            })?;
-        state.verifier.verify(token.trim()).await
-    }
 }
 
 /// What discovery said about an issuer.

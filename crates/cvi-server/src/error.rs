@@ -10,6 +10,12 @@ use axum::{
 
 pub use cvi_core::api::{Problem, ProblemKind};
 
+use crate::usecases;
+
+/// Request bodies larger than this are refused with 413 (invites are sent to cvi-core
+/// offline; the API only takes small JSON documents). The HTTP layer enforces it.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -108,64 +114,45 @@ impl IntoResponse for AppError {
     }
 }
 
-/// True when the database is (perhaps briefly) not there, rather than the request wrong:
-/// the client may retry. SQLSTATE classes 08 (connection exception) and 57 (operator
-/// intervention, e.g. a server shutting down) on PostgreSQL.
-fn database_unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(d) => d
-            .code()
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
-        _ => false,
-    }
-}
-
-/// True when a write lost to a concurrent one on a unique key (two grants of one rank, say).
-pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
-impl From<&sqlx::Error> for AppError {
-    fn from(e: &sqlx::Error) -> Self {
-        if database_unavailable(e) {
-            // The database's own words stay in the log: they name hosts, users and states.
-            tracing::warn!(error = %e, "database unavailable");
-            AppError::Unavailable("the database is unavailable; retry in a moment".into())
-        } else if unique_violation(e) {
-            AppError::Conflict(
-                "a concurrent change took the same value first; read the current state and retry"
-                    .into(),
-            )
-        } else {
-            AppError::Internal(e.to_string())
+/// The one mapping of the use cases' domain errors to problems.
+impl From<usecases::Error> for AppError {
+    fn from(e: usecases::Error) -> Self {
+        use usecases::Error as E;
+        match e {
+            E::Invalid(m) => AppError::InvalidInput(m),
+            e @ E::BadVideoId(_) => AppError::InvalidInput(e.to_string()),
+            e @ E::UnknownMeeting => AppError::NotFound(e.to_string()),
+            E::NotFound(m) => AppError::NotFound(m),
+            E::NotAllowed(m) => AppError::Forbidden(m),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::PolicyDisabled(p) => AppError::PolicyDisabled(p),
+            E::ProviderMissing(p) => AppError::ProviderMissing(p),
+            E::ConsentMissing { provider, missing } => {
+                AppError::ConsentMissing { provider, missing }
+            }
+            E::RateLimited(secs) => AppError::RateLimited(secs),
+            E::Unavailable(m) => AppError::Unavailable(m),
+            E::Internal(m) => AppError::Internal(m),
         }
     }
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::from(&e)
+        usecases::Error::from(&e).into()
     }
 }
 
 impl From<cvi_store::writes::WriteError> for AppError {
     fn from(e: cvi_store::writes::WriteError) -> Self {
-        match e {
-            // Shared by every caller of the failed batch.
-            cvi_store::writes::WriteError::Db(e) => AppError::from(&*e),
-            e @ cvi_store::writes::WriteError::WriterGone => AppError::Unavailable(e.to_string()),
-        }
+        usecases::Error::from(e).into()
     }
 }
 
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return AppError::PayloadTooLarge(crate::http::BODY_LIMIT);
+            return AppError::PayloadTooLarge(BODY_LIMIT);
         }
         match r {
             JsonRejection::MissingJsonContentType(_) => AppError::InvalidInput(

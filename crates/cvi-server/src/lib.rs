@@ -1,12 +1,14 @@
 //! The Cloud Video Interop policy API and the `cvi` command line.
 //!
-//! Data flows: `http::app` routes a request → `auth` turns its bearer token into a
-//! `Caller` (tenant + roles) → an `api::*` handler validates input with `cvi-core` types,
-//! reads and writes through `db` (one transaction per write, with its `audit` row) →
-//! `error::AppError` renders failures as problem+json. `cli` is the `cvi` binary: `serve`
-//! runs all of this, the other commands call it over HTTP.
+//! Layers, top down: `cli` (the `cvi` binary: `serve` runs the server, the other commands
+//! call it over HTTP) → the front doors, which never import each other: `http` + `api` (the
+//! REST API; `auth` turns a bearer token into a `Caller`, `error` renders problem+json),
+//! `pexip` (Pexip Infinity's policy request), `sip` (the SIP redirect server) → `usecases`
+//! (issuance, resolution, import, policy, bridge logins, scheduling through Graph; a domain
+//! `Error`) → what they keep beside the database (`tenant_config`, `rate_limit`, `stats`,
+//! `kept`, `metrics`) and call (`graph`) → `cvi_store` (SQL) and `cvi_core` (the domain).
 
-// Used by the tests and the binary: `cli`, `db`, `http`, `state`. The rest is inner.
+// Used by the tests and the binary: `cli`, `graph`, `http`, `sip`, `state`. The rest is inner.
 pub(crate) mod api;
 pub(crate) mod auth;
 pub mod cli;
@@ -22,3 +24,4 @@ pub mod sip;
 pub mod state;
 pub(crate) mod stats;
 pub(crate) mod tenant_config;
+pub(crate) mod usecases;

@@ -31,56 +31,22 @@ use axum::{
     Json,
 };
 use base64::Engine;
-use cvi_core::{ProviderName, VideoId};
+use cvi_core::ProviderName;
 use serde_json::{json, Value};
 
 use crate::{
-    api::{
-        bridges::secret_hash,
-        resolve::{checked, resolve_in, Door, Outcome},
-    },
     error::AppError,
     state::AppState,
+    usecases::{
+        self,
+        resolution::{self, Door, Outcome},
+        Error,
+    },
 };
-use cvi_store::{self as store, bridges::Bridge};
+use cvi_store::bridges::Bridge;
 
 /// Where Pexip sends its service configuration request.
 pub const PATH: &str = "/policy/v1/service/configuration";
-
-/// How long a bridge's credential is kept in this process. A revocation on this server
-/// counts at once (the entry goes); on another server of the deployment within this.
-const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Bridge credentials by user name (and names that are none), kept for [`CREDENTIAL_TTL`].
-pub struct Credentials(crate::kept::Kept<Option<store::bridges::Credential>>);
-
-impl Default for Credentials {
-    fn default() -> Self {
-        Credentials(crate::kept::Kept::new(10_000, CREDENTIAL_TTL))
-    }
-}
-
-impl Credentials {
-    /// Forgets a bridge (created or revoked here).
-    pub fn forget(&self, username: &str) {
-        self.0.forget(username);
-    }
-
-    /// Forgets every bridge (a provider and its bridges went).
-    pub fn clear(&self) {
-        self.0.clear();
-    }
-
-    async fn get(
-        &self,
-        db: &cvi_store::db::Db,
-        username: &str,
-    ) -> Result<Option<store::bridges::Credential>, sqlx::Error> {
-        self.0
-            .get_or_fetch(username, || store::bridges::credential(db, username))
-            .await
-    }
-}
 
 /// `401` with the challenge Pexip answers with its configured credentials.
 fn challenge(detail: &str) -> Response {
@@ -110,18 +76,10 @@ async fn bridge(s: &AppState, headers: &HeaderMap) -> Result<Bridge, Response> {
     let (user, secret) = decoded
         .split_once(':')
         .ok_or_else(|| challenge("malformed HTTP Basic credentials"))?;
-    let wrong = || challenge("unknown bridge or wrong secret");
-    let cred = s
-        .bridges
-        .get(&s.db, user)
+    usecases::bridges::login(s, user, secret)
         .await
         .map_err(|e| AppError::from(e).into_response())?
-        .ok_or_else(wrong)?;
-    // Comparing hashes: timing says nothing about the secret.
-    if cred.secret_sha256 != secret_hash(secret) {
-        return Err(wrong());
-    }
-    Ok(cred.bridge)
+        .ok_or_else(|| challenge("unknown bridge or wrong secret"))
 }
 
 /// Pexip's fields are at most 250 characters.
@@ -180,22 +138,22 @@ async fn answer(s: &AppState, b: &Bridge, q: &HashMap<String, String>) -> Result
     // arrives as the alias (digits, perhaps with a final '#').
     let keyed = alias.strip_suffix('#').unwrap_or(alias);
     let (dial, id) = if !keyed.contains('@') && keyed.bytes().all(|c| c.is_ascii_digit()) {
-        let id = match checked(keyed) {
-            Ok(id) => Some(id),
-            Err(_) if config.has_imports => VideoId::parse_any(keyed).ok(),
-            Err(_) => None,
+        let Some(id) = resolution::keyed(&config, keyed) else {
+            return Ok(reject);
         };
-        let Some(id) = id else { return Ok(reject) };
         (p.tenant_key.to_string(), Some(id))
     } else {
         (alias.to_string(), None)
     };
-    let outcome = match resolve_in(s, &b.tenant, &dial, id.as_ref(), Door::Bridge(provider)).await {
-        Ok(o) => o,
-        // Unknown, expired, cancelled, a bad check digit: one answer.
-        Err(AppError::NotFound(_) | AppError::InvalidInput(_)) => return Ok(reject),
-        Err(e) => return Err(e),
-    };
+    let outcome =
+        match resolution::resolve(s, &b.tenant, &dial, id.as_ref(), Door::Bridge(provider)).await {
+            Ok(o) => o,
+            // Unknown, expired, cancelled, a bad check digit: one answer.
+            Err(Error::UnknownMeeting | Error::BadVideoId(_) | Error::Invalid(_)) => {
+                return Ok(reject)
+            }
+            Err(e) => return Err(e.into()),
+        };
     let caller = q
         .get("remote_alias")
         .map(|a| clip(a))

@@ -1,14 +1,12 @@
-//! What every handler can reach. All durable state is in the database (SPEC §3): N servers
-//! on one PostgreSQL behave as one. Rate limits are kept per process but split between the
+//! What the HTTP door's handlers reach: the use cases' context and the door's own
+//! settings. All durable state is in the database (SPEC §3): N servers on one PostgreSQL
+//! behave as one. Rate limits are kept per process but split between the
 //! live servers (`rate_limit`), so N servers together allow what one would.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use crate::{
-    auth::Verifier, metrics::Metrics, rate_limit::RateLimiter, tenant_config::ConfigCache,
-};
-use cvi_store::db::{self, Db};
-use cvi_store::writes::Writes;
+use crate::{auth::Verifier, metrics::Metrics, rate_limit::RateLimiter, usecases::Context};
+use cvi_store::{db, writes::Writes};
 
 /// What a server is started with: `cvi serve`'s flags, or a test's choice.
 #[derive(Debug, Clone)]
@@ -68,38 +66,24 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// What [`AppState`] points to.
+/// What [`AppState`] points to: the use cases' [`Context`] (which it derefs to) and what
+/// only the HTTP door needs.
 pub struct Shared {
-    pub db: Db,
-    pub verifier: Arc<Verifier>,
-    pub metrics: Arc<Metrics>,
-    pub resolve_limiter: Arc<RateLimiter>,
-    /// Microsoft Graph, app-only (when configured): consent checks, the groups overage.
-    pub graph: Option<Arc<crate::graph::Graph>>,
-    /// Bridge credentials kept briefly (`pexip.rs`): a Pexip request costs no login query.
-    pub bridges: Arc<crate::pexip::Credentials>,
-    /// How many servers share this database (from their heartbeats): limits are split.
-    pub servers: crate::rate_limit::Servers,
-    /// The consent callback's limit, before it takes the writer.
-    pub callback_limiter: Arc<RateLimiter>,
+    pub cx: Arc<Context>,
+    pub verifier: Verifier,
     /// The built add-in (`dist/`), served at `/` when present.
     pub dist: Option<PathBuf>,
-    /// Public base URL of this server, for consent redirect URIs.
-    pub public_url: String,
     /// Origins allowed to call the API from a browser (CORS); empty = same origin only.
     pub cors_origins: Vec<String>,
-    /// Write transactions and the issuance group commit.
-    pub writes: Writes,
-    /// Tenants' providers and consents, checked against the database's version on use.
-    pub config: Arc<ConfigCache>,
     /// `/metrics` is served on the API's listener.
     pub metrics_on_main: bool,
-    /// Resolutions per tenant, provider and day not yet in the database (`stats.rs`).
-    pub resolutions: Arc<crate::stats::Resolutions>,
-    /// Resolution's reads: on the calling thread (SQLite) or batched (PostgreSQL).
-    pub fast: Option<cvi_store::FastReads>,
-    /// New coordinates per organizer per hour (0: no quota).
-    pub issue_quota_per_hour: u32,
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.cx
+    }
 }
 
 impl AppState {
@@ -138,33 +122,36 @@ impl AppState {
             resolutions.clone(),
             writes.clone(),
         ));
-        Ok(AppState(Arc::new(Shared {
+        let cx = Context {
             writes,
             resolutions,
             fast: cvi_store::FastReads::for_url(&config.database_url, metrics.lookup_batch.clone())
                 .map_err(|e| StartError::Database(db::DbError::Connect(e)))?,
             db: pool,
-            verifier: Arc::new(verifier),
             metrics,
-            resolve_limiter: Arc::new(RateLimiter::new(
+            resolve_limiter: RateLimiter::new(
                 config.resolve_rate,
                 config.resolve_burst,
                 servers.clone(),
-            )),
-            callback_limiter: Arc::new(RateLimiter::new(
+            ),
+            callback_limiter: RateLimiter::new(
                 CALLBACKS_PER_SECOND,
                 CALLBACKS_PER_SECOND * 10.0,
                 servers.clone(),
-            )),
+            ),
             servers,
             graph,
-            bridges: Arc::default(),
-            dist: config.dist,
-            public_url: config.public_url,
-            cors_origins: config.cors_origins,
+            bridges: Default::default(),
             config: Default::default(),
-            metrics_on_main: config.metrics_on_main,
             issue_quota_per_hour: config.issue_quota_per_hour,
+            public_url: config.public_url,
+        };
+        Ok(AppState(Arc::new(Shared {
+            cx: Arc::new(cx),
+            verifier,
+            dist: config.dist,
+            cors_origins: config.cors_origins,
+            metrics_on_main: config.metrics_on_main,
         })))
     }
 }

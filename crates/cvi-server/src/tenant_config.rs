@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use cvi_core::{AppId, Provider, ProviderName};
 
-use crate::error::AppError;
 use cvi_store::{self as store, db::Db};
 
 /// Tenants kept; past this the least used are evicted (a reload is four small queries).
@@ -60,7 +59,7 @@ impl Default for ConfigCache {
 
 impl ConfigCache {
     /// The kept snapshot, or a fresh one. Not yet checked: see the module docs.
-    pub async fn get(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, AppError> {
+    pub async fn get(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, sqlx::Error> {
         let kept = self.tenants.get(tenant);
         match kept {
             Some(c) => Ok(c),
@@ -75,7 +74,7 @@ impl ConfigCache {
         db: &Db,
         tenant: &str,
         version: i64,
-    ) -> Result<Arc<TenantConfig>, AppError> {
+    ) -> Result<Arc<TenantConfig>, sqlx::Error> {
         let kept = self.get(db, tenant).await?;
         if kept.version >= version {
             Ok(kept)
@@ -85,7 +84,7 @@ impl ConfigCache {
     }
 
     /// Reads the tenant's configuration and keeps it.
-    pub async fn load(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, AppError> {
+    pub async fn load(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, sqlx::Error> {
         // The version first (see the module docs).
         let version = store::tenant_config::version(db, tenant).await?;
         let providers = store::providers::list(db, tenant).await?;

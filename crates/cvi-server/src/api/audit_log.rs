@@ -30,11 +30,13 @@ pub struct Page {
 /// RFC 3339, or a UTC day (`end_of_day`: the midnight after it) → Unix ms.
 fn time(field: &str, s: &str, end_of_day: bool) -> Result<i64, AppError> {
     let s = s.trim();
+    let bad = |e: cvi_core::times::BadTime| AppError::InvalidInput(format!("{field}: {e}"));
     if s.len() == 10 {
-        let midnight = super::meetings::parse_time(field, &format!("{s}T00:00:00Z"))?;
+        let day = cvi_core::times::parse_date(s).map_err(bad)?;
+        let midnight = day.midnight().assume_utc().unix_timestamp() * 1000;
         return Ok(midnight + if end_of_day { 86_400_000 } else { 0 });
     }
-    super::meetings::parse_time(field, s)
+    cvi_core::times::parse_ms(s).map_err(bad)
 }
 
 /// The audit log's page, with its records as JSON.

@@ -6,12 +6,14 @@ use axum::{extract::State, http::StatusCode};
 use base64::Engine;
 use cvi_core::api::{BridgeView, NewBridge, NewBridgeCreated};
 
-use super::{meetings::format_time, providers::provider_name};
+use super::providers::provider_name;
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiResult, AppError},
     state::AppState,
+    usecases,
 };
+use cvi_core::times::format_ms;
 use cvi_store::{self as store, audit, bridges::Bridge};
 
 fn view(b: &Bridge) -> BridgeView {
@@ -20,16 +22,8 @@ fn view(b: &Bridge) -> BridgeView {
         provider: b.provider.clone(),
         teams_connector: b.teams_connector.clone(),
         created_by: b.created_by.clone(),
-        created_at: format_time(b.created_at),
+        created_at: format_ms(b.created_at),
     }
-}
-
-/// SHA-256 of a secret, hex.
-pub(crate) fn secret_hash(secret: &str) -> String {
-    hex::encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        secret.as_bytes(),
-    ))
 }
 
 /// Create credentials for a bridge (the secret is in this answer only).
@@ -73,7 +67,7 @@ pub async fn create(
     };
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    store::bridges::insert(&mut tx, &bridge, &secret_hash(&secret)).await?;
+    store::bridges::insert(&mut tx, &bridge, &usecases::bridges::secret_hash(&secret)).await?;
     let v = view(&bridge);
     audit::record(
         &mut tx,

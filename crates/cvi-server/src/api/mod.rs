@@ -21,7 +21,39 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::state::AppState;
+use crate::{auth::Caller, error::AppError, state::AppState};
+
+/// The caller of an API request, from its bearer token (see `auth.rs`).
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "send Authorization: Bearer <token> (get one with `cvi token`)".into(),
+                )
+            })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "the Authorization header must be `Bearer <token>`".into(),
+                )
+            })?;
+        state.verifier.verify(token.trim()).await
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(

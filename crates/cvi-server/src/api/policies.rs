@@ -4,7 +4,7 @@
 use axum::extract::State;
 use cvi_core::{
     api::{EffectiveView, GrantOutcome, GrantRequest, GrantView, PolicyView, TargetKind},
-    policy::{effective_policy, group_id, upn, Grant, GrantTarget, PolicyReason, POLICIES},
+    policy::{group_id, upn, Grant, GrantTarget, POLICIES},
     Policy,
 };
 use serde::Deserialize;
@@ -15,6 +15,7 @@ use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
+    usecases::policy,
 };
 use cvi_store::{self as store, audit};
 
@@ -43,9 +44,6 @@ pub async fn get_one(caller: Caller, ApiPath(identity): ApiPath<String>) -> ApiR
     let p = Policy::by_identity(&identity).map_err(|e| AppError::NotFound(e.to_string()))?;
     Ok(ApiJson(PolicyView::from(p)))
 }
-
-/// At most this many groups are considered for one user (Entra puts at most 200 in a token).
-pub const MAX_GROUPS: usize = 1000;
 
 /// List the tenant's grants.
 #[utoipa::path(get, path = "/grants", tag = "policies", responses((status = 200, body = [GrantView])))]
@@ -135,7 +133,7 @@ pub async fn put_grant(
             };
             store::grants::insert(&mut tx, &caller.tenant, &g)
                 .await
-                .map_err(|e| match (&g.target, crate::error::unique_violation(&e)) {
+                .map_err(|e| match (&g.target, crate::usecases::unique_violation(&e)) {
                     (GrantTarget::Group { rank, .. }, true) => AppError::Conflict(format!(
                         "rank {rank} was taken a moment ago by another group grant; ranks are distinct, pick another"
                     )),
@@ -185,57 +183,6 @@ pub struct EffectiveQuery {
     pub groups: Option<String>,
 }
 
-/// Resolves a user's effective policy from the tenant's grants.
-pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
-    tenant: &str,
-    upn: &str,
-    groups: &[String],
-) -> Result<EffectiveView, AppError> {
-    if groups.len() > MAX_GROUPS {
-        return Err(AppError::InvalidInput(format!(
-            "at most {MAX_GROUPS} groups per user are supported, got {}",
-            groups.len()
-        )));
-    }
-    let grants = store::grants::for_user(db, tenant, upn, groups).await?;
-    let e = effective_policy(upn, groups, &grants);
-    let (source, grant, reason) = match &e.reason {
-        PolicyReason::Direct { grant } => {
-            ("direct", Some(grant), format!("granted to {upn} directly"))
-        }
-        PolicyReason::Group { grant } => {
-            let GrantTarget::Group { group_id, rank } = &grant.target else {
-                unreachable!("group reason holds a group grant")
-            };
-            (
-                "group",
-                Some(grant),
-                format!(
-                    "granted to group {group_id} (rank {rank}), the best-ranked group of the user"
-                ),
-            )
-        }
-        PolicyReason::Global { grant } => (
-            "global",
-            Some(grant),
-            "granted tenant-wide (global)".to_string(),
-        ),
-        PolicyReason::Default => (
-            "default",
-            None,
-            "nothing is granted; the built-in Global policy applies".to_string(),
-        ),
-    };
-    Ok(EffectiveView {
-        user: upn.to_string(),
-        policy: PolicyView::from(&e.policy),
-        source: source.into(),
-        grant: grant.map(GrantView::from),
-        reason,
-    })
-}
-
 /// The effective policy of any user (admins).
 #[utoipa::path(get, path = "/users/{upn}/effective-policy", params(("upn" = String, Path, description = "The user's UPN"), EffectiveQuery), tag = "policies",
     responses((status = 200, body = EffectiveView)))]
@@ -256,7 +203,7 @@ pub async fn get_effective(
         .map(String::from)
         .collect();
     Ok(ApiJson(
-        effective(&s.db, &caller.tenant, &upn, &groups).await?,
+        policy::effective(&s.db, &caller.tenant, &upn, &groups).await?,
     ))
 }
 
@@ -270,6 +217,6 @@ pub async fn get_my_effective(
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     let upn = caller.user()?.to_string();
     Ok(ApiJson(
-        effective(&s.db, &caller.tenant, &upn, &caller.groups).await?,
+        policy::effective(&s.db, &caller.tenant, &upn, &caller.groups).await?,
     ))
 }

@@ -43,7 +43,7 @@ fn sip_target(
 /// its key, so keys are unique across tenants.
 fn tenant_key_taken(key: &TenantKey) -> impl FnOnce(sqlx::Error) -> AppError + '_ {
     move |e| {
-        if crate::error::unique_violation(&e) {
+        if crate::usecases::unique_violation(&e) {
             AppError::Conflict(format!(
                 "tenant_key {key} is already in use (tenant keys are unique: a dialled address names its tenant by it); check the key your partner gave you"
             ))

@@ -5,12 +5,12 @@ use cvi_core::api::{DailySeries, DailyStats};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::meetings::format_time;
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
+use cvi_core::times::format_ms;
 use cvi_store::daily_stats;
 use cvi_store::db::now_ms;
 
@@ -60,7 +60,7 @@ pub async fn daily(
     series.sort_by(|a, b| (&a.metric, &a.provider).cmp(&(&b.metric, &b.provider)));
     Ok(ApiJson(DailyStats {
         days: (first..=today)
-            .map(|d| format_time(d * 86_400_000)[..10].to_string())
+            .map(|d| format_ms(d * 86_400_000)[..10].to_string())
             .collect(),
         series,
     }))

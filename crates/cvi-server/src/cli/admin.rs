@@ -754,7 +754,7 @@ pub fn audit(c: &Client, a: AuditArgs, json_out: bool) -> Result<(), CliError> {
         .iter()
         .map(|e| {
             json!({
-                "at": e["at"].as_i64().map(crate::api::meetings::format_time),
+                "at": e["at"].as_i64().map(cvi_core::times::format_ms),
                 "actor": e["actor"],
                 "action": e["action"],
                 "target": e["target"],

@@ -204,7 +204,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 return Err(CliError::Input("--sip-rate must be a positive number".into()));
             }
             let config = crate::sip::SipConfig { listen: at, rate_per_source: args.sip_rate };
-            let door = crate::sip::SipDoor::bind(&config, state.clone())
+            let door = crate::sip::SipDoor::bind(&config, state.cx.clone())
                 .await
                 .map_err(|e| CliError::Failure(format!("cannot listen for SIP on {at}: {e}")))?;
             let bound = door.local_addr().map_err(|e| CliError::Failure(e.to_string()))?;

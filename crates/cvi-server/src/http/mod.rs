@@ -16,9 +16,6 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::
 
 use crate::{error::AppError, metrics::RequestLabels, state::AppState};
 
-/// Request bodies larger than this are refused with 413 (invites are sent to cvi-core
-/// offline; the API only takes small JSON documents).
-pub const BODY_LIMIT: usize = 64 * 1024;
 /// The longest a request may take, body read included.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -65,7 +62,7 @@ pub fn app(state: AppState) -> Router {
         router = router.layer(cors);
     }
     router
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(crate::error::BODY_LIMIT))
         // A request that takes longer is answered 408 and its work dropped.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

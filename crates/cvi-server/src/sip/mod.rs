@@ -6,7 +6,7 @@
 //! Layout: `message` parses and answers one request (rsip underneath); `directory` finds
 //! the tenants a dialled tenant key names; `transactions`
 //! keeps answered INVITEs for retransmissions, ACK and CANCEL; this module listens, limits
-//! each source and asks resolution (`api::resolve::resolve_dialled`) where a call leads.
+//! each source and asks resolution (`usecases::resolution::dialled`) where a call leads.
 
 mod directory;
 mod message;
@@ -29,9 +29,11 @@ use tokio::{
 };
 
 use crate::{
-    api::resolve::{resolve_dialled, Outcome},
     rate_limit::RateLimiter,
-    state::AppState,
+    usecases::{
+        resolution::{self, Outcome},
+        Context, Error,
+    },
 };
 use cvi_core::{dial_plan, sip_target::SipTarget, VideoId};
 use message::{Incoming, Status, MAX_MESSAGE};
@@ -57,7 +59,7 @@ pub struct SipConfig {
 pub struct SipDoor {
     udp: Arc<UdpSocket>,
     tcp: TcpListener,
-    state: AppState,
+    cx: Arc<Context>,
     limiter: Arc<RateLimiter>,
     transactions: Arc<Transactions>,
     permits: Arc<Semaphore>,
@@ -68,7 +70,7 @@ const UDP_BUFFER: usize = 4 << 20;
 
 impl SipDoor {
     /// Binds UDP and TCP on the same address (port 0 picks one free for both).
-    pub async fn bind(config: &SipConfig, state: AppState) -> std::io::Result<Self> {
+    pub async fn bind(config: &SipConfig, cx: Arc<Context>) -> std::io::Result<Self> {
         // Port 0: let TCP choose, then take the same port for UDP (retry if it is taken).
         let mut last_err = None;
         for _ in 0..16 {
@@ -85,12 +87,12 @@ impl SipDoor {
                     let limiter = Arc::new(RateLimiter::new(
                         config.rate_per_source,
                         config.rate_per_source * 10.0,
-                        state.servers.clone(),
+                        cx.servers.clone(),
                     ));
                     return Ok(SipDoor {
                         udp: Arc::new(udp),
                         tcp,
-                        state,
+                        cx,
                         limiter,
                         transactions: Arc::new(Transactions::default()),
                         permits: Arc::new(Semaphore::new(IN_FLIGHT)),
@@ -110,7 +112,7 @@ impl SipDoor {
     /// Serves until the process stops.
     pub async fn serve(self) {
         let door = Arc::new(Door {
-            state: self.state,
+            cx: self.cx,
             directory: directory::Directory::default(),
             limiter: self.limiter,
             transactions: self.transactions,
@@ -125,7 +127,7 @@ impl SipDoor {
 }
 
 struct Door {
-    state: AppState,
+    cx: Arc<Context>,
     directory: directory::Directory,
     limiter: Arc<RateLimiter>,
     transactions: Arc<Transactions>,
@@ -348,20 +350,16 @@ impl Door {
         let uri = inc.uri();
         let found = self
             .directory
-            .tenants(
-                &self.state.db,
-                self.state.fast.as_ref(),
-                dial_plan::address(&uri),
-            )
+            .tenants(&self.cx.db, self.cx.fast.as_ref(), dial_plan::address(&uri))
             .await
-            .map_err(crate::error::AppError::from);
+            .map_err(Error::from);
         let outcome = match found {
-            Ok(tenants) => resolve_dialled(&self.state, &uri, &tenants).await,
+            Ok(tenants) => resolution::dialled(&self.cx, &uri, &tenants).await,
             Err(e) => Err(e),
         };
         let outcome = match outcome {
             Ok(o) => o,
-            Err(crate::error::AppError::NotFound(_)) => return not_found,
+            Err(Error::UnknownMeeting) => return not_found,
             Err(e) => {
                 tracing::warn!(error = %e, "sip: resolution failed");
                 return (
