@@ -18,10 +18,10 @@
 use std::ops::Range;
 
 use super::{
-    extract::unwrap_link,
     lang::{
         is_heading, is_heading_like, is_more_info, is_wrapped_heading, label, label_colon, Label,
     },
+    safe_links::unwrap_link,
     scan::{Line, Scan},
 };
 use crate::{

@@ -12,6 +12,7 @@ mod extract;
 mod lang;
 mod locate;
 mod render;
+mod safe_links;
 mod scan;
 mod tokenize;
 
