@@ -4,6 +4,7 @@
 //! new machine is cargo. Every external tool is installed by `setup` into a versioned cache
 //! outside the clone (see [`tools`]), so CI's fresh clone reuses what a previous run built.
 
+mod architecture;
 mod bench;
 mod bench_addin;
 mod build;

@@ -17,6 +17,10 @@ pub fn test() -> Result<()> {
             .command("cargo")
             .args(["fmt", "--all", "--", "--check"]))
     })?;
+    step(
+        "architecture (ARCHITECTURE.md names what exists; layers import downward)",
+        crate::architecture::check,
+    )?;
     step("clippy (native, all targets)", || {
         run(tools.command("cargo").args([
             "clippy",
