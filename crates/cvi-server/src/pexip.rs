@@ -30,7 +30,6 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use base64::Engine;
 use cvi_core::ProviderName;
 use serde_json::{json, Value};
 
@@ -60,22 +59,14 @@ fn challenge(detail: &str) -> Response {
 
 /// The bridge whose HTTP Basic credentials `headers` carry.
 async fn bridge(s: &AppState, headers: &HeaderMap) -> Result<Bridge, Response> {
-    let raw = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then_some(rest.trim())
-        })
-        .ok_or_else(|| challenge("the policy endpoint needs the bridge's credentials (HTTP Basic); create them with `cvi bridge new`"))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
+    use headers::{authorization::Basic, Authorization, HeaderMapExt};
+    if !headers.contains_key(header::AUTHORIZATION) {
+        return Err(challenge("the policy endpoint needs the bridge's credentials (HTTP Basic); create them with `cvi bridge new`"));
+    }
+    let basic = headers
+        .typed_get::<Authorization<Basic>>()
         .ok_or_else(|| challenge("malformed HTTP Basic credentials"))?;
-    let (user, secret) = decoded
-        .split_once(':')
-        .ok_or_else(|| challenge("malformed HTTP Basic credentials"))?;
+    let (user, secret) = (basic.username(), basic.password());
     usecases::bridges::login(s, user, secret)
         .await
         .map_err(|e| AppError::from(e).into_response())?

@@ -19,7 +19,7 @@ mod tokenize;
 pub use extract::{extract, extract_as, teams_join_url, Extraction};
 pub use lang::Lang;
 pub use locate::Found;
-pub use render::render;
+pub use render::{escape as escape_html, render};
 
 use crate::Block;
 

@@ -4,8 +4,9 @@
 use super::{lang::Lang, ANCHOR_ID};
 use crate::{https_url::HttpsUrl, Block, Coordinates};
 
-/// Escapes text for HTML element content and double-quoted attribute values.
-pub(crate) fn escape(s: &str) -> String {
+/// Escapes text for HTML element content and quoted attribute values: the one HTML
+/// escaper (the block, the server's consent page).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

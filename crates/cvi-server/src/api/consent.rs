@@ -7,7 +7,7 @@ use cvi_core::api::{
     no_partner_app_warning, AppConsent, CallbackOutcome, ConsentLink, ConsentLinks,
     PermissionState, ProviderConsent,
 };
-use cvi_core::ProviderName;
+use cvi_core::{invite::escape_html, ProviderName};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -185,15 +185,6 @@ pub async fn callback(
     })
 }
 
-/// Escapes text for HTML (everything shown comes from the request or the database).
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 /// The page an admin sees after consenting: what was consented, what is still missing.
 fn page(o: &CallbackOutcome) -> String {
     let mut rows = String::new();
@@ -205,14 +196,14 @@ fn page(o: &CallbackOutcome) -> String {
         } else {
             "granted"
         };
-        rows.push_str(&format!("<li>{}: {}</li>", escape(name), state));
+        rows.push_str(&format!("<li>{}: {}</li>", escape_html(name), state));
     }
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Partner consent</title></head>\
          <body><main><h1>{} partner app {}</h1><p role=\"status\">{}</p><ul>{rows}</ul></main></body></html>",
-        escape(&o.provider),
-        escape(&o.app_id),
-        escape(&o.message)
+        escape_html(&o.provider),
+        escape_html(&o.app_id),
+        escape_html(&o.message)
     )
 }
 
