@@ -11,6 +11,7 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// Entries per page, 1-500 (default 50).
     #[param(minimum = 1, maximum = 500)]

@@ -44,6 +44,7 @@ pub const PERMISSIONS: [(&str, &str); 4] = [
 const STATE_TTL_MS: i64 = 3_600_000;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProviderQuery {
     /// Polycom, BlueJeans, Pexip or Cisco.
     pub provider: Option<String>,
@@ -151,6 +152,7 @@ pub async fn links(
 
 /// What the identity platform sends back.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     pub admin_consent: Option<String>,
     pub tenant: Option<String>,

@@ -50,6 +50,7 @@ pub async fn import(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ByVideoId {
     /// A Video ID as an invite shows it (spaces allowed).
     pub video_id: String,

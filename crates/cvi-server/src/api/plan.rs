@@ -10,6 +10,7 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlanQuery {
     /// Meetings with a video room system per day.
     pub meetings_per_day: f64,

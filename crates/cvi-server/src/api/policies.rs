@@ -178,6 +178,7 @@ pub async fn put_grant(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EffectiveQuery {
     /// The user's groups, comma-separated (admins asking about another user).
     pub groups: Option<String>,

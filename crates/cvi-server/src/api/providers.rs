@@ -64,6 +64,7 @@ pub fn provider_name(s: &str) -> Result<ProviderName, AppError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FilterQuery {
     /// A regular expression over the identity (name), e.g. `^P`.
     pub filter: Option<String>,

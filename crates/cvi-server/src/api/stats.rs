@@ -15,6 +15,7 @@ use cvi_store::daily_stats;
 use cvi_store::db::now_ms;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Window {
     /// How many days, today included: 1-90 (default 30).
     #[param(minimum = 1, maximum = 90)]

@@ -7,6 +7,7 @@ mod common;
 mod audit;
 mod bridge;
 mod import;
+mod isolation;
 mod meetings;
 mod otd;
 mod plan;
