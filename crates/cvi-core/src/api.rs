@@ -6,6 +6,8 @@
 //! With the `openapi` feature the types also derive `utoipa::ToSchema` (the server's
 //! OpenAPI document); the add-in builds without it, so the bundle carries no schema code.
 
+pub mod endpoints;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{sip_target::SipTarget, AppId, Coordinates, Grant, GrantTarget, Policy, Provider};

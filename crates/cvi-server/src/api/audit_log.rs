@@ -1,32 +1,13 @@
 //! The audit log, paged, for tenant admins.
 
 use axum::extract::State;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use cvi_core::api::endpoints::{self, Endpoint};
 
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Page {
-    /// Entries per page, 1-500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
-    /// `next` of the previous page: entries older than it.
-    pub before: Option<String>,
-    /// Only this actor's entries (exactly as recorded, e.g. admin@contoso.com).
-    pub actor: Option<String>,
-    /// Only actions starting with this (`grant`, `provider.new`).
-    pub action: Option<String>,
-    /// Entries at or after this time: RFC 3339, or a day `YYYY-MM-DD` (UTC).
-    pub since: Option<String>,
-    /// Entries before this time: RFC 3339, or a day `YYYY-MM-DD` (UTC, the day after it).
-    pub until: Option<String>,
-}
 
 /// RFC 3339, or a UTC day (`end_of_day`: the midnight after it) → Unix ms.
 fn time(field: &str, s: &str, end_of_day: bool) -> Result<i64, AppError> {
@@ -45,11 +26,11 @@ pub type AuditPage = cvi_core::api::AuditPage<serde_json::Value>;
 type AuditEntry = cvi_core::api::AuditEntry<serde_json::Value>;
 
 /// Read the audit log, newest first.
-#[utoipa::path(get, path = "/audit", params(Page), tag = "audit", responses((status = 200, body = cvi_core::api::AuditPage<serde_json::Value>)))]
+#[utoipa::path(get, path = endpoints::ListAudit::<serde_json::Value>::PATH, params(endpoints::AuditQuery), tag = "audit", responses((status = 200, body = cvi_core::api::AuditPage<serde_json::Value>)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
-    ApiQuery(p): ApiQuery<Page>,
+    ApiQuery(p): ApiQuery<endpoints::AuditQuery>,
 ) -> ApiResult<AuditPage> {
     caller.require(Role::Admin)?;
     let limit = p.limit.unwrap_or(50);

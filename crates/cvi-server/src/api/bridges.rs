@@ -4,6 +4,7 @@
 
 use axum::{extract::State, http::StatusCode};
 use base64::Engine;
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{BridgeView, NewBridge, NewBridgeCreated};
 
 use super::providers::provider_name;
@@ -27,8 +28,8 @@ fn view(b: &Bridge) -> BridgeView {
 }
 
 /// Create credentials for a bridge (the secret is in this answer only).
-#[utoipa::path(post, path = "/bridges", request_body = NewBridge, tag = "bridges",
-    responses((status = 201, body = NewBridgeCreated), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(post, path = endpoints::CreateBridge::PATH, request_body = NewBridge, tag = "bridges",
+    responses((status = 201, body = NewBridgeCreated)))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -92,7 +93,7 @@ pub async fn create(
 }
 
 /// This tenant's bridge credentials (without secrets).
-#[utoipa::path(get, path = "/bridges", tag = "bridges", responses((status = 200, body = [BridgeView])))]
+#[utoipa::path(get, path = endpoints::ListBridges::PATH, tag = "bridges", responses((status = 200, body = [BridgeView])))]
 pub async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Vec<BridgeView>> {
     caller.require(Role::Admin)?;
     let all = store::bridges::list(&s.db, &caller.tenant).await?;
@@ -100,8 +101,8 @@ pub async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Vec<Br
 }
 
 /// Revoke a bridge's credentials: its next policy request is refused.
-#[utoipa::path(delete, path = "/bridges/{username}", params(("username" = String, Path)), tag = "bridges",
-    responses((status = 200, body = BridgeView), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(delete, path = endpoints::RemoveBridge::PATH, params(("username" = String, Path)), tag = "bridges",
+    responses((status = 200, body = BridgeView)))]
 pub async fn remove(
     State(s): State<AppState>,
     caller: Caller,

@@ -3,13 +3,12 @@
 //! gates issuance.
 
 use axum::extract::State;
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{
     no_partner_app_warning, AppConsent, CallbackOutcome, ConsentLink, ConsentLinks,
     PermissionState, ProviderConsent,
 };
 use cvi_core::{invite::escape_html, ProviderName};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::providers::provider_name;
 use crate::{
@@ -43,13 +42,6 @@ pub const PERMISSIONS: [(&str, &str); 4] = [
 /// A consent state is good for one hour.
 const STATE_TTL_MS: i64 = 3_600_000;
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProviderQuery {
-    /// Polycom, BlueJeans, Pexip or Cisco.
-    pub provider: Option<String>,
-}
-
 /// What of an identity platform's `error_description` is kept: it comes from the query
 /// string, so anyone can send anything there.
 const MAX_ERROR_DESCRIPTION: usize = 300;
@@ -73,12 +65,12 @@ fn random_state() -> String {
 }
 
 /// Admin-consent links for each of a provider's partner apps.
-#[utoipa::path(get, path = "/consent/links", params(ProviderQuery), tag = "consent",
-    responses((status = 200, body = ConsentLinks), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::ConsentLinksOf::PATH, params(endpoints::ProviderQuery), tag = "consent",
+    responses((status = 200, body = ConsentLinks)))]
 pub async fn links(
     State(s): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ProviderQuery>,
+    ApiQuery(q): ApiQuery<endpoints::ProviderQuery>,
 ) -> ApiResult<ConsentLinks> {
     caller.require(Role::Admin)?;
     let name = provider_name(
@@ -150,17 +142,6 @@ pub async fn links(
     }))
 }
 
-/// What the identity platform sends back.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CallbackQuery {
-    pub admin_consent: Option<String>,
-    pub tenant: Option<String>,
-    pub state: Option<String>,
-    pub error: Option<String>,
-    pub error_description: Option<String>,
-}
-
 /// The admin-consent redirect target. Authenticated by its single-use state, not a token.
 ///
 /// With Microsoft Graph configured, consent counts only when Graph shows the partner app's
@@ -168,12 +149,12 @@ pub struct CallbackQuery {
 /// an `error=`) never flips a verified consent. Without Graph (the demo) the callback is
 /// believed, and the status says it was not verified. Browsers (`Accept: text/html`) get a
 /// small page for the admin; other clients the JSON.
-#[utoipa::path(get, path = "/consent/callback", params(CallbackQuery), tag = "consent", security(()),
-    responses((status = 200, content((CallbackOutcome = "application/json"), (String = "text/html"))), (status = 400, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::ConsentCallback::PATH, params(endpoints::CallbackQuery), tag = "consent", security(()),
+    responses((status = 200, content((CallbackOutcome = "application/json"), (String = "text/html")))))]
 pub async fn callback(
     State(s): State<AppState>,
     headers: axum::http::HeaderMap,
-    ApiQuery(q): ApiQuery<CallbackQuery>,
+    ApiQuery(q): ApiQuery<endpoints::CallbackQuery>,
 ) -> Result<axum::response::Response, AppError> {
     let outcome = record_callback(&s, &q).await?;
     let html = headers
@@ -209,7 +190,10 @@ fn page(o: &CallbackOutcome) -> String {
     )
 }
 
-async fn record_callback(s: &AppState, q: &CallbackQuery) -> Result<CallbackOutcome, AppError> {
+async fn record_callback(
+    s: &AppState,
+    q: &endpoints::CallbackQuery,
+) -> Result<CallbackOutcome, AppError> {
     let state = q
         .state
         .as_deref()
@@ -358,12 +342,12 @@ async fn record_callback(s: &AppState, q: &CallbackQuery) -> Result<CallbackOutc
 }
 
 /// Which partner apps have consent, per provider.
-#[utoipa::path(get, path = "/consent/status", params(ProviderQuery), tag = "consent",
+#[utoipa::path(get, path = endpoints::ConsentStatus::PATH, params(endpoints::ProviderQuery), tag = "consent",
     responses((status = 200, body = [ProviderConsent])))]
 pub async fn status(
     State(s): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ProviderQuery>,
+    ApiQuery(q): ApiQuery<endpoints::ProviderQuery>,
 ) -> ApiResult<Vec<ProviderConsent>> {
     caller.require(Role::Admin)?;
     let only: Option<ProviderName> = q.provider.as_deref().map(provider_name).transpose()?;

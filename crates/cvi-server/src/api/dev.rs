@@ -1,6 +1,7 @@
 //! The local dev issuer's token endpoint (only with `cvi serve --dev-issuer`).
 
 use axum::extract::State;
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{TokenReply, TokenRequest};
 
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
 const TTL_SECS: i64 = 8 * 3600;
 
 /// Mint a dev token.
-#[utoipa::path(post, path = "/dev/token", request_body = TokenRequest, tag = "dev", security(()),
+#[utoipa::path(post, path = endpoints::DevToken::PATH, request_body = TokenRequest, tag = "dev", security(()),
     responses((status = 200, body = TokenReply), (status = 404, description = "dev issuer off", body = crate::error::Problem)))]
 pub async fn token(
     State(s): State<AppState>,

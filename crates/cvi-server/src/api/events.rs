@@ -3,6 +3,7 @@
 //! exchange.
 
 use axum::{extract::State, http::HeaderMap, http::StatusCode};
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{Meeting, ScheduleRequest, Scheduled, UpdateRequest};
 
 use crate::{
@@ -22,9 +23,8 @@ fn bearer(headers: &HeaderMap) -> &str {
 }
 
 /// Schedule a Teams meeting with video coordinates in the organizer's calendar.
-#[utoipa::path(post, path = "/events", request_body = ScheduleRequest, tag = "meetings",
-    responses((status = 201, body = Scheduled), (status = 200, description = "already scheduled for this key", body = Scheduled),
-              (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 503, body = crate::error::Problem)))]
+#[utoipa::path(post, path = endpoints::ScheduleEvent::PATH, request_body = ScheduleRequest, tag = "meetings",
+    responses((status = 201, body = Scheduled), (status = 200, description = "already scheduled for this key", body = Scheduled)))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -37,8 +37,8 @@ pub async fn create(
 
 /// Change a scheduled meeting's subject or times: the coordinates' block is rendered again
 /// and the calendar event patched to match.
-#[utoipa::path(patch, path = "/events/{key}", params(("key" = String, Path)), request_body = UpdateRequest, tag = "meetings",
-    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem), (status = 503, body = crate::error::Problem)))]
+#[utoipa::path(patch, path = endpoints::RescheduleEvent::PATH, params(("key" = String, Path)), request_body = UpdateRequest, tag = "meetings",
+    responses((status = 200, body = Meeting)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
@@ -53,8 +53,8 @@ pub async fn update(
 
 /// Cancel a scheduled meeting: the calendar event goes first (so a failure leaves the
 /// coordinates for a retry), then the coordinates.
-#[utoipa::path(delete, path = "/events/{key}", params(("key" = String, Path)), tag = "meetings",
-    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem), (status = 503, body = crate::error::Problem)))]
+#[utoipa::path(delete, path = endpoints::CancelEvent::PATH, params(("key" = String, Path)), tag = "meetings",
+    responses((status = 200, body = Meeting)))]
 pub async fn cancel(
     State(s): State<AppState>,
     caller: Caller,

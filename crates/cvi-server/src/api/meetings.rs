@@ -2,6 +2,7 @@
 //! `usecases::meetings` and `usecases::import`).
 
 use axum::{extract::State, http::StatusCode};
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{ImportRequest, Imported, IssueRequest, Meeting, UpdateRequest};
 
 use crate::{
@@ -15,10 +16,8 @@ use crate::{
 };
 
 /// Issue (or return the already issued) coordinates for a meeting key.
-#[utoipa::path(post, path = "/meetings", request_body = IssueRequest, tag = "meetings",
-    responses((status = 201, description = "issued", body = Meeting), (status = 200, description = "already issued for this key", body = Meeting),
-              (status = 400, body = crate::error::Problem), (status = 403, description = "policy disabled, provider missing or consent missing", body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem)))]
+#[utoipa::path(post, path = endpoints::IssueMeeting::PATH, request_body = IssueRequest, tag = "meetings",
+    responses((status = 201, description = "issued", body = Meeting), (status = 200, description = "already issued for this key", body = Meeting), (status = 403, description = "policy disabled, provider missing or consent missing", body = crate::error::Problem)))]
 pub async fn issue(
     State(s): State<AppState>,
     caller: Caller,
@@ -38,7 +37,7 @@ pub(super) fn status(issued: Issued) -> StatusCode {
 
 /// Import meetings issued elsewhere (Microsoft's CVI, another provider), so the invites out
 /// there keep working: all or none. Their Video IDs need no check digit.
-#[utoipa::path(post, path = "/meetings:import", request_body = ImportRequest, tag = "meetings",
+#[utoipa::path(post, path = endpoints::ImportMeetings::PATH, request_body = ImportRequest, tag = "meetings",
     responses((status = 200, body = Imported), (status = 400, description = "a line is not valid: the detail names it", body = crate::error::Problem),
               (status = 409, description = "a meeting key exists, or a Video ID is live on another meeting", body = crate::error::Problem)))]
 pub async fn import(
@@ -49,21 +48,14 @@ pub async fn import(
     Ok(ApiJson(import::import(&s, &caller, req).await?))
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ByVideoId {
-    /// A Video ID as an invite shows it (spaces allowed).
-    pub video_id: String,
-}
-
 /// The caller's meeting that holds a Video ID — how the add-in recognises its own block in
 /// an item that lost its meeting key (another device, a copied item).
-#[utoipa::path(get, path = "/meetings", params(ByVideoId), tag = "meetings",
-    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::FindMeeting::PATH, params(endpoints::ByVideoId), tag = "meetings",
+    responses((status = 200, body = Meeting)))]
 pub async fn find_by_video_id(
     State(s): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ByVideoId>,
+    ApiQuery(q): ApiQuery<endpoints::ByVideoId>,
 ) -> ApiResult<Meeting> {
     Ok(ApiJson(
         meetings::find_by_video_id(&s, &caller, &q.video_id).await?,
@@ -71,8 +63,8 @@ pub async fn find_by_video_id(
 }
 
 /// The newest meetings (at most 100) an organizer scheduled, for the admin console.
-#[utoipa::path(get, path = "/users/{upn}/meetings", params(("upn" = String, Path, description = "The organizer's UPN")), tag = "meetings",
-    responses((status = 200, body = [Meeting]), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::OrganizerMeetings::PATH, params(("upn" = String, Path, description = "The organizer's UPN")), tag = "meetings",
+    responses((status = 200, body = [Meeting])))]
 pub async fn by_organizer(
     State(s): State<AppState>,
     caller: Caller,
@@ -82,8 +74,8 @@ pub async fn by_organizer(
 }
 
 /// Show a meeting's coordinates.
-#[utoipa::path(get, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
-    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::ShowMeeting::PATH, params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
+    responses((status = 200, body = Meeting)))]
 pub async fn show(
     State(s): State<AppState>,
     caller: Caller,
@@ -93,8 +85,8 @@ pub async fn show(
 }
 
 /// Change a meeting's times (its Video ID stays) or subject.
-#[utoipa::path(patch, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), request_body = UpdateRequest, tag = "meetings",
-    responses((status = 200, body = Meeting), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(patch, path = endpoints::UpdateMeeting::PATH, params(("key" = String, Path, description = "The client's meeting key")), request_body = UpdateRequest, tag = "meetings",
+    responses((status = 200, body = Meeting)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
@@ -105,8 +97,8 @@ pub async fn update(
 }
 
 /// Cancel a meeting: its Video ID stops resolving at once.
-#[utoipa::path(delete, path = "/meetings/{key}", params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
-    responses((status = 200, body = Meeting), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(delete, path = endpoints::CancelMeeting::PATH, params(("key" = String, Path, description = "The client's meeting key")), tag = "meetings",
+    responses((status = 200, body = Meeting)))]
 pub async fn cancel(
     State(s): State<AppState>,
     caller: Caller,

@@ -21,6 +21,8 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use cvi_core::api::endpoints;
+
 use crate::{auth::Caller, error::AppError, state::AppState};
 
 /// The caller of an API request, from its bearer token (see `auth.rs`).
@@ -105,15 +107,16 @@ fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
             )
             .build()
     };
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
         let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+            (endpoints::Method::Get, &mut item.get),
+            (endpoints::Method::Put, &mut item.put),
+            (endpoints::Method::Post, &mut item.post),
+            (endpoints::Method::Delete, &mut item.delete),
+            (endpoints::Method::Patch, &mut item.patch),
         ];
-        for op in ops.into_iter().flatten() {
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
             let responses = &mut op.responses.responses;
             for (code, response) in responses.iter_mut() {
                 if code.starts_with('4') || code.starts_with('5') {
@@ -125,6 +128,16 @@ fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
                     };
                     *response = problem(&description).into();
                 }
+            }
+            // The problems the contract declares for this endpoint (cvi_core::api::endpoints).
+            let declared = endpoints::ALL
+                .iter()
+                .filter(|(m, p, _)| *m == method && format!("{}{p}", endpoints::BASE) == *path)
+                .flat_map(|(_, _, problems)| problems.iter());
+            for kind in declared {
+                responses
+                    .entry(kind.status().to_string())
+                    .or_insert_with(|| problem(kind.title()).into());
             }
             for (code, description) in COMMON_ERRORS {
                 responses
@@ -176,4 +189,44 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         get(move || async move { Json(served) }),
     );
     (router, doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use cvi_core::api::endpoints::{Method, ALL, BASE};
+
+    /// The routes and the OpenAPI document serve exactly the endpoints the contract
+    /// declares: none missing, none undeclared, each under its declared method.
+    #[test]
+    fn the_document_lists_exactly_the_declared_endpoints() {
+        let (_, doc) = super::router();
+        let mut served: Vec<(Method, String)> = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            for (m, op) in [
+                (Method::Get, &item.get),
+                (Method::Put, &item.put),
+                (Method::Post, &item.post),
+                (Method::Delete, &item.delete),
+                (Method::Patch, &item.patch),
+            ] {
+                if op.is_some() {
+                    served.push((m, path.clone()));
+                }
+            }
+        }
+        let mut declared: Vec<(Method, String)> = ALL
+            .iter()
+            .map(|(m, p, _)| (*m, format!("{BASE}{p}")))
+            .collect();
+        let key = |e: &(Method, String)| (e.1.clone(), e.0.as_str());
+        served.sort_by_key(key);
+        declared.sort_by_key(key);
+        assert_eq!(served, declared);
+        // A declared problem is documented on its operation.
+        let resolve = doc.paths.paths[&format!("{BASE}/resolve")]
+            .post
+            .as_ref()
+            .unwrap();
+        assert!(resolve.responses.responses.contains_key("404"));
+    }
 }

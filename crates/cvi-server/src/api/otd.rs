@@ -1,5 +1,6 @@
 //! One-touch dial over HTTP: the same reading of an invite as `cvi otd extract`.
 
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::{
     api::OtdRequest,
     invite::BodyKind,
@@ -12,8 +13,8 @@ use crate::{
 };
 
 /// The coordinates, Teams join link and panel dial string of an invite body.
-#[utoipa::path(post, path = "/otd/extract", request_body = OtdRequest, tag = "resolution",
-    responses((status = 200, body = OneTouchDial), (status = 400, body = crate::error::Problem)))]
+#[utoipa::path(post, path = endpoints::ExtractOneTouchDial::PATH, request_body = OtdRequest, tag = "resolution",
+    responses((status = 200, body = OneTouchDial)))]
 pub async fn extract(caller: Caller, ApiJson(req): ApiJson<OtdRequest>) -> ApiResult<OneTouchDial> {
     caller.require_any(&[Role::Admin, Role::Organizer, Role::Partner])?;
     let kind = match req.kind.as_deref() {

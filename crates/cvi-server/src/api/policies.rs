@@ -2,15 +2,14 @@
 //! effective policy of a user with the grant that decided it.
 
 use axum::extract::State;
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::{
     api::{EffectiveView, GrantOutcome, GrantRequest, GrantView, PolicyView, TargetKind},
     policy::{group_id, upn, Grant, GrantTarget, POLICIES},
     Policy,
 };
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use super::providers::{filter_regex, FilterQuery};
+use super::providers::filter_regex;
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
@@ -20,10 +19,10 @@ use crate::{
 use cvi_store::{self as store, audit};
 
 /// List the preconstructed policies.
-#[utoipa::path(get, path = "/policies", params(FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]
+#[utoipa::path(get, path = endpoints::ListPolicies::PATH, params(endpoints::FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]
 pub async fn get_all(
     caller: Caller,
-    ApiQuery(q): ApiQuery<FilterQuery>,
+    ApiQuery(q): ApiQuery<endpoints::FilterQuery>,
 ) -> ApiResult<Vec<PolicyView>> {
     caller.require(Role::Admin)?;
     let re = filter_regex(q.filter.as_deref())?;
@@ -37,8 +36,8 @@ pub async fn get_all(
 }
 
 /// One policy by identity.
-#[utoipa::path(get, path = "/policies/{identity}", params(("identity" = String, Path, description = "A policy identity, e.g. Tag:PolycomServiceProviderEnabled")), tag = "policies",
-    responses((status = 200, body = PolicyView), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::ShowPolicy::PATH, params(("identity" = String, Path, description = "A policy identity, e.g. Tag:PolycomServiceProviderEnabled")), tag = "policies",
+    responses((status = 200, body = PolicyView)))]
 pub async fn get_one(caller: Caller, ApiPath(identity): ApiPath<String>) -> ApiResult<PolicyView> {
     caller.require(Role::Admin)?;
     let p = Policy::by_identity(&identity).map_err(|e| AppError::NotFound(e.to_string()))?;
@@ -46,7 +45,7 @@ pub async fn get_one(caller: Caller, ApiPath(identity): ApiPath<String>) -> ApiR
 }
 
 /// List the tenant's grants.
-#[utoipa::path(get, path = "/grants", tag = "policies", responses((status = 200, body = [GrantView])))]
+#[utoipa::path(get, path = endpoints::ListGrants::PATH, tag = "policies", responses((status = 200, body = [GrantView])))]
 pub async fn get_grants(State(s): State<AppState>, caller: Caller) -> ApiResult<Vec<GrantView>> {
     caller.require(Role::Admin)?;
     let grants = store::grants::list(&s.db, &caller.tenant).await?;
@@ -70,8 +69,8 @@ fn valid_identity(kind: TargetKind, identity: Option<&str>) -> Result<String, Ap
 }
 
 /// Assign or remove a grant.
-#[utoipa::path(put, path = "/grants", request_body = GrantRequest, tag = "policies",
-    responses((status = 200, body = GrantOutcome), (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[utoipa::path(put, path = endpoints::PutGrant::PATH, request_body = GrantRequest, tag = "policies",
+    responses((status = 200, body = GrantOutcome)))]
 pub async fn put_grant(
     State(s): State<AppState>,
     caller: Caller,
@@ -177,21 +176,14 @@ pub async fn put_grant(
     Ok(ApiJson(GrantOutcome { grant, previous }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EffectiveQuery {
-    /// The user's groups, comma-separated (admins asking about another user).
-    pub groups: Option<String>,
-}
-
 /// The effective policy of any user (admins).
-#[utoipa::path(get, path = "/users/{upn}/effective-policy", params(("upn" = String, Path, description = "The user's UPN"), EffectiveQuery), tag = "policies",
+#[utoipa::path(get, path = endpoints::UserEffectivePolicy::PATH, params(("upn" = String, Path, description = "The user's UPN"), endpoints::EffectiveQuery), tag = "policies",
     responses((status = 200, body = EffectiveView)))]
 pub async fn get_effective(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath(upn): ApiPath<String>,
-    ApiQuery(q): ApiQuery<EffectiveQuery>,
+    ApiQuery(q): ApiQuery<endpoints::EffectiveQuery>,
 ) -> ApiResult<EffectiveView> {
     caller.require(Role::Admin)?;
     let upn = valid_identity(TargetKind::User, Some(&upn))?;
@@ -209,7 +201,7 @@ pub async fn get_effective(
 }
 
 /// The caller's own effective policy (the add-in shows it), groups from the token.
-#[utoipa::path(get, path = "/me/effective-policy", tag = "policies", responses((status = 200, body = EffectiveView)))]
+#[utoipa::path(get, path = endpoints::MyEffectivePolicy::PATH, tag = "policies", responses((status = 200, body = EffectiveView)))]
 pub async fn get_my_effective(
     State(s): State<AppState>,
     caller: Caller,

@@ -1,13 +1,12 @@
 //! Providers: `New-/Set-/Get-/Remove-CsVideoInteropServiceProvider` over HTTP.
 
 use axum::{extract::State, http::StatusCode};
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::{
     api::{AppIds, GrantView, NewProvider, ProviderView, Removed, SetProvider},
     sip_target::SipTarget,
     AppId, InstructionUri, Provider, ProviderName, TenantKey,
 };
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::{
     auth::{Caller, Role},
@@ -63,13 +62,6 @@ pub fn provider_name(s: &str) -> Result<ProviderName, AppError> {
         .map_err(|e| AppError::InvalidInput(e.to_string()))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FilterQuery {
-    /// A regular expression over the identity (name), e.g. `^P`.
-    pub filter: Option<String>,
-}
-
 /// Compiles a user's filter pattern with a size limit (it is untrusted input).
 pub fn filter_regex(pattern: Option<&str>) -> Result<Option<regex_lite::Regex>, AppError> {
     pattern
@@ -86,12 +78,12 @@ pub fn filter_regex(pattern: Option<&str>) -> Result<Option<regex_lite::Regex>, 
 }
 
 /// List providers (`Get-CsVideoInteropServiceProvider [-Filter]`).
-#[utoipa::path(get, path = "/providers", params(FilterQuery), tag = "providers",
-    responses((status = 200, body = [ProviderView]), (status = 401, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::ListProviders::PATH, params(endpoints::FilterQuery), tag = "providers",
+    responses((status = 200, body = [ProviderView])))]
 pub async fn get_all(
     State(s): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<FilterQuery>,
+    ApiQuery(q): ApiQuery<endpoints::FilterQuery>,
 ) -> ApiResult<Vec<ProviderView>> {
     caller.require(Role::Admin)?;
     let re = filter_regex(q.filter.as_deref())?;
@@ -105,8 +97,8 @@ pub async fn get_all(
 }
 
 /// One provider (`Get-CsVideoInteropServiceProvider -Identity`).
-#[utoipa::path(get, path = "/providers/{name}", params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), tag = "providers",
-    responses((status = 200, body = ProviderView), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::ShowProvider::PATH, params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), tag = "providers",
+    responses((status = 200, body = ProviderView)))]
 pub async fn get_one(
     State(s): State<AppState>,
     caller: Caller,
@@ -123,8 +115,8 @@ pub async fn get_one(
 }
 
 /// Create a provider (`New-CsVideoInteropServiceProvider`); one per name per tenant.
-#[utoipa::path(post, path = "/providers", request_body = NewProvider, tag = "providers",
-    responses((status = 201, body = ProviderView), (status = 400, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+#[utoipa::path(post, path = endpoints::CreateProvider::PATH, request_body = NewProvider, tag = "providers",
+    responses((status = 201, body = ProviderView)))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -182,8 +174,8 @@ pub async fn create(
 }
 
 /// Change a provider (`Set-CsVideoInteropServiceProvider`).
-#[utoipa::path(patch, path = "/providers/{name}", params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), request_body = SetProvider, tag = "providers",
-    responses((status = 200, body = ProviderView), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(patch, path = endpoints::UpdateProvider::PATH, params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), request_body = SetProvider, tag = "providers",
+    responses((status = 200, body = ProviderView)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
@@ -277,8 +269,8 @@ pub async fn update(
 }
 
 /// Remove a provider and all its data (`Remove-CsVideoInteropServiceProvider`).
-#[utoipa::path(delete, path = "/providers/{name}", params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), tag = "providers",
-    responses((status = 200, body = Removed), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(delete, path = endpoints::RemoveProvider::PATH, params(("name" = String, Path, description = "Polycom, BlueJeans, Pexip or Cisco (any case)")), tag = "providers",
+    responses((status = 200, body = Removed)))]
 pub async fn remove(
     State(s): State<AppState>,
     caller: Caller,

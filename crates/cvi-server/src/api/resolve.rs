@@ -2,6 +2,7 @@
 //! `usecases::resolution`).
 
 use axum::extract::State;
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{Resolution, ResolveRequest};
 
 use crate::{
@@ -12,10 +13,8 @@ use crate::{
 };
 
 /// Resolve a dial string to its meeting (partner apps only).
-#[utoipa::path(post, path = "/resolve", request_body = ResolveRequest, tag = "resolution",
-    responses((status = 200, body = Resolution), (status = 400, description = "malformed, or the check digit is wrong", body = crate::error::Problem),
-              (status = 403, body = crate::error::Problem), (status = 404, description = "unknown, expired or cancelled (indistinguishable)", body = crate::error::Problem),
-              (status = 429, body = crate::error::Problem)))]
+#[utoipa::path(post, path = endpoints::Resolve::PATH, request_body = ResolveRequest, tag = "resolution",
+    responses((status = 200, body = Resolution), (status = 400, description = "malformed, or the check digit is wrong", body = crate::error::Problem), (status = 404, description = "unknown, expired or cancelled (indistinguishable)", body = crate::error::Problem)))]
 pub async fn resolve(
     State(s): State<AppState>,
     caller: Caller,

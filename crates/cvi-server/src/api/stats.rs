@@ -1,9 +1,8 @@
 //! Pictures for the admin console: coordinates issued and resolutions per day.
 
 use axum::extract::State;
+use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{DailySeries, DailyStats};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::{
     auth::{Caller, Role},
@@ -14,21 +13,13 @@ use cvi_core::times::format_ms;
 use cvi_store::daily_stats;
 use cvi_store::db::now_ms;
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Window {
-    /// How many days, today included: 1-90 (default 30).
-    #[param(minimum = 1, maximum = 90)]
-    pub days: Option<u32>,
-}
-
 /// Coordinates issued and resolutions per UTC day and provider, for the tenant.
-#[utoipa::path(get, path = "/stats/daily", params(Window), tag = "audit",
-    responses((status = 200, body = DailyStats), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+#[utoipa::path(get, path = endpoints::DailyStatistics::PATH, params(endpoints::StatsWindow), tag = "audit",
+    responses((status = 200, body = DailyStats)))]
 pub async fn daily(
     State(s): State<AppState>,
     caller: Caller,
-    ApiQuery(w): ApiQuery<Window>,
+    ApiQuery(w): ApiQuery<endpoints::StatsWindow>,
 ) -> ApiResult<DailyStats> {
     caller.require(Role::Admin)?;
     let days = w.days.unwrap_or(30);
