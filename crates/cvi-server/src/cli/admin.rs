@@ -2,13 +2,23 @@
 
 use clap::{Args, Subcommand};
 use cvi_core::api::{
-    no_partner_app_warning, AppIds, GrantRequest, ImportMeeting, ImportRequest, IssueRequest,
-    NewProvider, ProviderConsent, ProviderView, ResolveRequest, Role, SetProvider, TargetKind,
+    endpoints::{
+        AuditQuery, CancelMeeting, ConsentLinksOf, ConsentStatus, CreateBridge, CreateProvider,
+        DevToken, EffectiveQuery, FilterQuery, ImportMeetings, IssueMeeting, ListAudit,
+        ListBridges, ListGrants, ListPolicies, ListProviders, ProviderQuery, PutGrant,
+        RemoveBridge, RemoveProvider, Resolve, ScheduleEvent, ShowMeeting, ShowPolicy,
+        ShowProvider, UpdateProvider, UserEffectivePolicy,
+    },
+    no_partner_app_warning, AppIds, AuditPage, GrantRequest, ImportMeeting, ImportRequest,
+    IssueRequest, NewProvider, ProviderView, ResolveRequest, Role, SetProvider, TargetKind,
     TokenRequest,
 };
 use serde_json::{json, Value};
 
-use super::{client::Client, CliError};
+use super::{
+    client::{show, Client},
+    CliError,
+};
 
 /// `cvi token`: a dev-issuer token (the server must run with --dev-issuer).
 #[derive(Debug, Args)]
@@ -247,25 +257,6 @@ pub struct ResolveArgs {
     caller: Option<String>,
 }
 
-fn seg(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn query(pairs: &[(&str, &Option<String>)]) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            q.append_pair(k, v);
-        }
-    }
-    let q = q.finish();
-    if q.is_empty() {
-        q
-    } else {
-        format!("?{q}")
-    }
-}
-
 fn parse_role(s: &str) -> Result<Role, String> {
     match s {
         "admin" => Ok(Role::Admin),
@@ -286,27 +277,25 @@ pub fn token(c: &Client, a: TokenArgs, json_out: bool) -> Result<(), CliError> {
         groups: a.groups,
         oid: a.oid,
     };
-    let v = c.send("POST", "/dev/token", &body)?;
+    let reply = c.request::<DevToken>(&[], &(), &body)?;
     if json_out {
-        super::client::print(&v, true);
+        show(&reply, true);
     } else {
-        println!("{}", v["token"].as_str().unwrap_or_default());
+        println!("{}", reply.token);
     }
     Ok(())
 }
 
 /// A provider without partner apps issues coordinates nobody can resolve: say so on stderr.
-fn warn_without_apps(v: Value) -> Value {
-    if let Ok(p) = serde_json::from_value::<ProviderView>(v.clone()) {
-        if p.aad_application_ids.is_empty() {
-            eprintln!("cvi: warning: {}", no_partner_app_warning(&p.name));
-        }
+fn warn_without_apps(p: ProviderView) -> ProviderView {
+    if p.aad_application_ids.is_empty() {
+        eprintln!("cvi: warning: {}", no_partner_app_warning(&p.name));
     }
-    v
+    p
 }
 
 pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), CliError> {
-    let v = match cmd {
+    match cmd {
         ProviderCommand::New {
             name,
             tenant_key,
@@ -323,7 +312,8 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
                 sip_gateway: f.sip_gateway,
                 sip_ivr: f.sip_ivr,
             };
-            warn_without_apps(c.send("POST", "/providers", &body)?)
+            let p = c.request::<CreateProvider>(&[], &(), &body)?;
+            show(&warn_without_apps(p), json_out);
         }
         ProviderCommand::Set {
             identity,
@@ -350,45 +340,43 @@ pub fn provider(c: &Client, cmd: ProviderCommand, json_out: bool) -> Result<(), 
             if body == SetProvider::default() {
                 return Err(CliError::Input("nothing to change: give --tenant-key, --instruction-uri, --aad-application-ids, --sip-gateway, --sip-ivr or an --allow flag".into()));
             }
-            warn_without_apps(c.send("PATCH", &format!("/providers/{}", seg(&identity)), &body)?)
+            let p = c.request::<UpdateProvider>(&[&identity], &(), &body)?;
+            show(&warn_without_apps(p), json_out);
         }
         ProviderCommand::Get {
             identity: Some(id), ..
-        } => c.call("GET", &format!("/providers/{}", seg(&id)), None)?,
+        } => show(&c.request::<ShowProvider>(&[&id], &(), &())?, json_out),
         ProviderCommand::Get {
             identity: None,
             filter,
-        } => c.call(
-            "GET",
-            &format!("/providers{}", query(&[("filter", &filter)])),
-            None,
-        )?,
+        } => show(
+            &c.request::<ListProviders>(&[], &FilterQuery { filter }, &())?,
+            json_out,
+        ),
         ProviderCommand::Remove { identity } => {
-            let v = c.call("DELETE", &format!("/providers/{}", seg(&identity)), None)?;
-            if !json_out {
-                println!("{}", v["message"].as_str().unwrap_or_default());
-                return Ok(());
+            let removed = c.request::<RemoveProvider>(&[&identity], &(), &())?;
+            if json_out {
+                show(&removed, true);
+            } else {
+                println!("{}", removed.message);
             }
-            v
         }
-    };
-    super::client::print(&v, json_out);
+    }
     Ok(())
 }
 
 pub fn policy(c: &Client, cmd: PolicyCommand, json_out: bool) -> Result<(), CliError> {
-    let v = match cmd {
+    match cmd {
         PolicyCommand::Get {
             identity: Some(id), ..
-        } => c.call("GET", &format!("/policies/{}", seg(&id)), None)?,
+        } => show(&c.request::<ShowPolicy>(&[&id], &(), &())?, json_out),
         PolicyCommand::Get {
             identity: None,
             filter,
-        } => c.call(
-            "GET",
-            &format!("/policies{}", query(&[("filter", &filter)])),
-            None,
-        )?,
+        } => show(
+            &c.request::<ListPolicies>(&[], &FilterQuery { filter }, &())?,
+            json_out,
+        ),
         PolicyCommand::Grant {
             identity,
             group,
@@ -412,136 +400,117 @@ pub fn policy(c: &Client, cmd: PolicyCommand, json_out: bool) -> Result<(), CliE
                 rank: rank.filter(|_| target == TargetKind::Group),
                 policy_name,
             };
-            let v = c.send("PUT", "/grants", &body)?;
-            if !json_out {
-                match (&v["grant"], &v["previous"]) {
-                    (Value::Null, prev) => println!(
-                        "removed grant of {}",
-                        prev["policy_name"].as_str().unwrap_or("?")
-                    ),
-                    (g, _) => println!("granted {}", g["policy_name"].as_str().unwrap_or("?")),
+            let outcome = c.request::<PutGrant>(&[], &(), &body)?;
+            if json_out {
+                show(&outcome, true);
+            } else {
+                match (&outcome.grant, &outcome.previous) {
+                    (Some(g), _) => println!("granted {}", g.policy_name),
+                    (None, Some(prev)) => println!("removed grant of {}", prev.policy_name),
+                    (None, None) => println!("removed grant of ?"),
                 }
-                return Ok(());
             }
-            v
         }
         PolicyCommand::Effective { identity, groups } => {
-            let v = c.call(
-                "GET",
-                &format!(
-                    "/users/{}/effective-policy{}",
-                    seg(&identity),
-                    query(&[("groups", &groups)])
-                ),
-                None,
-            )?;
-            if !json_out {
+            let e =
+                c.request::<UserEffectivePolicy>(&[&identity], &EffectiveQuery { groups }, &())?;
+            if json_out {
+                show(&e, true);
+            } else {
                 println!(
                     "{}: {} ({}, provider {})\nwhy: {}",
-                    v["user"].as_str().unwrap_or_default(),
-                    v["policy"]["identity"].as_str().unwrap_or_default(),
-                    if v["policy"]["enabled"].as_bool() == Some(true) {
+                    e.user,
+                    e.policy.identity,
+                    if e.policy.enabled {
                         "enabled"
                     } else {
                         "disabled"
                     },
-                    v["policy"]["provider_name"].as_str().unwrap_or_default(),
-                    v["reason"].as_str().unwrap_or_default()
+                    e.policy.provider_name,
+                    e.reason
                 );
-                return Ok(());
             }
-            v
         }
-        PolicyCommand::Grants => c.call("GET", "/grants", None)?,
-    };
-    super::client::print(&v, json_out);
+        PolicyCommand::Grants => show(&c.request::<ListGrants>(&[], &(), &())?, json_out),
+    }
     Ok(())
 }
 
 pub fn consent(c: &Client, cmd: ConsentCommand, json_out: bool) -> Result<(), CliError> {
-    let v = match cmd {
+    match cmd {
         ConsentCommand::Link { provider } => {
-            let v = c.call(
-                "GET",
-                &format!("/consent/links?provider={}", seg(&provider)),
-                None,
-            )?;
-            if !json_out {
-                for l in v["links"].as_array().into_iter().flatten() {
-                    let done = if l["consented"].as_bool() == Some(true) {
-                        " (already consented)"
-                    } else {
-                        ""
-                    };
-                    println!(
-                        "{}{done}\n  {}",
-                        l["app_id"].as_str().unwrap_or_default(),
-                        l["url"].as_str().unwrap_or_default()
-                    );
-                }
-                return Ok(());
-            }
-            v
-        }
-        ConsentCommand::Status { provider } => {
-            let v = c.call(
-                "GET",
-                &format!("/consent/status{}", query(&[("provider", &provider)])),
-                None,
+            let links = c.request::<ConsentLinksOf>(
+                &[],
+                &ProviderQuery {
+                    provider: Some(provider),
+                },
+                &(),
             )?;
             if json_out {
-                v
-            } else {
-                // One row per partner app reads better than a nested list per provider.
-                let providers: Vec<ProviderConsent> = serde_json::from_value(v)
-                    .map_err(|e| CliError::Failure(format!("unexpected consent status: {e}")))?;
-                for w in providers.iter().filter_map(|p| p.warning.as_ref()) {
-                    eprintln!("cvi: warning: {w}");
-                }
-                let rows: Vec<Value> = providers
-                    .iter()
-                    .flat_map(|p| {
-                        p.apps.iter().map(move |a| {
-                            // Per permission once Graph confirmed it; else whether it was.
-                            let checked = if a.verified {
-                                let missing: Vec<&str> = a
-                                    .permissions
-                                    .iter()
-                                    .filter(|p| !p.granted)
-                                    .map(|p| p.name.as_str())
-                                    .collect();
-                                if missing.is_empty() {
-                                    "all 4 permissions".to_string()
-                                } else {
-                                    format!("missing {}", missing.join(", "))
-                                }
-                            } else {
-                                "not verified (no Graph access)".to_string()
-                            };
-                            json!({"provider": p.provider, "app_id": a.app_id, "consented": a.consented,
-                                   "graph": checked, "error": a.error})
-                        })
-                    })
-                    .collect();
-                Value::Array(rows)
+                show(&links, true);
+                return Ok(());
+            }
+            for l in &links.links {
+                let done = if l.consented {
+                    " (already consented)"
+                } else {
+                    ""
+                };
+                println!("{}{done}\n  {}", l.app_id, l.url);
             }
         }
-    };
-    super::client::print(&v, json_out);
+        ConsentCommand::Status { provider } => {
+            let providers = c.request::<ConsentStatus>(&[], &ProviderQuery { provider }, &())?;
+            if json_out {
+                show(&providers, true);
+                return Ok(());
+            }
+            // One row per partner app reads better than a nested list per provider.
+            for w in providers.iter().filter_map(|p| p.warning.as_ref()) {
+                eprintln!("cvi: warning: {w}");
+            }
+            let rows: Vec<Value> = providers
+                .iter()
+                .flat_map(|p| {
+                    p.apps.iter().map(move |a| {
+                        // Per permission once Graph confirmed it; else whether it was.
+                        let checked = if a.verified {
+                            let missing: Vec<&str> = a
+                                .permissions
+                                .iter()
+                                .filter(|p| !p.granted)
+                                .map(|p| p.name.as_str())
+                                .collect();
+                            if missing.is_empty() {
+                                "all 4 permissions".to_string()
+                            } else {
+                                format!("missing {}", missing.join(", "))
+                            }
+                        } else {
+                            "not verified (no Graph access)".to_string()
+                        };
+                        json!({"provider": p.provider, "app_id": a.app_id, "consented": a.consented,
+                               "graph": checked, "error": a.error})
+                    })
+                })
+                .collect();
+            super::client::print(&Value::Array(rows), false);
+        }
+    }
     Ok(())
 }
 
 pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), CliError> {
-    let v = match cmd {
+    let m = match cmd {
         MeetingCommand::Issue {
             key,
             subject,
             start,
             end,
             lang,
-        } => c.send(
-            "POST",
-            "/meetings",
+        } => c.request::<IssueMeeting>(
+            &[],
+            &(),
             &IssueRequest {
                 meeting_key: key,
                 subject,
@@ -552,7 +521,7 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
                 teams_join_url: None,
             },
         )?,
-        MeetingCommand::Show { key } => c.call("GET", &format!("/meetings/{}", seg(&key)), None)?,
+        MeetingCommand::Show { key } => c.request::<ShowMeeting>(&[&key], &(), &())?,
         MeetingCommand::Import { file } => {
             let (meetings, numbers) = import_lines(&file)?;
             // The server names the n-th meeting; the user knows the file's line numbers.
@@ -565,17 +534,18 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
                 Some((line, rest)) => format!("{}: line {line}:{rest}", file.display()),
                 None => msg,
             };
-            let v = c
-                .send("POST", "/meetings:import", &ImportRequest { meetings })
+            let imported = c
+                .request::<ImportMeetings>(&[], &(), &ImportRequest { meetings })
                 .map_err(|e| match e {
                     CliError::Input(m) => CliError::Input(renumber(m)),
                     CliError::Failure(m) => CliError::Failure(renumber(m)),
                 })?;
-            if !json_out {
-                println!("imported {} meetings", v["imported"]);
-                return Ok(());
+            if json_out {
+                show(&imported, true);
+            } else {
+                println!("imported {} meetings", imported.imported);
             }
-            v
+            return Ok(());
         }
         MeetingCommand::Schedule {
             subject,
@@ -607,32 +577,28 @@ pub fn meeting(c: &Client, cmd: MeetingCommand, json_out: bool) -> Result<(), Cl
                 recurrence,
                 lang: None,
             };
-            c.send("POST", "/events", &body).inspect_err(|e| {
+            let scheduled = c.request::<ScheduleEvent>(&[], &(), &body).inspect_err(|e| {
                 if matches!(e, CliError::Failure(_)) {
                     eprintln!("cvi: to retry, run it again with --key {key} (the same meeting and Video ID, never a second event)");
                 }
-            })?
+            })?;
+            show(&scheduled, json_out);
+            return Ok(());
         }
-        MeetingCommand::Cancel { key } => {
-            c.call("DELETE", &format!("/meetings/{}", seg(&key)), None)?
-        }
+        MeetingCommand::Cancel { key } => c.request::<CancelMeeting>(&[&key], &(), &())?,
     };
-    super::client::print(&v, json_out);
+    show(&m, json_out);
     Ok(())
 }
 
 pub fn resolve(c: &Client, a: ResolveArgs, json_out: bool) -> Result<(), CliError> {
-    let v = c.send(
-        "POST",
-        "/resolve",
-        &ResolveRequest {
-            dial_string: a.dial_string,
-            video_id: a.video_id,
-            dtmf: a.dtmf,
-            caller: a.caller,
-        },
-    )?;
-    super::client::print(&v, json_out);
+    let body = ResolveRequest {
+        dial_string: a.dial_string,
+        video_id: a.video_id,
+        dtmf: a.dtmf,
+        caller: a.caller,
+    };
+    show(&c.request::<Resolve>(&[], &(), &body)?, json_out);
     Ok(())
 }
 
@@ -658,7 +624,7 @@ pub enum BridgeCommand {
 }
 
 pub fn bridge(c: &Client, cmd: BridgeCommand, json_out: bool) -> Result<(), CliError> {
-    let v = match cmd {
+    match cmd {
         BridgeCommand::New {
             provider,
             teams_connector,
@@ -667,20 +633,20 @@ pub fn bridge(c: &Client, cmd: BridgeCommand, json_out: bool) -> Result<(), CliE
                 provider,
                 teams_connector,
             };
-            let v = c.send("POST", "/bridges", &body)?;
+            let created = c.request::<CreateBridge>(&[], &(), &body)?;
             if !json_out {
                 eprintln!(
                     "cvi: the secret is shown only now; enter it on the bridge as the policy server's password"
                 );
             }
-            v
+            show(&created, json_out);
         }
-        BridgeCommand::List => c.call("GET", "/bridges", None)?,
-        BridgeCommand::Remove { username } => {
-            c.call("DELETE", &format!("/bridges/{}", seg(&username)), None)?
-        }
-    };
-    super::client::print(&v, json_out);
+        BridgeCommand::List => show(&c.request::<ListBridges>(&[], &(), &())?, json_out),
+        BridgeCommand::Remove { username } => show(
+            &c.request::<RemoveBridge>(&[&username], &(), &())?,
+            json_out,
+        ),
+    }
     Ok(())
 }
 
@@ -712,27 +678,22 @@ pub struct AuditArgs {
 }
 
 pub fn audit(c: &Client, a: AuditArgs, json_out: bool) -> Result<(), CliError> {
-    let limit = Some(a.limit.to_string());
-    let mut before = a.before.clone();
-    let mut entries: Vec<Value> = Vec::new();
+    let mut query = AuditQuery {
+        limit: Some(a.limit),
+        before: a.before.clone(),
+        actor: a.actor,
+        action: a.action,
+        since: a.since,
+        until: a.until,
+    };
+    let mut entries = Vec::new();
     let mut pages = 0;
     loop {
-        let path = format!(
-            "/audit{}",
-            query(&[
-                ("limit", &limit),
-                ("actor", &a.actor),
-                ("action", &a.action),
-                ("since", &a.since),
-                ("until", &a.until),
-                ("before", &before),
-            ])
-        );
-        let page = c.call("GET", &path, None)?;
+        let page = c.request::<ListAudit<Value>>(&[], &query, &())?;
         pages += 1;
-        entries.extend(page["entries"].as_array().cloned().unwrap_or_default());
-        before = page["next"].as_str().map(String::from);
-        match &before {
+        entries.extend(page.entries);
+        query.before = page.next;
+        match &query.before {
             Some(_) if a.all => {
                 eprintln!("cvi: {} entries read ({pages} pages)…", entries.len())
             }
@@ -747,17 +708,23 @@ pub fn audit(c: &Client, a: AuditArgs, json_out: bool) -> Result<(), CliError> {
     }
     if json_out {
         // The API's page shape, so a script reads one page or --all the same way.
-        super::client::print(&json!({"entries": entries, "next": before}), true);
+        show(
+            &AuditPage {
+                entries,
+                next: query.before,
+            },
+            true,
+        );
         return Ok(());
     }
     let rows: Vec<Value> = entries
         .iter()
         .map(|e| {
             json!({
-                "at": e["at"].as_i64().map(cvi_core::times::format_ms),
-                "actor": e["actor"],
-                "action": e["action"],
-                "target": e["target"],
+                "at": cvi_core::times::format_ms(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "target": e.target,
             })
         })
         .collect();

@@ -1,7 +1,10 @@
 //! The HTTP side of the admin commands: requests to the policy API, problem documents
 //! turned into exit codes, and output as a table or JSON.
 
-use cvi_core::api::{Problem, ProblemKind};
+use cvi_core::api::{
+    endpoints::{self, Endpoint},
+    Problem, ProblemKind,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -28,21 +31,48 @@ impl Client {
         }
     }
 
-    /// Sends `body` (a request type of `cvi_core::api`) as JSON.
-    pub fn send<B: Serialize>(
+    /// Calls endpoint `E` with its path parameters `args` (in order), its query and its
+    /// body (`&()` for none), and reads its typed reply.
+    pub fn request<E: Endpoint>(
         &self,
-        method: &str,
-        path: &str,
-        body: &B,
-    ) -> Result<Value, CliError> {
-        let body = serde_json::to_value(body)
-            .map_err(|e| CliError::Failure(format!("cannot encode the request: {e}")))?;
-        self.call(method, path, Some(&body))
+        args: &[&str],
+        query: &E::Query,
+        body: &E::Request,
+    ) -> Result<E::Reply, CliError> {
+        let encode = |what: &str, e: serde_json::Error| {
+            CliError::Failure(format!("cannot encode the request's {what}: {e}"))
+        };
+        let pairs: Vec<(String, String)> =
+            match serde_json::to_value(query).map_err(|e| encode("query", e))? {
+                Value::Object(m) => m
+                    .into_iter()
+                    .filter_map(|(k, v)| match v {
+                        Value::Null => None,
+                        Value::String(s) => Some((k, s)),
+                        other => Some((k, other.to_string())),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+        let pairs: Vec<(&str, Option<&str>)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+            .collect();
+        let path = format!("{}{}", E::path(args), endpoints::query_string(&pairs));
+        let body = Some(serde_json::to_value(body).map_err(|e| encode("body", e))?)
+            .filter(|b| !b.is_null());
+        let reply = self.call(E::METHOD.as_str(), &path, body.as_ref())?;
+        serde_json::from_value(reply).map_err(|e| {
+            CliError::Failure(format!(
+                "the server's reply to {} {path} is not what this cvi expects ({e}); is it the same version?",
+                E::METHOD.as_str()
+            ))
+        })
     }
 
     /// Sends a request and returns the JSON reply, or the problem as a `CliError`.
-    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
-        let url = format!("{}/api/v1{path}", self.base);
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, CliError> {
+        let url = format!("{}{}{path}", self.base, endpoints::BASE);
         let mut req = http::Request::builder()
             .method(method)
             .uri(&url)
@@ -87,6 +117,12 @@ impl Client {
             _ => CliError::Failure(msg),
         })
     }
+}
+
+/// Prints a typed reply: pretty JSON with `--json`, else a table (arrays) or key/value
+/// lines.
+pub fn show<T: Serialize>(reply: &T, json: bool) {
+    print(&serde_json::to_value(reply).unwrap_or_default(), json);
 }
 
 /// Prints a reply: pretty JSON with `--json`, else a table (arrays) or key/value lines.
