@@ -3,11 +3,17 @@
 //! serde-wasm-bindgen: an HTTP crate (gloo-net) brought serde_json, wasm-streams and the
 //! `http` types into both bundles for what is five calls with a JSON body.
 
+use cvi_core::api::{
+    endpoints::{
+        self, CancelEvent, CancelMeeting, DevToken, Endpoint, FindMeeting, IssueMeeting,
+        MyEffectivePolicy, RescheduleEvent, ScheduleEvent, ShowMeeting, UpdateMeeting,
+    },
+    Role, TokenRequest,
+};
 pub use cvi_core::api::{
     EffectiveView as Effective, IssueRequest, Meeting, Problem, ProblemKind, Recurrence,
     RecurrencePattern, ScheduleRequest, Scheduled, UpdateRequest,
 };
-use cvi_core::api::{Role, TokenReply, TokenRequest};
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -49,10 +55,6 @@ pub struct Api {
     token: Option<String>,
 }
 
-pub(crate) fn encode(segment: &str) -> String {
-    String::from(js_sys::encode_uri_component(segment))
-}
-
 impl Api {
     /// The API of the server that served this page.
     pub fn new(token: Option<String>) -> Api {
@@ -60,13 +62,26 @@ impl Api {
             .and_then(|w| w.location().origin().ok())
             .unwrap_or_default();
         Api {
-            base: format!("{origin}/api/v1"),
+            base: format!("{origin}{}", endpoints::BASE),
             token,
         }
     }
 
-    /// One call: `method` on `path` (under `/api/v1`) with an optional JSON body.
-    pub(crate) async fn send<T: DeserializeOwned>(
+    /// One call of endpoint `E` (`cvi_core::api::endpoints`): its path parameters in
+    /// order, the query pairs that are present, its body.
+    pub(crate) async fn call<E: Endpoint>(
+        &self,
+        args: &[&str],
+        query: &[(&str, Option<&str>)],
+        body: Option<&E::Request>,
+    ) -> Result<E::Reply, ApiError> {
+        let path = format!("{}{}", E::path(args), endpoints::query_string(query));
+        let body = body.map(to_js).transpose()?;
+        self.send(E::METHOD.as_str(), &path, body).await
+    }
+
+    /// One request: `method` on `path` (under `/api/v1`) with an optional JSON body.
+    async fn send<T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
@@ -102,38 +117,28 @@ impl Api {
 
     /// The signed-in user's effective policy.
     pub async fn my_policy(&self) -> Result<Effective, ApiError> {
-        self.send("GET", "/me/effective-policy", None).await
+        self.call::<MyEffectivePolicy>(&[], &[], None).await
     }
 
     /// Coordinates for a meeting key (the same key always gets the same Video ID).
     pub async fn issue(&self, req: &IssueRequest) -> Result<Meeting, ApiError> {
-        self.send("POST", "/meetings", Some(to_js(req)?)).await
+        self.call::<IssueMeeting>(&[], &[], Some(req)).await
     }
 
     /// New times (or subject) for a meeting.
     pub async fn update(&self, key: &str, req: &UpdateRequest) -> Result<Meeting, ApiError> {
-        self.send(
-            "PATCH",
-            &format!("/meetings/{}", encode(key)),
-            Some(to_js(req)?),
-        )
-        .await
+        self.call::<UpdateMeeting>(&[key], &[], Some(req)).await
     }
 
     /// A meeting's coordinates and times as the server has them.
     pub async fn show(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.send("GET", &format!("/meetings/{}", encode(key)), None)
-            .await
+        self.call::<ShowMeeting>(&[key], &[], None).await
     }
 
     /// The caller's meeting that holds `video_id`, if any (`None` for 404).
     pub async fn find_by_video_id(&self, video_id: &str) -> Result<Option<Meeting>, ApiError> {
         match self
-            .send(
-                "GET",
-                &format!("/meetings?video_id={}", encode(video_id)),
-                None,
-            )
+            .call::<FindMeeting>(&[], &[("video_id", Some(video_id))], None)
             .await
         {
             Ok(m) => Ok(Some(m)),
@@ -144,30 +149,23 @@ impl Api {
 
     /// Cancels a meeting: its Video ID stops resolving.
     pub async fn cancel(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.send("DELETE", &format!("/meetings/{}", encode(key)), None)
-            .await
+        self.call::<CancelMeeting>(&[key], &[], None).await
     }
 
     /// Schedules a Teams meeting with coordinates in the organizer's calendar (through
     /// Graph, by the server); a retry with the same key finds the same meeting and event.
     pub async fn schedule(&self, req: &ScheduleRequest) -> Result<Scheduled, ApiError> {
-        self.send("POST", "/events", Some(to_js(req)?)).await
+        self.call::<ScheduleEvent>(&[], &[], Some(req)).await
     }
 
     /// New subject or times for a scheduled meeting: its block and calendar event follow.
     pub async fn reschedule(&self, key: &str, req: &UpdateRequest) -> Result<Meeting, ApiError> {
-        self.send(
-            "PATCH",
-            &format!("/events/{}", encode(key)),
-            Some(to_js(req)?),
-        )
-        .await
+        self.call::<RescheduleEvent>(&[key], &[], Some(req)).await
     }
 
     /// Cancels a scheduled meeting: the calendar event, then the coordinates.
     pub async fn cancel_event(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.send("DELETE", &format!("/events/{}", encode(key)), None)
-            .await
+        self.call::<CancelEvent>(&[key], &[], None).await
     }
 
     /// The demo sign-in of a server started with `--dev-issuer` (an organizer token).
@@ -180,8 +178,7 @@ impl Api {
             groups: Vec::new(),
             oid: None,
         };
-        let reply: TokenReply = self.send("POST", "/dev/token", Some(to_js(&req)?)).await?;
-        Ok(reply.token)
+        Ok(self.call::<DevToken>(&[], &[], Some(&req)).await?.token)
     }
 }
 

@@ -1,12 +1,17 @@
 //! The admin endpoints of the policy API, typed (same `fetch` client as the organizer's).
 
 use cvi_core::api::{
+    endpoints::{
+        CancelMeeting, ConsentLinksOf, ConsentStatus, CreateProvider, DailyStatistics, FindMeeting,
+        ListAudit, ListGrants, ListPolicies, ListProviders, OrganizerMeetings, PutGrant,
+        RemoveProvider, ShowMeeting, UpdateProvider, UserEffectivePolicy,
+    },
     ConsentLinks, DailyStats, EffectiveView, GrantOutcome, GrantRequest, GrantView, Meeting,
     NewProvider, PolicyView, ProviderConsent, ProviderView, Removed, SetProvider,
 };
 use serde::Deserialize;
 
-use crate::api::{encode, to_js, Api, ApiError};
+use crate::api::{Api, ApiError};
 
 /// A JSON value as the browser parsed it: an audit record's before or after, shown as
 /// JSON text, never as markup.
@@ -44,13 +49,13 @@ pub struct AdminApi(pub Api);
 
 impl AdminApi {
     pub async fn setup(&self) -> Result<Setup, ApiError> {
-        let providers: Vec<ProviderView> = self.0.send("GET", "/providers", None).await?;
-        let policies = self.0.send("GET", "/policies", None).await?;
-        let grants = self.0.send("GET", "/grants", None).await?;
+        let providers = self.0.call::<ListProviders>(&[], &[], None).await?;
+        let policies = self.0.call::<ListPolicies>(&[], &[], None).await?;
+        let grants = self.0.call::<ListGrants>(&[], &[], None).await?;
         let consent = if providers.is_empty() {
             Vec::new()
         } else {
-            self.0.send("GET", "/consent/status", None).await?
+            self.0.call::<ConsentStatus>(&[], &[], None).await?
         };
         Ok(Setup {
             providers,
@@ -61,7 +66,7 @@ impl AdminApi {
     }
 
     pub async fn create_provider(&self, p: &NewProvider) -> Result<ProviderView, ApiError> {
-        self.0.send("POST", "/providers", Some(to_js(p)?)).await
+        self.0.call::<CreateProvider>(&[], &[], Some(p)).await
     }
 
     pub async fn set_provider(
@@ -69,65 +74,46 @@ impl AdminApi {
         name: &str,
         p: &SetProvider,
     ) -> Result<ProviderView, ApiError> {
-        self.0
-            .send(
-                "PATCH",
-                &format!("/providers/{}", encode(name)),
-                Some(to_js(p)?),
-            )
-            .await
+        self.0.call::<UpdateProvider>(&[name], &[], Some(p)).await
     }
 
     pub async fn remove_provider(&self, name: &str) -> Result<Removed, ApiError> {
-        self.0
-            .send("DELETE", &format!("/providers/{}", encode(name)), None)
-            .await
+        self.0.call::<RemoveProvider>(&[name], &[], None).await
     }
 
     pub async fn put_grant(&self, g: &GrantRequest) -> Result<GrantOutcome, ApiError> {
-        self.0.send("PUT", "/grants", Some(to_js(g)?)).await
+        self.0.call::<PutGrant>(&[], &[], Some(g)).await
     }
 
     pub async fn effective(&self, upn: &str, groups: &str) -> Result<EffectiveView, ApiError> {
-        let mut path = format!("/users/{}/effective-policy", encode(upn));
-        if !groups.trim().is_empty() {
-            path.push_str(&format!("?groups={}", encode(groups.trim())));
-        }
-        self.0.send("GET", &path, None).await
+        let groups = Some(groups.trim()).filter(|g| !g.is_empty());
+        self.0
+            .call::<UserEffectivePolicy>(&[upn], &[("groups", groups)], None)
+            .await
     }
 
     pub async fn consent_links(&self, provider: &str) -> Result<ConsentLinks, ApiError> {
         self.0
-            .send(
-                "GET",
-                &format!("/consent/links?provider={}", encode(provider)),
-                None,
-            )
+            .call::<ConsentLinksOf>(&[], &[("provider", Some(provider))], None)
             .await
     }
 
     pub async fn meeting(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.0
-            .send("GET", &format!("/meetings/{}", encode(key)), None)
-            .await
+        self.0.call::<ShowMeeting>(&[key], &[], None).await
     }
 
     pub async fn meeting_by_video_id(&self, id: &str) -> Result<Meeting, ApiError> {
         self.0
-            .send("GET", &format!("/meetings?video_id={}", encode(id)), None)
+            .call::<FindMeeting>(&[], &[("video_id", Some(id))], None)
             .await
     }
 
     pub async fn meetings_of(&self, upn: &str) -> Result<Vec<Meeting>, ApiError> {
-        self.0
-            .send("GET", &format!("/users/{}/meetings", encode(upn)), None)
-            .await
+        self.0.call::<OrganizerMeetings>(&[upn], &[], None).await
     }
 
     pub async fn cancel_meeting(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.0
-            .send("DELETE", &format!("/meetings/{}", encode(key)), None)
-            .await
+        self.0.call::<CancelMeeting>(&[key], &[], None).await
     }
 
     /// A page of the audit log (20 entries), filtered by the server: `actor` exactly,
@@ -139,24 +125,28 @@ impl AdminApi {
         action: &str,
         day: &str,
     ) -> Result<AuditPage, ApiError> {
-        let mut path = String::from("/audit?limit=20");
-        for (k, v) in [
-            ("actor", actor),
-            ("action", action),
-            ("since", day),
-            ("until", day),
-        ] {
-            if !v.trim().is_empty() {
-                path.push_str(&format!("&{k}={}", encode(v.trim())));
-            }
+        fn given(v: &str) -> Option<&str> {
+            Some(v.trim()).filter(|v| !v.is_empty())
         }
-        if let Some(b) = before {
-            path.push_str(&format!("&before={}", encode(b)));
-        }
-        self.0.send("GET", &path, None).await
+        self.0
+            .call::<ListAudit<JsJson>>(
+                &[],
+                &[
+                    ("limit", Some("20")),
+                    ("actor", given(actor)),
+                    ("action", given(action)),
+                    ("since", given(day)),
+                    ("until", given(day)),
+                    ("before", before),
+                ],
+                None,
+            )
+            .await
     }
 
     pub async fn stats(&self) -> Result<DailyStats, ApiError> {
-        self.0.send("GET", "/stats/daily?days=30", None).await
+        self.0
+            .call::<DailyStatistics>(&[], &[("days", Some("30"))], None)
+            .await
     }
 }

@@ -15,12 +15,12 @@ mod grants;
 mod meetings;
 mod providers;
 
-use cvi_core::api::{ProblemKind, Role, TokenReply, TokenRequest};
+use cvi_core::api::{endpoints::DevToken, ProblemKind, Role, TokenRequest};
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
 use crate::{
-    api::{to_js, Api, ApiError},
+    api::{Api, ApiError},
     host::{self, browser::remember_token},
 };
 use client::{AdminApi, Setup};
@@ -119,12 +119,8 @@ fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
             oid: None,
         };
         spawn_local(async move {
-            let body = match to_js(&req) {
-                Ok(b) => b,
-                Err(e) => return note.set(Some((true, problem_text(&e)))),
-            };
             match Api::new(None)
-                .send::<TokenReply>("POST", "/dev/token", Some(body))
+                .call::<DevToken>(&[], &[], Some(&req))
                 .await
             {
                 Ok(r) => {
