@@ -6,8 +6,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{state_of, Backend, Options};
+use common::{Backend, Options};
 use cvi_testkit::microsoft::{Fault, Microsoft};
+use cvi_testkit::state_of;
 use serde_json::{json, Value};
 
 const APP_FULL: &str = "11111111-2222-3333-4444-555555555555";

@@ -49,48 +49,9 @@ impl Door {
 
     /// Provider + consent + global grant in tenant `t` under `tenant_key`.
     fn provision(&self, t: &str, tenant_key: &str) -> String {
-        let admin = self
-            .serve
-            .token(t, &format!("admin@{t}.example"), "admin")
-            .unwrap();
-        self.call(
-            "POST",
-            "/api/v1/providers",
-            &admin,
-            Some(json!({
-            "name": "Polycom", "tenant_key": tenant_key, "aad_application_ids": APP})),
-        );
-        let links = self.call(
-            "GET",
-            "/api/v1/consent/links?provider=Polycom",
-            &admin,
-            None,
-        );
-        for l in links["links"].as_array().unwrap() {
-            let url = l["url"].as_str().unwrap();
-            let state = url
-                .split("state=")
-                .nth(1)
-                .unwrap()
-                .split('&')
-                .next()
-                .unwrap();
-            let (st, v) = self.serve.call(
-                "GET",
-                &format!("/api/v1/consent/callback?admin_consent=True&state={state}"),
-                None,
-                None,
-            );
-            assert_eq!(st, 200, "{v}");
-        }
-        self.call(
-            "PUT",
-            "/api/v1/grants",
-            &admin,
-            Some(json!({
-            "target": "global", "policy_name": "Tag:PolycomServiceProviderEnabled"})),
-        );
-        admin
+        cvi_testkit::provision(&self.serve.base, t, tenant_key, &[APP])
+            .unwrap_or_else(|e| panic!("provisioning tenant {t}: {e}"))
+            .admin
     }
 
     fn issue(&self, t: &str, key: &str, join: Option<&str>) -> String {

@@ -5,6 +5,7 @@
 //!
 //! Errors are strings that say what failed: xtask reports them, tests `expect` them.
 
+mod api;
 #[cfg(feature = "load")]
 pub mod load;
 #[cfg(feature = "microsoft")]
@@ -13,6 +14,7 @@ mod pg;
 mod process;
 mod serve;
 
+pub use api::{consent_all, provision, state_of, Api, Failed, Tenant};
 pub use pg::{Durability, PgCluster};
 pub use process::{copy_dir, free_port, is_root, KillOnDrop};
 pub use serve::{call, request, CviServe, Reply};

@@ -225,17 +225,6 @@ pub fn postgres_database() -> String {
     cluster().create_database(&name).expect("CREATE DATABASE")
 }
 
-/// The `state` of a consent link (what Entra hands back to the callback).
-pub fn state_of(url: &str) -> String {
-    url.split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// Runs a test body on both backends.
 #[macro_export]
 macro_rules! on_both {
