@@ -7,7 +7,7 @@ use base64::Engine;
 use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::api::{BridgeView, NewBridge, NewBridgeCreated};
 
-use super::providers::provider_name;
+use crate::usecases::providers::provider_name;
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiResult, AppError},

@@ -10,7 +10,7 @@ use cvi_core::api::{
 };
 use cvi_core::{invite::escape_html, ProviderName};
 
-use super::providers::provider_name;
+use crate::usecases::providers::provider_name;
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiQuery, ApiResult, AppError},

@@ -5,18 +5,17 @@ use axum::extract::State;
 use cvi_core::api::endpoints::{self, Endpoint};
 use cvi_core::{
     api::{EffectiveView, GrantOutcome, GrantRequest, GrantView, PolicyView, TargetKind},
-    policy::{group_id, upn, Grant, GrantTarget, POLICIES},
+    policy::POLICIES,
     Policy,
 };
 
-use super::providers::filter_regex;
+use crate::usecases::providers::filter_regex;
 use crate::{
     auth::{Caller, Role},
     error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError},
     state::AppState,
     usecases::policy,
 };
-use cvi_store::{self as store, audit};
 
 /// List the preconstructed policies.
 #[utoipa::path(get, path = endpoints::ListPolicies::PATH, params(endpoints::FilterQuery), tag = "policies", responses((status = 200, body = [PolicyView])))]
@@ -47,25 +46,7 @@ pub async fn get_one(caller: Caller, ApiPath(identity): ApiPath<String>) -> ApiR
 /// List the tenant's grants.
 #[utoipa::path(get, path = endpoints::ListGrants::PATH, tag = "policies", responses((status = 200, body = [GrantView])))]
 pub async fn get_grants(State(s): State<AppState>, caller: Caller) -> ApiResult<Vec<GrantView>> {
-    caller.require(Role::Admin)?;
-    let grants = store::grants::list(&s.db, &caller.tenant).await?;
-    Ok(ApiJson(grants.iter().map(GrantView::from).collect()))
-}
-
-fn valid_identity(kind: TargetKind, identity: Option<&str>) -> Result<String, AppError> {
-    let id = identity.map(str::trim).unwrap_or_default();
-    match kind {
-        TargetKind::Global => {
-            if !id.is_empty() {
-                return Err(AppError::InvalidInput(
-                    "a global grant takes no identity".into(),
-                ));
-            }
-            Ok(String::new())
-        }
-        TargetKind::User => upn(id).map_err(|e| AppError::InvalidInput(e.to_string())),
-        TargetKind::Group => group_id(id).map_err(|e| AppError::InvalidInput(e.to_string())),
-    }
+    Ok(ApiJson(policy::grants(&s, &caller).await?))
 }
 
 /// Assign or remove a grant.
@@ -76,104 +57,7 @@ pub async fn put_grant(
     caller: Caller,
     ApiJson(req): ApiJson<GrantRequest>,
 ) -> ApiResult<GrantOutcome> {
-    caller.require(Role::Admin)?;
-    let id = valid_identity(req.target, req.identity.as_deref())?;
-    let rank = match (req.target, req.rank) {
-        (TargetKind::Group, Some(r)) if r >= 1 => Some(r),
-        (TargetKind::Group, _) if req.policy_name.is_some() => {
-            return Err(AppError::InvalidInput(
-                "a group grant needs a rank of 1 or more (1 = highest)".into(),
-            ))
-        }
-        (TargetKind::Group, _) => None,
-        (_, Some(_)) => {
-            return Err(AppError::InvalidInput(
-                "only group grants take a rank".into(),
-            ))
-        }
-        (_, None) => None,
-    };
-    let policy = req
-        .policy_name
-        .as_deref()
-        .map(|p| Policy::by_identity(p).map_err(|e| AppError::InvalidInput(e.to_string())))
-        .transpose()?;
-    let target = match req.target {
-        TargetKind::User => GrantTarget::User { upn: id.clone() },
-        TargetKind::Group => GrantTarget::Group {
-            group_id: id.clone(),
-            rank: rank.unwrap_or_default(),
-        },
-        TargetKind::Global => GrantTarget::Global,
-    };
-
-    let mut tx = s.writes.begin().await?;
-    // Grants decide issuance too: an issuance decided before this change must not commit
-    // after it (see store::writes).
-    store::tenant_config::changed(&mut tx, &caller.tenant).await?;
-    let previous = store::grants::list(&mut *tx, &caller.tenant)
-        .await?
-        .iter()
-        .map(GrantView::from)
-        .find(|g| g.target == req.target && g.identity.clone().unwrap_or_default() == id);
-    store::grants::delete(&mut tx, &caller.tenant, &target).await?;
-    let grant = match policy {
-        Some(p) => {
-            if let Some(r) = rank {
-                if let Some(other) = store::grants::rank_holder(&mut tx, &caller.tenant, r).await? {
-                    return Err(AppError::Conflict(format!(
-                        "rank {r} is already held by group {other}; ranks are distinct, pick another"
-                    )));
-                }
-            }
-            let g = Grant {
-                target,
-                policy_name: p.identity.to_string(),
-            };
-            store::grants::insert(&mut tx, &caller.tenant, &g)
-                .await
-                .map_err(|e| match (&g.target, crate::usecases::unique_violation(&e)) {
-                    (GrantTarget::Group { rank, .. }, true) => AppError::Conflict(format!(
-                        "rank {rank} was taken a moment ago by another group grant; ranks are distinct, pick another"
-                    )),
-                    _ => AppError::from(e),
-                })?;
-            Some(GrantView::from(&g))
-        }
-        None => None,
-    };
-    if grant.is_none() && previous.is_none() {
-        return Err(AppError::NotFound(
-            "there is no such grant to remove".into(),
-        ));
-    }
-    let action = if grant.is_some() {
-        "grant.assign"
-    } else {
-        "grant.remove"
-    };
-    let kind = match req.target {
-        TargetKind::User => "user",
-        TargetKind::Group => "group",
-        TargetKind::Global => "global",
-    };
-    let audited = if id.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}:{id}")
-    };
-    audit::record(
-        &mut tx,
-        &caller.tenant,
-        &caller.actor,
-        action,
-        &audited,
-        previous.as_ref(),
-        grant.as_ref(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ApiJson(GrantOutcome { grant, previous }))
+    Ok(ApiJson(policy::put_grant(&s, &caller, req).await?))
 }
 
 /// The effective policy of any user (admins).
@@ -186,7 +70,7 @@ pub async fn get_effective(
     ApiQuery(q): ApiQuery<endpoints::EffectiveQuery>,
 ) -> ApiResult<EffectiveView> {
     caller.require(Role::Admin)?;
-    let upn = valid_identity(TargetKind::User, Some(&upn))?;
+    let upn = policy::valid_identity(TargetKind::User, Some(&upn))?;
     let groups: Vec<String> = q
         .groups
         .unwrap_or_default()

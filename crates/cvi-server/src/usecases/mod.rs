@@ -15,6 +15,7 @@ pub mod events;
 pub mod import;
 pub mod meetings;
 pub mod policy;
+pub mod providers;
 pub mod resolution;
 
 use std::sync::Arc;
