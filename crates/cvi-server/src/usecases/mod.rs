@@ -10,6 +10,7 @@
 
 pub mod bridges;
 mod caller;
+pub mod consent;
 mod error;
 pub mod events;
 pub mod import;

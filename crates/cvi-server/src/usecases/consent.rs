@@ -1,0 +1,349 @@
+//! Partner consent: the admin-consent links (one per partner app, each with a single-use
+//! CSRF state), what the identity platform's callback records — verified with Microsoft
+//! Graph when this server has access — and the status that gates issuance.
+
+use cvi_core::api::{
+    endpoints::{self, CallbackQuery, Endpoint},
+    no_partner_app_warning, AppConsent, CallbackOutcome, ConsentLink, ConsentLinks,
+    PermissionState, ProviderConsent,
+};
+use cvi_core::ProviderName;
+use cvi_store::{self as store, audit, consents::LinkState, db::now_ms};
+
+use super::{providers::provider_name, Caller, Context, Error, Result, Role};
+
+/// The Microsoft Graph application permissions a partner app needs (SPEC §2).
+pub const PERMISSIONS: [(&str, &str); 4] = [
+    (
+        "Calls.JoinGroupCall.All",
+        "f6b49018-60ab-4f81-83bd-22caeabfed2d",
+    ),
+    (
+        "Calls.JoinGroupCallAsGuest.All",
+        "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
+    ),
+    (
+        "Calls.AccessMedia.All",
+        "a7a681dc-756e-4909-b988-f160edc6655f",
+    ),
+    (
+        "OnlineMeetings.Read.All",
+        "c1684f21-1984-47fa-9d61-2dc8c296bb70",
+    ),
+];
+
+/// A consent state is good for one hour.
+const STATE_TTL_MS: i64 = 3_600_000;
+
+/// What of an identity platform's `error_description` is kept: it comes from the query
+/// string, so anyone can send anything there.
+const MAX_ERROR_DESCRIPTION: usize = 300;
+
+/// `s` as it may be stored and shown: control characters (newlines, terminal escapes)
+/// become spaces, and at most `max` characters are kept.
+fn printable(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+fn random_state() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// Admin-consent links for each of a provider's partner apps (admins).
+pub async fn links(cx: &Context, caller: &Caller, provider: Option<&str>) -> Result<ConsentLinks> {
+    caller.require(Role::Admin)?;
+    let name =
+        provider_name(provider.ok_or_else(|| Error::Invalid("give ?provider=NAME".into()))?)?;
+    // Fresh, not the kept snapshot: an admin page, and it must show what is recorded now.
+    let config = cx.config.load(&cx.db, &caller.tenant).await?;
+    let p = config.provider(name).ok_or_else(|| {
+        Error::NotFound(format!("no {name} provider is configured in this tenant"))
+    })?;
+    if p.aad_application_ids.is_empty() {
+        return Err(Error::Invalid(format!(
+            "the {name} provider lists no partner app ids; set them with `cvi provider set --identity {name} --aad-application-ids ID;ID`"
+        )));
+    }
+    let missing_ids = config.missing_consent(&p.aad_application_ids);
+    let callback = format!(
+        "{}{}{}",
+        cx.public_url.trim_end_matches('/'),
+        endpoints::BASE,
+        endpoints::ConsentCallback::PATH
+    );
+    let mut tx = cx.writes.begin().await?;
+    store::consents::purge_expired_states(&mut tx).await?;
+    let mut out = Vec::new();
+    for app in &p.aad_application_ids {
+        let state = random_state();
+        let link = LinkState {
+            tenant: caller.tenant.clone(),
+            provider: name.to_string(),
+            app_id: app.to_string(),
+            expires_at: now_ms() + STATE_TTL_MS,
+        };
+        store::consents::remember_state(&mut tx, &state, &link).await?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", app.as_str())
+            .append_pair("scope", "https://graph.microsoft.com/.default")
+            .append_pair("redirect_uri", &callback)
+            .append_pair("state", &state)
+            .finish();
+        let tenant_seg: String =
+            form_urlencoded::byte_serialize(caller.tenant.as_bytes()).collect();
+        out.push(ConsentLink {
+            app_id: app.to_string(),
+            url: format!(
+                "https://login.microsoftonline.com/{tenant_seg}/v2.0/adminconsent?{query}"
+            ),
+            consented: !missing_ids.contains(&app.to_string()),
+        });
+    }
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "consent.links",
+        name.as_str(),
+        None::<&()>,
+        Some(&p.aad_application_ids),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ConsentLinks {
+        provider: name.to_string(),
+        links: out,
+        permissions: PERMISSIONS
+            .iter()
+            .map(|(n, id)| format!("{n} ({id})"))
+            .collect(),
+    })
+}
+
+/// Records what the identity platform's redirect says, for the single-use state it carries.
+///
+/// With Microsoft Graph configured, consent counts only when Graph shows the partner app's
+/// service principal holding the four application permissions: the query string alone (or
+/// an `error=`) never flips a verified consent. Without Graph (the demo) the callback is
+/// believed, and the status says it was not verified.
+pub async fn callback(cx: &Context, q: &CallbackQuery) -> Result<CallbackOutcome> {
+    let state = q
+        .state
+        .as_deref()
+        .filter(|st| !st.is_empty() && st.len() <= 64)
+        .ok_or_else(|| {
+            Error::Invalid(
+                "the consent callback has no state; start again from `cvi consent link`".into(),
+            )
+        })?;
+    let unknown_state = || {
+        Error::Invalid(
+            "unknown or already used consent state; start again from `cvi consent link`".into(),
+        )
+    };
+    // Made-up states are answered from a read; real ones are limited before the writer.
+    let Some(link) = store::consents::peek_state(&cx.db, state).await? else {
+        return Err(unknown_state());
+    };
+    if let Err(retry) = cx.callback_limiter.check("consent-callback") {
+        return Err(Error::RateLimited(retry));
+    }
+    let says_granted = q.error.is_none()
+        && q.admin_consent
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    // Ask Graph before taking the writer (it is slow and may throttle); a failure leaves the
+    // state unused, so the admin can reload the page.
+    let missing: Option<Vec<&'static str>> = match (&cx.graph, says_granted) {
+        (Some(g), true) => {
+            let granted = g
+                .app_roles_granted(&link.tenant, &link.app_id)
+                .await
+                .map_err(|e| Error::Unavailable(e.to_string()))?
+                .unwrap_or_default();
+            Some(
+                PERMISSIONS
+                    .iter()
+                    .filter(|(_, id)| !granted.iter().any(|g| g == id))
+                    .map(|(name, _)| *name)
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let mut tx = cx.writes.begin().await?;
+    // Single use: the row goes whatever happens next.
+    let LinkState {
+        tenant,
+        provider,
+        app_id,
+        expires_at,
+    } = store::consents::take_state(&mut tx, state)
+        .await?
+        .ok_or_else(unknown_state)?;
+    if expires_at < now_ms() {
+        tx.commit().await?;
+        return Err(Error::Invalid(
+            "this consent link expired (links last an hour); get a new one with `cvi consent link`"
+                .into(),
+        ));
+    }
+    if q.tenant
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case(&tenant))
+    {
+        tx.commit().await?;
+        return Err(Error::Invalid(
+            "the consent was given in a different tenant than the link was made for".into(),
+        ));
+    }
+    let said_error = (!says_granted).then(|| {
+        format!(
+            "{}: {}",
+            printable(q.error.as_deref().unwrap_or("not_granted"), 64),
+            printable(
+                q.error_description
+                    .as_deref()
+                    .unwrap_or("admin consent was not given"),
+                MAX_ERROR_DESCRIPTION
+            )
+        )
+    });
+    let before = store::consents::granted(&mut tx, &tenant, &app_id).await?;
+    let verified_before = before.is_some_and(|(granted, verified)| granted && verified);
+    let missing_error = missing.as_ref().filter(|m| !m.is_empty()).map(|m| {
+        format!(
+            "Microsoft Graph shows these permissions missing: {}",
+            m.join(", ")
+        )
+    });
+    let (granted, verified, error) = match (&cx.graph, &missing) {
+        (Some(_), Some(m)) => (m.is_empty(), true, missing_error.clone()),
+        // Graph configured, the callback says no: a verified consent stays as it is.
+        (Some(_), None) if verified_before => (true, true, None),
+        (Some(_), None) => (false, false, said_error.clone()),
+        // No Graph (the demo): the callback is believed.
+        (None, _) => (says_granted, false, said_error.clone()),
+    };
+    let keep = matches!((&cx.graph, &missing), (Some(_), None)) && verified_before;
+    if !keep {
+        store::consents::record(
+            &mut tx,
+            &tenant,
+            &app_id,
+            &store::consents::Record {
+                granted,
+                error: error.as_deref(),
+                verified_missing: missing.as_deref(),
+            },
+        )
+        .await?;
+        store::tenant_config::changed(&mut tx, &tenant).await?;
+        audit::record(
+            &mut tx,
+            &tenant,
+            "consent-callback",
+            "consent.record",
+            &app_id,
+            before.map(|(g, _)| g).as_ref(),
+            Some(&granted),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let message = match (&error, keep, verified) {
+        (_, true, _) => format!(
+            "The identity platform reported no consent ({}), but the consent on record for {provider} app {app_id} was confirmed with Microsoft Graph and stays.",
+            said_error.unwrap_or_default()
+        ),
+        (None, _, true) => format!("Admin consent for {provider} app {app_id} is confirmed: Microsoft Graph shows all four permissions. You can close this window."),
+        (None, _, false) => format!("Admin consent recorded for {provider} app {app_id} (not verified: this server has no Microsoft Graph access). You can close this window."),
+        (Some(e), _, _) => format!("Consent for {provider} app {app_id} is not complete ({e}). Retry from `cvi consent link`."),
+    };
+    Ok(CallbackOutcome {
+        provider,
+        app_id,
+        consented: granted,
+        verified,
+        missing_permissions: missing
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
+        message,
+    })
+}
+
+/// Which partner apps have consent, per provider (admins).
+pub async fn status(
+    cx: &Context,
+    caller: &Caller,
+    provider: Option<&str>,
+) -> Result<Vec<ProviderConsent>> {
+    caller.require(Role::Admin)?;
+    let only: Option<ProviderName> = provider.map(provider_name).transpose()?;
+    let recorded = store::consents::list(&cx.db, &caller.tenant).await?;
+    let providers = store::providers::list(&cx.db, &caller.tenant).await?;
+    if let Some(name) = only {
+        if !providers.iter().any(|p| p.name == name) {
+            return Err(Error::NotFound(format!(
+                "no {name} provider is configured in this tenant"
+            )));
+        }
+    }
+    Ok(providers
+        .iter()
+        .filter(|p| only.is_none_or(|n| n == p.name))
+        .map(|p| {
+            let apps: Vec<AppConsent> = p
+                .aad_application_ids
+                .iter()
+                .map(|a| {
+                    let r = recorded.iter().find(|c| c.app_id == a.as_str());
+                    let verified = r.is_some_and(|c| c.verified);
+                    let missing = r
+                        .and_then(|c| c.missing_permissions.clone())
+                        .unwrap_or_default();
+                    AppConsent {
+                        app_id: a.to_string(),
+                        consented: r.is_some_and(|c| c.granted),
+                        error: r.and_then(|c| c.error.clone()),
+                        verified,
+                        permissions: if verified {
+                            PERMISSIONS
+                                .iter()
+                                .map(|(name, _)| PermissionState {
+                                    name: (*name).to_string(),
+                                    granted: !missing.split(';').any(|m| m == *name),
+                                })
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
+                    }
+                })
+                .collect();
+            ProviderConsent {
+                warning: p
+                    .aad_application_ids
+                    .is_empty()
+                    .then(|| no_partner_app_warning(p.name.as_str())),
+                provider: p.name.to_string(),
+                missing: apps
+                    .iter()
+                    .filter(|a| !a.consented)
+                    .map(|a| a.app_id.clone())
+                    .collect(),
+                apps,
+            }
+        })
+        .collect())
+}
