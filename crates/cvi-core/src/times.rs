@@ -37,6 +37,24 @@ pub fn format_ms(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Unix milliseconds of an RFC 3339 time, or of a UTC day `YYYY-MM-DD`: its midnight, or
+/// with `end_of_day` the midnight after it (a filter's "until 2027-01-23" takes that day in).
+///
+/// ```
+/// use cvi_core::times::parse_ms_or_day;
+/// assert_eq!(parse_ms_or_day("1970-01-02", false), Ok(86_400_000));
+/// assert_eq!(parse_ms_or_day("1970-01-01", true), Ok(86_400_000));
+/// assert_eq!(parse_ms_or_day("1970-01-01T00:00:01Z", true), Ok(1_000));
+/// ```
+pub fn parse_ms_or_day(s: &str, end_of_day: bool) -> Result<i64, BadTime> {
+    let s = s.trim();
+    if s.len() == 10 {
+        let midnight = parse_date(s)?.midnight().assume_utc().unix_timestamp() * 1000;
+        return Ok(midnight + if end_of_day { 86_400_000 } else { 0 });
+    }
+    parse_ms(s)
+}
+
 /// A calendar date written `YYYY-MM-DD` (a real day: no February 30th).
 pub fn parse_date(s: &str) -> Result<Date, BadTime> {
     let bad = || BadTime::Date(s.to_string());

@@ -1,5 +1,6 @@
 //! The use cases: what the product does, as plain async functions over the store —
-//! issuance, resolution, import, policy, bridge logins, scheduling through Graph. Every
+//! issuance, resolution, import, provisioning (providers, policy and grants, consent,
+//! bridges), scheduling through Graph, the record (audit log, daily counts). Every
 //! front door (the HTTP API, the SIP door, the Pexip endpoint; next, Graph notifications)
 //! is a thin adapter over these: it reads its protocol, calls a use case with a
 //! [`Context`] and a [`Caller`] (or the tenant its credentials name), and turns the answer
@@ -17,6 +18,7 @@ pub mod import;
 pub mod meetings;
 pub mod policy;
 pub mod providers;
+pub mod record;
 pub mod resolution;
 
 use std::sync::Arc;
