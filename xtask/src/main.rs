@@ -26,7 +26,8 @@ commands:
   setup   install every tool the project needs into the tool cache (skips what is there)
   build   release build of the add-in (pane, command page, admin console) and manifests into dist/
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
-  test    fmt check, clippy, native + wasm tests, add-in end-to-end tests, API conformance
+  test    fmt check, the architecture check, clippy, native + wasm tests, add-in end-to-end
+          tests, API conformance
   bench [--server]
           load benchmarks (wrk, SIPp, and the join side at a fixed 20,000/s) and
           cvi-core's upsert (criterion), one table; --server: the server's rows only
