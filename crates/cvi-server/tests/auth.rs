@@ -1,12 +1,14 @@
 //! Token validation: what is refused and why, the dev issuer, and a real OIDC issuer
-//! (discovery + JWKS served over HTTP) including key rotation.
+//! (discovery + JWKS served by the test kit's Microsoft stand-in) including key rotation,
+//! an issuer that is away or slow, Entra's multi-tenant issuer and the groups overage.
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine;
 use common::{Backend, Options};
+use cvi_testkit::microsoft::{Fault, Jwks, Microsoft};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
@@ -171,40 +173,11 @@ fn dev_tokens_need_the_dev_issuer() {
 
 #[test]
 fn oidc_issuer_with_key_rotation() {
-    // A minimal OIDC issuer: discovery document + JWKS that the test can rotate.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    // Entra's discovery and JWKS (the test kit's stand-in), which the test rotates.
+    let ms = Microsoft::start("unused").unwrap();
+    let issuer = ms.issuer("t");
     let k1 = ec_key("k1");
-    let jwks = Arc::new(Mutex::new(json!({"keys": [k1.jwk.clone()]})));
-    let fetches = Arc::new(Mutex::new(0u32));
-    {
-        let (jwks, fetches, iss) = (jwks.clone(), fetches.clone(), issuer.clone());
-        let app =
-            axum::Router::new()
-                .route(
-                    "/.well-known/openid-configuration",
-                    axum::routing::get(move || {
-                        let iss = iss.clone();
-                        async move {
-                            axum::Json(json!({"issuer": iss, "jwks_uri": format!("{iss}/keys")}))
-                        }
-                    }),
-                )
-                .route(
-                    "/keys",
-                    axum::routing::get(move || {
-                        let (jwks, fetches) = (jwks.clone(), fetches.clone());
-                        async move {
-                            *fetches.lock().unwrap() += 1;
-                            axum::Json(jwks.lock().unwrap().clone())
-                        }
-                    }),
-                );
-        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    }
+    ms.signing_keys(json!({"keys": [k1.jwk.clone()]}));
     let s = common::start_with(
         Backend::Sqlite,
         Options {
@@ -217,16 +190,16 @@ fn oidc_issuer_with_key_rotation() {
     let first = sign(&k1, &claims(&issuer, "api://cvi", now() + 600));
     assert_eq!(get(&first).0, 200);
     assert_eq!(get(&first).0, 200, "again, from the verified-token cache");
-    assert_eq!(*fetches.lock().unwrap(), 1, "keys are cached");
+    assert_eq!(ms.jwks_fetches(), 1, "keys are cached");
 
     // The issuer rotates to k2: a token with the new kid triggers one refetch and works.
     let k2 = ec_key("k2");
-    *jwks.lock().unwrap() = json!({"keys": [k2.jwk.clone()]});
+    ms.signing_keys(json!({"keys": [k2.jwk.clone()]}));
     assert_eq!(
         get(&sign(&k2, &claims(&issuer, "api://cvi", now() + 600))).0,
         200
     );
-    assert_eq!(*fetches.lock().unwrap(), 2);
+    assert_eq!(ms.jwks_fetches(), 2);
     // k1 was retired: its tokens are refused now, also one that was verified (and cached)
     // before the rotation.
     assert_eq!(
@@ -235,7 +208,7 @@ fn oidc_issuer_with_key_rotation() {
     );
     assert_eq!(get(&first).0, 401, "a cached token dies with its key");
     // A symmetric ("oct") key in the JWKS is never trusted.
-    *jwks.lock().unwrap() = json!({"keys": [{"kty": "oct", "kid": "h", "k": b64(b"secret")}]});
+    ms.signing_keys(json!({"keys": [{"kty": "oct", "kid": "h", "k": b64(b"secret")}]}));
     let mut h = Header::new(Algorithm::HS256);
     h.kid = Some("h".into());
     let hs = jsonwebtoken::encode(
@@ -247,70 +220,15 @@ fn oidc_issuer_with_key_rotation() {
     assert_eq!(get(&hs).0, 401);
 }
 
-/// How the stand-in identity provider answers `/keys`.
-#[derive(Clone, Copy, PartialEq)]
-enum Jwks {
-    Serve,
-    /// Hangs far longer than any request may wait.
-    Slow,
-    /// 500, as a provider in trouble does.
-    Fail,
-}
-
-/// An OIDC stand-in on `listener`: discovery, and a JWKS whose behaviour the test switches.
-/// Returns the key set, the mode and the number of JWKS fetches.
-fn identity_provider(
-    rt: &tokio::runtime::Runtime,
-    listener: tokio::net::TcpListener,
-    keys: Value,
-) -> (Arc<Mutex<Jwks>>, Arc<Mutex<u32>>) {
-    let iss = format!("http://{}", listener.local_addr().unwrap());
-    let mode = Arc::new(Mutex::new(Jwks::Serve));
-    let fetches = Arc::new(Mutex::new(0u32));
-    let (m, f) = (mode.clone(), fetches.clone());
-    let app = axum::Router::new()
-        .route(
-            "/.well-known/openid-configuration",
-            axum::routing::get(move || {
-                let iss = iss.clone();
-                async move { axum::Json(json!({"issuer": iss, "jwks_uri": format!("{iss}/keys")})) }
-            }),
-        )
-        .route(
-            "/keys",
-            axum::routing::get(move || {
-                let (m, f, keys) = (m.clone(), f.clone(), keys.clone());
-                async move {
-                    *f.lock().unwrap() += 1;
-                    let mode = *m.lock().unwrap();
-                    match mode {
-                        Jwks::Serve => (axum::http::StatusCode::OK, axum::Json(keys)),
-                        Jwks::Slow => {
-                            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-                            (axum::http::StatusCode::OK, axum::Json(keys))
-                        }
-                        Jwks::Fail => (
-                            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                            axum::Json(json!({"error": "server_error"})),
-                        ),
-                    }
-                }
-            }),
-        );
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (mode, fetches)
-}
-
 #[test]
 fn an_identity_provider_absent_at_start_is_reached_later() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
     // A port with nobody on it yet: the provider comes up after the server.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let issuer = format!("http://127.0.0.1:{port}");
+    let issuer = format!("http://127.0.0.1:{port}/t/v2.0");
     let s = common::start_with(
         Backend::Sqlite,
         Options {
@@ -335,10 +253,9 @@ fn an_identity_provider_absent_at_start_is_reached_later() {
         "{p}"
     );
 
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
-        .unwrap();
-    identity_provider(&rt, listener, json!({"keys": [k1.jwk.clone()]}));
+    let ms = Microsoft::start_on("unused", port).unwrap();
+    assert_eq!(ms.issuer("t"), issuer);
+    ms.signing_keys(json!({"keys": [k1.jwk.clone()]}));
     // Backoff retries at 1 s, 3 s, 7 s … after start.
     let reached = (0..40).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(250));
@@ -349,13 +266,10 @@ fn an_identity_provider_absent_at_start_is_reached_later() {
 
 #[test]
 fn a_slow_or_failing_jwks_holds_no_one_up() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let ms = Microsoft::start("unused").unwrap();
+    let issuer = ms.issuer("t");
     let k1 = ec_key("k1");
-    let (mode, fetches) = identity_provider(&rt, listener, json!({"keys": [k1.jwk.clone()]}));
+    ms.signing_keys(json!({"keys": [k1.jwk.clone()]}));
     let s = Arc::new(common::start_with(
         Backend::Sqlite,
         Options {
@@ -367,13 +281,13 @@ fn a_slow_or_failing_jwks_holds_no_one_up() {
     ));
     let good = sign(&k1, &claims(&issuer, "api://cvi", now() + 600));
     assert_eq!(s.call("GET", "/api/v1/grants", Some(&good), None).0, 200);
-    assert_eq!(*fetches.lock().unwrap(), 1);
+    assert_eq!(ms.jwks_fetches(), 1);
     std::thread::sleep(std::time::Duration::from_secs(5)); // a refetch is due again
 
     // The JWKS hangs. Twenty requests with unknown kids: one fetch between them, each
     // refused after the fetch budget (3 s), not after the provider's 60 s; a token with
     // a known key is answered meanwhile without waiting at all.
-    *mode.lock().unwrap() = Jwks::Slow;
+    ms.jwks(Jwks::Slow);
     let started = std::time::Instant::now();
     let unknown: Vec<_> = (0..20)
         .map(|i| {
@@ -401,18 +315,14 @@ fn a_slow_or_failing_jwks_holds_no_one_up() {
         started.elapsed() < std::time::Duration::from_secs(20),
         "refused within the budget, not the provider's 60 s"
     );
-    assert_eq!(
-        *fetches.lock().unwrap(),
-        2,
-        "one fetch in flight for all of them"
-    );
+    assert_eq!(ms.jwks_fetches(), 2, "one fetch in flight for all of them");
 
     // The JWKS fails: the keys held still verify, and made-up kids cost no fetch.
-    *mode.lock().unwrap() = Jwks::Fail;
+    ms.jwks(Jwks::Fail);
     std::thread::sleep(std::time::Duration::from_secs(5));
     let x = sign(&ec_key("y"), &claims(&issuer, "api://cvi", now() + 600));
     assert_eq!(s.call("GET", "/api/v1/grants", Some(&x), None).0, 401);
-    let after_fail = *fetches.lock().unwrap();
+    let after_fail = ms.jwks_fetches();
     assert_eq!(after_fail, 3, "one attempt");
     for i in 0..10 {
         let x = sign(
@@ -422,7 +332,7 @@ fn a_slow_or_failing_jwks_holds_no_one_up() {
         assert_eq!(s.call("GET", "/api/v1/grants", Some(&x), None).0, 401);
     }
     assert_eq!(
-        *fetches.lock().unwrap(),
+        ms.jwks_fetches(),
         after_fail,
         "no fetch within the refetch interval"
     );
@@ -440,11 +350,8 @@ fn a_slow_or_failing_jwks_holds_no_one_up() {
 /// sign for every tenant: an RS256 key (Entra's) and an ES256 one.
 #[test]
 fn a_multi_tenant_issuer_binds_iss_to_the_tokens_own_tid() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let ms = Microsoft::start("unused").unwrap();
+    let base = ms.base.clone();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
     let rsa_der = std::fs::read(format!("{fixtures}/rsa_test_key.der")).unwrap();
     let mut rsa_jwk: Value = serde_json::from_str(
@@ -454,29 +361,7 @@ fn a_multi_tenant_issuer_binds_iss_to_the_tokens_own_tid() {
     rsa_jwk["kid"] = json!("rsa1");
     rsa_jwk["use"] = json!("sig");
     let ec = ec_key("ec1");
-    let keys = json!({"keys": [rsa_jwk, ec.jwk.clone()]});
-    {
-        let b = base.clone();
-        let app = axum::Router::new()
-            .route(
-                "/common/v2.0/.well-known/openid-configuration",
-                axum::routing::get(move || {
-                    let b = b.clone();
-                    async move {
-                        axum::Json(json!({"issuer": format!("{b}/{{tenantid}}/v2.0"),
-                                          "jwks_uri": format!("{b}/common/discovery/v2.0/keys")}))
-                    }
-                }),
-            )
-            .route(
-                "/common/discovery/v2.0/keys",
-                axum::routing::get(move || {
-                    let k = keys.clone();
-                    async move { axum::Json(k) }
-                }),
-            );
-        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    }
+    ms.signing_keys(json!({"keys": [rsa_jwk, ec.jwk.clone()]}));
     let s = common::start_with(
         Backend::Sqlite,
         Options {
@@ -681,92 +566,14 @@ fn the_dev_issuer_stays_out_of_production() {
 /// (client credentials form; getMemberGroups body) and throttles once with Retry-After.
 #[test]
 fn groups_that_did_not_fit_come_from_graph() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let ms = Microsoft::start("s3cret").unwrap();
+    let base = ms.base.clone();
     let ec = ec_key("ec1");
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    {
-        let (b, keys, seen_t, seen_g) = (
-            base.clone(),
-            json!({"keys": [ec.jwk.clone()]}),
-            seen.clone(),
-            seen.clone(),
-        );
-        let app = axum::Router::new()
-            .route(
-                "/common/v2.0/.well-known/openid-configuration",
-                axum::routing::get(move || {
-                    let b = b.clone();
-                    async move {
-                        axum::Json(json!({"issuer": format!("{b}/{{tenantid}}/v2.0"), "jwks_uri": format!("{b}/keys")}))
-                    }
-                }),
-            )
-            .route("/keys", axum::routing::get(move || { let k = keys.clone(); async move { axum::Json(k) } }))
-            .route(
-                "/{tenant}/oauth2/v2.0/token",
-                axum::routing::post(
-                    move |axum::extract::Path(tenant): axum::extract::Path<String>,
-                          headers: axum::http::HeaderMap,
-                          body: String| {
-                        let seen = seen_t.clone();
-                        async move {
-                            let form: std::collections::HashMap<String, String> =
-                                form_urlencoded::parse(body.as_bytes()).into_owned().collect();
-                            seen.lock().unwrap().push(format!("token {tenant}"));
-                            let shaped = headers["content-type"] == "application/x-www-form-urlencoded"
-                                && form.get("grant_type").map(String::as_str) == Some("client_credentials")
-                                && form.get("scope").map(String::as_str) == Some("https://graph.microsoft.com/.default")
-                                && form.get("client_id").map(String::as_str) == Some("app-1");
-                            if !shaped {
-                                return (axum::http::StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_request"})));
-                            }
-                            if form.get("client_secret").map(String::as_str) != Some("s3cret") {
-                                return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({
-                                    "error": "invalid_client",
-                                    "error_description": "AADSTS7000215: Invalid client secret provided."})));
-                            }
-                            (axum::http::StatusCode::OK, axum::Json(json!({
-                                "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
-                                "access_token": format!("graph-{tenant}")})))
-                        }
-                    },
-                ),
-            )
-            .route(
-                "/v1.0/users/{oid}/getMemberGroups",
-                axum::routing::post(
-                    move |axum::extract::Path(oid): axum::extract::Path<String>,
-                          headers: axum::http::HeaderMap,
-                          axum::Json(body): axum::Json<Value>| {
-                        let seen = seen_g.clone();
-                        async move {
-                            let n = {
-                                let mut s = seen.lock().unwrap();
-                                s.push(format!("groups {oid} {}", headers["authorization"].to_str().unwrap()));
-                                s.iter().filter(|l| l.starts_with("groups")).count()
-                            };
-                            assert_eq!(body, json!({"securityEnabledOnly": false}));
-                            if n == 1 {
-                                // Throttled, as Graph does: 429 with Retry-After in seconds.
-                                return axum::response::IntoResponse::into_response((
-                                    axum::http::StatusCode::TOO_MANY_REQUESTS,
-                                    [("retry-after", "1")],
-                                    axum::Json(json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})),
-                                ));
-                            }
-                            axum::response::IntoResponse::into_response(axum::Json(json!({
-                                "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)",
-                                "value": ["fee2c45b-915a-4a64-b130-f4eb9e75525e", "g-overage"]})))
-                        }
-                    },
-                ),
-            );
-        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    }
+    ms.signing_keys(json!({"keys": [ec.jwk.clone()]}));
+    let oid = "11111111-2222-4333-8444-555555555555";
+    ms.member_groups(oid, &["fee2c45b-915a-4a64-b130-f4eb9e75525e", "g-overage"]);
+    // Graph throttles the first membership call, as it does: 429 with Retry-After.
+    ms.fail_next(&[Fault::Throttled]);
     let graph = |secret: &str| cvi_server::graph::GraphConfig {
         graph_url: base.clone(),
         authority_url: base.clone(),
@@ -788,7 +595,7 @@ fn groups_that_did_not_fit_come_from_graph() {
     let tid = "aaaaaaaa-0000-4000-8000-00000000000a";
     let token = |extra: Value| {
         let mut c = json!({"iss": format!("{base}/{tid}/v2.0"), "aud": "api://cvi", "exp": now() + 600,
-                           "tid": tid, "oid": "11111111-2222-4333-8444-555555555555",
+                           "tid": tid, "oid": oid,
                            "preferred_username": "ann@a.example"});
         for (k, v) in extra.as_object().unwrap() {
             c[k] = v.clone();
@@ -810,16 +617,15 @@ fn groups_that_did_not_fit_come_from_graph() {
         "{v}"
     );
     assert!(v["reason"].as_str().unwrap().contains("g-overage"), "{v}");
-    let calls = seen.lock().unwrap().clone();
-    assert_eq!(calls[0], format!("token {tid}"), "{calls:?}");
+    let groups_call = format!("getMemberGroups {oid} Bearer app-{tid}");
     assert_eq!(
-        calls.len(),
-        3,
-        "one token, a throttled call and its retry: {calls:?}"
-    );
-    assert!(
-        calls[1].ends_with(&format!("Bearer graph-{tid}")),
-        "{calls:?}"
+        ms.requests(),
+        [
+            format!("token client_credentials {tid}"),
+            groups_call.clone(),
+            groups_call
+        ],
+        "our app's token for the user's tenant, a throttled call and its retry"
     );
     // Kept: the same token again costs no Graph call.
     assert_eq!(
@@ -827,7 +633,7 @@ fn groups_that_did_not_fit_come_from_graph() {
             .0,
         200
     );
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    assert_eq!(ms.requests().len(), 3);
 
     // Our app's secret is wrong: the user is told what the admin must fix, not "error".
     let wrong = start("not-the-secret");

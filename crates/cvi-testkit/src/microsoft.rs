@@ -1,7 +1,14 @@
-//! A local stand-in for the parts of Microsoft that scheduling through Graph needs: the
-//! Entra token endpoint and Graph's calendar events. It checks the request shapes
-//! Microsoft documents and answers as Microsoft does, errors included:
+//! A local stand-in for the parts of Microsoft the server talks to: Entra (OpenID Connect
+//! discovery and signing keys, the token endpoint) and Graph (calendar events, service
+//! principals, group membership). It checks the request shapes Microsoft documents and
+//! answers as Microsoft does, errors included:
 //!
+//! - OpenID Connect metadata ("Microsoft identity platform and OpenID Connect protocol",
+//!   learn.microsoft.com/entra/identity-platform/v2-protocols-oidc, "Find your app's OpenID
+//!   configuration document URI"): `GET /{tenant}/v2.0/.well-known/openid-configuration`,
+//!   whose `issuer` is `…/{tid}/v2.0` for a tenant and the template `…/{tenantid}/v2.0` for
+//!   `common` and `organizations`; `jwks_uri` is `…/{tenant}/discovery/v2.0/keys`, serving
+//!   the keys the test sets (and hanging or failing when told: [`Jwks`]);
 //! - token endpoint, `POST /{tenant}/oauth2/v2.0/token`, form-encoded:
 //!   on-behalf-of ("Microsoft identity platform and OAuth 2.0 On-Behalf-Of flow",
 //!   learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow: `grant_type`
@@ -22,6 +29,9 @@
 //!   (…/graph/api/serviceprincipal-list-approleassignments):
 //!   `GET /v1.0/servicePrincipals/{id}/appRoleAssignments` → `{"value": [{"appRoleId", …}]}`;
 //!   both with an app-only token (client credentials);
+//! - "directoryObject: getMemberGroups" (learn.microsoft.com/graph/api/directoryobject-getmembergroups):
+//!   `POST /v1.0/users/{id}/getMemberGroups` with `{"securityEnabledOnly": bool}` and an
+//!   app-only token → `{"value": [group ids]}`;
 //! - throttling ("Microsoft Graph throttling guidance", learn.microsoft.com/graph/throttling):
 //!   `429` with `Retry-After` in seconds and `{"error": {"code": "TooManyRequests"}}`.
 //!
@@ -56,8 +66,26 @@ pub enum Fault {
     Denied,
 }
 
+/// How the signing-keys endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Jwks {
+    /// The keys set with [`Microsoft::signing_keys`].
+    #[default]
+    Serve,
+    /// Hangs for a minute, far longer than any request may wait.
+    Slow,
+    /// `500`, as a provider in trouble does.
+    Fail,
+}
+
 #[derive(Default)]
 struct Inner {
+    /// The JWKS (`{"keys": [...]}`), how it is served, and how often it was fetched.
+    keys: Value,
+    jwks: Jwks,
+    jwks_fetches: u32,
+    /// Users' (by object id) transitive group ids, for getMemberGroups.
+    member_groups: HashMap<String, Vec<String>>,
     /// Partner apps' service principals: app id → Graph app roles held.
     principals: HashMap<String, Vec<String>>,
     /// Live events by id, in creation order.
@@ -71,6 +99,8 @@ struct Inner {
 struct Shared {
     inner: Arc<Mutex<Inner>>,
     secret: String,
+    /// `http://127.0.0.1:PORT`: what the metadata documents name.
+    base: String,
 }
 
 /// The stand-in, serving on 127.0.0.1 until dropped with the test.
@@ -92,7 +122,12 @@ impl Drop for Microsoft {
 impl Microsoft {
     /// Starts the stand-in; it accepts `client_secret` as our app's secret.
     pub fn start(client_secret: &str) -> Result<Microsoft> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_on(client_secret, 0)
+    }
+
+    /// [`Microsoft::start`] on a given loopback port (one a server was told about earlier).
+    pub fn start_on(client_secret: &str, port: u16) -> Result<Microsoft> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|e| format!("the Microsoft stand-in cannot listen: {e}"))?;
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let base = format!(
@@ -100,10 +135,20 @@ impl Microsoft {
             listener.local_addr().map_err(|e| e.to_string())?
         );
         let shared = Shared {
-            inner: Arc::default(),
+            inner: Arc::new(Mutex::new(Inner {
+                keys: json!({"keys": []}),
+                ..Inner::default()
+            })),
             secret: client_secret.to_string(),
+            base: base.clone(),
         };
         let app = Router::new()
+            .route(
+                "/{tenant}/v2.0/.well-known/openid-configuration",
+                get(discovery),
+            )
+            .route("/{tenant}/discovery/v2.0/keys", get(keys))
+            .route("/v1.0/users/{id}/getMemberGroups", post(member_groups))
             .route("/{tenant}/oauth2/v2.0/token", post(token))
             .route("/v1.0/me/events", post(create))
             .route("/v1.0/me/events/{id}", patch(update).delete(delete))
@@ -137,6 +182,36 @@ impl Microsoft {
             shared,
             stop: Some(stop),
         })
+    }
+
+    /// The issuer of tenant `tid`'s tokens, `{base}/{tid}/v2.0` (Entra's v2.0 form).
+    #[must_use]
+    pub fn issuer(&self, tid: &str) -> String {
+        format!("{}/{tid}/v2.0", self.base)
+    }
+
+    /// The keys the JWKS endpoint serves, as a JWK set (`{"keys": [...]}`).
+    pub fn signing_keys(&self, jwks: Value) {
+        self.lock().keys = jwks;
+    }
+
+    /// How the JWKS endpoint answers from now on.
+    pub fn jwks(&self, mode: Jwks) {
+        self.lock().jwks = mode;
+    }
+
+    /// How often the JWKS was fetched.
+    #[must_use]
+    pub fn jwks_fetches(&self) -> u32 {
+        self.lock().jwks_fetches
+    }
+
+    /// The user with object id `oid` is a member of `groups` (transitively).
+    pub fn member_groups(&self, oid: &str, groups: &[&str]) {
+        self.lock().member_groups.insert(
+            oid.to_string(),
+            groups.iter().map(|g| g.to_string()).collect(),
+        );
     }
 
     /// The app `app_id` has a service principal in every tenant, holding these Graph app
@@ -237,6 +312,86 @@ fn gate(s: &Shared, h: &HeaderMap, needs: Needs, what: String) -> Option<Respons
             "Access is denied. Check credentials and try again.",
         ),
     })
+}
+
+/// The OpenID configuration document of `tenant` (the fields the server reads, and the
+/// others a client would expect there).
+async fn discovery(State(s): State<Shared>, Path(tenant): Path<String>) -> Response {
+    let b = &s.base;
+    let issuer = match tenant.as_str() {
+        "common" | "organizations" => format!("{b}/{{tenantid}}/v2.0"),
+        t => format!("{b}/{t}/v2.0"),
+    };
+    Json(json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{b}/{tenant}/discovery/v2.0/keys"),
+        "token_endpoint": format!("{b}/{tenant}/oauth2/v2.0/token"),
+        "authorization_endpoint": format!("{b}/{tenant}/oauth2/v2.0/authorize"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "subject_types_supported": ["pairwise"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+    }))
+    .into_response()
+}
+
+/// The signing keys, as [`Jwks`] says.
+async fn keys(State(s): State<Shared>) -> Response {
+    let (mode, keys) = {
+        let mut inner = s.inner.lock().unwrap();
+        inner.jwks_fetches += 1;
+        (inner.jwks, inner.keys.clone())
+    };
+    match mode {
+        Jwks::Serve => Json(keys).into_response(),
+        Jwks::Slow => {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            Json(keys).into_response()
+        }
+        Jwks::Fail => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": "server_error"})),
+        )
+            .into_response(),
+    }
+}
+
+/// `getMemberGroups`: the user's group ids (app-only token; the body names whether only
+/// security groups count).
+async fn member_groups(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let token = h
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if let Some(r) = gate(&s, &h, Needs::App, format!("getMemberGroups {id} {token}")) {
+        return r;
+    }
+    if !body["securityEnabledOnly"].is_boolean() {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            "The request body must carry the parameter 'securityEnabledOnly'.",
+        );
+    }
+    let groups = s
+        .inner
+        .lock()
+        .unwrap()
+        .member_groups
+        .get(&id)
+        .cloned()
+        .unwrap_or_default();
+    Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)",
+        "value": groups,
+    }))
+    .into_response()
 }
 
 async fn token(
