@@ -51,27 +51,12 @@ impl<'a> Api<'a> {
         query: &E::Query,
         body: &E::Request,
     ) -> Result<E::Reply, Failed> {
-        let pairs: Vec<(String, String)> = match serde_json::to_value(query) {
-            Ok(Value::Object(m)) => m
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    Value::Null => None,
-                    Value::String(s) => Some((k, s)),
-                    other => Some((k, other.to_string())),
-                })
-                .collect(),
-            _ => Vec::new(),
+        // serde_urlencoded leaves absent (None) fields out.
+        let query = serde_urlencoded::to_string(query).unwrap_or_default();
+        let url = match query.as_str() {
+            "" => format!("{}{BASE}{}", self.base, E::path(args)),
+            q => format!("{}{BASE}{}?{q}", self.base, E::path(args)),
         };
-        let pairs: Vec<(&str, Option<&str>)> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-            .collect();
-        let url = format!(
-            "{}{BASE}{}{}",
-            self.base,
-            E::path(args),
-            cvi_core::api::endpoints::query_string(&pairs)
-        );
         let body = serde_json::to_value(body).ok().filter(|b| !b.is_null());
         let r = request(&url, E::METHOD.as_str(), self.token, body);
         if !(200..300).contains(&r.status) {

@@ -39,27 +39,17 @@ impl Client {
         query: &E::Query,
         body: &E::Request,
     ) -> Result<E::Reply, CliError> {
-        let encode = |what: &str, e: serde_json::Error| {
+        let encode = |what: &str, e: String| {
             CliError::Failure(format!("cannot encode the request's {what}: {e}"))
         };
-        let pairs: Vec<(String, String)> =
-            match serde_json::to_value(query).map_err(|e| encode("query", e))? {
-                Value::Object(m) => m
-                    .into_iter()
-                    .filter_map(|(k, v)| match v {
-                        Value::Null => None,
-                        Value::String(s) => Some((k, s)),
-                        other => Some((k, other.to_string())),
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-        let pairs: Vec<(&str, Option<&str>)> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-            .collect();
-        let path = format!("{}{}", E::path(args), endpoints::query_string(&pairs));
-        let body = Some(serde_json::to_value(body).map_err(|e| encode("body", e))?)
+        // serde_urlencoded leaves absent (None) fields out.
+        let query =
+            serde_urlencoded::to_string(query).map_err(|e| encode("query", e.to_string()))?;
+        let path = match query.as_str() {
+            "" => E::path(args),
+            q => format!("{}?{q}", E::path(args)),
+        };
+        let body = Some(serde_json::to_value(body).map_err(|e| encode("body", e.to_string()))?)
             .filter(|b| !b.is_null());
         let reply = self.call(E::METHOD.as_str(), &path, body.as_ref())?;
         serde_json::from_value(reply).map_err(|e| {
