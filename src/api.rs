@@ -14,7 +14,7 @@ pub use cvi_core::api::{
     EffectiveView as Effective, IssueRequest, Meeting, Problem, ProblemKind, Recurrence,
     RecurrencePattern, ScheduleRequest, Scheduled, UpdateRequest,
 };
-use serde::{de::DeserializeOwned, Serialize};
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -77,16 +77,19 @@ impl Api {
     ) -> Result<E::Reply, ApiError> {
         let path = format!("{}{}", E::path(args), endpoints::query_string(query));
         let body = body.map(to_js).transpose()?;
-        self.send(E::METHOD.as_str(), &path, body).await
+        let reply = self.send(E::METHOD.as_str(), &path, body).await?;
+        serde_wasm_bindgen::from_value(reply).map_err(|e| ApiError::Unexpected(e.to_string()))
     }
 
-    /// One request: `method` on `path` (under `/api/v1`) with an optional JSON body.
-    async fn send<T: DeserializeOwned>(
+    /// One request: `method` on `path` (under `/api/v1`) with an optional JSON body; the
+    /// successful reply's JSON, or the problem. Not generic, so the bundle holds one copy of
+    /// the fetch for every endpoint.
+    async fn send(
         &self,
         method: &str,
         path: &str,
         body: Option<JsValue>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<JsValue, ApiError> {
         let unexpected = |e: JsValue| ApiError::Unexpected(js_message(&e));
         let headers = Headers::new().map_err(unexpected)?;
         headers
@@ -195,7 +198,7 @@ fn js_message(e: &JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+async fn read(resp: Response) -> Result<JsValue, ApiError> {
     let status = resp.status();
     // A reply cut off mid-body is as good as none.
     let text = async { JsFuture::from(resp.text()?).await }
@@ -209,7 +212,7 @@ async fn read<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
         ))
     })?;
     if (200..300).contains(&status) {
-        serde_wasm_bindgen::from_value(json).map_err(|e| ApiError::Unexpected(e.to_string()))
+        Ok(json)
     } else {
         let p: Problem = serde_wasm_bindgen::from_value(json).map_err(|_| {
             ApiError::Unexpected(format!(

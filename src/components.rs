@@ -1,5 +1,4 @@
-//! Small pieces the views share: the coordinates card, the status line, the block preview,
-//! the meeting's fields of the scheduling forms.
+//! Small pieces both views use: the coordinates card, the status line, the block preview.
 
 use cvi_core::{
     https_url::HttpsUrl,
@@ -91,43 +90,5 @@ pub fn BlockPreview(coords: Coordinates, lang: Lang) -> impl IntoView {
             <summary>{t(lang, Key::PlainText)}</summary>
             <pre data-testid="block-text">{block.text}</pre>
         </details>
-    }
-}
-
-/// The meeting's own fields, as both scheduling forms (the standalone page and the Teams
-/// tab) ask for them: subject, start and end in local time, attendees. `attendees_locked`
-/// greys the attendees out once they can no longer change (the tab's saved event).
-#[component]
-pub fn MeetingFields(
-    lang: Lang,
-    subject: RwSignal<String>,
-    start: RwSignal<String>,
-    end: RwSignal<String>,
-    attendees: RwSignal<String>,
-    #[prop(optional)] subject_required: bool,
-    #[prop(optional, into)] attendees_locked: MaybeProp<bool>,
-) -> impl IntoView {
-    view! {
-        <label>{t(lang, Key::Subject)}
-            <input type="text" name="subject" maxlength="255" prop:required=subject_required
-                prop:value=move || subject.get()
-                on:input=move |ev| subject.set(event_target_value(&ev)) />
-        </label>
-        <div class="row">
-            <label>{t(lang, Key::Start)}
-                <input type="datetime-local" name="start" required prop:value=move || start.get()
-                    on:input=move |ev| start.set(event_target_value(&ev)) />
-            </label>
-            <label>{t(lang, Key::End)}
-                <input type="datetime-local" name="end" required prop:value=move || end.get()
-                    on:input=move |ev| end.set(event_target_value(&ev)) />
-            </label>
-        </div>
-        <label>{t(lang, Key::Attendees)}
-            <textarea name="attendees" rows="2"
-                prop:disabled=move || attendees_locked.get().unwrap_or(false)
-                prop:value=move || attendees.get()
-                on:input=move |ev| attendees.set(event_target_value(&ev))></textarea>
-        </label>
     }
 }

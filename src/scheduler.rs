@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use crate::{
     api::{Api, IssueRequest, Meeting, UpdateRequest},
-    components::{BlockPreview, CoordinatesCard, MeetingFields, Status, Tone},
+    components::{BlockPreview, CoordinatesCard, Status, Tone},
     host::{self, browser::remember_token},
     i18n::{t, Key},
     workflow::Failure,
@@ -200,7 +200,24 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
             <Show when=move || checked.get() fallback=move || view! { <Status tone=Tone::Info key=Key::Loading lang=lang /> }>
                 <Show when=move || token.get().is_some() fallback=move || view! { <SignIn lang=lang token=token /> }>
                     <form class="meeting" on:submit=move |ev| { ev.prevent_default(); get_details(); }>
-                        <MeetingFields lang=lang subject=subject start=start end=end attendees=attendees />
+                        <label>{tr(Key::Subject)}
+                            <input type="text" name="subject" maxlength="255" prop:value=move || subject.get()
+                                on:input=move |ev| subject.set(event_target_value(&ev)) />
+                        </label>
+                        <div class="row">
+                            <label>{tr(Key::Start)}
+                                <input type="datetime-local" name="start" required prop:value=move || start.get()
+                                    on:input=move |ev| start.set(event_target_value(&ev)) />
+                            </label>
+                            <label>{tr(Key::End)}
+                                <input type="datetime-local" name="end" required prop:value=move || end.get()
+                                    on:input=move |ev| end.set(event_target_value(&ev)) />
+                            </label>
+                        </div>
+                        <label>{tr(Key::Attendees)}
+                            <textarea name="attendees" rows="2" prop:value=move || attendees.get()
+                                on:input=move |ev| attendees.set(event_target_value(&ev))></textarea>
+                        </label>
                         <div class="actions">
                             <button class="primary" type="submit" data-action="get" disabled=move || busy.get()>{tr(Key::GetDetails)}</button>
                         </div>

@@ -12,7 +12,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
     api::{Api, ApiError, Meeting, Recurrence, RecurrencePattern, ScheduleRequest, UpdateRequest},
-    components::{CoordinatesCard, MeetingFields, Status, StatusLine, Tone},
+    components::{CoordinatesCard, Status, StatusLine, Tone},
     host,
     i18n::{pick, t, Key},
     scheduler::{attendee_list, default_times, to_utc},
@@ -414,8 +414,25 @@ pub fn TeamsTab(lang: Lang) -> impl IntoView {
                         ev.prevent_default();
                         if meeting.get().is_some() { save() } else { schedule() }
                     }>
-                        <MeetingFields lang=lang subject=subject start=start end=end attendees=attendees
-                            subject_required=true attendees_locked=Signal::derive(move || meeting.get().is_some()) />
+                        <label>{tr(Key::Subject.into())}
+                            <input type="text" name="subject" maxlength="255" required prop:value=move || subject.get()
+                                on:input=move |ev| subject.set(event_target_value(&ev)) />
+                        </label>
+                        <div class="row">
+                            <label>{tr(Key::Start.into())}
+                                <input type="datetime-local" name="start" required prop:value=move || start.get()
+                                    on:input=move |ev| start.set(event_target_value(&ev)) />
+                            </label>
+                            <label>{tr(Key::End.into())}
+                                <input type="datetime-local" name="end" required prop:value=move || end.get()
+                                    on:input=move |ev| end.set(event_target_value(&ev)) />
+                            </label>
+                        </div>
+                        <label>{tr(Key::Attendees.into())}
+                            <textarea name="attendees" rows="2" prop:disabled=move || meeting.get().is_some()
+                                prop:value=move || attendees.get()
+                                on:input=move |ev| attendees.set(event_target_value(&ev))></textarea>
+                        </label>
                         <div class="row">
                             <label>{tr(TabKey::Repeat.into())}
                                 <select name="repeat" prop:disabled=move || meeting.get().is_some()
