@@ -180,12 +180,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(otd::extract))
         .routes(routes!(dev::token));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", v1)
+        .nest(endpoints::BASE, v1)
         .split_for_parts();
     document_problems(&mut doc);
     let served = doc.clone();
     let router = router.route(
-        "/api/v1/openapi.json",
+        &format!("{}/openapi.json", endpoints::BASE),
         get(move || async move { Json(served) }),
     );
     (router, doc)
