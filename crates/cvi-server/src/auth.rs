@@ -29,6 +29,7 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::outbound::{Body, Outbound};
 use cvi_store as store;
 use cvi_store::db::{now_ms, Db};
 
@@ -130,7 +131,7 @@ struct Key {
 /// Keys of one trusted OIDC issuer.
 struct OidcIssuer {
     loopback_http: bool,
-    client: reqwest::Client,
+    client: Outbound,
     /// The URL as configured (`--issuer`).
     configured: String,
     discovered: RwLock<Option<Discovered>>,
@@ -195,39 +196,35 @@ fn asymmetric(alg: Algorithm) -> bool {
     !matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
 }
 
-/// The client for OIDC discovery and JWKS: bounded in time, and never redirected to a URL
-/// that an issuer could not have (no https → http downgrade).
-fn http_client(loopback_http: bool) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 3
-                || check_issuer_url(attempt.url().as_str(), loopback_http).is_err()
-            {
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        }))
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))
+/// The client for OIDC discovery and JWKS: bounded in time.
+fn http_client() -> Outbound {
+    Outbound::new(Duration::from_secs(5), Duration::from_secs(10))
 }
 
+/// GETs `url` as JSON, following at most three redirects and only to URLs an issuer could
+/// have (no https → http downgrade).
 async fn http_get_json<T: serde::de::DeserializeOwned>(
-    client: &reqwest::Client,
+    client: &Outbound,
     url: &str,
+    loopback_http: bool,
 ) -> Result<T, String> {
-    let fail = |e: reqwest::Error| format!("GET {url}: {e}");
-    client
-        .get(url)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(fail)?
-        .json::<T>()
-        .await
-        .map_err(fail)
+    let mut at = url.to_string();
+    for _ in 0..=3 {
+        let reply = client
+            .send(http::Method::GET, &at, None, Body::None)
+            .await?;
+        match (reply.status, reply.location) {
+            (300..=399, Some(next)) => {
+                check_issuer_url(&next, loopback_http).map_err(|e| format!("GET {url}: {e}"))?;
+                at = next;
+            }
+            (200..=299, _) => {
+                return serde_json::from_slice(&reply.body).map_err(|e| format!("GET {at}: {e}"))
+            }
+            (status, _) => return Err(format!("GET {at}: answered {status}")),
+        }
+    }
+    Err(format!("GET {url}: more than three redirects"))
 }
 
 /// An issuer (and every URL its metadata names) must be https; plain http only on
@@ -262,7 +259,7 @@ impl Verifier {
             return Err("the dev issuer mints tokens for anyone who asks: it cannot run next to a real --issuer".into());
         }
         let mut oidc = Vec::new();
-        let client = http_client(loopback_http)?;
+        let client = http_client();
         for issuer in issuers {
             check_issuer_url(issuer, loopback_http)?;
             if issuer.matches(TENANT_PLACEHOLDER).count() > 1 {
@@ -551,7 +548,8 @@ impl OidcIssuer {
             "{}/.well-known/openid-configuration",
             self.configured.replace(TENANT_PLACEHOLDER, "common")
         );
-        let doc: serde_json::Value = http_get_json(&self.client, &discovery).await?;
+        let doc: serde_json::Value =
+            http_get_json(&self.client, &discovery, self.loopback_http).await?;
         let jwks_uri = doc["jwks_uri"]
             .as_str()
             .ok_or_else(|| format!("{discovery} has no jwks_uri"))?
@@ -575,7 +573,7 @@ impl OidcIssuer {
 
     async fn refresh_from(&self, jwks_uri: &str) -> Result<(), String> {
         *self.last_fetch.write().map_err(|e| e.to_string())? = Some(Instant::now());
-        let set: JwkSet = http_get_json(&self.client, jwks_uri).await?;
+        let set: JwkSet = http_get_json(&self.client, jwks_uri, self.loopback_http).await?;
         let mut keys = HashMap::new();
         for jwk in &set.keys {
             let (Some(kid), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk))

@@ -23,7 +23,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+use http::Method;
 use serde::Deserialize;
+
+use crate::outbound::{Body, Outbound, Reply};
 
 /// Where Microsoft is, and who we are there.
 #[derive(Debug, Clone)]
@@ -103,7 +106,7 @@ struct Values {
 /// Our app's Graph client.
 pub struct Graph {
     config: GraphConfig,
-    client: reqwest::Client,
+    client: Outbound,
     /// App-only tokens by tenant, until shortly before they expire.
     tokens: Mutex<HashMap<String, (String, Instant)>>,
     /// Group ids by (tenant, oid), kept briefly.
@@ -111,19 +114,14 @@ pub struct Graph {
 }
 
 impl Graph {
-    pub fn new(config: GraphConfig) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Graph {
+    pub fn new(config: GraphConfig) -> Self {
+        let client = Outbound::new(Duration::from_secs(5), Duration::from_secs(15));
+        Graph {
             config,
             client,
             tokens: Mutex::new(HashMap::new()),
             groups: quick_cache::sync::Cache::new(10_000),
-        })
+        }
     }
 
     /// Our app's token for `tenant` (client credentials), kept until a minute before expiry.
@@ -161,7 +159,7 @@ impl Graph {
         what: &'static str,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<reqwest::Response, GraphError> {
+    ) -> Result<Reply, GraphError> {
         let token = self.app_token(tenant).await?;
         self.send(&token, what, path, body).await
     }
@@ -173,11 +171,11 @@ impl Graph {
         what: &'static str,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<reqwest::Response, GraphError> {
+    ) -> Result<Reply, GraphError> {
         let method = if body.is_some() {
-            reqwest::Method::POST
+            Method::POST
         } else {
-            reqwest::Method::GET
+            Method::GET
         };
         self.request(token, method, what, path, body).await
     }
@@ -186,34 +184,29 @@ impl Graph {
     async fn request(
         &self,
         token: &str,
-        method: reqwest::Method,
+        method: Method,
         what: &'static str,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<reqwest::Response, GraphError> {
+    ) -> Result<Reply, GraphError> {
         let url = format!("{}/v1.0{path}", self.config.graph_url);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut req = self.client.request(method.clone(), &url);
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let resp =
-                req.bearer_auth(token)
-                    .send()
-                    .await
-                    .map_err(|e| GraphError::Unavailable {
-                        what,
-                        detail: e.to_string(),
-                    })?;
-            let status = resp.status().as_u16();
+            let resp = self
+                .client
+                .send(
+                    method.clone(),
+                    &url,
+                    Some(token),
+                    body.map_or(Body::None, |b| Body::Json(b.clone())),
+                )
+                .await
+                .map_err(|detail| GraphError::Unavailable { what, detail })?;
+            let status = resp.status;
             if matches!(status, 429 | 503 | 504) {
                 let wait = resp
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .retry_after
                     .map_or(Duration::from_secs(1), Duration::from_secs);
                 if attempt < MAX_ATTEMPTS && wait <= MAX_RETRY_WAIT {
                     tokio::time::sleep(wait).await;
@@ -227,7 +220,7 @@ impl Graph {
                 });
             }
             if status == 401 || status == 403 {
-                let body: serde_json::Value = resp.json().await.unwrap_or_default();
+                let body: serde_json::Value = resp.json().unwrap_or_default();
                 return Err(GraphError::Forbidden {
                     what,
                     status,
@@ -273,9 +266,9 @@ impl Graph {
                 Some(&serde_json::json!({"securityEnabledOnly": false})),
             )
             .await?;
-        let v: Values = resp.json().await.map_err(|e| GraphError::Unavailable {
+        let v: Values = resp.json().map_err(|detail| GraphError::Unavailable {
             what: "the user's groups",
-            detail: e.to_string(),
+            detail,
         })?;
         self.groups.insert(key, (v.value.clone(), Instant::now()));
         Ok(v.value)
@@ -332,8 +325,7 @@ impl Graph {
             )
             .await?
             .json()
-            .await
-            .map_err(|e| bad(e.to_string()))?;
+            .map_err(bad)?;
         let Some(sp) = sps.value.first() else {
             return Ok(None);
         };
@@ -349,8 +341,7 @@ impl Graph {
             )
             .await?
             .json()
-            .await
-            .map_err(|e| bad(e.to_string()))?;
+            .map_err(bad)?;
         Ok(Some(
             a.value
                 .into_iter()
@@ -405,16 +396,18 @@ impl Graph {
     ) -> Result<Result<TokenAnswer, (u16, String)>, GraphError> {
         let url = format!("{}/{tenant}/oauth2/v2.0/token", self.config.authority_url);
         let unavailable = |detail: String| GraphError::Unavailable { what, detail };
+        let form = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let resp = self
             .client
-            .post(&url)
-            .form(form)
-            .send()
+            .send(Method::POST, &url, None, Body::Form(form))
             .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        let status = resp.status().as_u16();
+            .map_err(unavailable)?;
+        let status = resp.status;
         if status == 400 || status == 401 {
-            let body: serde_json::Value = resp.json().await.unwrap_or_default();
+            let body: serde_json::Value = resp.json().unwrap_or_default();
             let code = body["error"]
                 .as_str()
                 .unwrap_or("refused")
@@ -426,10 +419,7 @@ impl Graph {
         if !(200..300).contains(&status) {
             return Err(unavailable(format!("token endpoint answered {status}")));
         }
-        resp.json()
-            .await
-            .map(Ok)
-            .map_err(|e| unavailable(e.to_string()))
+        resp.json().map(Ok).map_err(unavailable)
     }
 
     /// `POST /me/events` ("Create event", learn.microsoft.com/graph/api/user-post-events).
@@ -443,11 +433,7 @@ impl Graph {
             .send(token, WHAT, "/me/events", Some(event))
             .await?
             .json()
-            .await
-            .map_err(|e| GraphError::Unavailable {
-                what: WHAT,
-                detail: e.to_string(),
-            })?;
+            .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
         let id = v["id"]
             .as_str()
             .filter(|i| !i.is_empty() && i.len() <= 512)
@@ -472,7 +458,7 @@ impl Graph {
     ) -> Result<(), GraphError> {
         self.request(
             token,
-            reqwest::Method::PATCH,
+            Method::PATCH,
             "the calendar event",
             &format!("/me/events/{}", event_path(id)),
             Some(patch),
@@ -487,7 +473,7 @@ impl Graph {
         match self
             .request(
                 token,
-                reqwest::Method::DELETE,
+                Method::DELETE,
                 "the calendar event",
                 &format!("/me/events/{}", event_path(id)),
                 None,
