@@ -1055,7 +1055,7 @@ async fn teams_tab_schedules_a_series_through_graph(f: &Fixture) {
     // and language followed; the meeting is scheduled into the calendar through Graph (the
     // Microsoft stand-in).
     configure(
-        &site,
+        site,
         Some(json!({"teams": {"theme": "dark", "locale": "de-DE", "token": organizer}})),
     );
     // Opened at / (as an older manifest would): the pane hands over to the tab's page.
