@@ -603,6 +603,37 @@ pub fn no_partner_app_warning(provider: &str) -> String {
     )
 }
 
+// ------------------------------------------------------- coordinates in every Teams meeting
+
+/// Turn "coordinates in every Teams meeting" on or off for the caller's tenant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InjectRequest {
+    pub enabled: bool,
+}
+
+/// Where "coordinates in every Teams meeting" stands for a tenant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InjectStatus {
+    pub enabled: bool,
+    /// This server's own Graph access (`--client-id`): without it nothing can be written.
+    pub graph_configured: bool,
+    /// What still stops it, in words an admin acts on (empty: nothing).
+    pub missing: Vec<String>,
+    /// Our app's admin-consent link, while its consent is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_url: Option<String>,
+    pub subscriptions: i64,
+    /// Subscriptions that expire within a day.
+    pub subscriptions_expiring: i64,
+    /// Notifications received and not yet processed.
+    pub queue_depth: i64,
+    /// When the oldest waiting notification arrived (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_waiting: Option<String>,
+}
+
 // -------------------------------------------------------------------------- resolution
 
 /// `POST /resolve`: what a partner's IVR or gateway asks.

@@ -202,9 +202,18 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
                 "the body must be a JSON object".into(),
             ));
         }
-        serde_json::from_value(value)
+        // The field at fault is named (`enabled: invalid type…`), not only its position.
+        serde_path_to_error::deserialize(value)
             .map(ApiJson)
-            .map_err(|e| AppError::InvalidInput(format!("the JSON body is not valid: {e}")))
+            .map_err(|e| {
+                let at = e.path().to_string();
+                let inner = e.into_inner();
+                AppError::InvalidInput(if at == "." {
+                    format!("the JSON body is not valid: {inner}")
+                } else {
+                    format!("the JSON body is not valid: {at}: {inner}")
+                })
+            })
     }
 }
 

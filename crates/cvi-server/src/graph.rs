@@ -124,6 +124,11 @@ impl Graph {
         }
     }
 
+    /// Our app's client id (`--client-id`).
+    pub fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+
     /// Our app's token for `tenant` (client credentials), kept until a minute before expiry.
     async fn app_token(&self, tenant: &str) -> Result<String, GraphError> {
         if let Some((t, until)) = self.tokens.lock().ok().and_then(|m| m.get(tenant).cloned()) {
@@ -349,6 +354,35 @@ impl Graph {
                 .collect(),
         ))
     }
+}
+
+/// A delivery of change notifications to our `notificationUrl` ("changeNotificationCollection"
+/// and "changeNotification resource type", learn.microsoft.com/graph/api/resources/
+/// changenotificationcollection and .../changenotification): `value[]`, each with
+/// `subscriptionId`, `clientState`, `changeType`, `resource`, `resourceData`, `tenantId`,
+/// `subscriptionExpirationDateTime`, or `lifecycleEvent` for lifecycle notifications.
+/// Only what is checked or kept is read.
+#[derive(Debug, Deserialize)]
+pub struct Notifications {
+    pub value: Vec<Notification>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Notification {
+    pub subscription_id: Option<String>,
+    pub client_state: Option<String>,
+    pub change_type: Option<String>,
+    pub lifecycle_event: Option<String>,
+    pub resource: Option<String>,
+    pub resource_data: Option<ResourceData>,
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResourceData {
+    pub id: Option<String>,
 }
 
 /// What Graph made of a new event.

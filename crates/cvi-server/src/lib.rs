@@ -18,6 +18,7 @@ pub mod graph;
 pub mod http;
 pub(crate) mod kept;
 pub(crate) mod metrics;
+pub(crate) mod notifications;
 pub(crate) mod outbound;
 pub(crate) mod pexip;
 pub(crate) mod rate_limit;

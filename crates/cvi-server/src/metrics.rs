@@ -34,6 +34,8 @@ pub struct Metrics {
     pub resolutions: Family<OutcomeLabels, Counter>,
     /// Resolution lookups per PostgreSQL statement (`store/batched_reads.rs`).
     pub lookup_batch: Histogram,
+    /// Graph change notifications by outcome (`stored`, or why one was dropped).
+    pub graph_notifications: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -47,6 +49,12 @@ impl Default for Metrics {
         let issuance_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]);
         let resolutions = Family::<OutcomeLabels, Counter>::default();
         let lookup_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
+        let graph_notifications = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "graph_notifications",
+            "Microsoft Graph change notifications received, by outcome",
+            graph_notifications.clone(),
+        );
         registry.register("http_requests", "HTTP requests served", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -81,6 +89,7 @@ impl Default for Metrics {
             issuance_batch,
             resolutions,
             lookup_batch,
+            graph_notifications,
         }
     }
 }
@@ -92,6 +101,15 @@ impl Metrics {
         let registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
         let _ = encode(&mut out, &registry);
         out
+    }
+
+    /// Counts one Graph notification's outcome.
+    pub fn graph_notification(&self, outcome: &str) {
+        self.graph_notifications
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
     }
 
     /// Counts one resolution outcome (`found`, `unknown`, `bad-check-digit`, `rate-limited`).

@@ -8,7 +8,7 @@ use crate::db::{now_ms, values_placeholders};
 
 /// A record's id: zero-padded millis then randomness, so ids sort by time and never
 /// collide across servers.
-fn new_id(at_ms: i64) -> String {
+pub(crate) fn new_id(at_ms: i64) -> String {
     format!("{at_ms:015}-{:016x}", rand::random::<u64>())
 }
 

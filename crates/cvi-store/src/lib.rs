@@ -17,6 +17,7 @@ pub mod db;
 pub mod dev_keys;
 pub mod grants;
 pub mod hot_reads;
+pub mod inject;
 pub mod meetings;
 pub mod providers;
 pub mod servers;

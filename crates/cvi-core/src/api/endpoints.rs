@@ -7,10 +7,10 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::{
     AuditPage, BridgeView, CallbackOutcome, ConsentLinks, DailyStats, EffectiveView, GrantOutcome,
-    GrantRequest, GrantView, ImportRequest, Imported, IssueRequest, Meeting, NewBridge,
-    NewBridgeCreated, NewProvider, OtdRequest, PolicyView, ProblemKind, ProviderConsent,
-    ProviderView, Removed, Resolution, ResolveRequest, ScheduleRequest, Scheduled, SetProvider,
-    TokenReply, TokenRequest, UpdateRequest,
+    GrantRequest, GrantView, ImportRequest, Imported, InjectRequest, InjectStatus, IssueRequest,
+    Meeting, NewBridge, NewBridgeCreated, NewProvider, OtdRequest, PolicyView, ProblemKind,
+    ProviderConsent, ProviderView, Removed, Resolution, ResolveRequest, ScheduleRequest, Scheduled,
+    SetProvider, TokenReply, TokenRequest, UpdateRequest,
 };
 use crate::{otd::OneTouchDial, plan::Plan};
 
@@ -180,6 +180,10 @@ endpoints! {
     UserEffectivePolicy: Get "/users/{upn}/effective-policy", query EffectiveQuery, request () => EffectiveView, problems [];
     /// The caller's own effective policy.
     MyEffectivePolicy: Get "/me/effective-policy", query (), request () => EffectiveView, problems [];
+    /// Where "coordinates in every Teams meeting" stands (admins).
+    InjectState: Get "/inject", query (), request () => InjectStatus, problems [];
+    /// Turn "coordinates in every Teams meeting" on or off (admins).
+    SetInject: Put "/inject", query (), request InjectRequest => InjectStatus, problems [];
     /// Admin-consent links for each of a provider's partner apps.
     ConsentLinksOf: Get "/consent/links", query ProviderQuery, request () => ConsentLinks, problems [NotFound];
     /// Where the identity platform sends the admin back (no token: a single-use state).

@@ -6,6 +6,7 @@ pub mod bridges;
 pub mod consent;
 pub mod dev;
 pub mod events;
+pub mod inject;
 pub mod meetings;
 pub mod otd;
 pub mod plan;
@@ -165,6 +166,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consent::links))
         .routes(routes!(consent::callback))
         .routes(routes!(consent::status))
+        .routes(routes!(inject::get, inject::put))
         .routes(routes!(meetings::issue, meetings::find_by_video_id))
         .routes(routes!(meetings::import))
         .routes(routes!(meetings::by_organizer))

@@ -1,17 +1,17 @@
-//! The cmdlets over HTTP: `cvi token|provider|policy|consent|meeting|resolve`.
+//! The cmdlets over HTTP: `cvi token|provider|policy|consent|inject|meeting|resolve`.
 
 use clap::{Args, Subcommand};
 use cvi_core::api::{
     endpoints::{
         AuditQuery, CancelMeeting, ConsentLinksOf, ConsentStatus, CreateBridge, CreateProvider,
-        DevToken, EffectiveQuery, FilterQuery, ImportMeetings, IssueMeeting, ListAudit,
-        ListBridges, ListGrants, ListPolicies, ListProviders, ProviderQuery, PutGrant,
-        RemoveBridge, RemoveProvider, Resolve, ScheduleEvent, ShowMeeting, ShowPolicy,
+        DevToken, EffectiveQuery, FilterQuery, ImportMeetings, InjectState, IssueMeeting,
+        ListAudit, ListBridges, ListGrants, ListPolicies, ListProviders, ProviderQuery, PutGrant,
+        RemoveBridge, RemoveProvider, Resolve, ScheduleEvent, SetInject, ShowMeeting, ShowPolicy,
         ShowProvider, UpdateProvider, UserEffectivePolicy,
     },
     no_partner_app_warning, AppIds, AuditPage, GrantRequest, ImportMeeting, ImportRequest,
-    IssueRequest, NewProvider, ProviderView, ResolveRequest, Role, SetProvider, TargetKind,
-    TokenRequest,
+    InjectRequest, IssueRequest, NewProvider, ProviderView, ResolveRequest, Role, SetProvider,
+    TargetKind, TokenRequest,
 };
 use serde_json::{json, Value};
 
@@ -151,6 +151,16 @@ pub enum ConsentCommand {
         #[arg(long)]
         provider: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InjectCommand {
+    /// Turn "coordinates in every Teams meeting" on for the tenant.
+    Enable,
+    /// Turn it off.
+    Disable,
+    /// Where it stands: what is missing, subscriptions, the notification queue.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -432,6 +442,48 @@ pub fn policy(c: &Client, cmd: PolicyCommand, json_out: bool) -> Result<(), CliE
             }
         }
         PolicyCommand::Grants => show(&c.request::<ListGrants>(&[], &(), &())?, json_out),
+    }
+    Ok(())
+}
+
+pub fn inject(c: &Client, cmd: InjectCommand, json_out: bool) -> Result<(), CliError> {
+    let status = match cmd {
+        InjectCommand::Enable => {
+            c.request::<SetInject>(&[], &(), &InjectRequest { enabled: true })?
+        }
+        InjectCommand::Disable => {
+            c.request::<SetInject>(&[], &(), &InjectRequest { enabled: false })?
+        }
+        InjectCommand::Status => c.request::<InjectState>(&[], &(), &())?,
+    };
+    if json_out {
+        show(&status, true);
+        return Ok(());
+    }
+    println!(
+        "Coordinates in every Teams meeting: {}",
+        if status.enabled {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    );
+    println!(
+        "Subscriptions: {} ({} expiring within a day); notifications waiting: {}{}",
+        status.subscriptions,
+        status.subscriptions_expiring,
+        status.queue_depth,
+        status
+            .oldest_waiting
+            .as_deref()
+            .map(|t| format!(" (oldest {t})"))
+            .unwrap_or_default()
+    );
+    for m in &status.missing {
+        println!("Missing: {m}");
+    }
+    if let Some(url) = &status.consent_url {
+        println!("Admin consent for this service's app:\n  {url}");
     }
     Ok(())
 }

@@ -81,6 +81,9 @@ enum Command {
     /// Partner admin consent.
     #[command(subcommand)]
     Consent(admin::ConsentCommand),
+    /// Coordinates in every Teams meeting (Graph change notifications).
+    #[command(subcommand)]
+    Inject(admin::InjectCommand),
     /// Meeting coordinates.
     #[command(subcommand)]
     Meeting(admin::MeetingCommand),
@@ -184,6 +187,7 @@ pub fn main() -> ExitCode {
         Command::Provider(c) => admin::provider(&client(), c, json),
         Command::Policy(c) => admin::policy(&client(), c, json),
         Command::Consent(c) => admin::consent(&client(), c, json),
+        Command::Inject(c) => admin::inject(&client(), c, json),
         Command::Meeting(c) => admin::meeting(&client(), c, json),
         Command::Resolve(a) => admin::resolve(&client(), a, json),
         Command::Bridge(c) => admin::bridge(&client(), c, json),

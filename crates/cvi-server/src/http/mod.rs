@@ -9,7 +9,7 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer};
@@ -26,6 +26,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(crate::pexip::PATH, get(crate::pexip::service_configuration))
+        .route(
+            crate::notifications::PATH,
+            post(crate::notifications::receive),
+        )
         .merge(api);
     if state.metrics_on_main {
         router = router.route("/metrics", get(metrics));

@@ -57,6 +57,72 @@ fn random_state() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
+/// The consent state's provider for our own app's link (no provider has this name).
+pub const OWN_APP: &str = "(this service)";
+
+static OWN_APP_PERMISSIONS: [(&str, &str); 1] = [super::inject::CALENDARS_READ_WRITE];
+
+/// The application permissions the app of a consent link needs.
+fn wanted(provider: &str) -> &'static [(&'static str, &'static str)] {
+    if provider == OWN_APP {
+        &OWN_APP_PERMISSIONS
+    } else {
+        &PERMISSIONS
+    }
+}
+
+/// Microsoft's admin-consent URL for `app_id` in `tenant`, returning to our callback with
+/// `state` ("Admin consent on the Microsoft identity platform",
+/// learn.microsoft.com/entra/identity-platform/v2-admin-consent).
+fn admin_consent_url(cx: &Context, tenant: &str, app_id: &str, state: &str) -> String {
+    let callback = format!(
+        "{}{}{}",
+        cx.public_url.trim_end_matches('/'),
+        endpoints::BASE,
+        endpoints::ConsentCallback::PATH
+    );
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", app_id)
+        .append_pair("scope", "https://graph.microsoft.com/.default")
+        .append_pair("redirect_uri", &callback)
+        .append_pair("state", state)
+        .finish();
+    let tenant_seg: String = form_urlencoded::byte_serialize(tenant.as_bytes()).collect();
+    format!("https://login.microsoftonline.com/{tenant_seg}/v2.0/adminconsent?{query}")
+}
+
+/// The admin-consent link of this service's own app (`client_id`), for "coordinates in every
+/// Teams meeting"; its callback is the partners' one.
+pub async fn own_app_link(cx: &Context, caller: &Caller, client_id: &str) -> Result<String> {
+    caller.require(Role::Admin)?;
+    let state = random_state();
+    let mut tx = cx.writes.begin().await?;
+    store::consents::purge_expired_states(&mut tx).await?;
+    store::consents::remember_state(
+        &mut tx,
+        &state,
+        &LinkState {
+            tenant: caller.tenant.clone(),
+            provider: OWN_APP.to_string(),
+            app_id: client_id.to_string(),
+            expires_at: now_ms() + STATE_TTL_MS,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &caller.tenant,
+        &caller.actor,
+        "consent.links",
+        OWN_APP,
+        None::<&()>,
+        Some(&[client_id]),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(admin_consent_url(cx, &caller.tenant, client_id, &state))
+}
+
 /// Admin-consent links for each of a provider's partner apps (admins).
 pub async fn links(cx: &Context, caller: &Caller, provider: Option<&str>) -> Result<ConsentLinks> {
     caller.require(Role::Admin)?;
@@ -73,12 +139,6 @@ pub async fn links(cx: &Context, caller: &Caller, provider: Option<&str>) -> Res
         )));
     }
     let missing_ids = config.missing_consent(&p.aad_application_ids);
-    let callback = format!(
-        "{}{}{}",
-        cx.public_url.trim_end_matches('/'),
-        endpoints::BASE,
-        endpoints::ConsentCallback::PATH
-    );
     let mut tx = cx.writes.begin().await?;
     store::consents::purge_expired_states(&mut tx).await?;
     let mut out = Vec::new();
@@ -91,19 +151,9 @@ pub async fn links(cx: &Context, caller: &Caller, provider: Option<&str>) -> Res
             expires_at: now_ms() + STATE_TTL_MS,
         };
         store::consents::remember_state(&mut tx, &state, &link).await?;
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", app.as_str())
-            .append_pair("scope", "https://graph.microsoft.com/.default")
-            .append_pair("redirect_uri", &callback)
-            .append_pair("state", &state)
-            .finish();
-        let tenant_seg: String =
-            form_urlencoded::byte_serialize(caller.tenant.as_bytes()).collect();
         out.push(ConsentLink {
             app_id: app.to_string(),
-            url: format!(
-                "https://login.microsoftonline.com/{tenant_seg}/v2.0/adminconsent?{query}"
-            ),
+            url: admin_consent_url(cx, &caller.tenant, app.as_str(), &state),
             consented: !missing_ids.contains(&app.to_string()),
         });
     }
@@ -170,7 +220,7 @@ pub async fn callback(cx: &Context, q: &CallbackQuery) -> Result<CallbackOutcome
                 .map_err(|e| Error::Unavailable(e.to_string()))?
                 .unwrap_or_default();
             Some(
-                PERMISSIONS
+                wanted(&link.provider)
                     .iter()
                     .filter(|(_, id)| !granted.iter().any(|g| g == id))
                     .map(|(name, _)| *name)
@@ -264,7 +314,7 @@ pub async fn callback(cx: &Context, q: &CallbackQuery) -> Result<CallbackOutcome
             "The identity platform reported no consent ({}), but the consent on record for {provider} app {app_id} was confirmed with Microsoft Graph and stays.",
             said_error.unwrap_or_default()
         ),
-        (None, _, true) => format!("Admin consent for {provider} app {app_id} is confirmed: Microsoft Graph shows all four permissions. You can close this window."),
+        (None, _, true) => format!("Admin consent for {provider} app {app_id} is confirmed: Microsoft Graph shows every permission it needs. You can close this window."),
         (None, _, false) => format!("Admin consent recorded for {provider} app {app_id} (not verified: this server has no Microsoft Graph access). You can close this window."),
         (Some(e), _, _) => format!("Consent for {provider} app {app_id} is not complete ({e}). Retry from `cvi consent link`."),
     };

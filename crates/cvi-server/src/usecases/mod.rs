@@ -15,6 +15,7 @@ pub mod consent;
 mod error;
 pub mod events;
 pub mod import;
+pub mod inject;
 pub mod meetings;
 pub mod policy;
 pub mod providers;

@@ -7,6 +7,7 @@ mod common;
 mod audit;
 mod bridge;
 mod import;
+mod inject;
 mod isolation;
 mod meetings;
 mod otd;
