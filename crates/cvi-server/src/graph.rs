@@ -83,6 +83,11 @@ pub enum GraphError {
     },
     #[error("Microsoft Graph is unavailable for {what}: {detail}")]
     Unavailable { what: &'static str, detail: String },
+    #[error("Microsoft Graph has no such {what} (404)")]
+    NotFound { what: &'static str },
+    /// `If-Match` named an older version (`412`): read it again.
+    #[error("the {what} changed meanwhile (412)")]
+    Changed { what: &'static str },
 }
 
 /// Tries of one Graph request while Graph throttles or is busy.
@@ -194,16 +199,36 @@ impl Graph {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Reply, GraphError> {
-        let url = format!("{}/v1.0{path}", self.config.graph_url);
+        self.request_with(token, method, what, path, &[], body)
+            .await
+    }
+
+    /// [`Graph::request`] with more headers (`If-Match`, `Prefer`); `path` may also be a
+    /// whole URL under the Graph base (an `@odata.nextLink`).
+    async fn request_with(
+        &self,
+        token: &str,
+        method: Method,
+        what: &'static str,
+        path: &str,
+        headers: &[(&'static str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Reply, GraphError> {
+        let url = if path.starts_with(&format!("{}/", self.config.graph_url)) {
+            path.to_string()
+        } else {
+            format!("{}/v1.0{path}", self.config.graph_url)
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             let resp = self
                 .client
-                .send(
+                .send_with(
                     method.clone(),
                     &url,
                     Some(token),
+                    headers,
                     body.map_or(Body::None, |b| Body::Json(b.clone())),
                 )
                 .await
@@ -236,6 +261,12 @@ impl Graph {
                         .take(80)
                         .collect(),
                 });
+            }
+            if status == 404 {
+                return Err(GraphError::NotFound { what });
+            }
+            if status == 412 {
+                return Err(GraphError::Changed { what });
             }
             if !(200..300).contains(&status) {
                 return Err(GraphError::Unavailable {
@@ -515,9 +546,7 @@ impl Graph {
             .await
         {
             Ok(_) => Ok(()),
-            Err(GraphError::Unavailable { detail, .. }) if detail.ends_with("answered 404") => {
-                Ok(())
-            }
+            Err(GraphError::NotFound { .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -526,4 +555,237 @@ impl Graph {
 /// An event id as a path segment (Graph's ids are base64url-ish; anything else is escaped).
 fn event_path(id: &str) -> String {
     form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// What processing needs of a user's event, read back with our app's token ("Get event",
+/// learn.microsoft.com/graph/api/event-get, with `Prefer: outlook.timezone="UTC"` so that
+/// `start`/`end` are UTC).
+#[derive(Debug, Clone)]
+pub struct EventRead {
+    /// `@odata.etag`, for `If-Match`.
+    pub etag: String,
+    pub ical_uid: String,
+    pub is_online_meeting: bool,
+    /// `onlineMeetingProvider` (`teamsForBusiness` for Teams).
+    pub provider: String,
+    pub is_organizer: bool,
+    pub is_cancelled: bool,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+    /// The last day of a series with an end date (`recurrence.range.endDate`).
+    pub series_until: Option<String>,
+    /// The body when it is HTML (`None` for a text body).
+    pub html: Option<String>,
+    pub location: String,
+    pub join_url: Option<String>,
+}
+
+/// A user of the directory ("List users", learn.microsoft.com/graph/api/user-list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub id: String,
+    pub upn: String,
+}
+
+/// `dateTimeTimeZone` in UTC as RFC 3339.
+fn utc(v: &serde_json::Value) -> Option<String> {
+    let tz = v["timeZone"].as_str()?;
+    let dt = v["dateTime"].as_str()?;
+    if !tz.eq_ignore_ascii_case("UTC") || dt.len() < 19 {
+        return None;
+    }
+    Some(format!("{}Z", &dt[..19]))
+}
+
+impl EventRead {
+    fn from_graph(v: &serde_json::Value) -> Option<EventRead> {
+        let s = |k: &str| v[k].as_str().map(str::to_string);
+        let range = &v["recurrence"]["range"];
+        Some(EventRead {
+            etag: s("@odata.etag")?,
+            ical_uid: s("iCalUId")?,
+            is_online_meeting: v["isOnlineMeeting"].as_bool().unwrap_or(false),
+            provider: s("onlineMeetingProvider").unwrap_or_default(),
+            is_organizer: v["isOrganizer"].as_bool().unwrap_or(false),
+            is_cancelled: v["isCancelled"].as_bool().unwrap_or(false),
+            start: utc(&v["start"])?,
+            end: utc(&v["end"])?,
+            series_until: (range["type"] == "endDate")
+                .then(|| range["endDate"].as_str().map(str::to_string))
+                .flatten(),
+            html: v["body"]["contentType"]
+                .as_str()
+                .filter(|t| t.eq_ignore_ascii_case("html"))
+                .and(v["body"]["content"].as_str())
+                .map(str::to_string),
+            location: v["location"]["displayName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            join_url: v["onlineMeeting"]["joinUrl"].as_str().map(str::to_string),
+        })
+    }
+}
+
+/// A user id or UPN as a path segment.
+fn user_path(user: &str) -> String {
+    form_urlencoded::byte_serialize(user.as_bytes()).collect()
+}
+
+impl Graph {
+    /// A user's event, `None` when it is gone.
+    pub async fn read_event(
+        &self,
+        tenant: &str,
+        user: &str,
+        id: &str,
+    ) -> Result<Option<EventRead>, GraphError> {
+        const WHAT: &str = "the calendar event";
+        let token = self.app_token(tenant).await?;
+        let path = format!("/users/{}/events/{}", user_path(user), event_path(id));
+        let prefer = [("prefer", "outlook.timezone=\"UTC\"".to_string())];
+        match self
+            .request_with(&token, Method::GET, WHAT, &path, &prefer, None)
+            .await
+        {
+            Ok(r) => {
+                let v: serde_json::Value = r
+                    .json()
+                    .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
+                EventRead::from_graph(&v)
+                    .map(Some)
+                    .ok_or(GraphError::Unavailable {
+                        what: WHAT,
+                        detail: "Graph's event lacks an etag, iCalUId or UTC times".into(),
+                    })
+            }
+            Err(GraphError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Patches a user's event only if it is still at `etag` ("Update event",
+    /// learn.microsoft.com/graph/api/event-update; `If-Match`): [`GraphError::Changed`]
+    /// when it moved on.
+    pub async fn write_event(
+        &self,
+        tenant: &str,
+        user: &str,
+        id: &str,
+        etag: &str,
+        patch: &serde_json::Value,
+    ) -> Result<(), GraphError> {
+        let token = self.app_token(tenant).await?;
+        let path = format!("/users/{}/events/{}", user_path(user), event_path(id));
+        let if_match = [("if-match", etag.to_string())];
+        self.request_with(
+            &token,
+            Method::PATCH,
+            "the calendar event",
+            &path,
+            &if_match,
+            Some(patch),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Subscribes to a user's events ("Create subscription",
+    /// learn.microsoft.com/graph/api/subscription-post-subscriptions): Graph first checks
+    /// `notification_url` (and the lifecycle URL) with a validation request. Answers
+    /// Graph's subscription id and expiry.
+    pub async fn subscribe(
+        &self,
+        tenant: &str,
+        user: &str,
+        notification_url: &str,
+        client_state: &str,
+        expires: &str,
+    ) -> Result<(String, String), GraphError> {
+        const WHAT: &str = "the calendar subscription";
+        let token = self.app_token(tenant).await?;
+        let body = serde_json::json!({
+            "changeType": "created,updated,deleted",
+            "notificationUrl": notification_url,
+            "lifecycleNotificationUrl": notification_url,
+            "resource": format!("users/{}/events", user_path(user)),
+            "expirationDateTime": expires,
+            "clientState": client_state,
+        });
+        let v: serde_json::Value = self
+            .request(&token, Method::POST, WHAT, "/subscriptions", Some(&body))
+            .await?
+            .json()
+            .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
+        match (v["id"].as_str(), v["expirationDateTime"].as_str()) {
+            (Some(id), Some(exp)) if !id.is_empty() && id.len() <= 128 => {
+                Ok((id.to_string(), exp.to_string()))
+            }
+            _ => Err(GraphError::Unavailable {
+                what: WHAT,
+                detail: "Graph's subscription has no id or expiry".into(),
+            }),
+        }
+    }
+
+    /// Deletes a subscription ("Delete subscription",
+    /// learn.microsoft.com/graph/api/subscription-delete); one already gone counts.
+    pub async fn unsubscribe(&self, tenant: &str, id: &str) -> Result<(), GraphError> {
+        let token = self.app_token(tenant).await?;
+        match self
+            .request(
+                &token,
+                Method::DELETE,
+                "the calendar subscription",
+                &format!("/subscriptions/{}", event_path(id)),
+                None,
+            )
+            .await
+        {
+            Ok(_) | Err(GraphError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every user of the tenant's directory, page by page (`@odata.nextLink`, "Paging
+    /// Microsoft Graph data", learn.microsoft.com/graph/paging).
+    pub async fn users(&self, tenant: &str) -> Result<Vec<DirectoryUser>, GraphError> {
+        const WHAT: &str = "the directory's users";
+        let token = self.app_token(tenant).await?;
+        let mut next = "/users?$select=id,userPrincipalName".to_string();
+        let mut out = Vec::new();
+        for _ in 0..10_000 {
+            let v: serde_json::Value = self
+                .request(&token, Method::GET, WHAT, &next, None)
+                .await?
+                .json()
+                .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
+            for u in v["value"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(upn)) = (u["id"].as_str(), u["userPrincipalName"].as_str()) {
+                    out.push(DirectoryUser {
+                        id: id.to_string(),
+                        upn: upn.to_string(),
+                    });
+                }
+            }
+            match v["@odata.nextLink"].as_str() {
+                // Only links under Graph's own base are followed.
+                Some(link) if link.starts_with(&format!("{}/", self.config.graph_url)) => {
+                    next = link.to_string();
+                }
+                Some(_) => {
+                    return Err(GraphError::Unavailable {
+                        what: WHAT,
+                        detail: "a next page outside Microsoft Graph".into(),
+                    })
+                }
+                None => return Ok(out),
+            }
+        }
+        Err(GraphError::Unavailable {
+            what: WHAT,
+            detail: "more than 10,000 pages".into(),
+        })
+    }
 }

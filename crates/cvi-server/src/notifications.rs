@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::{error::AppError, graph::Notifications, state::AppState, usecases};
 
-pub const PATH: &str = "/graph/notifications";
+pub const PATH: &str = usecases::inject::NOTIFICATION_PATH;
 
 /// Longer than any token Graph sends; a longer one is not Graph's.
 const MAX_VALIDATION_TOKEN: usize = 4096;

@@ -63,7 +63,22 @@ impl Outbound {
         bearer: Option<&str>,
         body: Body,
     ) -> Result<Reply, String> {
+        self.send_with(method, url, bearer, &[], body).await
+    }
+
+    /// [`Outbound::send`] with more headers (`If-Match`, `Prefer`).
+    pub async fn send_with(
+        &self,
+        method: Method,
+        url: &str,
+        bearer: Option<&str>,
+        headers: &[(&'static str, String)],
+        body: Body,
+    ) -> Result<Reply, String> {
         let mut req = http::Request::builder().method(method.clone()).uri(url);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
         if let Some(t) = bearer {
             req = req.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
         }

@@ -140,9 +140,14 @@ impl AppState {
             config: Default::default(),
             issue_quota_per_hour: config.issue_quota_per_hour,
             public_url: config.public_url,
+            inject_wake: tokio::sync::Notify::new(),
         };
+        let cx = Arc::new(cx);
+        if cx.graph.is_some() {
+            tokio::spawn(crate::usecases::inject_events::work_forever(cx.clone()));
+        }
         Ok(AppState(Arc::new(Shared {
-            cx: Arc::new(cx),
+            cx,
             verifier,
             dist: config.dist,
             cors_origins: config.cors_origins,

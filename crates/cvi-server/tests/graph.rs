@@ -434,3 +434,245 @@ on_both!(the_teams_tab_schedules_through_graph, |backend: Backend| {
     assert_eq!(done["video_id"], kept["video_id"]);
     assert_eq!(ms.events().len(), before + 1);
 });
+
+// ------------------------------------------------- coordinates in every Teams meeting
+
+/// A Teams meeting's body as Outlook on the web holds it, Teams' join block included: the
+/// browser e2e's invite (tests/fixtures/owa_compose.html).
+const TEAMS_BODY: &str = include_str!("../../../tests/fixtures/owa_compose.html");
+const ANN: &str = "0d5f6a7b-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+const BOB: &str = "1e6a7b8c-2d3e-4f5a-9b0c-1d2e3f4a5b6c";
+const CAROL: &str = "2f7b8c9d-3e4f-4a5b-8c1d-2e3f4a5b6c7d";
+
+/// Waits (at most 20 s) until `done` holds, else fails with `what`.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A Teams meeting as the Teams client creates it in its organizer's calendar.
+fn teams_event(body: &str, start: &str, end: &str) -> Value {
+    json!({
+        "subject": "Design review",
+        "body": {"contentType": "html", "content": body},
+        "start": {"dateTime": start, "timeZone": "UTC"},
+        "end": {"dateTime": end, "timeZone": "UTC"},
+        "location": {"displayName": ""},
+        "isOnlineMeeting": true,
+        "onlineMeetingProvider": "teamsForBusiness",
+        "onlineMeeting": {"joinUrl": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_Y2FmZQ%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"},
+    })
+}
+
+fn unquoted(body: &str) -> Vec<cvi_core::invite::Found> {
+    cvi_core::invite::find(body, cvi_core::invite::BodyKind::Html)
+        .into_iter()
+        .filter(|f| !f.quoted)
+        .collect()
+}
+
+fn waiting(s: &common::Server, admin: &str) -> i64 {
+    s.call("GET", "/api/v1/inject", Some(admin), None).1["queue_depth"]
+        .as_i64()
+        .unwrap()
+}
+
+on_both!(
+    every_teams_meeting_of_an_enabled_user_gets_one_block,
+    |backend: Backend| {
+        let ms = microsoft();
+        // Our own app's consent to Calendars.ReadWrite, as Graph would show it.
+        ms.service_principal("cvi-app", &["ef54d2bf-783f-4e0f-bca1-3210c0444d99"]);
+        for (id, upn) in [
+            (ANN, "ann@t.example"),
+            (BOB, "bob@t.example"),
+            (CAROL, "carol@t.example"),
+        ] {
+            ms.user(id, upn);
+        }
+        let s = server(&ms, backend);
+        let admin = cvi_testkit::provision(&s.url, "t", "813878896@t.plcm.vc", &[APP_FULL])
+            .unwrap()
+            .admin;
+        // Bob's own grant turns video interop off for him.
+        let (st, v) = s.call(
+            "PUT",
+            "/api/v1/grants",
+            Some(&admin),
+            Some(json!({"target": "user", "identity": "bob@t.example", "policy_name": "Tag:ServiceProviderDisabled"})),
+        );
+        assert_eq!(st, 200, "{v}");
+        let (st, v) = s.call(
+            "PUT",
+            "/api/v1/inject",
+            Some(&admin),
+            Some(json!({"enabled": true})),
+        );
+        assert_eq!(st, 200, "{v}");
+        // One subscription per covered user (the directory read over two pages), made
+        // through Graph's validation handshake with our notification door.
+        eventually("subscriptions for ann and carol", || {
+            ms.subscriptions().len() == 2
+        });
+        let subscribed: Vec<String> = ms
+            .subscriptions()
+            .iter()
+            .map(|x| x["resource"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            subscribed.contains(&format!("users/{ANN}/events")),
+            "{subscribed:?}"
+        );
+        assert!(
+            subscribed.contains(&format!("users/{CAROL}/events")),
+            "{subscribed:?}"
+        );
+
+        // A Teams meeting made in the Teams client: exactly one block, after Teams' own,
+        // everything else byte for byte; the SIP URI in the empty location.
+        let id = ms.client_creates(
+            ANN,
+            teams_event(
+                TEAMS_BODY,
+                "2027-01-23T09:00:00.0000000",
+                "2027-01-23T10:00:00.0000000",
+            ),
+        );
+        eventually("the block written", || {
+            ms.event_of(ANN, &id)
+                .is_some_and(|e| e["body"]["content"] != TEAMS_BODY)
+        });
+        let e = ms.event_of(ANN, &id).unwrap();
+        let body = e["body"]["content"].as_str().unwrap().to_string();
+        let blocks = unquoted(&body);
+        assert_eq!(blocks.len(), 1, "{body}");
+        assert_eq!(
+            cvi_core::invite::remove(&body, cvi_core::invite::BodyKind::Html),
+            TEAMS_BODY
+        );
+        let direct = blocks[0].coordinates.direct_dial_uri.clone().unwrap();
+        assert_eq!(e["location"]["displayName"], format!("sip:{direct}"));
+        // Our own write comes back as `updated` and converges: written once.
+        eventually("the inbox drained", || waiting(&s, &admin) == 0);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert_eq!(waiting(&s, &admin), 0);
+        let patches = |ms: &Microsoft| {
+            ms.requests()
+                .iter()
+                .filter(|r| r.starts_with("PATCH /users/"))
+                .count()
+        };
+        assert_eq!(patches(&ms), 1, "{:?}", ms.requests());
+        // The meeting is any other meeting: shown, and resolved with its Teams link.
+        let key = format!("graph-{}", e["iCalUId"].as_str().unwrap());
+        // Ann as herself: the meetings are hers (her directory object id).
+        let ann = s.token_with(
+            json!({"tenant": "t", "user": "ann@t.example", "role": "organizer", "oid": ANN}),
+        );
+        let (st, m) = s.call("GET", &format!("/api/v1/meetings/{key}"), Some(&ann), None);
+        assert_eq!(st, 200, "{m}");
+        assert_eq!(m["expires_at"], "2027-03-24T10:00:00Z");
+        let partner = s.token_with(
+            json!({"tenant": "t", "user": "ivr", "role": "partner", "app_id": APP_FULL}),
+        );
+        let resolve = |s: &common::Server| {
+            s.call(
+                "POST",
+                "/api/v1/resolve",
+                Some(&partner),
+                Some(json!({"dial_string": direct})),
+            )
+        };
+        let (st, r) = resolve(&s);
+        assert_eq!(st, 200, "{r}");
+        assert!(
+            r["teams_join_url"]
+                .as_str()
+                .unwrap()
+                .contains("meetup-join"),
+            "{r}"
+        );
+
+        // Moved in the client: the meeting and its expiry follow; the body is not written.
+        ms.client_updates(
+            ANN,
+            &id,
+            json!({
+                "start": {"dateTime": "2027-02-01T14:00:00.0000000", "timeZone": "UTC"},
+                "end": {"dateTime": "2027-02-01T15:00:00.0000000", "timeZone": "UTC"},
+            }),
+        );
+        eventually("the meeting moved", || {
+            s.call("GET", &format!("/api/v1/meetings/{key}"), Some(&ann), None)
+                .1["end"]
+                == "2027-02-01T15:00:00Z"
+        });
+        let (_, m) = s.call("GET", &format!("/api/v1/meetings/{key}"), Some(&ann), None);
+        assert_eq!(m["expires_at"], "2027-04-02T15:00:00Z");
+        eventually("the inbox drained", || waiting(&s, &admin) == 0);
+        assert_eq!(patches(&ms), 1, "{:?}", ms.requests());
+
+        // A meeting the Outlook pane already gave coordinates: no second block, its Video
+        // ID kept, and from now on tied to its event.
+        let (st, pane) = s.call("POST", "/api/v1/meetings", Some(&ann), Some(json!({
+            "meeting_key": "pane-1", "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z"})));
+        assert_eq!(st, 201, "{pane}");
+        let with_block = cvi_core::invite::upsert(
+            TEAMS_BODY,
+            cvi_core::invite::BodyKind::Html,
+            &serde_json::from_value(pane["block"].clone()).unwrap(),
+        );
+        let id2 = ms.client_creates(
+            ANN,
+            teams_event(
+                &with_block,
+                "2027-01-24T09:00:00.0000000",
+                "2027-01-24T10:00:00.0000000",
+            ),
+        );
+        eventually("the inbox drained", || waiting(&s, &admin) == 0);
+        assert_eq!(
+            ms.event_of(ANN, &id2).unwrap()["body"]["content"],
+            with_block.as_str()
+        );
+        assert_eq!(patches(&ms), 1);
+
+        // Deleted in the client: the coordinates are cancelled, the Video ID stops resolving.
+        ms.client_deletes(ANN, &id);
+        eventually("cancelled", || resolve(&s).0 == 404);
+        ms.client_deletes(ANN, &id2);
+        eventually("the pane's meeting cancelled with its event", || {
+            s.call("GET", "/api/v1/meetings/pane-1", Some(&ann), None).1["cancelled"] == true
+        });
+
+        // Bob's meetings are left alone: he has no subscription, so nothing arrives.
+        let id3 = ms.client_creates(
+            BOB,
+            teams_event(
+                TEAMS_BODY,
+                "2027-01-25T09:00:00.0000000",
+                "2027-01-25T10:00:00.0000000",
+            ),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert_eq!(
+            ms.event_of(BOB, &id3).unwrap()["body"]["content"],
+            TEAMS_BODY
+        );
+
+        // Opting out deletes the subscriptions at Graph.
+        s.call(
+            "PUT",
+            "/api/v1/inject",
+            Some(&admin),
+            Some(json!({"enabled": false})),
+        );
+        eventually("subscriptions deleted", || ms.subscriptions().is_empty());
+    }
+);

@@ -8,11 +8,13 @@ CREATE TABLE inject_tenants (
 );
 
 -- Our Graph subscriptions, one per covered user, on that user's events. `client_state` is
--- the random secret Graph echoes in every notification of the subscription.
+-- the random secret Graph echoes in every notification of the subscription; `user_id` is
+-- the user's directory object id, `upn` what grants name.
 CREATE TABLE graph_subscriptions (
     id TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
+    upn TEXT NOT NULL,
     client_state TEXT NOT NULL,
     expires_at BIGINT NOT NULL,
     created_at BIGINT NOT NULL
@@ -38,3 +40,17 @@ CREATE TABLE graph_inbox (
     leased_until BIGINT
 );
 CREATE INDEX graph_inbox_tenant ON graph_inbox (tenant_id);
+
+-- What processing made of each event: ids, times and the outcome only (no subject, no body),
+-- for the console's "why not injected".
+CREATE TABLE inject_outcomes (
+    tenant_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, event_id)
+);
+
+-- Meetings found again by their calendar event (a deletion names only the event).
+CREATE INDEX meetings_graph_event ON meetings (tenant_id, graph_event_id);

@@ -47,8 +47,11 @@ pub struct Subscription {
     /// Graph's subscription id.
     pub id: String,
     pub tenant: String,
-    /// The user whose events it watches (as in its resource, `users/{user}/events`).
+    /// The user whose events it watches: the directory object id (its resource is
+    /// `users/{user}/events`).
     pub user: String,
+    /// The user's UPN, which grants name.
+    pub upn: String,
     pub client_state: String,
     pub expires_at_ms: i64,
 }
@@ -61,12 +64,13 @@ pub async fn put_subscription(tx: &mut AnyConnection, s: &Subscription) -> Resul
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO graph_subscriptions (id, tenant_id, user_id, client_state, expires_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO graph_subscriptions (id, tenant_id, user_id, upn, client_state, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&s.id)
     .bind(&s.tenant)
     .bind(&s.user)
+    .bind(&s.upn)
     .bind(&s.client_state)
     .bind(s.expires_at_ms)
     .bind(now_ms())
@@ -81,21 +85,174 @@ pub async fn subscription<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     id: &str,
 ) -> Result<Option<Subscription>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, tenant_id, user_id, client_state, expires_at FROM graph_subscriptions WHERE id = $1",
+        "SELECT id, tenant_id, user_id, upn, client_state, expires_at FROM graph_subscriptions WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        Ok(Subscription {
-            id: r.try_get("id")?,
-            tenant: r.try_get("tenant_id")?,
-            user: r.try_get("user_id")?,
-            client_state: r.try_get("client_state")?,
-            expires_at_ms: r.try_get("expires_at")?,
-        })
+    row.map(|r| subscription_row(&r)).transpose()
+}
+
+fn subscription_row(r: &sqlx::any::AnyRow) -> Result<Subscription, sqlx::Error> {
+    Ok(Subscription {
+        id: r.try_get("id")?,
+        tenant: r.try_get("tenant_id")?,
+        user: r.try_get("user_id")?,
+        upn: r.try_get("upn")?,
+        client_state: r.try_get("client_state")?,
+        expires_at_ms: r.try_get("expires_at")?,
     })
-    .transpose()
+}
+
+/// Every subscription of `tenant`.
+pub async fn subscriptions<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<Subscription>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, tenant_id, user_id, upn, client_state, expires_at FROM graph_subscriptions WHERE tenant_id = $1 ORDER BY upn",
+    )
+    .bind(tenant)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(subscription_row).collect()
+}
+
+/// Forgets a subscription (deleted at Graph, or removed by Graph).
+pub async fn remove_subscription(tx: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM graph_subscriptions WHERE id = $1")
+        .bind(id)
+        .execute(tx)
+        .await
+        .map(drop)
+}
+
+/// The tenants that opted in.
+pub async fn enabled_tenants<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT tenant_id FROM inject_tenants WHERE enabled = 1 ORDER BY tenant_id")
+        .fetch_all(db)
+        .await
+}
+
+/// The tenants holding subscriptions (an opted-out one's are deleted by reconciliation).
+pub async fn tenants_with_subscriptions<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT tenant_id FROM graph_subscriptions ORDER BY tenant_id")
+        .fetch_all(db)
+        .await
+}
+
+/// A notification taken from the inbox to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: String,
+    pub arrived: Arrived,
+    pub attempts: i64,
+}
+
+/// Takes up to `limit` notifications no server is working on, oldest first, leasing them
+/// for `lease_ms`: N servers on one database never take the same one while its lease
+/// holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer).
+pub async fn claim(
+    db: &sqlx::AnyPool,
+    postgres: bool,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let now = now_ms();
+    let pick = if postgres {
+        "SELECT id FROM graph_inbox WHERE leased_until IS NULL OR leased_until < $2 \
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED"
+    } else {
+        "SELECT id FROM graph_inbox WHERE leased_until IS NULL OR leased_until < $2 \
+         ORDER BY id LIMIT $3"
+    };
+    let sql = format!(
+        "UPDATE graph_inbox SET leased_until = $1, attempts = attempts + 1 WHERE id IN ({pick}) \
+         RETURNING id, tenant_id, subscription_id, user_id, kind, event_id, attempts"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(db)
+        .await?;
+    let mut out: Vec<Claimed> = rows
+        .iter()
+        .map(|r| {
+            Ok(Claimed {
+                id: r.try_get("id")?,
+                attempts: r.try_get::<i64, _>("attempts")?,
+                arrived: Arrived {
+                    tenant: r.try_get("tenant_id")?,
+                    subscription: r.try_get("subscription_id")?,
+                    user: r.try_get("user_id")?,
+                    kind: r.try_get("kind")?,
+                    event_id: r.try_get("event_id")?,
+                },
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// A notification is done with: it leaves the inbox.
+pub async fn done(db: &sqlx::AnyPool, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM graph_inbox WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Gives a notification back to the inbox, to be taken again from `at_ms` (Graph asked
+/// us to wait, or was unavailable).
+pub async fn retry_at(db: &sqlx::AnyPool, id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE graph_inbox SET leased_until = $1 WHERE id = $2")
+        .bind(at_ms)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Records what processing made of an event (ids and outcome only).
+pub async fn record_outcome(
+    db: &sqlx::AnyPool,
+    tenant: &str,
+    user: &str,
+    event_id: &str,
+    outcome: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO inject_outcomes (tenant_id, event_id, user_id, outcome, at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, event_id) DO UPDATE SET user_id = excluded.user_id, outcome = excluded.outcome, at = excluded.at",
+    )
+    .bind(tenant)
+    .bind(event_id)
+    .bind(user)
+    .bind(outcome)
+    .bind(now_ms())
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// The outcome recorded for an event, if any.
+pub async fn outcome<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    event_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT outcome FROM inject_outcomes WHERE tenant_id = $1 AND event_id = $2")
+        .bind(tenant)
+        .bind(event_id)
+        .fetch_optional(db)
+        .await
 }
 
 /// A notification to keep: which subscription, what happened, to which event.

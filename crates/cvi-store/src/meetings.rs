@@ -479,3 +479,18 @@ pub async fn set_graph_event(
     .await?;
     Ok(())
 }
+
+/// The meeting whose calendar event is `event_id`, if any: its key.
+pub async fn by_graph_event<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    event_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT meeting_key FROM meetings WHERE tenant_id = $1 AND graph_event_id = $2 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(event_id)
+    .fetch_optional(db)
+    .await
+}

@@ -81,6 +81,11 @@ struct Job {
 
 impl Writes {
     /// Must be called inside a Tokio runtime: it spawns the issuance writer.
+    /// Whether the database is SQLite (one writer) rather than PostgreSQL.
+    pub fn is_sqlite(&self) -> bool {
+        self.sqlite
+    }
+
     pub fn start(db: Db, sqlite: bool, batch_sizes: Histogram) -> Writes {
         let (issue_tx, rx) = mpsc::channel(QUEUE);
         let w = Writes {

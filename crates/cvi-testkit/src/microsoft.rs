@@ -53,6 +53,8 @@ use serde_json::{json, Value};
 
 use crate::Result;
 
+mod calendars;
+
 /// What the next Graph call answers instead of doing its work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -93,6 +95,14 @@ struct Inner {
     requests: Vec<String>,
     faults: VecDeque<Fault>,
     created: usize,
+    /// Users' calendars (by object id), for app-only access (`calendars`).
+    mailboxes: HashMap<String, Vec<Value>>,
+    /// The directory: (object id, UPN).
+    users: Vec<(String, String)>,
+    /// Live change-notification subscriptions, as created.
+    subscriptions: Vec<Value>,
+    /// The last etag handed out.
+    etags: u64,
 }
 
 #[derive(Clone)]
@@ -152,6 +162,16 @@ impl Microsoft {
             .route("/{tenant}/oauth2/v2.0/token", post(token))
             .route("/v1.0/me/events", post(create))
             .route("/v1.0/me/events/{id}", patch(update).delete(delete))
+            .route("/v1.0/users", get(calendars::list_users))
+            .route(
+                "/v1.0/users/{user}/events/{id}",
+                get(calendars::get_event).patch(calendars::patch_event),
+            )
+            .route("/v1.0/subscriptions", post(calendars::create_subscription))
+            .route(
+                "/v1.0/subscriptions/{id}",
+                axum::routing::delete(calendars::delete_subscription),
+            )
             .route("/v1.0/servicePrincipals", get(principals))
             .route(
                 "/v1.0/servicePrincipals/{id}/appRoleAssignments",

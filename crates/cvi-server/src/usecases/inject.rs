@@ -1,11 +1,11 @@
 //! "Coordinates in every Teams meeting": a tenant's opt-in, where it stands, and what comes
 //! in through Graph's change notifications.
 //!
-//! Built so far: the opt-in and its audit, the status (what is missing, our app's consent
-//! link, subscriptions, queue depth) and the notification door — each notification checked
+//! Here: the opt-in and its audit, the status (what is missing, our app's consent link,
+//! subscriptions, queue depth) and the notification door — each notification checked
 //! against our subscription (its `clientState`, tenant and user) and kept durably before
-//! Graph gets its 202. Not yet built: making and renewing the subscriptions, and processing
-//! the queue (reading the event back from Graph and writing the block); the status says so.
+//! Graph gets its 202. The subscriptions are `subscriptions`; the processing
+//! `inject_events`.
 
 use cvi_core::api::InjectStatus;
 use cvi_core::times;
@@ -21,6 +21,9 @@ pub const CALENDARS_READ_WRITE: (&str, &str) = (
     "Calendars.ReadWrite",
     "ef54d2bf-783f-4e0f-bca1-3210c0444d99",
 );
+
+/// Where Graph delivers our notifications (the `notifications` door serves it).
+pub const NOTIFICATION_PATH: &str = "/graph/notifications";
 
 /// Subscriptions expiring within this are counted as expiring.
 const EXPIRING_MS: i64 = 24 * 3_600_000;
@@ -51,11 +54,6 @@ pub async fn status(cx: &Context, caller: &Caller) -> Result<InjectStatus> {
                 consent_url = Some(consent::own_app_link(cx, caller, g.client_id()).await?);
             }
         }
-    }
-    if enabled {
-        missing.push(
-            "this version does not yet subscribe to users' calendars: meetings scheduled outside the add-in get no coordinates yet".to_string(),
-        );
     }
     let (subscriptions, subscriptions_expiring) =
         store::inject::subscription_counts(&cx.db, &caller.tenant, now_ms() + EXPIRING_MS).await?;
@@ -95,6 +93,8 @@ pub async fn set(cx: &Context, caller: &Caller, enabled: bool) -> Result<InjectS
         .await?;
     }
     tx.commit().await?;
+    // Subscriptions follow at once, in the background.
+    cx.inject_wake.notify_one();
     status(cx, caller).await
 }
 

@@ -16,11 +16,13 @@ mod error;
 pub mod events;
 pub mod import;
 pub mod inject;
+pub mod inject_events;
 pub mod meetings;
 pub mod policy;
 pub mod providers;
 pub mod record;
 pub mod resolution;
+pub mod subscriptions;
 
 use std::sync::Arc;
 
@@ -63,6 +65,8 @@ pub struct Context {
     pub resolutions: Arc<Resolutions>,
     /// New coordinates per organizer per hour (0: no quota).
     pub issue_quota_per_hour: u32,
-    /// Public base URL of this server, for consent redirect URIs.
+    /// Public base URL of this server, for consent redirect URIs and Graph's notifications.
     pub public_url: String,
+    /// Wakes the background work of "coordinates in every Teams meeting" (a switch changed).
+    pub inject_wake: tokio::sync::Notify,
 }

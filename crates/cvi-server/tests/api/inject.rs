@@ -137,6 +137,7 @@ fn subscribe(s: &Server, tenant: &str, id: &str, user: &str) {
                 id: id.into(),
                 tenant: tenant.into(),
                 user: user.into(),
+                upn: "ann@t.example".into(),
                 client_state: STATE.into(),
                 expires_at_ms: cvi_store::db::now_ms() + 3 * 86_400_000,
             },

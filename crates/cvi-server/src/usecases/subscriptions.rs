@@ -1,0 +1,145 @@
+//! Our Graph subscriptions follow the tenant's switch and grants: one per user whose
+//! effective policy issues coordinates (user grants, group grants through Graph's group
+//! membership, the global grant through the directory's users, paged), renewed a day
+//! before they expire, deleted when the user is no longer covered or the tenant opts out.
+//! The work runs in the background (`inject_events::work_forever`); an admin's switch wakes
+//! it at once.
+
+use cvi_core::times;
+use cvi_store::{self as store, db::now_ms, inject::Subscription};
+
+use super::{inject::NOTIFICATION_PATH, policy, Context, Result};
+use crate::graph::{DirectoryUser, Graph};
+
+/// How long a subscription is asked for (Graph allows events up to 10,080 minutes).
+const LIFETIME_MS: i64 = 3 * 86_400_000;
+/// Renewed when less than this is left.
+const RENEW_BEFORE_MS: i64 = 86_400_000;
+
+/// What one reconciliation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub created: usize,
+    pub removed: usize,
+    /// Users whose subscription Graph refused, with why.
+    pub failed: Vec<String>,
+}
+
+/// The users whose effective policy issues coordinates.
+async fn covered(cx: &Context, graph: &Graph, tenant: &str) -> Result<Vec<DirectoryUser>> {
+    let users = graph
+        .users(tenant)
+        .await
+        .map_err(|e| super::Error::Unavailable(e.to_string()))?;
+    let grants = store::grants::list(&cx.db, tenant).await?;
+    let by_group = grants
+        .iter()
+        .any(|g| matches!(g.target, cvi_core::policy::GrantTarget::Group { .. }));
+    let mut out = Vec::new();
+    for u in users {
+        let groups = if by_group {
+            graph
+                .member_groups(tenant, &u.id)
+                .await
+                .map_err(|e| super::Error::Unavailable(e.to_string()))?
+        } else {
+            Vec::new()
+        };
+        let view = policy::effective(&cx.db, tenant, &u.upn, &groups).await?;
+        if view.policy.enabled {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// Brings `tenant`'s subscriptions in line with its switch and grants.
+pub async fn reconcile(cx: &Context, tenant: &str) -> Result<Reconciled> {
+    let Some(graph) = cx.graph.clone() else {
+        return Ok(Reconciled::default());
+    };
+    let existing = store::inject::subscriptions(&cx.db, tenant).await?;
+    let users = if store::inject::enabled(&cx.db, tenant).await? {
+        covered(cx, &graph, tenant).await?
+    } else {
+        Vec::new()
+    };
+    let mut done = Reconciled::default();
+    for s in existing
+        .iter()
+        .filter(|s| !users.iter().any(|u| u.id == s.user))
+    {
+        match graph.unsubscribe(tenant, &s.id).await {
+            Ok(()) => {
+                let mut tx = cx.writes.begin().await?;
+                store::inject::remove_subscription(&mut tx, &s.id).await?;
+                tx.commit().await?;
+                done.removed += 1;
+            }
+            Err(e) => done.failed.push(format!("{}: {e}", s.upn)),
+        }
+    }
+    let url = format!("{}{NOTIFICATION_PATH}", cx.public_url.trim_end_matches('/'));
+    let now = now_ms();
+    for u in &users {
+        let current = existing.iter().find(|s| s.user == u.id);
+        if current.is_some_and(|s| s.expires_at_ms > now + RENEW_BEFORE_MS) {
+            continue;
+        }
+        let state = format!("{:032x}", rand::random::<u128>());
+        match graph
+            .subscribe(
+                tenant,
+                &u.id,
+                &url,
+                &state,
+                &times::format_ms(now + LIFETIME_MS),
+            )
+            .await
+        {
+            Ok((id, expires)) => {
+                let expires_at_ms = times::parse_ms(&expires).unwrap_or(now + LIFETIME_MS);
+                let mut tx = cx.writes.begin().await?;
+                store::inject::put_subscription(
+                    &mut tx,
+                    &Subscription {
+                        id,
+                        tenant: tenant.to_string(),
+                        user: u.id.clone(),
+                        upn: u.upn.clone(),
+                        client_state: state,
+                        expires_at_ms,
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                // The replaced one is deleted at Graph too.
+                if let Some(old) = current {
+                    let _ = graph.unsubscribe(tenant, &old.id).await;
+                }
+                done.created += 1;
+            }
+            Err(e) => done.failed.push(format!("{}: {e}", u.upn)),
+        }
+    }
+    if !done.failed.is_empty() {
+        tracing::warn!(tenant, failed = ?done.failed, "Graph subscriptions not made");
+    }
+    Ok(done)
+}
+
+/// Every tenant that opted in, and every tenant still holding subscriptions.
+pub async fn reconcile_all(cx: &Context) -> Result<()> {
+    let mut tenants = store::inject::enabled_tenants(&cx.db).await?;
+    for t in store::inject::tenants_with_subscriptions(&cx.db).await? {
+        if !tenants.contains(&t) {
+            tenants.push(t);
+        }
+    }
+    for t in tenants {
+        if let Err(e) = reconcile(cx, &t).await {
+            tracing::warn!(tenant = %t, error = %e, "Graph subscriptions not reconciled");
+        }
+    }
+    Ok(())
+}
