@@ -632,6 +632,24 @@ pub struct InjectStatus {
     /// When the oldest waiting notification arrived (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oldest_waiting: Option<String>,
+    /// What processing made of the latest events, newest first: why one was not given the
+    /// block (`not-organizer`, `not-a-teams-meeting`, `no-grant`, `foreign-block`,
+    /// `removed-by-organizer`, `graph-refused`, …) or that it was (`written`).
+    #[serde(default)]
+    pub recent: Vec<InjectOutcome>,
+}
+
+/// What processing made of one event: ids, time and outcome (never its subject or body).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InjectOutcome {
+    /// The organizer's UPN.
+    pub user: String,
+    /// Graph's event id.
+    pub event_id: String,
+    pub outcome: String,
+    /// RFC 3339.
+    pub at: String,
 }
 
 // -------------------------------------------------------------------------- resolution

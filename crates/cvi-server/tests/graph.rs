@@ -643,6 +643,28 @@ on_both!(
         );
         assert_eq!(patches(&ms), 1);
 
+        // Carol's lunch is no Teams meeting: left alone, and the console says why.
+        let mut lunch = teams_event(
+            TEAMS_BODY,
+            "2027-01-24T12:00:00.0000000",
+            "2027-01-24T13:00:00.0000000",
+        );
+        lunch["isOnlineMeeting"] = json!(false);
+        lunch["onlineMeetingProvider"] = json!("unknown");
+        let id4 = ms.client_creates(CAROL, lunch);
+        eventually("carol's outcome shown", || {
+            let (_, st) = s.call("GET", "/api/v1/inject", Some(&admin), None);
+            st["recent"].as_array().unwrap().iter().any(|o| {
+                o["event_id"] == id4.as_str()
+                    && o["user"] == "carol@t.example"
+                    && o["outcome"] == "not-a-teams-meeting"
+            })
+        });
+        assert_eq!(
+            ms.event_of(CAROL, &id4).unwrap()["body"]["content"],
+            TEAMS_BODY
+        );
+
         // Deleted in the client: the coordinates are cancelled, the Video ID stops resolving.
         ms.client_deletes(ANN, &id);
         eventually("cancelled", || resolve(&s).0 == 404);

@@ -331,3 +331,40 @@ pub async fn subscription_counts<'e, E: sqlx::Executor<'e, Database = sqlx::Any>
     .await?;
     Ok((row.try_get("n")?, row.try_get("expiring")?))
 }
+
+/// One recorded outcome, with the user's UPN when a subscription still names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub user: String,
+    pub event_id: String,
+    pub outcome: String,
+    pub at_ms: i64,
+}
+
+/// The latest `limit` outcomes of `tenant`, newest first.
+pub async fn recent_outcomes<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+    limit: i64,
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT COALESCE(s.upn, o.user_id) AS user_name, o.event_id, o.outcome, o.at \
+         FROM inject_outcomes o LEFT JOIN graph_subscriptions s \
+         ON s.tenant_id = o.tenant_id AND s.user_id = o.user_id \
+         WHERE o.tenant_id = $1 ORDER BY o.at DESC, o.event_id LIMIT $2",
+    )
+    .bind(tenant)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Outcome {
+                user: r.try_get("user_name")?,
+                event_id: r.try_get("event_id")?,
+                outcome: r.try_get("outcome")?,
+                at_ms: r.try_get("at")?,
+            })
+        })
+        .collect()
+}

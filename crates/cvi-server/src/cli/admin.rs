@@ -485,6 +485,14 @@ pub fn inject(c: &Client, cmd: InjectCommand, json_out: bool) -> Result<(), CliE
     if let Some(url) = &status.consent_url {
         println!("Admin consent for this service's app:\n  {url}");
     }
+    if !status.recent.is_empty() {
+        let rows: Vec<Value> = status
+            .recent
+            .iter()
+            .map(|o| json!({"at": o.at, "user": o.user, "outcome": o.outcome, "event": o.event_id}))
+            .collect();
+        super::client::print(&Value::Array(rows), false);
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 //! Graph gets its 202. The subscriptions are `subscriptions`; the processing
 //! `inject_events`.
 
-use cvi_core::api::InjectStatus;
+use cvi_core::api::{InjectOutcome, InjectStatus};
 use cvi_core::times;
 use cvi_store::{self as store, audit, db::now_ms, inject::Arrived};
 
@@ -24,6 +24,9 @@ pub const CALENDARS_READ_WRITE: (&str, &str) = (
 
 /// Where Graph delivers our notifications (the `notifications` door serves it).
 pub const NOTIFICATION_PATH: &str = "/graph/notifications";
+
+/// Outcomes the status shows.
+const RECENT: i64 = 20;
 
 /// Subscriptions expiring within this are counted as expiring.
 const EXPIRING_MS: i64 = 24 * 3_600_000;
@@ -58,6 +61,16 @@ pub async fn status(cx: &Context, caller: &Caller) -> Result<InjectStatus> {
     let (subscriptions, subscriptions_expiring) =
         store::inject::subscription_counts(&cx.db, &caller.tenant, now_ms() + EXPIRING_MS).await?;
     let depth = store::inject::depth(&cx.db, &caller.tenant).await?;
+    let recent = store::inject::recent_outcomes(&cx.db, &caller.tenant, RECENT)
+        .await?
+        .into_iter()
+        .map(|o| InjectOutcome {
+            user: o.user,
+            event_id: o.event_id,
+            outcome: o.outcome,
+            at: times::format_ms(o.at_ms),
+        })
+        .collect();
     Ok(InjectStatus {
         enabled,
         graph_configured: cx.graph.is_some(),
@@ -67,6 +80,7 @@ pub async fn status(cx: &Context, caller: &Caller) -> Result<InjectStatus> {
         subscriptions_expiring,
         queue_depth: depth.waiting,
         oldest_waiting: depth.oldest_ms.map(times::format_ms),
+        recent,
     })
 }
 
