@@ -38,6 +38,10 @@ const MS_2019: &str = include_str!("../crates/cvi-core/tests/fixtures/microsoft_
 const TYPED_LOCATION: &str = "Conference room 4.12";
 /// Our app's client secret, as the Microsoft stand-in knows it.
 const SECRET: &str = "e2e-client-secret";
+/// Our app's client id (`--client-id`).
+const OUR_APP: &str = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
+/// Graph's application permission Calendars.ReadWrite (its app role id).
+const CALENDARS_READ_WRITE: &str = "ef54d2bf-783f-4e0f-bca1-3210c0444d99";
 /// The partner app the console's tenants consent to. The Microsoft stand-in gives it a
 /// service principal holding the four application permissions of SPEC §2, so the server's
 /// check of consent through Graph finds them once the admin has consented.
@@ -138,7 +142,7 @@ impl Server {
                 "--dev-issuer".as_ref(),
                 "--demo".as_ref(),
                 "--client-id".as_ref(),
-                "cvi-e2e-app".as_ref(),
+                OUR_APP.as_ref(),
                 "--client-secret-file".as_ref(),
                 secret.as_os_str(),
                 "--authority-url".as_ref(),
@@ -458,6 +462,7 @@ fn main() {
         console_provisions_a_new_tenant,
         console_consent_makes_the_tenant_ready,
         console_edits_finds_and_shows_the_record,
+        console_turns_on_coordinates_in_every_teams_meeting,
     ]
     .into_iter()
     .map(|(name, step)| {
@@ -1705,4 +1710,109 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
             b.screenshot(&format!("console-{w}-{theme}")).await;
         }
     }
+}
+
+/// "Coordinates in every Teams meeting" in the console: what is missing (our app's consent,
+/// as a button), then on: the covered user's calendar subscribed, and a meeting made in the
+/// Teams client given its block, its outcome shown.
+async fn console_turns_on_coordinates_in_every_teams_meeting(f: &Fixture) {
+    let (b, server, microsoft) = (&f.b, &f.server, &f.microsoft);
+    const ANN: &str = "3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c7d";
+    provision(
+        &server.base,
+        "woodgrove",
+        "7788990011@t.plcm.vc",
+        &[CONSOLE_APP],
+    )
+    .expect("the tenant is provisioned");
+    microsoft.user(ANN, "ann@woodgrove.example");
+    console_sign_in(f, "woodgrove").await;
+    b.wait_text("[data-testid=inject-state]", |t| t.starts_with("Off"))
+        .await;
+    let missing = b.text("[data-testid=inject-missing]").await;
+    assert!(missing.contains("Calendars.ReadWrite"), "{missing}");
+    let href = b
+        .wait_css("a[data-action=inject-consent]")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        href.starts_with("https://login.microsoftonline.com/woodgrove/v2.0/adminconsent?")
+            && href.contains(OUR_APP),
+        "{href}"
+    );
+    b.screenshot("console-inject-off").await;
+    // The Global Administrator consents; Entra returns to the partners' callback, and Graph
+    // shows our app holding Calendars.ReadWrite.
+    microsoft.service_principal(OUR_APP, &[CALENDARS_READ_WRITE]);
+    b.client
+        .goto(&format!(
+            "{}/api/v1/consent/callback?admin_consent=True&tenant=woodgrove&state={}",
+            server.base,
+            state_of(&href)
+        ))
+        .await
+        .unwrap();
+    b.client
+        .goto(&format!("{}/admin", server.base))
+        .await
+        .unwrap();
+    b.click("[data-action=inject-toggle]").await;
+    b.wait_text("[data-testid=inject-state]", |t| t.starts_with("On"))
+        .await;
+    assert!(
+        b.client
+            .find(Locator::Css("[data-testid=inject-missing]"))
+            .await
+            .is_err(),
+        "nothing missing once consented"
+    );
+    // The status moves as the subscriptions are made.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        b.click("[data-action=inject-reload]").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if b.text("[data-testid=inject-subscriptions]").await == "1" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no subscription shown");
+    }
+    // A meeting made in the Teams client gets its block; the console lists it.
+    let id = microsoft.client_creates(
+        ANN,
+        json!({
+            "subject": "Standup",
+            "body": {"contentType": "html", "content": OWA_COMPOSE},
+            "start": {"dateTime": "2027-02-03T09:00:00.0000000", "timeZone": "UTC"},
+            "end": {"dateTime": "2027-02-03T09:15:00.0000000", "timeZone": "UTC"},
+            "location": {"displayName": ""},
+            "isOnlineMeeting": true,
+            "onlineMeetingProvider": "teamsForBusiness",
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        b.click("[data-action=inject-reload]").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let row = b
+            .js(&format!(
+                "const r = document.querySelector('tr[data-event=\"{id}\"]'); return r && r.dataset.outcome;"
+            ))
+            .await;
+        if row == json!("written") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the meeting's outcome never showed: {row}"
+        );
+    }
+    let body = microsoft.event_of(ANN, &id).unwrap()["body"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(unquoted_blocks(&body).len(), 1, "{body}");
+    b.screenshot("console-inject-on").await;
 }

@@ -3,11 +3,12 @@
 use cvi_core::api::{
     endpoints::{
         CancelMeeting, ConsentLinksOf, ConsentStatus, CreateProvider, DailyStatistics, FindMeeting,
-        ListAudit, ListGrants, ListPolicies, ListProviders, OrganizerMeetings, PutGrant,
-        RemoveProvider, ShowMeeting, UpdateProvider, UserEffectivePolicy,
+        InjectState, ListAudit, ListGrants, ListPolicies, ListProviders, OrganizerMeetings,
+        PutGrant, RemoveProvider, SetInject, ShowMeeting, UpdateProvider, UserEffectivePolicy,
     },
-    ConsentLinks, DailyStats, EffectiveView, GrantOutcome, GrantRequest, GrantView, Meeting,
-    NewProvider, PolicyView, ProviderConsent, ProviderView, Removed, SetProvider,
+    ConsentLinks, DailyStats, EffectiveView, GrantOutcome, GrantRequest, GrantView, InjectRequest,
+    InjectStatus, Meeting, NewProvider, PolicyView, ProviderConsent, ProviderView, Removed,
+    SetProvider,
 };
 use serde::Deserialize;
 
@@ -89,6 +90,16 @@ impl AdminApi {
         let groups = Some(groups.trim()).filter(|g| !g.is_empty());
         self.0
             .call::<UserEffectivePolicy>(&[upn], &[("groups", groups)], None)
+            .await
+    }
+
+    pub async fn inject(&self) -> Result<InjectStatus, ApiError> {
+        self.0.call::<InjectState>(&[], &[], None).await
+    }
+
+    pub async fn set_inject(&self, enabled: bool) -> Result<InjectStatus, ApiError> {
+        self.0
+            .call::<SetInject>(&[], &[], Some(&InjectRequest { enabled }))
             .await
     }
 

@@ -12,6 +12,7 @@ mod charts;
 pub mod client;
 mod consent;
 mod grants;
+mod inject;
 mod meetings;
 mod providers;
 
@@ -182,6 +183,7 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             <a href="#providers">"Providers"</a>
             <a href="#grants">"Policies and grants"</a>
             <a href="#consent">"Consent"</a>
+            <a href="#inject">"Every Teams meeting"</a>
             <a href="#meetings">"Meetings"</a>
             <a href="#activity">"Activity"</a>
             <a href="#audit">"Audit log"</a>
@@ -196,6 +198,7 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             <grants::Grants api=api setup=setup refresh=refresh />
         </Show>
         {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
+        <inject::Inject api=api />
         <meetings::Meetings api=api />
         <charts::Activity api=api />
         <audit::Audit api=api />
