@@ -698,3 +698,85 @@ on_both!(
         eventually("subscriptions deleted", || ms.subscriptions().is_empty());
     }
 );
+
+/// A server with Graph access through `ms` on another server's database.
+fn second_server(ms: &Microsoft, database_url: &str) -> common::Server {
+    common::start_with(
+        Backend::Postgres,
+        Options {
+            graph: Some(cvi_server::graph::GraphConfig {
+                graph_url: ms.base.clone(),
+                authority_url: ms.base.clone(),
+                client_id: "cvi-app".into(),
+                client_secret: SECRET.into(),
+            }),
+            database_url: Some(database_url.into()),
+            ..Options::default()
+        },
+    )
+}
+
+/// Two servers on one PostgreSQL share the work: one subscription per user, each event
+/// written once — while Graph throttles now and then (Retry-After honoured), nothing lost.
+#[test]
+fn two_servers_on_one_postgres_write_each_meeting_once() {
+    let ms = microsoft();
+    ms.user(ANN, "ann@t.example");
+    ms.user(CAROL, "carol@t.example");
+    let s1 = server(&ms, Backend::Postgres);
+    let s2 = second_server(&ms, &s1.database_url);
+    let admin = cvi_testkit::provision(&s1.url, "t", "813878896@t.plcm.vc", &[APP_FULL])
+        .unwrap()
+        .admin;
+    let (st, v) = s2.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    // The switch wakes both at once (the second PUT changes nothing but wakes s1).
+    let (st, v) = s1.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    eventually("two subscriptions", || ms.subscriptions().len() == 2);
+    // Both servers reconcile every minute and at the switch; neither makes a second one.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(ms.subscriptions().len(), 2, "{:?}", ms.subscriptions());
+
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        if n % 5 == 0 {
+            ms.fail_next(&[Fault::Throttled]);
+        }
+        let user = if n % 2 == 0 { ANN } else { CAROL };
+        let start = format!("2027-03-{:02}T09:00:00.0000000", n + 1);
+        let end = format!("2027-03-{:02}T10:00:00.0000000", n + 1);
+        ids.push((
+            user,
+            ms.client_creates(user, teams_event(TEAMS_BODY, &start, &end)),
+        ));
+    }
+    eventually("every meeting written", || {
+        ids.iter().all(|(u, id)| {
+            ms.event_of(u, id)
+                .is_some_and(|e| e["body"]["content"] != TEAMS_BODY)
+        })
+    });
+    eventually("the inbox drained", || waiting(&s1, &admin) == 0);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let patches = ms
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("PATCH /users/"))
+        .count();
+    assert_eq!(patches, 20, "each event written once");
+    for (u, id) in &ids {
+        let e = ms.event_of(u, id).unwrap();
+        assert_eq!(unquoted(e["body"]["content"].as_str().unwrap()).len(), 1);
+    }
+}

@@ -54,3 +54,11 @@ CREATE TABLE inject_outcomes (
 
 -- Meetings found again by their calendar event (a deletion names only the event).
 CREATE INDEX meetings_graph_event ON meetings (tenant_id, graph_event_id);
+
+-- Work one server at a time does for all (reconciling a tenant's subscriptions): held by
+-- `holder` until `until`, then free for any server.
+CREATE TABLE inject_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until BIGINT NOT NULL
+);

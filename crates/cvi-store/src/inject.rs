@@ -368,3 +368,36 @@ pub async fn recent_outcomes<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         })
         .collect()
 }
+
+/// Takes the lease `name` for `holder` for `ms` (or extends it when `holder` has it):
+/// whether it is now held. Servers on one database take turns, never both at once.
+pub async fn lease(
+    db: &sqlx::AnyPool,
+    name: &str,
+    holder: &str,
+    ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let r = sqlx::query(
+        "INSERT INTO inject_leases (name, holder, until) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+         WHERE inject_leases.until < $4 OR inject_leases.holder = excluded.holder",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(now + ms)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Gives the lease `name` back (if `holder` has it).
+pub async fn release(db: &sqlx::AnyPool, name: &str, holder: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inject_leases SET until = 0 WHERE name = $1 AND holder = $2")
+        .bind(name)
+        .bind(holder)
+        .execute(db)
+        .await
+        .map(drop)
+}

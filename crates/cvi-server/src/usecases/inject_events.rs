@@ -315,10 +315,11 @@ const IDLE: std::time::Duration = std::time::Duration::from_millis(200);
 /// runs: the inbox drained, subscriptions reconciled every minute and whenever an admin's
 /// switch wakes it ([`Context::inject_wake`]).
 pub async fn work_forever(cx: std::sync::Arc<Context>) {
+    let me = format!("{:016x}", rand::random::<u64>());
     let mut next_reconcile = tokio::time::Instant::now();
     loop {
         if tokio::time::Instant::now() >= next_reconcile {
-            if let Err(e) = super::subscriptions::reconcile_all(&cx).await {
+            if let Err(e) = super::subscriptions::reconcile_all(&cx, &me).await {
                 tracing::warn!(error = %e, "Graph subscriptions not reconciled");
             }
             next_reconcile = tokio::time::Instant::now() + RECONCILE_EVERY;

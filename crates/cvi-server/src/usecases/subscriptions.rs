@@ -128,8 +128,12 @@ pub async fn reconcile(cx: &Context, tenant: &str) -> Result<Reconciled> {
     Ok(done)
 }
 
-/// Every tenant that opted in, and every tenant still holding subscriptions.
-pub async fn reconcile_all(cx: &Context) -> Result<()> {
+/// How long one server may take to reconcile a tenant before another may.
+const LEASE_MS: i64 = 5 * 60_000;
+
+/// Every tenant that opted in, and every tenant still holding subscriptions; a tenant
+/// another server is reconciling now is left to it. `me` names this server.
+pub async fn reconcile_all(cx: &Context, me: &str) -> Result<()> {
     let mut tenants = store::inject::enabled_tenants(&cx.db).await?;
     for t in store::inject::tenants_with_subscriptions(&cx.db).await? {
         if !tenants.contains(&t) {
@@ -137,9 +141,14 @@ pub async fn reconcile_all(cx: &Context) -> Result<()> {
         }
     }
     for t in tenants {
+        let lease = format!("reconcile:{t}");
+        if !store::inject::lease(&cx.db, &lease, me, LEASE_MS).await? {
+            continue;
+        }
         if let Err(e) = reconcile(cx, &t).await {
             tracing::warn!(tenant = %t, error = %e, "Graph subscriptions not reconciled");
         }
+        store::inject::release(&cx.db, &lease, me).await?;
     }
     Ok(())
 }

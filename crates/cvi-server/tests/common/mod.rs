@@ -41,6 +41,8 @@ pub struct Options {
     pub issue_quota_per_hour: u32,
     /// Our app at Microsoft (a stand-in's URLs in tests).
     pub graph: Option<cvi_server::graph::GraphConfig>,
+    /// Another server's database (PostgreSQL): two servers, one database.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             jwks_min_refetch: std::time::Duration::ZERO,
             issue_quota_per_hour: 0,
             graph: None,
+            database_url: None,
         }
     }
 }
@@ -66,15 +69,16 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
         .with_test_writer()
         .with_env_filter("warn")
         .try_init();
-    let (database_url, dir) = match backend {
-        Backend::Sqlite => {
+    let (database_url, dir) = match (backend, opts.database_url.clone()) {
+        (_, Some(url)) => (url, None),
+        (Backend::Sqlite, None) => {
             let dir = tempfile::tempdir().unwrap();
             (
                 format!("sqlite://{}", dir.path().join("cvi.db").display()),
                 Some(dir),
             )
         }
-        Backend::Postgres => (postgres_database(), None),
+        (Backend::Postgres, None) => (postgres_database(), None),
     };
     let runtime = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
