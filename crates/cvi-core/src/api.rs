@@ -639,6 +639,23 @@ pub struct InjectStatus {
     pub recent: Vec<InjectOutcome>,
 }
 
+/// Read one user's calendar again (admins).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InjectResync {
+    /// The user's UPN.
+    pub user: String,
+}
+
+/// What a resync queued.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InjectResynced {
+    pub user: String,
+    /// Events queued to be looked at again (a day back to 180 days ahead).
+    pub queued: u64,
+}
+
 /// What processing made of one event: ids, time and outcome (never its subject or body).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -747,3 +747,42 @@ fn the_audit_log_is_read_and_filtered() {
     let o = cvi(&s, Some(&org), &["audit"]);
     assert_ne!(o.status.code(), Some(0));
 }
+
+/// `cvi inject`: the switch and the status, in words and as JSON; a resync of a user with
+/// no subscription says what to check (exit 1).
+#[test]
+fn inject_switches_and_tells_what_is_missing() {
+    let s = serve();
+    let admin = admin_token(&s);
+    let out = ok(cvi(&s, Some(&admin), &["inject", "status"]));
+    assert!(
+        out.starts_with("Coordinates in every Teams meeting: disabled"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Missing: this server has no Microsoft Graph access"),
+        "{out}"
+    );
+    let v = json(cvi(&s, Some(&admin), &["--json", "inject", "enable"]));
+    assert_eq!(v["enabled"], true, "{v}");
+    assert_eq!(v["subscriptions"], 0, "{v}");
+    let out = ok(cvi(&s, Some(&admin), &["inject", "disable"]));
+    assert!(out.contains(": disabled"), "{out}");
+    let o = cvi(
+        &s,
+        Some(&admin),
+        &["inject", "resync", "--user", "ann@t.example"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("has no calendar subscription"), "{err}");
+    // Organizers may not switch it.
+    let ann = token_in_t(&s, "ann@t.example", "organizer");
+    let o = cvi(&s, Some(&ann), &["inject", "enable"]);
+    assert_eq!(o.status.code(), Some(1));
+    // A missing flag is bad usage (exit 2).
+    assert_eq!(
+        cvi(&s, Some(&admin), &["inject", "resync"]).status.code(),
+        Some(2)
+    );
+}

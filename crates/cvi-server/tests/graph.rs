@@ -456,6 +456,12 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Tomorrow at `hour`:00 UTC, as Graph writes a UTC `dateTime`.
+fn tomorrow(hour: u32) -> String {
+    let day = cvi_core::times::format_ms(cvi_store::db::now_ms() + 86_400_000);
+    format!("{}T{hour:02}:00:00.0000000", &day[..10])
+}
+
 /// A Teams meeting as the Teams client creates it in its organizer's calendar.
 fn teams_event(body: &str, start: &str, end: &str) -> Value {
     json!({
@@ -663,6 +669,48 @@ on_both!(
         assert_eq!(
             ms.event_of(CAROL, &id4).unwrap()["body"]["content"],
             TEAMS_BODY
+        );
+
+        // A notification Graph lost: its `missed` lifecycle notification reads Ann's calendar
+        // again, and the meeting gets its block.
+        let id5 =
+            ms.client_creates_unnoticed(ANN, teams_event(TEAMS_BODY, &tomorrow(9), &tomorrow(10)));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(
+            ms.event_of(ANN, &id5).unwrap()["body"]["content"],
+            TEAMS_BODY
+        );
+        ms.lifecycle(ANN, "missed");
+        eventually("the missed meeting written", || {
+            ms.event_of(ANN, &id5).unwrap()["body"]["content"] != TEAMS_BODY
+        });
+        // An admin's resync of Carol's calendar does the same.
+        let id6 = ms
+            .client_creates_unnoticed(CAROL, teams_event(TEAMS_BODY, &tomorrow(11), &tomorrow(12)));
+        let (st, r) = s.call(
+            "POST",
+            "/api/v1/inject/resync",
+            Some(&admin),
+            Some(json!({"user": "carol@t.example"})),
+        );
+        assert_eq!(st, 200, "{r}");
+        assert_eq!(r["queued"], 2, "her lunch and the new meeting: {r}");
+        eventually("carol's meeting written", || {
+            ms.event_of(CAROL, &id6).unwrap()["body"]["content"] != TEAMS_BODY
+        });
+        let (st, r) = s.call(
+            "POST",
+            "/api/v1/inject/resync",
+            Some(&admin),
+            Some(json!({"user": "bob@t.example"})),
+        );
+        assert_eq!(st, 404, "bob is not covered: {r}");
+        assert!(
+            r["detail"]
+                .as_str()
+                .unwrap()
+                .contains("cvi policy effective"),
+            "{r}"
         );
 
         // Deleted in the client: the coordinates are cancelled, the Video ID stops resolving.

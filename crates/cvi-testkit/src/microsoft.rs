@@ -164,6 +164,10 @@ impl Microsoft {
             .route("/v1.0/me/events/{id}", patch(update).delete(delete))
             .route("/v1.0/users", get(calendars::list_users))
             .route(
+                "/v1.0/users/{user}/calendarView",
+                get(calendars::calendar_view),
+            )
+            .route(
                 "/v1.0/users/{user}/events/{id}",
                 get(calendars::get_event).patch(calendars::patch_event),
             )

@@ -7,10 +7,10 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::{
     AuditPage, BridgeView, CallbackOutcome, ConsentLinks, DailyStats, EffectiveView, GrantOutcome,
-    GrantRequest, GrantView, ImportRequest, Imported, InjectRequest, InjectStatus, IssueRequest,
-    Meeting, NewBridge, NewBridgeCreated, NewProvider, OtdRequest, PolicyView, ProblemKind,
-    ProviderConsent, ProviderView, Removed, Resolution, ResolveRequest, ScheduleRequest, Scheduled,
-    SetProvider, TokenReply, TokenRequest, UpdateRequest,
+    GrantRequest, GrantView, ImportRequest, Imported, InjectRequest, InjectResync, InjectResynced,
+    InjectStatus, IssueRequest, Meeting, NewBridge, NewBridgeCreated, NewProvider, OtdRequest,
+    PolicyView, ProblemKind, ProviderConsent, ProviderView, Removed, Resolution, ResolveRequest,
+    ScheduleRequest, Scheduled, SetProvider, TokenReply, TokenRequest, UpdateRequest,
 };
 use crate::{otd::OneTouchDial, plan::Plan};
 
@@ -184,6 +184,8 @@ endpoints! {
     InjectState: Get "/inject", query (), request () => InjectStatus, problems [];
     /// Turn "coordinates in every Teams meeting" on or off (admins).
     SetInject: Put "/inject", query (), request InjectRequest => InjectStatus, problems [];
+    /// Read one user's calendar again and give its Teams meetings the block (admins).
+    ResyncInject: Post "/inject/resync", query (), request InjectResync => InjectResynced, problems [NotFound, Unavailable];
     /// Admin-consent links for each of a provider's partner apps.
     ConsentLinksOf: Get "/consent/links", query ProviderQuery, request () => ConsentLinks, problems [NotFound];
     /// Where the identity platform sends the admin back (no token: a single-use state).

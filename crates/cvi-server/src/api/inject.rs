@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use cvi_core::api::endpoints::{self, Endpoint};
-use cvi_core::api::{InjectRequest, InjectStatus};
+use cvi_core::api::{InjectRequest, InjectResync, InjectResynced, InjectStatus};
 
 use crate::{
     auth::Caller,
@@ -29,4 +29,15 @@ pub async fn put(
     ApiJson(req): ApiJson<InjectRequest>,
 ) -> ApiResult<InjectStatus> {
     Ok(ApiJson(inject::set(&s, &caller, req.enabled).await?))
+}
+
+/// Reads one user's calendar again: its events are looked at as if each had just changed.
+#[utoipa::path(post, path = endpoints::ResyncInject::PATH, tag = "inject", request_body = InjectResync,
+    responses((status = 200, body = InjectResynced)))]
+pub async fn resync(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<InjectResync>,
+) -> ApiResult<InjectResynced> {
+    Ok(ApiJson(inject::resync(&s, &caller, &req.user).await?))
 }

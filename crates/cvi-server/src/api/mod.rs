@@ -167,6 +167,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consent::callback))
         .routes(routes!(consent::status))
         .routes(routes!(inject::get, inject::put))
+        .routes(routes!(inject::resync))
         .routes(routes!(meetings::issue, meetings::find_by_video_id))
         .routes(routes!(meetings::import))
         .routes(routes!(meetings::by_organizer))

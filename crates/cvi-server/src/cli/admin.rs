@@ -6,12 +6,12 @@ use cvi_core::api::{
         AuditQuery, CancelMeeting, ConsentLinksOf, ConsentStatus, CreateBridge, CreateProvider,
         DevToken, EffectiveQuery, FilterQuery, ImportMeetings, InjectState, IssueMeeting,
         ListAudit, ListBridges, ListGrants, ListPolicies, ListProviders, ProviderQuery, PutGrant,
-        RemoveBridge, RemoveProvider, Resolve, ScheduleEvent, SetInject, ShowMeeting, ShowPolicy,
-        ShowProvider, UpdateProvider, UserEffectivePolicy,
+        RemoveBridge, RemoveProvider, Resolve, ResyncInject, ScheduleEvent, SetInject, ShowMeeting,
+        ShowPolicy, ShowProvider, UpdateProvider, UserEffectivePolicy,
     },
     no_partner_app_warning, AppIds, AuditPage, GrantRequest, ImportMeeting, ImportRequest,
-    InjectRequest, IssueRequest, NewProvider, ProviderView, ResolveRequest, Role, SetProvider,
-    TargetKind, TokenRequest,
+    InjectRequest, InjectResync, IssueRequest, NewProvider, ProviderView, ResolveRequest, Role,
+    SetProvider, TargetKind, TokenRequest,
 };
 use serde_json::{json, Value};
 
@@ -161,6 +161,12 @@ pub enum InjectCommand {
     Disable,
     /// Where it stands: what is missing, subscriptions, the notification queue.
     Status,
+    /// Read one user's calendar again (from a day ago to 180 days ahead).
+    Resync {
+        /// The user's UPN.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -455,6 +461,18 @@ pub fn inject(c: &Client, cmd: InjectCommand, json_out: bool) -> Result<(), CliE
             c.request::<SetInject>(&[], &(), &InjectRequest { enabled: false })?
         }
         InjectCommand::Status => c.request::<InjectState>(&[], &(), &())?,
+        InjectCommand::Resync { user } => {
+            let r = c.request::<ResyncInject>(&[], &(), &InjectResync { user })?;
+            if json_out {
+                show(&r, true);
+            } else {
+                println!(
+                    "{}: {} events queued to be looked at again",
+                    r.user, r.queued
+                );
+            }
+            return Ok(());
+        }
     };
     if json_out {
         show(&status, true);

@@ -7,7 +7,7 @@
 //! Graph gets its 202. The subscriptions are `subscriptions`; the processing
 //! `inject_events`.
 
-use cvi_core::api::{InjectOutcome, InjectStatus};
+use cvi_core::api::{InjectOutcome, InjectResynced, InjectStatus};
 use cvi_core::times;
 use cvi_store::{self as store, audit, db::now_ms, inject::Arrived};
 
@@ -224,5 +224,58 @@ pub async fn receive(cx: &Context, delivery: Notifications) -> Result<Received> 
     Ok(Received {
         stored: keep.len(),
         dropped,
+    })
+}
+
+/// How far back and ahead a resync looks.
+const RESYNC_BACK_MS: i64 = 86_400_000;
+const RESYNC_AHEAD_MS: i64 = 180 * 86_400_000;
+
+/// Queues every event of `sub`'s user from a day ago to 180 days ahead, as if each had just
+/// changed: after a `missed` notification, or an admin's resync. Answers how many.
+pub async fn sync_calendar(cx: &Context, sub: &store::inject::Subscription) -> Result<usize> {
+    let Some(graph) = &cx.graph else {
+        return Ok(0);
+    };
+    let now = now_ms();
+    let ids = graph
+        .events_between(
+            &sub.tenant,
+            &sub.user,
+            &times::format_ms(now - RESYNC_BACK_MS),
+            &times::format_ms(now + RESYNC_AHEAD_MS),
+        )
+        .await
+        .map_err(|e| super::Error::Unavailable(e.to_string()))?;
+    let items: Vec<Arrived> = ids
+        .into_iter()
+        .map(|id| Arrived {
+            tenant: sub.tenant.clone(),
+            subscription: sub.id.clone(),
+            user: sub.user.clone(),
+            kind: "updated".into(),
+            event_id: Some(id),
+        })
+        .collect();
+    store::inject::push(&cx.db, &items).await?;
+    Ok(items.len())
+}
+
+/// An admin's resync of one user's calendar (`cvi inject resync --user UPN`).
+pub async fn resync(cx: &Context, caller: &Caller, upn: &str) -> Result<InjectResynced> {
+    caller.require(Role::Admin)?;
+    let sub = store::inject::subscriptions(&cx.db, &caller.tenant)
+        .await?
+        .into_iter()
+        .find(|s| s.upn.eq_ignore_ascii_case(upn.trim()))
+        .ok_or_else(|| {
+            super::Error::NotFound(format!(
+                "{upn} has no calendar subscription: is \"coordinates in every Teams meeting\" on (`cvi inject status`) and does the user's policy give coordinates (`cvi policy effective --identity {upn}`)?"
+            ))
+        })?;
+    let queued = sync_calendar(cx, &sub).await?;
+    Ok(InjectResynced {
+        user: sub.upn,
+        queued: queued as u64,
     })
 }

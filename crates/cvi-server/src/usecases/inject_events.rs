@@ -97,8 +97,11 @@ pub async fn process(cx: &Context, item: &Claimed) -> Result<Step> {
         return Ok(Step::Done);
     };
     let Some(event_id) = a.event_id.as_deref() else {
-        // Lifecycle: the subscription is forgotten, and the next reconciliation makes a new
-        // one (a missed notification's event is written when it changes next).
+        // Lifecycle: notifications were missed — the user's calendar is read again; or the
+        // subscription is forgotten, and the next reconciliation makes a new one.
+        if a.kind == "missed" {
+            super::inject::sync_calendar(cx, &sub).await?;
+        }
         if matches!(
             a.kind.as_str(),
             "subscriptionRemoved" | "reauthorizationRequired"

@@ -85,6 +85,50 @@ impl Microsoft {
         id
     }
 
+    /// [`Microsoft::client_creates`] whose notification is lost (Graph says so later with
+    /// a `missed` lifecycle notification: [`Microsoft::lifecycle`]).
+    pub fn client_creates_unnoticed(&self, user: &str, event: Value) -> String {
+        let subs = std::mem::take(&mut self.lock().subscriptions);
+        let id = self.client_creates(user, event);
+        self.lock().subscriptions = subs;
+        id
+    }
+
+    /// Sends the lifecycle notification `event` (`missed`, `subscriptionRemoved`,
+    /// `reauthorizationRequired`) of `user`'s subscriptions to their lifecycle URL, in the
+    /// shape of "Reduce missing subscriptions and change notifications"
+    /// (learn.microsoft.com/graph/change-notifications-lifecycle-events).
+    pub fn lifecycle(&self, user: &str, event: &str) {
+        let notes: Vec<(String, Value)> = self
+            .lock()
+            .subscriptions
+            .iter()
+            .filter(|s| {
+                s["resource"].as_str().is_some_and(|r| {
+                    r.trim_start_matches('/')
+                        .eq_ignore_ascii_case(&format!("users/{user}/events"))
+                })
+            })
+            .map(|s| {
+                (
+                    s["lifecycleNotificationUrl"]
+                        .as_str()
+                        .or(s["notificationUrl"].as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                    json!({"value": [{
+                        "subscriptionId": s["id"],
+                        "subscriptionExpirationDateTime": s["expirationDateTime"],
+                        "tenantId": s["tenantId"],
+                        "clientState": s["clientState"],
+                        "lifecycleEvent": event,
+                    }]}),
+                )
+            })
+            .collect();
+        deliver(notes);
+    }
+
     /// Changes fields of an event as a client would; `updated` is delivered.
     pub fn client_updates(&self, user: &str, id: &str, changes: Value) {
         let notes = {
@@ -429,6 +473,71 @@ pub(super) async fn delete_subscription(
         );
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /users/{id}/calendarView?startDateTime=…&endDateTime=…`: the events starting in
+/// the window, two per page.
+pub(super) async fn calendar_view(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(user): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = gate(
+        &s,
+        &h,
+        Needs::App,
+        format!("GET /users/{user}/calendarView"),
+    ) {
+        return r;
+    }
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let at = |k: &str| {
+        q.get(k)
+            .and_then(|v| time::OffsetDateTime::parse(v, rfc3339).ok())
+    };
+    let (Some(from), Some(to)) = (at("startDateTime"), at("endDateTime")) else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidParameter",
+            "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+        );
+    };
+    let skip: usize = q
+        .get("$skiptoken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let inner = s.inner.lock().unwrap();
+    let starts = |e: &Value| {
+        e["start"]["dateTime"]
+            .as_str()
+            .and_then(|d| d.get(..19))
+            .and_then(|d| time::OffsetDateTime::parse(&format!("{d}Z"), rfc3339).ok())
+    };
+    let all: Vec<&Value> = inner
+        .mailboxes
+        .get(&user)
+        .into_iter()
+        .flatten()
+        .filter(|e| starts(e).is_some_and(|t| t >= from && t < to))
+        .collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(skip)
+        .take(PAGE)
+        .map(|e| json!({"id": e["id"]}))
+        .collect();
+    let mut out = json!({"value": page});
+    if skip + PAGE < all.len() {
+        let mut next = format!("{}/v1.0/users/{user}/calendarView?", s.base);
+        for (k, v) in q.iter().filter(|(k, _)| *k != "$skiptoken") {
+            let v: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+            next.push_str(&format!("{k}={v}&"));
+        }
+        next.push_str(&format!("$skiptoken={}", skip + PAGE));
+        out["@odata.nextLink"] = json!(next);
+    }
+    Json(out).into_response()
 }
 
 pub(super) async fn list_users(
