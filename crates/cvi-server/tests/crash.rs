@@ -199,3 +199,116 @@ fn sqlite_survives_kill_9() {
 fn postgres_survives_kill_9() {
     crash_and_recover(Backend::Postgres);
 }
+
+/// `kill -9` while Graph's notifications wait in the inbox (Graph answering slowly, so a
+/// backlog builds): after a restart on the same database every acknowledged notification
+/// is worked on, and every meeting has exactly one block.
+#[test]
+fn a_killed_server_loses_no_graph_notification() {
+    use cvi_testkit::microsoft::Microsoft;
+    const USER: &str = "4b5c6d7e-8f9a-4b0c-8d1e-2f3a4b5c6d7e";
+    const BODY: &str = include_str!("../../../tests/fixtures/owa_compose.html");
+    let ms = Microsoft::start("s3cret").unwrap();
+    ms.service_principal(
+        APP,
+        &[
+            "f6b49018-60ab-4f81-83bd-22caeabfed2d",
+            "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
+            "a7a681dc-756e-4909-b988-f160edc6655f",
+            "c1684f21-1984-47fa-9d61-2dc8c296bb70",
+        ],
+    );
+    ms.user(USER, "ann@t.example");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cvi.db").display());
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "s3cret").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let port = cvi_testkit::free_port().unwrap();
+    let start = || {
+        common::spawn_cvi(&[
+            "--dev-issuer",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            &db,
+            "--client-id",
+            "cvi-app",
+            "--client-secret-file",
+            secret.to_str().unwrap(),
+            "--authority-url",
+            &ms.base,
+            "--graph-url",
+            &ms.base,
+            "--allow-loopback-http-issuer",
+        ])
+    };
+    let mut server = start();
+    let admin = cvi_testkit::provision(&server.base, "t", "813878896@t.plcm.vc", &[APP])
+        .unwrap()
+        .admin;
+    let (st, v) = server.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while ms.subscriptions().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no subscription");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ms.latency(Duration::from_millis(150));
+    let ids: Vec<String> = (0..40)
+        .map(|n| {
+            ms.client_creates(
+                USER,
+                json!({
+                    "subject": "Weekly",
+                    "body": {"contentType": "html", "content": BODY},
+                    "start": {"dateTime": format!("2027-04-{:02}T09:00:00.0000000", n % 28 + 1), "timeZone": "UTC"},
+                    "end": {"dateTime": format!("2027-04-{:02}T10:00:00.0000000", n % 28 + 1), "timeZone": "UTC"},
+                    "location": {"displayName": ""},
+                    "isOnlineMeeting": true,
+                    "onlineMeetingProvider": "teamsForBusiness",
+                }),
+            )
+        })
+        .collect();
+    let written = |ms: &Microsoft| {
+        ids.iter()
+            .filter(|id| ms.event_of(USER, id).unwrap()["body"]["content"] != BODY)
+            .count()
+    };
+    server.process().kill();
+    let before = written(&ms);
+    assert!(
+        before < ids.len(),
+        "the backlog was worked off before the kill"
+    );
+    ms.latency(Duration::ZERO);
+    let _server = start();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while written(&ms) < ids.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {} meetings written after the restart ({before} before the kill)",
+            written(&ms),
+            ids.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for id in &ids {
+        let body = ms.event_of(USER, id).unwrap()["body"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let blocks = cvi_core::invite::find(&body, cvi_core::invite::BodyKind::Html);
+        assert_eq!(blocks.len(), 1, "{id}: {body}");
+    }
+}

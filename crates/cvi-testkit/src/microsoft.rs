@@ -103,6 +103,8 @@ struct Inner {
     subscriptions: Vec<Value>,
     /// The last etag handed out.
     etags: u64,
+    /// How long every answer is held back (Graph's latency, simulated).
+    latency: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -181,6 +183,7 @@ impl Microsoft {
                 "/v1.0/servicePrincipals/{id}/appRoleAssignments",
                 get(assignments),
             )
+            .layer(axum::middleware::from_fn_with_state(shared.clone(), slow))
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
@@ -247,6 +250,11 @@ impl Microsoft {
         );
     }
 
+    /// Every answer from now on is held back this long (Graph's latency).
+    pub fn latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
+    }
+
     /// The next Graph calls answer these faults, one each, in order.
     pub fn fail_next(&self, faults: &[Fault]) {
         self.lock().faults.extend(faults);
@@ -265,6 +273,19 @@ impl Microsoft {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.shared.inner.lock().unwrap()
     }
+}
+
+/// Holds each answer back by the latency set with [`Microsoft::latency`].
+async fn slow(
+    State(s): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let latency = s.inner.lock().unwrap().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    next.run(req).await
 }
 
 fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {

@@ -19,8 +19,13 @@ use serde_json::json;
 use super::{meetings, Caller, Context, Error, Result, Role};
 use crate::graph::{EventRead, Graph, GraphError};
 
-/// How long one server holds a notification it took (then another may take it).
-pub const LEASE_MS: i64 = 60_000;
+/// How long one server holds a notification it took (then another may take it). Short:
+/// working on one twice is safe (issuance is idempotent by key, writes carry `If-Match`),
+/// so a server killed mid-work delays its notifications by this much at most.
+pub const LEASE_MS: i64 = 15_000;
+/// Notifications worked on at once by one server (Graph's latency, not our CPU, bounds a
+/// notification's time; Graph's own limits per mailbox are far above this).
+pub const CONCURRENCY: i64 = 16;
 /// Tries of one notification before it is given up (and recorded so).
 const MAX_ATTEMPTS: i64 = 8;
 /// The wait before a notification Graph could not serve is tried again.
@@ -292,21 +297,32 @@ async fn cancel_event(cx: &Context, sub: &Subscription, event_id: &str) -> Resul
     outcome(cx, sub, event_id, "cancelled").await
 }
 
-/// One pass over the inbox: up to `limit` notifications taken and worked on. Answers how
-/// many were taken (0: nothing waits).
-pub async fn drain(cx: &Context, limit: i64) -> Result<usize> {
-    let items = store::inject::claim(&cx.db, !cx.writes.is_sqlite(), LEASE_MS, limit).await?;
-    for item in &items {
-        match process(cx, item).await {
-            Ok(Step::Done) => store::inject::done(&cx.db, &item.id).await?,
-            Ok(Step::RetryAt(at)) => store::inject::retry_at(&cx.db, &item.id, at).await?,
-            Err(e) => {
-                tracing::warn!(error = %e, notification = %item.id, "a Graph notification failed; it is tried again");
-                store::inject::retry_at(&cx.db, &item.id, now_ms() + RETRY_MS).await?;
+/// One pass over the inbox: up to [`CONCURRENCY`] notifications taken and worked on at
+/// once. Answers how many were taken (0: nothing waits).
+pub async fn drain(cx: &std::sync::Arc<Context>) -> Result<usize> {
+    let items = store::inject::claim(&cx.db, !cx.writes.is_sqlite(), LEASE_MS, CONCURRENCY).await?;
+    let taken = items.len();
+    let mut work = tokio::task::JoinSet::new();
+    for item in items {
+        let cx = cx.clone();
+        work.spawn(async move {
+            let step = process(&cx, &item).await;
+            let done = match step {
+                Ok(Step::Done) => store::inject::done(&cx.db, &item.id).await,
+                Ok(Step::RetryAt(at)) => store::inject::retry_at(&cx.db, &item.id, at).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, notification = %item.id, "a Graph notification failed; it is tried again");
+                    store::inject::retry_at(&cx.db, &item.id, now_ms() + RETRY_MS).await
+                }
+            };
+            if let Err(e) = done {
+                // The lease runs out and the notification is taken again.
+                tracing::warn!(error = %e, notification = %item.id, "a Graph notification's state was not saved");
             }
-        }
+        });
     }
-    Ok(items.len())
+    while work.join_next().await.is_some() {}
+    Ok(taken)
 }
 
 /// How often subscriptions are reconciled without being woken (renewals, group changes).
@@ -327,7 +343,7 @@ pub async fn work_forever(cx: std::sync::Arc<Context>) {
             }
             next_reconcile = tokio::time::Instant::now() + RECONCILE_EVERY;
         }
-        let taken = match drain(&cx, 50).await {
+        let taken = match drain(&cx).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "the Graph notification inbox could not be read");
