@@ -311,4 +311,6 @@ fn a_killed_server_loses_no_graph_notification() {
         let blocks = cvi_core::invite::find(&body, cvi_core::invite::BodyKind::Html);
         assert_eq!(blocks.len(), 1, "{id}: {body}");
     }
+    // One mailbox, 40 meetings: never more than Outlook's 4 requests on it at once.
+    assert_eq!(ms.concurrency_refusals(), 0);
 }

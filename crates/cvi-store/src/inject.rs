@@ -220,6 +220,15 @@ pub async fn retry_at(db: &sqlx::AnyPool, id: &str, at_ms: i64) -> Result<(), sq
         .map(drop)
 }
 
+/// Gives a notification back untouched (not an attempt): taken again at once.
+pub async fn give_back(db: &sqlx::AnyPool, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE graph_inbox SET leased_until = NULL, attempts = attempts - 1 WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
 /// Records what processing made of an event (ids and outcome only).
 pub async fn record_outcome(
     db: &sqlx::AnyPool,

@@ -105,6 +105,10 @@ struct Inner {
     etags: u64,
     /// How long every answer is held back (Graph's latency, simulated).
     latency: std::time::Duration,
+    /// Requests on each mailbox being answered now, and how many were refused for
+    /// exceeding Outlook's 4 at once.
+    in_flight: HashMap<String, usize>,
+    concurrency_refusals: u32,
 }
 
 #[derive(Clone)]
@@ -255,6 +259,12 @@ impl Microsoft {
         self.lock().latency = latency;
     }
 
+    /// Requests refused because a mailbox already had 4 being answered.
+    #[must_use]
+    pub fn concurrency_refusals(&self) -> u32 {
+        self.lock().concurrency_refusals
+    }
+
     /// The next Graph calls answer these faults, one each, in order.
     pub fn fail_next(&self, faults: &[Fault]) {
         self.lock().faults.extend(faults);
@@ -275,17 +285,56 @@ impl Microsoft {
     }
 }
 
-/// Holds each answer back by the latency set with [`Microsoft::latency`].
+/// Outlook's limit of concurrent requests per app and mailbox ("Microsoft Graph
+/// service-specific throttling limits", learn.microsoft.com/graph/throttling-limits).
+const MAILBOX_CONCURRENCY: usize = 4;
+
+/// Holds each answer back by the latency set with [`Microsoft::latency`], and refuses a
+/// fifth concurrent request on one mailbox as Outlook does (`429`, `ApplicationThrottled`,
+/// "MailboxConcurrency").
 async fn slow(
     State(s): State<Shared>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let latency = s.inner.lock().unwrap().latency;
+    let mailbox = req
+        .uri()
+        .path()
+        .strip_prefix("/v1.0/users/")
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(_, rest)| rest.starts_with("events") || rest.starts_with("calendarView"))
+        .map(|(user, _)| user.to_string());
+    let latency = {
+        let mut inner = s.inner.lock().unwrap();
+        if let Some(m) = &mailbox {
+            let n = inner.in_flight.entry(m.clone()).or_default();
+            if *n >= MAILBOX_CONCURRENCY {
+                inner.concurrency_refusals += 1;
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1")],
+                    graph_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "ApplicationThrottled",
+                        "Application is over its MailboxConcurrency limit.",
+                    ),
+                )
+                    .into_response();
+            }
+            *n += 1;
+        }
+        inner.latency
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    next.run(req).await
+    let answer = next.run(req).await;
+    if let Some(m) = mailbox {
+        if let Some(n) = s.inner.lock().unwrap().in_flight.get_mut(&m) {
+            *n = n.saturating_sub(1);
+        }
+    }
+    answer
 }
 
 fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {

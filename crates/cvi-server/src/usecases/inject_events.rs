@@ -24,8 +24,12 @@ use crate::graph::{EventRead, Graph, GraphError};
 /// so a server killed mid-work delays its notifications by this much at most.
 pub const LEASE_MS: i64 = 15_000;
 /// Notifications worked on at once by one server (Graph's latency, not our CPU, bounds a
-/// notification's time; Graph's own limits per mailbox are far above this).
-pub const CONCURRENCY: i64 = 16;
+/// notification's time).
+pub const CONCURRENCY: i64 = 64;
+/// At most this many of one mailbox's at once: Outlook's limit is 4 concurrent requests per
+/// app and mailbox ("Microsoft Graph service-specific throttling limits", Outlook service
+/// limits, learn.microsoft.com/graph/throttling-limits).
+pub const PER_MAILBOX: usize = 4;
 /// Tries of one notification before it is given up (and recorded so).
 const MAX_ATTEMPTS: i64 = 8;
 /// The wait before a notification Graph could not serve is tried again.
@@ -303,7 +307,17 @@ pub async fn drain(cx: &std::sync::Arc<Context>) -> Result<usize> {
     let items = store::inject::claim(&cx.db, !cx.writes.is_sqlite(), LEASE_MS, CONCURRENCY).await?;
     let taken = items.len();
     let mut work = tokio::task::JoinSet::new();
+    let mut per_user: std::collections::HashMap<(String, String), usize> = Default::default();
     for item in items {
+        let n = per_user
+            .entry((item.arrived.tenant.clone(), item.arrived.user.clone()))
+            .or_default();
+        *n += 1;
+        if *n > PER_MAILBOX {
+            // The mailbox is busy enough: back to the inbox, taken again next round.
+            store::inject::give_back(&cx.db, &item.id).await?;
+            continue;
+        }
         let cx = cx.clone();
         work.spawn(async move {
             let step = process(&cx, &item).await;
