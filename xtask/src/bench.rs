@@ -662,13 +662,14 @@ fn rows_table(rows: &[Row]) -> String {
 
 /// Runs every benchmark and prints the table (`--server`: the server's load rows only).
 pub fn bench(args: &[String]) -> Result<()> {
-    let server_only = match args {
-        [] => false,
-        [a] if a == "--server" => true,
+    let (server_only, inject_only) = match args {
+        [] => (false, false),
+        [a] if a == "--server" => (true, false),
+        [a] if a == "--inject" => (false, true),
         _ => {
             return Err(format!(
-                "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server]"
-            ))
+            "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server | --inject]"
+        ))
         }
     };
     let tools = tools::setup()?;
@@ -704,6 +705,14 @@ pub fn bench(args: &[String]) -> Result<()> {
     let dir = root().join("target/bench");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let inject = step(
+        "every Teams meeting: Graph notifications end to end (stand-in, 50 ms latency)",
+        || crate::bench_inject::run(&cvi, &dir),
+    )?;
+    if inject_only {
+        println!("\n{}", crate::bench_inject::rows(&inject));
+        return Ok(());
+    }
     let sqlite = |name: &str| format!("sqlite://{}", dir.join(name).display());
     let mut rows = run_scenario(
         &cvi,
@@ -749,7 +758,11 @@ pub fn bench(args: &[String]) -> Result<()> {
     )?);
     drop(pg);
     if server_only {
-        println!("\n{}", rows_table(&rows));
+        println!(
+            "\n{}{}",
+            rows_table(&rows),
+            crate::bench_inject::rows(&inject)
+        );
         return Ok(());
     }
     let (insert_1mb, replace_1mb) = step("criterion: cvi-core upsert on 1 MB", || {
@@ -785,6 +798,7 @@ pub fn bench(args: &[String]) -> Result<()> {
 
     let base = rows[0].rps;
     let mut table = rows_table(&rows);
+    table.push_str(&crate::bench_inject::rows(&inject));
     let _ = writeln!(
         table,
         "| cvi-core upsert, 1 MB HTML, native: insert / replace | {:.1} ms / {:.1} ms | | | | | |",

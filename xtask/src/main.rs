@@ -7,6 +7,7 @@
 mod architecture;
 mod bench;
 mod bench_addin;
+mod bench_inject;
 mod build;
 mod conformance;
 mod fuzz;

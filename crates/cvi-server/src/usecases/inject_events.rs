@@ -301,42 +301,52 @@ async fn cancel_event(cx: &Context, sub: &Subscription, event_id: &str) -> Resul
     outcome(cx, sub, event_id, "cancelled").await
 }
 
-/// One pass over the inbox: up to [`CONCURRENCY`] notifications taken and worked on at
-/// once. Answers how many were taken (0: nothing waits).
-pub async fn drain(cx: &std::sync::Arc<Context>) -> Result<usize> {
-    let items = store::inject::claim(&cx.db, !cx.writes.is_sqlite(), LEASE_MS, CONCURRENCY).await?;
-    let taken = items.len();
-    let mut work = tokio::task::JoinSet::new();
-    let mut per_user: std::collections::HashMap<(String, String), usize> = Default::default();
+/// Works on one taken notification and records what became of it.
+async fn work_on(cx: std::sync::Arc<Context>, item: Claimed) {
+    let done = match process(&cx, &item).await {
+        Ok(Step::Done) => store::inject::done(&cx.db, &item.id).await,
+        Ok(Step::RetryAt(at)) => store::inject::retry_at(&cx.db, &item.id, at).await,
+        Err(e) => {
+            tracing::warn!(error = %e, notification = %item.id, "a Graph notification failed; it is tried again");
+            store::inject::retry_at(&cx.db, &item.id, now_ms() + RETRY_MS).await
+        }
+    };
+    if let Err(e) = done {
+        // The lease runs out and the notification is taken again.
+        tracing::warn!(error = %e, notification = %item.id, "a Graph notification's state was not saved");
+    }
+}
+
+/// Takes what the free slots allow — at most [`CONCURRENCY`] in flight, [`PER_MAILBOX`]
+/// of one mailbox — and starts work on each. Answers how many were started.
+async fn take_more(
+    cx: &std::sync::Arc<Context>,
+    work: &mut tokio::task::JoinSet<(String, String)>,
+    busy: &mut std::collections::HashMap<(String, String), usize>,
+) -> Result<usize> {
+    let free = CONCURRENCY - work.len() as i64;
+    if free <= 0 {
+        return Ok(0);
+    }
+    let items = store::inject::claim(&cx.db, !cx.writes.is_sqlite(), LEASE_MS, free).await?;
+    let mut started = 0;
     for item in items {
-        let n = per_user
-            .entry((item.arrived.tenant.clone(), item.arrived.user.clone()))
-            .or_default();
-        *n += 1;
-        if *n > PER_MAILBOX {
-            // The mailbox is busy enough: back to the inbox, taken again next round.
+        let mailbox = (item.arrived.tenant.clone(), item.arrived.user.clone());
+        let n = busy.entry(mailbox.clone()).or_default();
+        if *n >= PER_MAILBOX {
+            // The mailbox is busy enough: back to the inbox, taken again later.
             store::inject::give_back(&cx.db, &item.id).await?;
             continue;
         }
+        *n += 1;
+        started += 1;
         let cx = cx.clone();
         work.spawn(async move {
-            let step = process(&cx, &item).await;
-            let done = match step {
-                Ok(Step::Done) => store::inject::done(&cx.db, &item.id).await,
-                Ok(Step::RetryAt(at)) => store::inject::retry_at(&cx.db, &item.id, at).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, notification = %item.id, "a Graph notification failed; it is tried again");
-                    store::inject::retry_at(&cx.db, &item.id, now_ms() + RETRY_MS).await
-                }
-            };
-            if let Err(e) = done {
-                // The lease runs out and the notification is taken again.
-                tracing::warn!(error = %e, notification = %item.id, "a Graph notification's state was not saved");
-            }
+            work_on(cx, item).await;
+            mailbox
         });
     }
-    while work.join_next().await.is_some() {}
-    Ok(taken)
+    Ok(started)
 }
 
 /// How often subscriptions are reconciled without being woken (renewals, group changes).
@@ -350,6 +360,9 @@ const IDLE: std::time::Duration = std::time::Duration::from_millis(200);
 pub async fn work_forever(cx: std::sync::Arc<Context>) {
     let me = format!("{:016x}", rand::random::<u64>());
     let mut next_reconcile = tokio::time::Instant::now();
+    // Notifications in work, and how many of each mailbox's.
+    let mut work = tokio::task::JoinSet::new();
+    let mut busy: std::collections::HashMap<(String, String), usize> = Default::default();
     loop {
         if tokio::time::Instant::now() >= next_reconcile {
             if let Err(e) = super::subscriptions::reconcile_all(&cx, &me).await {
@@ -357,18 +370,28 @@ pub async fn work_forever(cx: std::sync::Arc<Context>) {
             }
             next_reconcile = tokio::time::Instant::now() + RECONCILE_EVERY;
         }
-        let taken = match drain(&cx).await {
+        let started = match take_more(&cx, &mut work, &mut busy).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "the Graph notification inbox could not be read");
                 0
             }
         };
-        if taken == 0 {
-            tokio::select! {
-                () = tokio::time::sleep(IDLE) => {}
-                () = cx.inject_wake.notified() => next_reconcile = tokio::time::Instant::now(),
-            }
+        if started > 0 {
+            continue;
         }
+        // Nothing new to take now: wait for a slot, a pause, or the switch.
+        tokio::select! {
+            Some(done) = work.join_next(), if !work.is_empty() => {
+                if let Ok(mailbox) = done {
+                    if let Some(n) = busy.get_mut(&mailbox) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+            }
+            () = tokio::time::sleep(IDLE) => {}
+            () = cx.inject_wake.notified() => next_reconcile = tokio::time::Instant::now(),
+        }
+        busy.retain(|_, n| *n > 0);
     }
 }

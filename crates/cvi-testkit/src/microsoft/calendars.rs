@@ -238,12 +238,18 @@ fn notifications_for(
         .collect()
 }
 
+/// One agent for every delivery (its connections are kept alive, as Graph's are).
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(10)))
+                .build()
+                .into()
+        })
+        .clone()
 }
 
 fn post(url: &str, body: &Value) -> u16 {
