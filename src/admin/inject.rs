@@ -23,6 +23,7 @@ fn outcome_words(code: &str) -> &str {
         "graph-refused" => "Microsoft Graph refused (check the consent)",
         "cancelled" => "cancelled or deleted",
         "gave-up" => "given up after repeated failures",
+        "series-occurrence" => "one occurrence of a series (the series carries the coordinates)",
         other => other,
     }
 }

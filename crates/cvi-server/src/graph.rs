@@ -579,6 +579,8 @@ pub struct EventRead {
     pub html: Option<String>,
     pub location: String,
     pub join_url: Option<String>,
+    /// `type`: `singleInstance`, `seriesMaster`, `occurrence` or `exception`.
+    pub kind: String,
 }
 
 /// A user of the directory ("List users", learn.microsoft.com/graph/api/user-list).
@@ -624,6 +626,7 @@ impl EventRead {
                 .unwrap_or_default()
                 .to_string(),
             join_url: v["onlineMeeting"]["joinUrl"].as_str().map(str::to_string),
+            kind: s("type").unwrap_or_else(|| "singleInstance".into()),
         })
     }
 }

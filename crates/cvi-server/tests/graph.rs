@@ -736,6 +736,72 @@ on_both!(
             TEAMS_BODY
         );
 
+        // A recurring series: one Video ID, alive until 60 days after the series ends; an
+        // occurrence of it is left alone (the series master's body carries the block).
+        let mut weekly = teams_event(
+            TEAMS_BODY,
+            "2027-03-01T09:00:00.0000000",
+            "2027-03-01T10:00:00.0000000",
+        );
+        weekly["type"] = json!("seriesMaster");
+        weekly["recurrence"] = json!({
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+            "range": {"type": "endDate", "startDate": "2027-03-01", "endDate": "2027-05-31"}
+        });
+        let series = ms.client_creates(CAROL, weekly);
+        eventually("the series written", || {
+            ms.event_of(CAROL, &series).unwrap()["body"]["content"] != TEAMS_BODY
+        });
+        let carol = s.token_with(
+            json!({"tenant": "t", "user": "carol@t.example", "role": "organizer", "oid": CAROL}),
+        );
+        let key = format!(
+            "graph-{}",
+            ms.event_of(CAROL, &series).unwrap()["iCalUId"]
+                .as_str()
+                .unwrap()
+        );
+        let (_, m) = s.call(
+            "GET",
+            &format!("/api/v1/meetings/{key}"),
+            Some(&carol),
+            None,
+        );
+        assert_eq!(m["expires_at"], "2027-07-30T23:59:59Z", "{m}");
+        let mut one = teams_event(
+            TEAMS_BODY,
+            "2027-03-08T09:00:00.0000000",
+            "2027-03-08T10:00:00.0000000",
+        );
+        one["type"] = json!("occurrence");
+        let occurrence = ms.client_creates(CAROL, one);
+        eventually("the occurrence's outcome", || {
+            let (_, st) = s.call("GET", "/api/v1/inject", Some(&admin), None);
+            st["recent"].as_array().unwrap().iter().any(|o| {
+                o["event_id"] == occurrence.as_str() && o["outcome"] == "series-occurrence"
+            })
+        });
+
+        // Ann's grant revoked: her subscription is deleted at once, her next meeting untouched.
+        let (st, v) = s.call(
+            "PUT",
+            "/api/v1/grants",
+            Some(&admin),
+            Some(json!({"target": "user", "identity": "ann@t.example", "policy_name": "Tag:ServiceProviderDisabled"})),
+        );
+        assert_eq!(st, 200, "{v}");
+        eventually("ann's subscription deleted", || {
+            !ms.subscriptions()
+                .iter()
+                .any(|x| x["resource"] == format!("users/{ANN}/events").as_str())
+        });
+        let id7 = ms.client_creates(ANN, teams_event(TEAMS_BODY, &tomorrow(13), &tomorrow(14)));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert_eq!(
+            ms.event_of(ANN, &id7).unwrap()["body"]["content"],
+            TEAMS_BODY
+        );
+
         // Opting out deletes the subscriptions at Graph.
         s.call(
             "PUT",

@@ -142,6 +142,11 @@ pub async fn process(cx: &Context, item: &Claimed) -> Result<Step> {
     if !ev.is_organizer {
         return outcome(cx, &sub, event_id, "not-organizer").await;
     }
+    // A series has one Video ID, in its master's body (which its occurrences show); an
+    // occurrence or exception is left as it is.
+    if matches!(ev.kind.as_str(), "occurrence" | "exception") {
+        return outcome(cx, &sub, event_id, "series-occurrence").await;
+    }
     let Some(html) = ev.html.as_deref() else {
         return outcome(cx, &sub, event_id, "text-body").await;
     };

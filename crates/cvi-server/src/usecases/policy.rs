@@ -179,5 +179,7 @@ pub async fn put_grant(cx: &Context, caller: &Caller, req: GrantRequest) -> Resu
     )
     .await?;
     tx.commit().await?;
+    // Who is covered may have changed: calendar subscriptions follow at once.
+    cx.inject_wake.notify_one();
     Ok(GrantOutcome { grant, previous })
 }
