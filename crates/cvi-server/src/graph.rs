@@ -732,6 +732,31 @@ impl Graph {
         }
     }
 
+    /// Extends a subscription ("Update subscription",
+    /// learn.microsoft.com/graph/api/subscription-update: `PATCH /subscriptions/{id}` with
+    /// `expirationDateTime`; also how `reauthorizationRequired` is answered, "Reduce missing
+    /// subscriptions and change notifications", learn.microsoft.com/graph/change-notifications-lifecycle-events).
+    /// Answers the new expiry; [`GraphError::NotFound`] when Graph no longer has it.
+    pub async fn renew(&self, tenant: &str, id: &str, expires: &str) -> Result<String, GraphError> {
+        const WHAT: &str = "the calendar subscription";
+        let token = self.app_token(tenant).await?;
+        let v: serde_json::Value = self
+            .request(
+                &token,
+                Method::PATCH,
+                WHAT,
+                &format!("/subscriptions/{}", event_path(id)),
+                Some(&serde_json::json!({"expirationDateTime": expires})),
+            )
+            .await?
+            .json()
+            .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
+        Ok(v["expirationDateTime"]
+            .as_str()
+            .unwrap_or(expires)
+            .to_string())
+    }
+
     /// Deletes a subscription ("Delete subscription",
     /// learn.microsoft.com/graph/api/subscription-delete); one already gone counts.
     pub async fn unsubscribe(&self, tenant: &str, id: &str) -> Result<(), GraphError> {

@@ -540,6 +540,31 @@ on_both!(
             "{subscribed:?}"
         );
 
+        // A subscription with less than a day left is renewed in place (PATCH, not a new one).
+        s.block_on(async {
+            sqlx::query("UPDATE graph_subscriptions SET expires_at = $1 WHERE user_id = $2")
+                .bind(cvi_store::db::now_ms() + 3_600_000)
+                .bind(CAROL)
+                .execute(&s.db)
+                .await
+                .unwrap()
+        });
+        s.call(
+            "PUT",
+            "/api/v1/inject",
+            Some(&admin),
+            Some(json!({"enabled": true})),
+        );
+        eventually("carol's subscription renewed", || {
+            ms.requests()
+                .iter()
+                .any(|r| r.starts_with("PATCH /subscriptions/"))
+        });
+        assert_eq!(ms.subscriptions().len(), 2);
+        eventually("none expiring", || {
+            s.call("GET", "/api/v1/inject", Some(&admin), None).1["subscriptions_expiring"] == 0
+        });
+
         // A Teams meeting made in the Teams client: exactly one block, after Teams' own,
         // everything else byte for byte; the SIP URI in the empty location.
         let id = ms.client_creates(
@@ -684,6 +709,27 @@ on_both!(
         eventually("the missed meeting written", || {
             ms.event_of(ANN, &id5).unwrap()["body"]["content"] != TEAMS_BODY
         });
+        // Graph asks for reauthorization: the subscription is renewed in place; Graph removed
+        // one: it is made anew.
+        let ann_sub = |ms: &Microsoft| {
+            ms.subscriptions()
+                .into_iter()
+                .find(|x| x["resource"] == format!("users/{ANN}/events").as_str())
+                .map(|x| x["id"].as_str().unwrap().to_string())
+        };
+        let first = ann_sub(&ms).unwrap();
+        ms.lifecycle(ANN, "reauthorizationRequired");
+        eventually("renewed in place", || {
+            ms.requests()
+                .iter()
+                .any(|r| *r == format!("PATCH /subscriptions/{first}"))
+        });
+        assert_eq!(ann_sub(&ms).as_deref(), Some(first.as_str()));
+        ms.lifecycle(ANN, "subscriptionRemoved");
+        eventually("subscribed anew", || {
+            ann_sub(&ms).is_some_and(|id| id != first)
+        });
+
         // An admin's resync of Carol's calendar does the same.
         let id6 = ms
             .client_creates_unnoticed(CAROL, teams_event(TEAMS_BODY, &tomorrow(11), &tomorrow(12)));

@@ -118,6 +118,29 @@ pub async fn subscriptions<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     rows.iter().map(subscription_row).collect()
 }
 
+/// Records a subscription's new expiry (renewed at Graph).
+pub async fn renewed(
+    tx: &mut AnyConnection,
+    id: &str,
+    expires_at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE graph_subscriptions SET expires_at = $1 WHERE id = $2")
+        .bind(expires_at_ms)
+        .bind(id)
+        .execute(tx)
+        .await
+        .map(drop)
+}
+
+/// Forgets outcomes older than `before_ms` (the console shows the latest).
+pub async fn purge_outcomes(db: &sqlx::AnyPool, before_ms: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM inject_outcomes WHERE at < $1")
+        .bind(before_ms)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
+
 /// Forgets a subscription (deleted at Graph, or removed by Graph).
 pub async fn remove_subscription(tx: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM graph_subscriptions WHERE id = $1")

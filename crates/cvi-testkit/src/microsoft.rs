@@ -180,7 +180,8 @@ impl Microsoft {
             .route("/v1.0/subscriptions", post(calendars::create_subscription))
             .route(
                 "/v1.0/subscriptions/{id}",
-                axum::routing::delete(calendars::delete_subscription),
+                axum::routing::delete(calendars::delete_subscription)
+                    .patch(calendars::renew_subscription),
             )
             .route("/v1.0/servicePrincipals", get(principals))
             .route(

@@ -111,6 +111,22 @@ pub async fn process(cx: &Context, item: &Claimed) -> Result<Step> {
         if a.kind == "missed" {
             super::inject::sync_calendar(cx, &sub).await?;
         }
+        if a.kind == "reauthorizationRequired" {
+            // Answered by renewing it (Graph's documented answer); if that fails it is made
+            // anew below.
+            let until = cvi_core::times::format_ms(now_ms() + 3 * 86_400_000);
+            if let Ok(expires) = graph.renew(&sub.tenant, &sub.id, &until).await {
+                let mut tx = cx.writes.begin().await?;
+                store::inject::renewed(
+                    &mut tx,
+                    &sub.id,
+                    cvi_core::times::parse_ms(&expires).unwrap_or(now_ms()),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(Step::Done);
+            }
+        }
         if matches!(
             a.kind.as_str(),
             "subscriptionRemoved" | "reauthorizationRequired"
@@ -119,6 +135,7 @@ pub async fn process(cx: &Context, item: &Claimed) -> Result<Step> {
             let mut tx = cx.writes.begin().await?;
             store::inject::remove_subscription(&mut tx, &sub.id).await?;
             tx.commit().await?;
+            cx.inject_wake.notify_one();
         }
         return Ok(Step::Done);
     };

@@ -9,7 +9,7 @@ use cvi_core::times;
 use cvi_store::{self as store, db::now_ms, inject::Subscription};
 
 use super::{inject::NOTIFICATION_PATH, policy, Context, Result};
-use crate::graph::{DirectoryUser, Graph};
+use crate::graph::{DirectoryUser, Graph, GraphError};
 
 /// How long a subscription is asked for (Graph allows events up to 10,080 minutes).
 const LIFETIME_MS: i64 = 3 * 86_400_000;
@@ -20,6 +20,7 @@ const RENEW_BEFORE_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {
     pub created: usize,
+    pub renewed: usize,
     pub removed: usize,
     /// Users whose subscription Graph refused, with why.
     pub failed: Vec<String>,
@@ -86,6 +87,31 @@ pub async fn reconcile(cx: &Context, tenant: &str) -> Result<Reconciled> {
         if current.is_some_and(|s| s.expires_at_ms > now + RENEW_BEFORE_MS) {
             continue;
         }
+        // Renewed in place when Graph still has it (no new handshake, no new secret).
+        if let Some(old) = current {
+            match graph
+                .renew(tenant, &old.id, &times::format_ms(now + LIFETIME_MS))
+                .await
+            {
+                Ok(expires) => {
+                    let mut tx = cx.writes.begin().await?;
+                    store::inject::renewed(
+                        &mut tx,
+                        &old.id,
+                        times::parse_ms(&expires).unwrap_or(now + LIFETIME_MS),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    done.renewed += 1;
+                    continue;
+                }
+                Err(GraphError::NotFound { .. }) => {}
+                Err(e) => {
+                    done.failed.push(format!("{}: {e}", u.upn));
+                    continue;
+                }
+            }
+        }
         let state = format!("{:032x}", rand::random::<u128>());
         match graph
             .subscribe(
@@ -134,6 +160,8 @@ const LEASE_MS: i64 = 5 * 60_000;
 /// Every tenant that opted in, and every tenant still holding subscriptions; a tenant
 /// another server is reconciling now is left to it. `me` names this server.
 pub async fn reconcile_all(cx: &Context, me: &str) -> Result<()> {
+    // Outcomes are kept 30 days (the console shows the latest).
+    store::inject::purge_outcomes(&cx.db, now_ms() - 30 * 86_400_000).await?;
     let mut tenants = store::inject::enabled_tenants(&cx.db).await?;
     for t in store::inject::tenants_with_subscriptions(&cx.db).await? {
         if !tenants.contains(&t) {

@@ -460,6 +460,39 @@ pub(super) async fn create_subscription(
     (StatusCode::CREATED, Json(sub)).into_response()
 }
 
+/// "Update subscription": `PATCH /subscriptions/{id}` with a new `expirationDateTime`.
+pub(super) async fn renew_subscription(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Some(r) = gate(&s, &h, Needs::App, format!("PATCH /subscriptions/{id}")) {
+        return r;
+    }
+    let Some(expires) = body["expirationDateTime"].as_str() else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "expirationDateTime is required",
+        );
+    };
+    let mut inner = s.inner.lock().unwrap();
+    let Some(sub) = inner
+        .subscriptions
+        .iter_mut()
+        .find(|x| x["id"] == id.as_str())
+    else {
+        return graph_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            "The object was not found.",
+        );
+    };
+    sub["expirationDateTime"] = json!(expires);
+    Json(sub.clone()).into_response()
+}
+
 pub(super) async fn delete_subscription(
     State(s): State<Shared>,
     h: HeaderMap,
