@@ -776,19 +776,73 @@ impl Graph {
         }
     }
 
-    /// Every user of the tenant's directory, page by page (`@odata.nextLink`, "Paging
-    /// Microsoft Graph data", learn.microsoft.com/graph/paging).
+    /// Every user of the tenant's directory, page by page ("List users",
+    /// learn.microsoft.com/graph/api/user-list).
     pub async fn users(&self, tenant: &str) -> Result<Vec<DirectoryUser>, GraphError> {
-        const WHAT: &str = "the directory's users";
+        self.user_pages(
+            tenant,
+            "the directory's users",
+            "/users?$select=id,userPrincipalName".into(),
+        )
+        .await
+    }
+
+    /// The users among a group's members, nested groups included ("List group transitive
+    /// members", learn.microsoft.com/graph/api/group-list-transitivemembers, cast to
+    /// `microsoft.graph.user`).
+    pub async fn group_users(
+        &self,
+        tenant: &str,
+        group: &str,
+    ) -> Result<Vec<DirectoryUser>, GraphError> {
+        let path = format!(
+            "/groups/{}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName",
+            user_path(group)
+        );
+        self.user_pages(tenant, "the group's members", path).await
+    }
+
+    /// One user by UPN or id ("Get user", learn.microsoft.com/graph/api/user-get); `None`
+    /// when the directory has no such user.
+    pub async fn user(&self, tenant: &str, upn: &str) -> Result<Option<DirectoryUser>, GraphError> {
+        const WHAT: &str = "the user";
         let token = self.app_token(tenant).await?;
-        let mut next = "/users?$select=id,userPrincipalName".to_string();
+        let path = format!("/users/{}?$select=id,userPrincipalName", user_path(upn));
+        match self.request(&token, Method::GET, WHAT, &path, None).await {
+            Ok(r) => {
+                let v: serde_json::Value = r
+                    .json()
+                    .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
+                Ok(match (v["id"].as_str(), v["userPrincipalName"].as_str()) {
+                    (Some(id), Some(upn)) => Some(DirectoryUser {
+                        id: id.to_string(),
+                        upn: upn.to_string(),
+                    }),
+                    _ => None,
+                })
+            }
+            Err(GraphError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Users, page by page (`@odata.nextLink`, "Paging Microsoft Graph data",
+    /// learn.microsoft.com/graph/paging); only next pages under Graph's own base are read.
+    async fn user_pages(
+        &self,
+        tenant: &str,
+        what: &'static str,
+        first: String,
+    ) -> Result<Vec<DirectoryUser>, GraphError> {
+        let token = self.app_token(tenant).await?;
+        let mut next = first;
         let mut out = Vec::new();
         for _ in 0..10_000 {
             let v: serde_json::Value = self
-                .request(&token, Method::GET, WHAT, &next, None)
+                .request(&token, Method::GET, what, &next, None)
                 .await?
                 .json()
-                .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
+                .map_err(|detail| GraphError::Unavailable { what, detail })?;
             for u in v["value"].as_array().into_iter().flatten() {
                 if let (Some(id), Some(upn)) = (u["id"].as_str(), u["userPrincipalName"].as_str()) {
                     out.push(DirectoryUser {
@@ -798,13 +852,12 @@ impl Graph {
                 }
             }
             match v["@odata.nextLink"].as_str() {
-                // Only links under Graph's own base are followed.
                 Some(link) if link.starts_with(&format!("{}/", self.config.graph_url)) => {
                     next = link.to_string();
                 }
                 Some(_) => {
                     return Err(GraphError::Unavailable {
-                        what: WHAT,
+                        what,
                         detail: "a next page outside Microsoft Graph".into(),
                     })
                 }
@@ -812,7 +865,7 @@ impl Graph {
             }
         }
         Err(GraphError::Unavailable {
-            what: WHAT,
+            what,
             detail: "more than 10,000 pages".into(),
         })
     }

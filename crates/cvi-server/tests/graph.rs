@@ -940,3 +940,64 @@ fn two_servers_on_one_postgres_write_each_meeting_once() {
         assert_eq!(unquoted(e["body"]["content"].as_str().unwrap()).len(), 1);
     }
 }
+
+/// Without a global grant only who a grant reaches is read and subscribed: a group grant's
+/// transitive members (paged) and a user grant's user, never the whole directory.
+#[test]
+fn subscriptions_follow_group_and_user_grants() {
+    let ms = microsoft();
+    let people = [
+        ("5a000000-0000-4000-8000-000000000001", "dave@t.example"),
+        ("5a000000-0000-4000-8000-000000000002", "erin@t.example"),
+        ("5a000000-0000-4000-8000-000000000003", "frank@t.example"),
+        ("5a000000-0000-4000-8000-000000000004", "gina@t.example"),
+        ("5a000000-0000-4000-8000-000000000005", "harry@t.example"),
+    ];
+    for (id, upn) in people {
+        ms.user(id, upn);
+    }
+    for (id, _) in &people[..3] {
+        ms.member_groups(id, &["g-vc"]);
+    }
+    let s = server(&ms, Backend::Sqlite);
+    let admin = s.token("t", "admin@t.example", "admin");
+    let (st, v) = s.call("POST", "/api/v1/providers", Some(&admin), Some(json!({
+        "name": "Polycom", "tenant_key": "813878896@t.plcm.vc", "aad_application_ids": [APP_FULL]})));
+    assert_eq!(st, 201, "{v}");
+    for grant in [
+        json!({"target": "group", "identity": "g-vc", "rank": 1, "policy_name": "Tag:PolycomServiceProviderEnabled"}),
+        json!({"target": "user", "identity": "gina@t.example", "policy_name": "Tag:PolycomServiceProviderEnabled"}),
+        json!({"target": "user", "identity": "erin@t.example", "policy_name": "Tag:ServiceProviderDisabled"}),
+    ] {
+        let (st, v) = s.call("PUT", "/api/v1/grants", Some(&admin), Some(grant));
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = s.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
+    assert_eq!(st, 200, "{v}");
+    eventually("three subscriptions", || ms.subscriptions().len() == 3);
+    let mut users: Vec<String> = ms
+        .subscriptions()
+        .iter()
+        .map(|x| x["resource"].as_str().unwrap().to_string())
+        .collect();
+    users.sort();
+    // Dave and Frank through the group (Erin's own grant turns it off), Gina directly.
+    assert_eq!(
+        users,
+        [
+            format!("users/{}/events", people[0].0),
+            format!("users/{}/events", people[2].0),
+            format!("users/{}/events", people[3].0),
+        ]
+    );
+    assert!(
+        !ms.requests().iter().any(|r| r == "GET /users"),
+        "the directory is not read without a global grant: {:?}",
+        ms.requests()
+    );
+}

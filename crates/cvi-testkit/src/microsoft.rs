@@ -169,6 +169,11 @@ impl Microsoft {
             .route("/v1.0/me/events", post(create))
             .route("/v1.0/me/events/{id}", patch(update).delete(delete))
             .route("/v1.0/users", get(calendars::list_users))
+            .route("/v1.0/users/{user}", get(calendars::get_user))
+            .route(
+                "/v1.0/groups/{id}/transitiveMembers/microsoft.graph.user",
+                get(calendars::group_users),
+            )
             .route(
                 "/v1.0/users/{user}/calendarView",
                 get(calendars::calendar_view),

@@ -1,6 +1,6 @@
 //! Our Graph subscriptions follow the tenant's switch and grants: one per user whose
-//! effective policy issues coordinates (user grants, group grants through Graph's group
-//! membership, the global grant through the directory's users, paged), renewed a day
+//! effective policy issues coordinates (user grants, group grants through the groups'
+//! transitive members, the global grant through the directory's users, all paged), renewed a day
 //! before they expire, deleted when the user is no longer covered or the tenant opts out.
 //! The work runs in the background (`inject_events::work_forever`); an admin's switch wakes
 //! it at once.
@@ -26,26 +26,45 @@ pub struct Reconciled {
     pub failed: Vec<String>,
 }
 
-/// The users whose effective policy issues coordinates.
+/// The users whose effective policy issues coordinates. Only who a grant can reach is read
+/// from Graph: the directory (a global grant), each granted group's members, each user
+/// grant's user; each user's policy is then decided with the granted groups they are in.
 async fn covered(cx: &Context, graph: &Graph, tenant: &str) -> Result<Vec<DirectoryUser>> {
-    let users = graph
-        .users(tenant)
-        .await
-        .map_err(|e| super::Error::Unavailable(e.to_string()))?;
+    use cvi_core::policy::GrantTarget;
+    let unavailable = |e: GraphError| super::Error::Unavailable(e.to_string());
     let grants = store::grants::list(&cx.db, tenant).await?;
-    let by_group = grants
-        .iter()
-        .any(|g| matches!(g.target, cvi_core::policy::GrantTarget::Group { .. }));
+    // id → (user, granted groups they are in)
+    let mut reach: std::collections::BTreeMap<String, (DirectoryUser, Vec<String>)> =
+        Default::default();
+    for g in &grants {
+        match &g.target {
+            GrantTarget::Global => {
+                for u in graph.users(tenant).await.map_err(unavailable)? {
+                    reach.entry(u.id.clone()).or_insert((u, Vec::new()));
+                }
+            }
+            GrantTarget::Group { group_id, .. } => {
+                for u in graph
+                    .group_users(tenant, group_id)
+                    .await
+                    .map_err(unavailable)?
+                {
+                    reach
+                        .entry(u.id.clone())
+                        .or_insert((u, Vec::new()))
+                        .1
+                        .push(group_id.clone());
+                }
+            }
+            GrantTarget::User { upn } => {
+                if let Some(u) = graph.user(tenant, upn).await.map_err(unavailable)? {
+                    reach.entry(u.id.clone()).or_insert((u, Vec::new()));
+                }
+            }
+        }
+    }
     let mut out = Vec::new();
-    for u in users {
-        let groups = if by_group {
-            graph
-                .member_groups(tenant, &u.id)
-                .await
-                .map_err(|e| super::Error::Unavailable(e.to_string()))?
-        } else {
-            Vec::new()
-        };
+    for (_, (u, groups)) in reach {
         let view = policy::effective(&cx.db, tenant, &u.upn, &groups).await?;
         if view.policy.enabled {
             out.push(u);

@@ -612,3 +612,67 @@ pub(super) async fn list_users(
     }
     Json(out).into_response()
 }
+
+/// "Get user": `GET /users/{id or UPN}` → `{id, userPrincipalName}`, or `404
+/// Request_ResourceNotFound`.
+pub(super) async fn get_user(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(user): Path<String>,
+) -> Response {
+    if let Some(r) = gate(&s, &h, Needs::App, format!("GET /users/{user}")) {
+        return r;
+    }
+    let inner = s.inner.lock().unwrap();
+    match inner
+        .users
+        .iter()
+        .find(|(id, upn)| *id == user || upn.eq_ignore_ascii_case(&user))
+    {
+        Some((id, upn)) => Json(json!({"id": id, "userPrincipalName": upn})).into_response(),
+        None => graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!("Resource '{user}' does not exist or one of its queried reference-property objects are not present."),
+        ),
+    }
+}
+
+/// "List group transitive members", cast to users: `GET
+/// /groups/{id}/transitiveMembers/microsoft.graph.user` → the users whose groups (set with
+/// `member_groups`) include it, two per page.
+pub(super) async fn group_users(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(group): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Some(r) = gate(
+        &s,
+        &h,
+        Needs::App,
+        format!("GET /groups/{group}/transitiveMembers"),
+    ) {
+        return r;
+    }
+    let skip: usize = q
+        .get("$skiptoken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let inner = s.inner.lock().unwrap();
+    let members: Vec<Value> = inner
+        .users
+        .iter()
+        .filter(|(id, _)| inner.member_groups.get(id).is_some_and(|g| g.contains(&group)))
+        .map(|(id, upn)| json!({"@odata.type": "#microsoft.graph.user", "id": id, "userPrincipalName": upn}))
+        .collect();
+    let mut out = json!({"value": members.iter().skip(skip).take(PAGE).collect::<Vec<_>>()});
+    if skip + PAGE < members.len() {
+        out["@odata.nextLink"] = json!(format!(
+            "{}/v1.0/groups/{group}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName&$skiptoken={}",
+            s.base,
+            skip + PAGE
+        ));
+    }
+    Json(out).into_response()
+}
