@@ -83,6 +83,16 @@ pub enum GraphError {
     },
     #[error("Microsoft Graph is unavailable for {what}: {detail}")]
     Unavailable { what: &'static str, detail: String },
+    /// Graph kept asking us to wait (429/503/504) for longer than one request waits.
+    #[error(
+        "Microsoft Graph answered {status} {attempts} times for {what} (Retry-After {wait:?})"
+    )]
+    Throttled {
+        what: &'static str,
+        status: u16,
+        attempts: u32,
+        wait: Duration,
+    },
     #[error("Microsoft Graph has no such {what} (404)")]
     NotFound { what: &'static str },
     /// `If-Match` named an older version (`412`): read it again.
@@ -242,11 +252,11 @@ impl Graph {
                     tokio::time::sleep(wait).await;
                     continue;
                 }
-                return Err(GraphError::Unavailable {
+                return Err(GraphError::Throttled {
                     what,
-                    detail: format!(
-                        "Graph answered {status} {attempt} times (Retry-After {wait:?})"
-                    ),
+                    status,
+                    attempts: attempt,
+                    wait,
                 });
             }
             if status == 401 || status == 403 {

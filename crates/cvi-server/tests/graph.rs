@@ -1001,3 +1001,61 @@ fn subscriptions_follow_group_and_user_grants() {
         ms.requests()
     );
 }
+
+/// Graph keeps throttling a mailbox past one request's retries: the mailbox rests as asked
+/// (no request to it meanwhile), then its meetings are written; nothing is lost.
+#[test]
+fn a_throttled_mailbox_rests_then_drains() {
+    let ms = microsoft();
+    ms.user(ANN, "ann@t.example");
+    let s = server(&ms, Backend::Sqlite);
+    let admin = cvi_testkit::provision(&s.url, "t", "813878896@t.plcm.vc", &[APP_FULL])
+        .unwrap()
+        .admin;
+    s.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
+    eventually("subscribed", || ms.subscriptions().len() == 1);
+    let reads = |ms: &Microsoft| {
+        ms.requests()
+            .iter()
+            .filter(|r| **r == format!("GET /users/{ANN}/events"))
+            .count()
+    };
+    // Three throttled answers: one request's three tries, all refused.
+    ms.fail_next(&[Fault::Throttled, Fault::Throttled, Fault::Throttled]);
+    let id = ms.client_creates(
+        ANN,
+        teams_event(
+            TEAMS_BODY,
+            "2027-06-01T09:00:00.0000000",
+            "2027-06-01T10:00:00.0000000",
+        ),
+    );
+    eventually("three tries", || reads(&ms) >= 3);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let after_refusals = reads(&ms);
+    let id2 = ms.client_creates(
+        ANN,
+        teams_event(
+            TEAMS_BODY,
+            "2027-06-02T09:00:00.0000000",
+            "2027-06-02T10:00:00.0000000",
+        ),
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(
+        reads(&ms),
+        after_refusals,
+        "the mailbox rests: {:?}",
+        ms.requests()
+    );
+    eventually("both written after the rest", || {
+        [&id, &id2]
+            .iter()
+            .all(|i| ms.event_of(ANN, i).unwrap()["body"]["content"] != TEAMS_BODY)
+    });
+}

@@ -252,6 +252,17 @@ pub async fn give_back(db: &sqlx::AnyPool, id: &str) -> Result<(), sqlx::Error> 
         .map(drop)
 }
 
+/// Gives a notification back untouched (not an attempt), to be taken from `at_ms` (its
+/// mailbox rests until then, as Graph asked).
+pub async fn give_back_at(db: &sqlx::AnyPool, id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE graph_inbox SET leased_until = $1, attempts = attempts - 1 WHERE id = $2")
+        .bind(at_ms)
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
 /// Records what processing made of an event (ids and outcome only).
 pub async fn record_outcome(
     db: &sqlx::AnyPool,

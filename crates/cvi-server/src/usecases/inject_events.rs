@@ -40,8 +40,11 @@ const RETRY_MS: i64 = 5_000;
 pub enum Step {
     /// Done with (whatever the outcome): it leaves the inbox.
     Done,
-    /// Try again from then (Graph throttled or was unavailable; the event changed under us).
+    /// Try again from then (Graph was unavailable; the event changed under us).
     RetryAt(i64),
+    /// Graph asked to wait: this notification and every other of the mailbox wait until
+    /// then.
+    Throttled(i64),
 }
 
 /// The caller a subscription's user acts as: the organizer, with their groups from Graph.
@@ -85,6 +88,12 @@ async fn graph_failed(
         GraphError::Unavailable { .. } | GraphError::Changed { .. } => {
             Ok(Step::RetryAt(now_ms() + RETRY_MS))
         }
+        GraphError::Throttled { wait, .. } => Ok(Step::Throttled(
+            now_ms()
+                + i64::try_from(wait.as_millis())
+                    .unwrap_or(RETRY_MS)
+                    .max(RETRY_MS),
+        )),
         GraphError::NotFound { .. } => cancel_event(cx, sub, event_id).await,
         GraphError::Forbidden { .. } | GraphError::Credentials { .. } => {
             outcome(cx, sub, event_id, "graph-refused").await
@@ -323,11 +332,17 @@ async fn cancel_event(cx: &Context, sub: &Subscription, event_id: &str) -> Resul
     outcome(cx, sub, event_id, "cancelled").await
 }
 
-/// Works on one taken notification and records what became of it.
-async fn work_on(cx: std::sync::Arc<Context>, item: Claimed) {
+/// Works on one taken notification and records what became of it; answers until when its
+/// mailbox must rest, when Graph asked for that.
+async fn work_on(cx: std::sync::Arc<Context>, item: Claimed) -> Option<i64> {
+    let mut rest = None;
     let done = match process(&cx, &item).await {
         Ok(Step::Done) => store::inject::done(&cx.db, &item.id).await,
         Ok(Step::RetryAt(at)) => store::inject::retry_at(&cx.db, &item.id, at).await,
+        Ok(Step::Throttled(at)) => {
+            rest = Some(at);
+            store::inject::give_back_at(&cx.db, &item.id, at).await
+        }
         Err(e) => {
             tracing::warn!(error = %e, notification = %item.id, "a Graph notification failed; it is tried again");
             store::inject::retry_at(&cx.db, &item.id, now_ms() + RETRY_MS).await
@@ -337,24 +352,40 @@ async fn work_on(cx: std::sync::Arc<Context>, item: Claimed) {
         // The lease runs out and the notification is taken again.
         tracing::warn!(error = %e, notification = %item.id, "a Graph notification's state was not saved");
     }
+    rest
+}
+
+/// The mailboxes in work: how many of each one's notifications, and until when Graph asked
+/// one to rest.
+#[derive(Default)]
+struct Mailboxes {
+    busy: std::collections::HashMap<(String, String), usize>,
+    resting: std::collections::HashMap<(String, String), i64>,
 }
 
 /// Takes what the free slots allow — at most [`CONCURRENCY`] in flight, [`PER_MAILBOX`]
-/// of one mailbox — and starts work on each. Answers how many were started.
+/// of one mailbox, none of a mailbox Graph asked to rest — and starts work on each.
+/// Answers how many were started.
 async fn take_more(
     cx: &std::sync::Arc<Context>,
-    work: &mut tokio::task::JoinSet<(String, String)>,
-    busy: &mut std::collections::HashMap<(String, String), usize>,
+    work: &mut tokio::task::JoinSet<((String, String), Option<i64>)>,
+    boxes: &mut Mailboxes,
 ) -> Result<usize> {
     let free = CONCURRENCY - work.len() as i64;
     if free <= 0 {
         return Ok(0);
     }
+    let now = now_ms();
+    boxes.resting.retain(|_, until| *until > now);
     let items = store::inject::claim(&cx.db, !cx.writes.is_sqlite(), LEASE_MS, free).await?;
     let mut started = 0;
     for item in items {
         let mailbox = (item.arrived.tenant.clone(), item.arrived.user.clone());
-        let n = busy.entry(mailbox.clone()).or_default();
+        if let Some(until) = boxes.resting.get(&mailbox) {
+            store::inject::give_back_at(&cx.db, &item.id, *until).await?;
+            continue;
+        }
+        let n = boxes.busy.entry(mailbox.clone()).or_default();
         if *n >= PER_MAILBOX {
             // The mailbox is busy enough: back to the inbox, taken again later.
             store::inject::give_back(&cx.db, &item.id).await?;
@@ -364,8 +395,8 @@ async fn take_more(
         started += 1;
         let cx = cx.clone();
         work.spawn(async move {
-            work_on(cx, item).await;
-            mailbox
+            let rest = work_on(cx, item).await;
+            (mailbox, rest)
         });
     }
     Ok(started)
@@ -384,7 +415,7 @@ pub async fn work_forever(cx: std::sync::Arc<Context>) {
     let mut next_reconcile = tokio::time::Instant::now();
     // Notifications in work, and how many of each mailbox's.
     let mut work = tokio::task::JoinSet::new();
-    let mut busy: std::collections::HashMap<(String, String), usize> = Default::default();
+    let mut boxes = Mailboxes::default();
     loop {
         if tokio::time::Instant::now() >= next_reconcile {
             if let Err(e) = super::subscriptions::reconcile_all(&cx, &me).await {
@@ -392,7 +423,7 @@ pub async fn work_forever(cx: std::sync::Arc<Context>) {
             }
             next_reconcile = tokio::time::Instant::now() + RECONCILE_EVERY;
         }
-        let started = match take_more(&cx, &mut work, &mut busy).await {
+        let started = match take_more(&cx, &mut work, &mut boxes).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "the Graph notification inbox could not be read");
@@ -405,15 +436,18 @@ pub async fn work_forever(cx: std::sync::Arc<Context>) {
         // Nothing new to take now: wait for a slot, a pause, or the switch.
         tokio::select! {
             Some(done) = work.join_next(), if !work.is_empty() => {
-                if let Ok(mailbox) = done {
-                    if let Some(n) = busy.get_mut(&mailbox) {
+                if let Ok((mailbox, rest)) = done {
+                    if let Some(n) = boxes.busy.get_mut(&mailbox) {
                         *n = n.saturating_sub(1);
+                    }
+                    if let Some(until) = rest {
+                        boxes.resting.insert(mailbox, until);
                     }
                 }
             }
             () = tokio::time::sleep(IDLE) => {}
             () = cx.inject_wake.notified() => next_reconcile = tokio::time::Instant::now(),
         }
-        busy.retain(|_, n| *n > 0);
+        boxes.busy.retain(|_, n| *n > 0);
     }
 }
