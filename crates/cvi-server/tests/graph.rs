@@ -1059,3 +1059,82 @@ fn a_throttled_mailbox_rests_then_drains() {
             .all(|i| ms.event_of(ANN, i).unwrap()["body"]["content"] != TEAMS_BODY)
     });
 }
+
+/// The organizer edits the invite while our write is on its way: Graph refuses our stale
+/// etag (412), the event is read again, and the block goes into the organizer's new body —
+/// their edit kept, one block.
+#[test]
+fn a_write_that_lost_a_race_is_merged_into_the_newer_body() {
+    let ms = microsoft();
+    ms.user(ANN, "ann@t.example");
+    let s = server(&ms, Backend::Sqlite);
+    let admin = cvi_testkit::provision(&s.url, "t", "813878896@t.plcm.vc", &[APP_FULL])
+        .unwrap()
+        .admin;
+    s.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
+    eventually("subscribed", || ms.subscriptions().len() == 1);
+    let edited = TEAMS_BODY.replacen(
+        "<body dir=\"ltr\">",
+        "<body dir=\"ltr\"><p>Room changed to 4.12</p>",
+        1,
+    );
+    assert_ne!(edited, TEAMS_BODY);
+    // Made without a notification, so the edit can be armed before our first write.
+    let id = ms.client_creates_unnoticed(ANN, teams_event(TEAMS_BODY, &tomorrow(9), &tomorrow(10)));
+    ms.client_edits_before_next_write(
+        ANN,
+        &id,
+        json!({"body": {"contentType": "html", "content": edited}}),
+    );
+    ms.lifecycle(ANN, "missed");
+    eventually("written after the race", || {
+        ms.event_of(ANN, &id).unwrap()["body"]["content"]
+            .as_str()
+            .is_some_and(|b| b.contains("Room changed") && unquoted(b).len() == 1)
+    });
+    let body = ms.event_of(ANN, &id).unwrap()["body"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        cvi_core::invite::remove(&body, cvi_core::invite::BodyKind::Html),
+        edited
+    );
+    let patches = ms
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("PATCH /users/"))
+        .count();
+    assert_eq!(
+        patches,
+        2,
+        "the refused write and the merged one: {:?}",
+        ms.requests()
+    );
+
+    // The organizer deletes the block on purpose: it is not written again, and the console
+    // says why.
+    ms.client_updates(
+        ANN,
+        &id,
+        json!({"body": {"contentType": "html", "content": edited}}),
+    );
+    eventually("the removal recorded", || {
+        let (_, st) = s.call("GET", "/api/v1/inject", Some(&admin), None);
+        st["recent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["event_id"] == id.as_str() && o["outcome"] == "removed-by-organizer")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        ms.event_of(ANN, &id).unwrap()["body"]["content"],
+        edited.as_str()
+    );
+}

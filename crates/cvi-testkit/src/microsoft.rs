@@ -109,6 +109,9 @@ struct Inner {
     /// exceeding Outlook's 4 at once.
     in_flight: HashMap<String, usize>,
     concurrency_refusals: u32,
+    /// A client's edit that lands just before the next app PATCH of that event (user, id,
+    /// changes): the PATCH then carries a stale etag.
+    race: Option<(String, String, Value)>,
 }
 
 #[derive(Clone)]

@@ -258,7 +258,12 @@ async fn write_block(
         }
     };
     let key = meeting.coordinates.meeting_key.clone().unwrap_or_default();
-    if known.as_deref() != Some(key.as_str()) {
+    // The meeting is tied to its event once the block is in the body (found there now, or
+    // written below): a body without it later means the organizer took it out.
+    let tie = || async {
+        if known.as_deref() == Some(key.as_str()) {
+            return Ok::<(), Error>(());
+        }
         let mut tx = cx.writes.begin().await?;
         store::meetings::set_graph_event(
             &mut tx,
@@ -272,7 +277,8 @@ async fn write_block(
         )
         .await?;
         tx.commit().await?;
-    }
+        Ok(())
+    };
     // The event moved: the meeting follows (its expiry with it).
     if meeting.start != ev.start || meeting.end != ev.end {
         meetings::update(
@@ -293,6 +299,7 @@ async fn write_block(
     };
     let body = invite::upsert(html, BodyKind::Html, block);
     if body == html {
+        tie().await?;
         return outcome(cx, sub, event_id, "written").await;
     }
     let mut patch = json!({"body": {"contentType": "html", "content": body}});
@@ -305,7 +312,10 @@ async fn write_block(
         .write_event(&sub.tenant, &sub.user, event_id, &ev.etag, &patch)
         .await
     {
-        Ok(()) => outcome(cx, sub, event_id, "written").await,
+        Ok(()) => {
+            tie().await?;
+            outcome(cx, sub, event_id, "written").await
+        }
         // Changed meanwhile: read again (the next try merges into the newer body).
         Err(GraphError::Changed { .. }) => Ok(Step::RetryAt(now_ms())),
         Err(e) => graph_failed(cx, sub, event_id, e).await,

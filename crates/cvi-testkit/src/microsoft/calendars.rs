@@ -147,6 +147,12 @@ impl Microsoft {
         deliver(notes);
     }
 
+    /// The organizer edits the event (`changes`) just before our next PATCH of it lands, so
+    /// that PATCH names an etag that is no longer current.
+    pub fn client_edits_before_next_write(&self, user: &str, id: &str, changes: Value) {
+        self.lock().race = Some((user.to_string(), id.to_string(), changes));
+    }
+
     /// Deletes an event as a client would; `deleted` is delivered.
     pub fn client_deletes(&self, user: &str, id: &str) {
         let notes = {
@@ -349,6 +355,21 @@ pub(super) async fn patch_event(
         .map(str::to_string);
     let (reply, notes) = {
         let mut inner = s.inner.lock().unwrap();
+        if inner
+            .race
+            .as_ref()
+            .is_some_and(|(u, i, _)| *u == user && *i == id)
+        {
+            let (_, _, edit) = inner.race.take().unwrap_or_default();
+            inner.etags += 1;
+            let etag = format!("W/\"DwAAABYAAAA{}\"", inner.etags);
+            if let Some(e) = find(&mut inner.mailboxes, &user, &id) {
+                for (k, v) in edit.as_object().into_iter().flatten() {
+                    e[k] = v.clone();
+                }
+                e["@odata.etag"] = json!(etag);
+            }
+        }
         inner.etags += 1;
         let etag = format!("W/\"DwAAABYAAAA{}\"", inner.etags);
         let Some(e) = find(&mut inner.mailboxes, &user, &id) else {
