@@ -26,7 +26,7 @@ use std::{
 use cvi_core::invite::{self, BodyKind, Extraction};
 use cvi_testkit::{
     copy_dir, free_port,
-    microsoft::{Fault, Microsoft},
+    microsoft::{Fault, Microsoft, PARTNER_APP_ROLES},
     provision, state_of, CviServe, KillOnDrop,
 };
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -46,12 +46,6 @@ const CALENDARS_READ_WRITE: &str = "ef54d2bf-783f-4e0f-bca1-3210c0444d99";
 /// service principal holding the four application permissions of SPEC §2, so the server's
 /// check of consent through Graph finds them once the admin has consented.
 const CONSOLE_APP: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
-const CONSOLE_APP_ROLES: [&str; 4] = [
-    "f6b49018-60ab-4f81-83bd-22caeabfed2d",
-    "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
-    "a7a681dc-756e-4909-b988-f160edc6655f",
-    "c1684f21-1984-47fa-9d61-2dc8c296bb70",
-];
 
 /// A real-shaped invite of cvi-core's fixture table, without its source header.
 fn real_invite(name: &str) -> String {
@@ -351,7 +345,7 @@ impl Fixture {
         let site = site(dir.path());
         configure(&site, None);
         let microsoft = Microsoft::start(SECRET).unwrap();
-        microsoft.service_principal(CONSOLE_APP, &CONSOLE_APP_ROLES);
+        microsoft.service_principal(CONSOLE_APP, &PARTNER_APP_ROLES);
         let server = Server::start(&site, &dir.path().join("server"), &microsoft.base);
         let downloads = dir.path().join("downloads");
         std::fs::create_dir_all(&downloads).unwrap();

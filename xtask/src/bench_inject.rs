@@ -45,15 +45,7 @@ fn wait(what: &str, limit: Duration, mut done: impl FnMut() -> bool) -> Result<(
 
 pub fn run(cvi: &Path, dir: &Path) -> Result<Figures> {
     let ms = Microsoft::start(SECRET)?;
-    ms.service_principal(
-        APP,
-        &[
-            "f6b49018-60ab-4f81-83bd-22caeabfed2d",
-            "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
-            "a7a681dc-756e-4909-b988-f160edc6655f",
-            "c1684f21-1984-47fa-9d61-2dc8c296bb70",
-        ],
-    );
+    ms.service_principal(APP, &cvi_testkit::microsoft::PARTNER_APP_ROLES);
     let users: Vec<String> = (0..USERS)
         .map(|i| format!("{i:08x}-0000-4000-8000-00000000beef"))
         .collect();

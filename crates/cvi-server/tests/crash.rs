@@ -209,15 +209,7 @@ fn a_killed_server_loses_no_graph_notification() {
     const USER: &str = "4b5c6d7e-8f9a-4b0c-8d1e-2f3a4b5c6d7e";
     const BODY: &str = include_str!("../../../tests/fixtures/owa_compose.html");
     let ms = Microsoft::start("s3cret").unwrap();
-    ms.service_principal(
-        APP,
-        &[
-            "f6b49018-60ab-4f81-83bd-22caeabfed2d",
-            "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
-            "a7a681dc-756e-4909-b988-f160edc6655f",
-            "c1684f21-1984-47fa-9d61-2dc8c296bb70",
-        ],
-    );
+    ms.service_principal(APP, &cvi_testkit::microsoft::PARTNER_APP_ROLES);
     ms.user(USER, "ann@t.example");
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("cvi.db").display());

@@ -1002,23 +1002,31 @@ fn subscriptions_follow_group_and_user_grants() {
     );
 }
 
-/// Graph keeps throttling a mailbox past one request's retries: the mailbox rests as asked
-/// (no request to it meanwhile), then its meetings are written; nothing is lost.
-#[test]
-fn a_throttled_mailbox_rests_then_drains() {
-    let ms = microsoft();
+/// Tenant `t` provisioned on SQLite, "every Teams meeting" on, Ann (the directory's one
+/// user) subscribed. Answers the server and the admin's token.
+fn ann_subscribed(ms: &Microsoft) -> (common::Server, String) {
     ms.user(ANN, "ann@t.example");
-    let s = server(&ms, Backend::Sqlite);
+    let s = server(ms, Backend::Sqlite);
     let admin = cvi_testkit::provision(&s.url, "t", "813878896@t.plcm.vc", &[APP_FULL])
         .unwrap()
         .admin;
-    s.call(
+    let (st, v) = s.call(
         "PUT",
         "/api/v1/inject",
         Some(&admin),
         Some(json!({"enabled": true})),
     );
+    assert_eq!(st, 200, "{v}");
     eventually("subscribed", || ms.subscriptions().len() == 1);
+    (s, admin)
+}
+
+/// Graph keeps throttling a mailbox past one request's retries: the mailbox rests as asked
+/// (no request to it meanwhile), then its meetings are written; nothing is lost.
+#[test]
+fn a_throttled_mailbox_rests_then_drains() {
+    let ms = microsoft();
+    let (_server, _) = ann_subscribed(&ms);
     let reads = |ms: &Microsoft| {
         ms.requests()
             .iter()
@@ -1066,18 +1074,7 @@ fn a_throttled_mailbox_rests_then_drains() {
 #[test]
 fn a_write_that_lost_a_race_is_merged_into_the_newer_body() {
     let ms = microsoft();
-    ms.user(ANN, "ann@t.example");
-    let s = server(&ms, Backend::Sqlite);
-    let admin = cvi_testkit::provision(&s.url, "t", "813878896@t.plcm.vc", &[APP_FULL])
-        .unwrap()
-        .admin;
-    s.call(
-        "PUT",
-        "/api/v1/inject",
-        Some(&admin),
-        Some(json!({"enabled": true})),
-    );
-    eventually("subscribed", || ms.subscriptions().len() == 1);
+    let (s, admin) = ann_subscribed(&ms);
     let edited = TEAMS_BODY.replacen(
         "<body dir=\"ltr\">",
         "<body dir=\"ltr\"><p>Room changed to 4.12</p>",

@@ -55,6 +55,17 @@ use crate::Result;
 
 mod calendars;
 
+/// The Graph application permissions (app role ids) a partner app needs (SPEC §2):
+/// Calls.JoinGroupCall.All, Calls.JoinGroupCallAsGuest.All, Calls.AccessMedia.All,
+/// OnlineMeetings.Read.All ("Microsoft Graph permissions reference",
+/// learn.microsoft.com/graph/permissions-reference).
+pub const PARTNER_APP_ROLES: [&str; 4] = [
+    "f6b49018-60ab-4f81-83bd-22caeabfed2d",
+    "fd7ccf6b-3d28-418b-9701-cd10f5cd2fd4",
+    "a7a681dc-756e-4909-b988-f160edc6655f",
+    "c1684f21-1984-47fa-9d61-2dc8c296bb70",
+];
+
 /// What the next Graph call answers instead of doing its work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {

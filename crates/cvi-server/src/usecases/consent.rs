@@ -60,7 +60,15 @@ fn random_state() -> String {
 /// The consent state's provider for our own app's link (no provider has this name).
 pub const OWN_APP: &str = "(this service)";
 
-static OWN_APP_PERMISSIONS: [(&str, &str); 1] = [super::inject::CALENDARS_READ_WRITE];
+/// The application permission our own app needs to write into users' calendars
+/// ("Microsoft Graph permissions reference", learn.microsoft.com/graph/permissions-reference:
+/// Calendars.ReadWrite, application, `ef54d2bf-783f-4e0f-bca1-3210c0444d99`).
+pub const CALENDARS_READ_WRITE: (&str, &str) = (
+    "Calendars.ReadWrite",
+    "ef54d2bf-783f-4e0f-bca1-3210c0444d99",
+);
+
+static OWN_APP_PERMISSIONS: [(&str, &str); 1] = [CALENDARS_READ_WRITE];
 
 /// The application permissions the app of a consent link needs.
 fn wanted(provider: &str) -> &'static [(&'static str, &'static str)] {

@@ -11,16 +11,12 @@ use cvi_core::api::{InjectOutcome, InjectResynced, InjectStatus};
 use cvi_core::times;
 use cvi_store::{self as store, audit, db::now_ms, inject::Arrived};
 
-use super::{bridges::secret_hash, consent, Caller, Context, Result, Role};
+use super::{
+    bridges::secret_hash,
+    consent::{self, CALENDARS_READ_WRITE},
+    Caller, Context, Result, Role,
+};
 use crate::graph::{Notification, Notifications};
-
-/// The application permission our own app needs to write into users' calendars
-/// ("Microsoft Graph permissions reference", learn.microsoft.com/graph/permissions-reference:
-/// Calendars.ReadWrite, application, `ef54d2bf-783f-4e0f-bca1-3210c0444d99`).
-pub const CALENDARS_READ_WRITE: (&str, &str) = (
-    "Calendars.ReadWrite",
-    "ef54d2bf-783f-4e0f-bca1-3210c0444d99",
-);
 
 /// Where Graph delivers our notifications (the `notifications` door serves it).
 pub const NOTIFICATION_PATH: &str = "/graph/notifications";

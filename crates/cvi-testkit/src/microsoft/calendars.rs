@@ -303,6 +303,31 @@ fn loopback_or_https(url: &str) -> bool {
         || url.starts_with("http://[::1]")
 }
 
+/// One page of `items` as Graph answers a collection: `value`, and `@odata.nextLink` (the
+/// same URL with the next `$skiptoken`) while more follow.
+fn paged(
+    s: &Shared,
+    path: &str,
+    q: &std::collections::HashMap<String, String>,
+    items: Vec<Value>,
+) -> Response {
+    let skip: usize = q
+        .get("$skiptoken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let mut out = json!({"value": items.iter().skip(skip).take(PAGE).collect::<Vec<_>>()});
+    if skip + PAGE < items.len() {
+        let mut next = format!("{}/v1.0{path}?", s.base);
+        for (k, v) in q.iter().filter(|(k, _)| *k != "$skiptoken") {
+            let v: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
+            next.push_str(&format!("{k}={v}&"));
+        }
+        next.push_str(&format!("$skiptoken={}", skip + PAGE));
+        out["@odata.nextLink"] = json!(next);
+    }
+    Json(out).into_response()
+}
+
 pub(super) async fn get_event(
     State(s): State<Shared>,
     h: HeaderMap,
@@ -563,10 +588,6 @@ pub(super) async fn calendar_view(
             "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
         );
     };
-    let skip: usize = q
-        .get("$skiptoken")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
     let inner = s.inner.lock().unwrap();
     let starts = |e: &Value| {
         e["start"]["dateTime"]
@@ -581,23 +602,8 @@ pub(super) async fn calendar_view(
         .flatten()
         .filter(|e| starts(e).is_some_and(|t| t >= from && t < to))
         .collect();
-    let page: Vec<Value> = all
-        .iter()
-        .skip(skip)
-        .take(PAGE)
-        .map(|e| json!({"id": e["id"]}))
-        .collect();
-    let mut out = json!({"value": page});
-    if skip + PAGE < all.len() {
-        let mut next = format!("{}/v1.0/users/{user}/calendarView?", s.base);
-        for (k, v) in q.iter().filter(|(k, _)| *k != "$skiptoken") {
-            let v: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
-            next.push_str(&format!("{k}={v}&"));
-        }
-        next.push_str(&format!("$skiptoken={}", skip + PAGE));
-        out["@odata.nextLink"] = json!(next);
-    }
-    Json(out).into_response()
+    let items = all.iter().map(|e| json!({"id": e["id"]})).collect();
+    paged(&s, &format!("/users/{user}/calendarView"), &q, items)
 }
 
 pub(super) async fn list_users(
@@ -608,30 +614,15 @@ pub(super) async fn list_users(
     if let Some(r) = gate(&s, &h, Needs::App, "GET /users".into()) {
         return r;
     }
-    let skip: usize = q
-        .get("$skiptoken")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let inner = s.inner.lock().unwrap();
-    let page: Vec<Value> = inner
+    let items = s
+        .inner
+        .lock()
+        .unwrap()
         .users
         .iter()
-        .skip(skip)
-        .take(PAGE)
         .map(|(id, upn)| json!({"id": id, "userPrincipalName": upn}))
         .collect();
-    let mut out = json!({
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,userPrincipalName)",
-        "value": page,
-    });
-    if skip + PAGE < inner.users.len() {
-        out["@odata.nextLink"] = json!(format!(
-            "{}/v1.0/users?$select=id,userPrincipalName&$skiptoken={}",
-            s.base,
-            skip + PAGE
-        ));
-    }
-    Json(out).into_response()
+    paged(&s, "/users", &q, items)
 }
 
 /// "Get user": `GET /users/{id or UPN}` → `{id, userPrincipalName}`, or `404
@@ -676,24 +667,19 @@ pub(super) async fn group_users(
     ) {
         return r;
     }
-    let skip: usize = q
-        .get("$skiptoken")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let inner = s.inner.lock().unwrap();
-    let members: Vec<Value> = inner
-        .users
-        .iter()
-        .filter(|(id, _)| inner.member_groups.get(id).is_some_and(|g| g.contains(&group)))
-        .map(|(id, upn)| json!({"@odata.type": "#microsoft.graph.user", "id": id, "userPrincipalName": upn}))
-        .collect();
-    let mut out = json!({"value": members.iter().skip(skip).take(PAGE).collect::<Vec<_>>()});
-    if skip + PAGE < members.len() {
-        out["@odata.nextLink"] = json!(format!(
-            "{}/v1.0/groups/{group}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName&$skiptoken={}",
-            s.base,
-            skip + PAGE
-        ));
-    }
-    Json(out).into_response()
+    let members = {
+        let inner = s.inner.lock().unwrap();
+        inner
+            .users
+            .iter()
+            .filter(|(id, _)| inner.member_groups.get(id).is_some_and(|g| g.contains(&group)))
+            .map(|(id, upn)| json!({"@odata.type": "#microsoft.graph.user", "id": id, "userPrincipalName": upn}))
+            .collect()
+    };
+    paged(
+        &s,
+        &format!("/groups/{group}/transitiveMembers/microsoft.graph.user"),
+        &q,
+        members,
+    )
 }
