@@ -9,6 +9,12 @@ pub const EXPIRY_AFTER_END_MS: i64 = 60 * 24 * 3600 * 1000;
 /// The longest a series may run after its first meeting: a Video ID must not stay taken
 /// forever (5 years of 365 days).
 pub const MAX_SERIES_MS: i64 = 5 * 365 * 24 * 3600 * 1000;
+/// A meeting's start and end lie in [2000-01-01, 2100-01-01] (UTC, Unix ms): a date outside
+/// is a client's mistake, and the range keeps every time formattable.
+pub const EARLIEST_MS: i64 = 946_684_800_000;
+pub const LATEST_MS: i64 = 4_102_444_800_000;
+/// The longest single meeting.
+pub const MAX_MEETING_MS: i64 = 31 * 24 * 3600 * 1000;
 
 /// Why a meeting's input is not acceptable. The messages say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +29,10 @@ pub enum MeetingError {
     EndBeforeStart,
     #[error("series_end must not be before end")]
     SeriesEndBeforeEnd,
+    #[error("start and end must lie between 2000-01-01 and 2100-01-01 (UTC)")]
+    OutOfRange,
+    #[error("a meeting lasts at most 31 days; for a longer time, schedule a recurring series (series_end)")]
+    TooLong,
     #[error("series_end is more than 5 years after the first meeting; coordinates cannot be held that long — schedule the series again before then")]
     SeriesTooLong,
     #[error("teams_join_url must be a Teams meeting link (https://teams.microsoft.com/l/meetup-join/… or …/meet/…, or the same on teams.live.com), at most 2048 characters; got {0:?}")]
@@ -114,13 +124,22 @@ impl Schedule {
     ///
     /// ```
     /// use cvi_core::meeting::{Schedule, EXPIRY_AFTER_END_MS};
-    /// let s = Schedule::new(0, 3_600_000, None).unwrap();
-    /// assert_eq!(s.expires, 3_600_000 + EXPIRY_AFTER_END_MS);
-    /// assert!(Schedule::new(10, 10, None).is_err());
+    /// let t = 1_800_000_000_000; // 2027-01-15
+    /// let s = Schedule::new(t, t + 3_600_000, None).unwrap();
+    /// assert_eq!(s.expires, t + 3_600_000 + EXPIRY_AFTER_END_MS);
+    /// assert!(Schedule::new(t, t, None).is_err());
+    /// assert!(Schedule::new(0, 3_600_000, None).is_err(), "1970 is out of range");
     /// ```
     pub fn new(start: i64, end: i64, series_end: Option<i64>) -> Result<Self, MeetingError> {
+        if !(EARLIEST_MS..=LATEST_MS).contains(&start) || !(EARLIEST_MS..=LATEST_MS).contains(&end)
+        {
+            return Err(MeetingError::OutOfRange);
+        }
         if end <= start {
             return Err(MeetingError::EndBeforeStart);
+        }
+        if end - start > MAX_MEETING_MS {
+            return Err(MeetingError::TooLong);
         }
         let last = series_end.unwrap_or(end);
         if last < end {
@@ -158,20 +177,43 @@ mod tests {
 
     #[test]
     fn a_series_expires_after_its_last_meeting() {
-        let s = Schedule::new(0, 10, Some(1_000)).unwrap();
-        assert_eq!(s.expires, 1_000 + EXPIRY_AFTER_END_MS);
+        let t = EARLIEST_MS;
+        let s = Schedule::new(t, t + 10, Some(t + 1_000)).unwrap();
+        assert_eq!(s.expires, t + 1_000 + EXPIRY_AFTER_END_MS);
         assert_eq!(
-            Schedule::new(0, 10, Some(5)),
+            Schedule::new(t, t + 10, Some(t + 5)),
             Err(MeetingError::SeriesEndBeforeEnd)
         );
-        assert!(Schedule::new(0, 10, Some(10 + MAX_SERIES_MS)).is_ok());
+        assert!(Schedule::new(t, t + 10, Some(t + 10 + MAX_SERIES_MS)).is_ok());
         assert_eq!(
-            Schedule::new(0, 10, Some(11 + MAX_SERIES_MS)),
+            Schedule::new(t, t + 10, Some(t + 11 + MAX_SERIES_MS)),
             Err(MeetingError::SeriesTooLong)
         );
         assert_eq!(
-            Schedule::new(0, 10, Some(i64::MAX)),
+            Schedule::new(t, t + 10, Some(i64::MAX)),
             Err(MeetingError::SeriesTooLong)
+        );
+    }
+
+    #[test]
+    fn a_meeting_lies_in_a_sensible_window() {
+        let t = EARLIEST_MS;
+        assert_eq!(
+            Schedule::new(t - 1, t + 10, None),
+            Err(MeetingError::OutOfRange)
+        );
+        assert_eq!(
+            Schedule::new(LATEST_MS - 10, LATEST_MS + 1, None),
+            Err(MeetingError::OutOfRange)
+        );
+        assert_eq!(
+            Schedule::new(i64::MIN, i64::MAX, None),
+            Err(MeetingError::OutOfRange)
+        );
+        assert!(Schedule::new(t, t + MAX_MEETING_MS, None).is_ok());
+        assert_eq!(
+            Schedule::new(t, t + MAX_MEETING_MS + 1, None),
+            Err(MeetingError::TooLong)
         );
     }
 

@@ -355,6 +355,6 @@ mod tests {
         for (m, p, _) in ALL {
             assert!(seen.insert((m, p)), "{} {p} twice", m.as_str());
         }
-        assert_eq!(ALL.len(), 33);
+        assert_eq!(ALL.len(), 36);
     }
 }

@@ -580,3 +580,36 @@ on_both!(an_admin_lists_an_organizers_meetings, |b: Backend| {
     );
     assert_eq!((st, none), (200, serde_json::json!([])));
 });
+
+on_both!(meeting_times_lie_in_a_sensible_window, |b: Backend| {
+    let s = common::start(b);
+    crate::provision(&s, "t");
+    let org = s.token("t", "ann@t.example", "organizer");
+    for (start, end, says) in [
+        (
+            "0000-01-01T00:00:00Z",
+            "0000-01-01T01:00:00Z",
+            "between 2000-01-01 and 2100-01-01",
+        ),
+        (
+            "2027-01-23T09:00:00Z",
+            "9999-12-31T23:00:00Z",
+            "between 2000-01-01 and 2100-01-01",
+        ),
+        (
+            "2027-01-23T09:00:00Z",
+            "2027-03-05T09:00:00Z",
+            "at most 31 days",
+        ),
+    ] {
+        let (st, v) = s.call(
+            "POST",
+            "/api/v1/meetings",
+            Some(&org),
+            Some(json!({"meeting_key": "k", "start": start, "end": end})),
+        );
+        assert_eq!(st, 400, "{start}..{end}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains(says), "{v}");
+    }
+    assert_eq!(s.count("meetings", "t"), 0, "nothing half-written");
+});
