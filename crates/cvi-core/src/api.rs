@@ -31,12 +31,14 @@ pub enum ProblemKind {
     RateLimited,
     /// A dependency (the database) is unavailable.
     Unavailable,
+    /// The request took longer than the server allows one (30 s).
+    Timeout,
     Internal,
 }
 
 impl ProblemKind {
     /// Every cause, for documentation and tests.
-    pub const ALL: [ProblemKind; 12] = [
+    pub const ALL: [ProblemKind; 13] = [
         Self::InvalidInput,
         Self::Unauthenticated,
         Self::Forbidden,
@@ -48,6 +50,7 @@ impl ProblemKind {
         Self::PayloadTooLarge,
         Self::RateLimited,
         Self::Unavailable,
+        Self::Timeout,
         Self::Internal,
     ];
 
@@ -72,6 +75,7 @@ impl ProblemKind {
             Self::PayloadTooLarge => "urn:cvi:problem:payload-too-large",
             Self::RateLimited => "urn:cvi:problem:rate-limited",
             Self::Unavailable => "urn:cvi:problem:unavailable",
+            Self::Timeout => "urn:cvi:problem:timeout",
             Self::Internal => "urn:cvi:problem:internal",
         }
     }
@@ -101,6 +105,7 @@ impl ProblemKind {
             Self::PayloadTooLarge => 413,
             Self::RateLimited => 429,
             Self::Unavailable => 503,
+            Self::Timeout => 408,
             Self::Internal => 500,
         }
     }
@@ -120,6 +125,7 @@ impl ProblemKind {
             Self::PayloadTooLarge => "The request body is too large",
             Self::RateLimited => "Too many requests",
             Self::Unavailable => "A dependency is unavailable",
+            Self::Timeout => "The request took too long",
             Self::Internal => "Internal error",
         }
     }

@@ -44,6 +44,8 @@ pub enum AppError {
     RateLimited(u64),
     #[error("{0}")]
     Unavailable(String),
+    #[error("the request took longer than {0} seconds; try again")]
+    Timeout(u64),
     #[error("internal error")]
     Internal(String),
 }
@@ -65,6 +67,7 @@ impl AppError {
             PayloadTooLarge(_) => ProblemKind::PayloadTooLarge,
             RateLimited(_) => ProblemKind::RateLimited,
             Unavailable(_) => ProblemKind::Unavailable,
+            Timeout(_) => ProblemKind::Timeout,
             Internal(_) => ProblemKind::Internal,
         }
     }

@@ -28,8 +28,8 @@ use serde::Deserialize;
 
 use crate::outbound::{Body, Outbound, Reply};
 
-/// Where Microsoft is, and who we are there.
-#[derive(Debug, Clone)]
+/// Where Microsoft is, and who we are there (`Debug` hides the secret).
+#[derive(Clone)]
 pub struct GraphConfig {
     /// `https://graph.microsoft.com` (no trailing slash).
     pub graph_url: String,
@@ -37,6 +37,17 @@ pub struct GraphConfig {
     pub authority_url: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for GraphConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphConfig")
+            .field("graph_url", &self.graph_url)
+            .field("authority_url", &self.authority_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
 }
 
 impl GraphConfig {

@@ -8,8 +8,9 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use crate::{auth::Verifier, metrics::Metrics, rate_limit::RateLimiter, usecases::Context};
 use cvi_store::{db, writes::Writes};
 
-/// What a server is started with: `cvi serve`'s flags, or a test's choice.
-#[derive(Debug, Clone)]
+/// What a server is started with: `cvi serve`'s flags, or a test's choice. Its `Debug`
+/// hides the database URL's password (and `GraphConfig`'s the client secret).
+#[derive(Clone)]
 pub struct Config {
     /// `sqlite://FILE` or `postgres://…`.
     pub database_url: String,
@@ -38,6 +39,44 @@ pub struct Config {
     pub metrics_on_main: bool,
     /// New coordinates per organizer per hour (0: no quota).
     pub issue_quota_per_hour: u32,
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &without_password(&self.database_url))
+            .field("audience", &self.audience)
+            .field("issuers", &self.issuers)
+            .field("dev_issuer", &self.dev_issuer)
+            .field(
+                "allow_loopback_http_issuer",
+                &self.allow_loopback_http_issuer,
+            )
+            .field("graph", &self.graph)
+            .field("resolve_rate", &self.resolve_rate)
+            .field("resolve_burst", &self.resolve_burst)
+            .field("dist", &self.dist)
+            .field("public_url", &self.public_url)
+            .field("cors_origins", &self.cors_origins)
+            .field("jwks_min_refetch", &self.jwks_min_refetch)
+            .field("metrics_on_main", &self.metrics_on_main)
+            .field("issue_quota_per_hour", &self.issue_quota_per_hour)
+            .finish()
+    }
 }
 
 /// Why a server could not be put together.
@@ -153,5 +192,49 @@ impl AppState {
             cors_origins: config.cors_origins,
             metrics_on_main: config.metrics_on_main,
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Secrets never reach a log line through `{:?}` (#23 item 14).
+    #[test]
+    fn debug_hides_the_secrets() {
+        let config = Config {
+            database_url: "postgres://cvi:hunter2@db.invalid:5432/cvi".into(),
+            audience: "api://cvi".into(),
+            issuers: vec![],
+            dev_issuer: false,
+            allow_loopback_http_issuer: false,
+            graph: Some(crate::graph::GraphConfig {
+                graph_url: "https://graph.microsoft.com".into(),
+                authority_url: "https://login.microsoftonline.com".into(),
+                client_id: "app".into(),
+                client_secret: "s3cr3t-value".into(),
+            }),
+            resolve_rate: 1.0,
+            resolve_burst: 1.0,
+            dist: None,
+            public_url: "https://cvi.invalid".into(),
+            cors_origins: vec![],
+            jwks_min_refetch: None,
+            metrics_on_main: true,
+            issue_quota_per_hour: 0,
+        };
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cr3t-value"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://cvi:***@db.invalid:5432/cvi"),
+            "{shown}"
+        );
+        assert_eq!(
+            without_password("sqlite:///tmp/cvi.db"),
+            "sqlite:///tmp/cvi.db"
+        );
     }
 }

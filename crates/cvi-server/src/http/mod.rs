@@ -68,10 +68,7 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(DefaultBodyLimit::max(crate::error::BODY_LIMIT))
         // A request that takes longer is answered 408 and its work dropped.
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(middleware::from_fn(time_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_metrics,
@@ -81,6 +78,15 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Liveness: the process is up and serving.
+/// A request that takes longer than [`REQUEST_TIMEOUT`] is answered `408` with a problem
+/// document (its work is dropped).
+async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => AppError::Timeout(REQUEST_TIMEOUT.as_secs()).into_response(),
+    }
+}
+
 async fn healthz() -> &'static str {
     "ok\n"
 }
@@ -134,4 +140,42 @@ async fn record_metrics(State(s): State<AppState>, req: Request, next: Next) -> 
         .get_or_create(&labels)
         .observe(started.elapsed().as_secs_f64());
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    /// A request past the time limit gets a problem document, not an empty 408 (#23 item 14).
+    #[tokio::test(start_paused = true)]
+    async fn a_request_past_the_limit_is_a_problem() {
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(REQUEST_TIMEOUT * 2).await;
+                    "late"
+                }),
+            )
+            .layer(middleware::from_fn(time_limit));
+        let resp = app
+            .oneshot(
+                Request::builder()
+                    .uri("/slow")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), axum::http::StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+        let body = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["type"], "urn:cvi:problem:timeout");
+        assert_eq!(v["status"], 408);
+    }
 }
