@@ -73,8 +73,17 @@ impl RateLimiter {
 
     /// Takes one token for `key`; `Err(seconds)` says when to retry.
     pub fn check(&self, key: &str) -> Result<(), u64> {
+        self.check_scaled(key, 1.0)
+    }
+
+    /// [`RateLimiter::check`] with `factor` times the rate and burst (a budget shared by
+    /// many callers of one key's kind).
+    pub fn check_scaled(&self, key: &str, factor: f64) -> Result<(), u64> {
         let share = self.servers.count() as f64;
-        let (rate, burst) = (self.per_second / share, (self.burst / share).max(1.0));
+        let (rate, burst) = (
+            self.per_second * factor / share,
+            (self.burst * factor / share).max(1.0),
+        );
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > 100_000 {

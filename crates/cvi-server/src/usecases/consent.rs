@@ -211,7 +211,11 @@ pub async fn callback(cx: &Context, q: &CallbackQuery) -> Result<CallbackOutcome
     let Some(link) = store::consents::peek_state(&cx.db, state).await? else {
         return Err(unknown_state());
     };
-    if let Err(retry) = cx.callback_limiter.check("consent-callback") {
+    // Per tenant: one tenant's callbacks cannot use up another's (#23 item 13).
+    if let Err(retry) = cx
+        .callback_limiter
+        .check(&format!("consent-callback/{}", link.tenant))
+    {
         return Err(Error::RateLimited(retry));
     }
     let says_granted = q.error.is_none()

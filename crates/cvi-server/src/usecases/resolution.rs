@@ -33,6 +33,10 @@ pub enum Outcome {
     Ivr(Provider),
 }
 
+/// A partner app naming its callers gets each caller the per-caller rate, and all of them
+/// together this many times it.
+const APP_BUDGET: f64 = 20.0;
+
 /// A Video ID of ours: its check digit holds.
 pub fn checked(id: &str) -> Result<VideoId> {
     VideoId::parse(id).map_err(|e| Error::BadVideoId(e.to_string()))
@@ -51,11 +55,21 @@ pub async fn for_app(
             "caller is longer than 256 characters; send the device's SIP From or IP address".into(),
         ));
     }
-    let key = match &req.caller {
-        Some(who) => format!("{tenant}/{app_id}/{}", who.trim()),
-        None => format!("{tenant}/{app_id}"),
+    // Per calling device when the partner names it — and always within the app's own
+    // budget: `caller` is the partner's to choose, so fresh values must not buy fresh
+    // budgets (#23 item 13).
+    let app_key = format!("{tenant}/{app_id}");
+    let limited = match &req.caller {
+        Some(who) => cx
+            .resolve_limiter
+            .check(&format!("{app_key}/caller:{}", who.trim()))
+            .and_then(|()| {
+                cx.resolve_limiter
+                    .check_scaled(&format!("{app_key}/callers"), APP_BUDGET)
+            }),
+        None => cx.resolve_limiter.check(&app_key),
     };
-    if let Err(retry) = cx.resolve_limiter.check(&key) {
+    if let Err(retry) = limited {
         cx.metrics.resolution("rate-limited");
         return Err(Error::RateLimited(retry));
     }

@@ -76,6 +76,25 @@ fn resolution_is_rate_limited_per_caller() {
         404,
         "another caller has its own budget"
     );
+    // A partner naming its callers gets one budget per caller — but a fresh `caller` on
+    // every guess does not buy fresh budgets: the app's own budget (20× one caller's)
+    // still holds (about 20, whatever refills while the test runs; without it, all 100).
+    let answered = (0..100u32)
+        .filter(|n| {
+            let (st, _) = s.call(
+                "POST",
+                "/api/v1/resolve",
+                Some(&other_app),
+                Some(json!({"dial_string": format!("813878896.{}@t.plcm.vc", cvi_core::VideoId::from_body(100 + n)),
+                            "caller": format!("sip:guesser{n}@203.0.113.9")})),
+            );
+            st == 404
+        })
+        .count();
+    assert!(
+        (20..=60).contains(&answered),
+        "{answered} of 100 made-up callers answered"
+    );
 }
 
 on_both!(the_teams_join_link_reaches_the_bridge, |b: Backend| {
