@@ -455,10 +455,20 @@ impl Verifier {
     }
 }
 
+/// Microsoft's tenant of personal accounts (`tid` of consumer Microsoft accounts, "Microsoft
+/// identity platform ID token claims reference", learn.microsoft.com/entra/identity-platform/
+/// id-token-claims-reference): no organization, so no tenant of ours.
+const CONSUMER_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
 fn caller_from(c: Claims) -> Result<Caller, AppError> {
     if c.tid.trim().is_empty() {
         return Err(AppError::Unauthenticated(
             "the token has no tenant (tid claim)".into(),
+        ));
+    }
+    if c.tid.trim().eq_ignore_ascii_case(CONSUMER_TENANT) {
+        return Err(AppError::Unauthenticated(
+            "a personal Microsoft account has no organization: sign in with a work or school account".into(),
         ));
     }
     let upn = c

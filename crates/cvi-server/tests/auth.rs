@@ -419,6 +419,23 @@ fn a_multi_tenant_issuer_binds_iss_to_the_tokens_own_tid() {
         assert_eq!(st, 401, "{p}");
         assert!(p["detail"].as_str().unwrap().contains("not trusted"), "{p}");
     }
+    // Microsoft's tenant of personal accounts, even with a well-formed token: no tenant of
+    // ours (#23 item 14).
+    let consumer = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    let (st, p) = call(
+        &rs256(&entra(consumer, consumer)),
+        "GET",
+        "/api/v1/providers",
+        None,
+    );
+    assert_eq!(st, 401, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("personal Microsoft account"),
+        "{p}"
+    );
     // A tid that would change the issuer URL's shape; the template itself as iss.
     let mut odd = entra(a, a);
     odd["tid"] = json!("a/../b");
