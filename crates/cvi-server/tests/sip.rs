@@ -99,8 +99,13 @@ impl Door {
     }
 }
 
+/// A door whose SIP callers on loopback are trusted gateways (they get the Teams link).
 fn start(database: String) -> Door {
-    let serve = common::spawn_cvi(&[
+    start_with(database, &["--sip-trusted", "127.0.0.0/8"])
+}
+
+fn start_with(database: String, more: &[&str]) -> Door {
+    let mut args = vec![
         "--listen",
         "127.0.0.1:0",
         "--database",
@@ -110,7 +115,9 @@ fn start(database: String) -> Door {
         "127.0.0.1:0",
         "--sip-rate",
         "1000",
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let serve = common::spawn_cvi(&args);
     let sip = serve
         .sip
         .clone()
@@ -372,13 +379,42 @@ fn one_source_is_rate_limited() {
         5,
         "{statuses:?}"
     );
-    // Another source is not limited by this one.
-    let other = UdpSocket::bind("127.0.0.2:0").unwrap();
-    other
-        .set_read_timeout(Some(Duration::from_millis(700)))
-        .unwrap();
-    other.connect(&sip).unwrap();
-    other.send(options(200).as_bytes()).unwrap();
-    let k = other.recv(&mut buf).unwrap();
-    assert!(buf[..k].starts_with(b"SIP/2.0 200 OK"));
+    // The limit is per network: another address of the same /24 shares it (one host owns
+    // many addresses); a source in another /24 has its own.
+    let from = |addr: &str, n: usize| {
+        let other = UdpSocket::bind(addr).unwrap();
+        other
+            .set_read_timeout(Some(Duration::from_millis(700)))
+            .unwrap();
+        other.connect(&sip).unwrap();
+        other.send(options(n).as_bytes()).unwrap();
+        let mut buf = [0u8; 4096];
+        let k = other.recv(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..k]).to_string()
+    };
+    let same_net = from("127.0.0.2:0", 200);
+    assert!(same_net.starts_with("SIP/2.0 503"), "{same_net}");
+    let other_net = from("127.0.1.2:0", 201);
+    assert!(other_net.starts_with("SIP/2.0 200 OK"), "{other_net}");
+}
+
+/// The Teams join link lets anyone join from a browser: a caller that is not a trusted
+/// gateway gets the redirect alone (#23 item 6).
+#[test]
+fn anonymous_callers_get_the_redirect_alone() {
+    let (_d, url) = sqlite();
+    let door = start_with(url, &[]);
+    door.provision("t", "813878896@t.plcm.vc");
+    let live = door.issue("t", "m1", Some(JOIN));
+    let (code, log) = door.sipp(
+        "invite_302.xml",
+        "u1",
+        &[format!("813878896.{live}@t.plcm.vc")],
+    );
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains(&format!("contact= <sip:813878896.{live}@t.plcm.vc> join=")),
+        "{log}"
+    );
+    assert!(!log.contains("meetup-join"), "no Teams link: {log}");
 }

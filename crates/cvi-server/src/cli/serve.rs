@@ -83,9 +83,14 @@ pub struct ServeArgs {
     /// from the database, so the quota holds across servers.
     #[arg(long, default_value_t = 1000)]
     issue_quota: u32,
-    /// SIP requests allowed per source address per second (burst: 10 seconds' worth).
+    /// SIP requests allowed per source network (an IPv4 /24, an IPv6 /64) per second
+    /// (burst: 10 seconds' worth).
     #[arg(long, default_value_t = 20.0)]
     sip_rate: f64,
+    /// Trusted SIP gateways and SBCs (CIDR, repeatable or comma-separated): each address 50
+    /// times --sip-rate, and the Teams join link in the 302 (others get the redirect alone).
+    #[arg(long, env = "CVI_SIP_TRUSTED", value_delimiter = ',')]
+    sip_trusted: Vec<ipnet::IpNet>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -203,7 +208,11 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             if !args.sip_rate.is_finite() || args.sip_rate <= 0.0 {
                 return Err(CliError::Input("--sip-rate must be a positive number".into()));
             }
-            let config = crate::sip::SipConfig { listen: at, rate_per_source: args.sip_rate };
+            let config = crate::sip::SipConfig {
+                listen: at,
+                rate_per_source: args.sip_rate,
+                trusted: args.sip_trusted.clone(),
+            };
             let door = crate::sip::SipDoor::bind(&config, state.cx.clone())
                 .await
                 .map_err(|e| CliError::Failure(format!("cannot listen for SIP on {at}: {e}")))?;

@@ -51,8 +51,33 @@ const TCP_IDLE: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct SipConfig {
     pub listen: SocketAddr,
-    /// Requests per source address per second (burst: 10 seconds' worth).
+    /// Requests per source network per second (burst: 10 seconds' worth): an IPv4 /24, an
+    /// IPv6 /64 — one host owns at least that many addresses.
     pub rate_per_source: f64,
+    /// Partners' gateways and the operator's SBCs: each address gets [`TRUSTED_FACTOR`]
+    /// times the rate, and the Teams join link in the 302.
+    pub trusted: Vec<ipnet::IpNet>,
+}
+
+/// How many times the per-source rate a trusted gateway gets (it carries many customers'
+/// calls from a few addresses).
+pub const TRUSTED_FACTOR: f64 = 50.0;
+
+/// The network a source address is limited as: its /24 (IPv4) or /64 (IPv6).
+fn source_network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => source_network(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// The bound sockets, before serving (so `cvi serve` can report the address).
@@ -61,6 +86,7 @@ pub struct SipDoor {
     tcp: TcpListener,
     cx: Arc<Context>,
     limiter: Arc<RateLimiter>,
+    trusted: Vec<ipnet::IpNet>,
     transactions: Arc<Transactions>,
     permits: Arc<Semaphore>,
 }
@@ -94,6 +120,7 @@ impl SipDoor {
                         tcp,
                         cx,
                         limiter,
+                        trusted: config.trusted.clone(),
                         transactions: Arc::new(Transactions::default()),
                         permits: Arc::new(Semaphore::new(IN_FLIGHT)),
                     });
@@ -115,6 +142,7 @@ impl SipDoor {
             cx: self.cx,
             directory: directory::Directory::default(),
             limiter: self.limiter,
+            trusted: self.trusted,
             transactions: self.transactions,
         });
         tokio::spawn(transactions::retransmit(
@@ -130,6 +158,7 @@ struct Door {
     cx: Arc<Context>,
     directory: directory::Directory,
     limiter: Arc<RateLimiter>,
+    trusted: Vec<ipnet::IpNet>,
     transactions: Arc<Transactions>,
 }
 
@@ -314,7 +343,7 @@ impl Door {
         }
         let tag = transactions::tag();
         let (status, extra) = match method {
-            Method::Invite => self.invite(&inc).await,
+            Method::Invite => self.invite(&inc, self.trusts(source.ip())).await,
             Method::Options => (
                 message::OK,
                 vec![
@@ -337,12 +366,25 @@ impl Door {
         Some(reply)
     }
 
-    fn within_limit(&self, ip: IpAddr) -> bool {
-        self.limiter.check(&ip.to_string()).is_ok()
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|n| n.contains(&ip))
     }
 
-    /// Where an INVITE leads: 302 to the target, or one 404 for everything else.
-    async fn invite(&self, inc: &Incoming) -> (Status, Vec<Header>) {
+    /// Per source network (a /24, a /64); a trusted gateway per address, at
+    /// [`TRUSTED_FACTOR`] times the rate.
+    fn within_limit(&self, ip: IpAddr) -> bool {
+        if self.trusts(ip) {
+            return self
+                .limiter
+                .check_scaled(&format!("trusted/{ip}"), TRUSTED_FACTOR)
+                .is_ok();
+        }
+        self.limiter.check(&source_network(ip)).is_ok()
+    }
+
+    /// Where an INVITE leads: 302 to the target, or one 404 for everything else. The Teams
+    /// join link lets anyone join from a browser: only a trusted gateway gets it.
+    async fn invite(&self, inc: &Incoming, trusted: bool) -> (Status, Vec<Header>) {
         if inc.max_forwards() == 0 {
             return (message::TOO_MANY_HOPS, vec![]);
         }
@@ -380,7 +422,7 @@ impl Door {
                     .unwrap_or_else(SipTarget::default_meeting)
                     .fill(id.as_str(), &dial.direct_dial_uri, &dial.ivr_uri);
                 let mut extra = vec![message::contact(&target)];
-                if let Some(url) = resolved.teams_join_url {
+                if let Some(url) = resolved.teams_join_url.filter(|_| trusted) {
                     // The Teams meeting itself, for a gateway that joins by link.
                     extra.push(Header::Other("X-Teams-Join-Url".into(), url));
                 }
@@ -401,7 +443,7 @@ impl Door {
 
 #[cfg(test)]
 mod tests {
-    use super::frame;
+    use super::{frame, source_network};
 
     #[test]
     fn stream_framing_follows_content_length() {
@@ -415,5 +457,15 @@ mod tests {
         assert!(frame(b"OPTIONS sip:x SIP/2.0\r\nVia: x\r\n\r\n").is_err());
         assert!(frame(b"OPTIONS sip:x SIP/2.0\r\nContent-Length: 99999999\r\n\r\n").is_err());
         assert_eq!(frame(b"OPTIONS sip:x SIP/2.0\r\nContent-Le").unwrap(), None);
+    }
+
+    #[test]
+    fn sources_are_limited_by_network() {
+        let n = |s: &str| source_network(s.parse().unwrap());
+        assert_eq!(n("192.0.2.7"), n("192.0.2.250"));
+        assert_ne!(n("192.0.2.7"), n("192.0.3.7"));
+        assert_eq!(n("2001:db8:1:2:aaaa::1"), n("2001:db8:1:2:ffff::9"));
+        assert_ne!(n("2001:db8:1:2::1"), n("2001:db8:1:3::1"));
+        assert_eq!(n("::ffff:192.0.2.7"), n("192.0.2.9"));
     }
 }
