@@ -109,6 +109,8 @@ pub fn Inject(api: StoredValue<AdminApi>) -> impl IntoView {
                 <dl class="figures">
                     <dt>"Users subscribed"</dt><dd data-testid="inject-subscriptions">{s.subscriptions}</dd>
                     <dt>"Expiring within a day"</dt><dd>{s.subscriptions_expiring}</dd>
+                    <dt>"Refused by Graph"</dt><dd data-testid="inject-failed">{s.subscriptions_failed}</dd>
+                    {s.last_failure.clone().map(|f| view! { <dt>"Why"</dt><dd>{f}</dd> })}
                     <dt>"Notifications waiting"</dt><dd data-testid="inject-queue">{s.queue_depth}</dd>
                     {s.oldest_waiting.clone().map(|t| view! { <dt>"Oldest waiting since"</dt><dd>{t}</dd> })}
                 </dl>

@@ -633,6 +633,12 @@ pub struct InjectStatus {
     pub subscriptions: i64,
     /// Subscriptions that expire within a day.
     pub subscriptions_expiring: i64,
+    /// Users whose subscription Graph refused at the last reconciliation (tried again every
+    /// minute), and the first reason.
+    #[serde(default)]
+    pub subscriptions_failed: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
     /// Notifications received and not yet processed.
     pub queue_depth: i64,
     /// When the oldest waiting notification arrived (RFC 3339).

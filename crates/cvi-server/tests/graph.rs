@@ -972,6 +972,9 @@ fn subscriptions_follow_group_and_user_grants() {
         let (st, v) = s.call("PUT", "/api/v1/grants", Some(&admin), Some(grant));
         assert_eq!(st, 200, "{v}");
     }
+    // Graph refuses the first subscription: the status says how many and why, and the next
+    // reconciliation (here woken by the switch) makes it.
+    ms.refuse_subscriptions(1);
     let (st, v) = s.call(
         "PUT",
         "/api/v1/inject",
@@ -979,7 +982,23 @@ fn subscriptions_follow_group_and_user_grants() {
         Some(json!({"enabled": true})),
     );
     assert_eq!(st, 200, "{v}");
+    eventually("one refusal shown", || {
+        let (_, st) = s.call("GET", "/api/v1/inject", Some(&admin), None);
+        st["subscriptions_failed"] == 1
+            && st["last_failure"]
+                .as_str()
+                .is_some_and(|f| f.contains("ExtensionError"))
+    });
+    s.call(
+        "PUT",
+        "/api/v1/inject",
+        Some(&admin),
+        Some(json!({"enabled": true})),
+    );
     eventually("three subscriptions", || ms.subscriptions().len() == 3);
+    eventually("no refusal left", || {
+        s.call("GET", "/api/v1/inject", Some(&admin), None).1["subscriptions_failed"] == 0
+    });
     let mut users: Vec<String> = ms
         .subscriptions()
         .iter()

@@ -4,7 +4,10 @@
 CREATE TABLE inject_tenants (
     tenant_id TEXT PRIMARY KEY,
     enabled INTEGER NOT NULL,
-    changed_at BIGINT NOT NULL
+    changed_at BIGINT NOT NULL,
+    -- The last reconciliation: users whose subscription Graph refused, and the first reason.
+    failed INTEGER NOT NULL DEFAULT 0,
+    failure TEXT
 );
 
 -- Our Graph subscriptions, one per covered user, on that user's events. `client_state` is

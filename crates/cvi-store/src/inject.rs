@@ -23,6 +23,38 @@ pub async fn enabled<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(v.unwrap_or(0) != 0)
 }
 
+/// What the last reconciliation of `tenant` could not do: how many users' subscriptions
+/// Graph refused, and the first reason.
+pub async fn failures<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<(i64, Option<String>), sqlx::Error> {
+    let row = sqlx::query("SELECT failed, failure FROM inject_tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(db)
+        .await?;
+    match row {
+        Some(r) => Ok((r.try_get("failed")?, r.try_get("failure")?)),
+        None => Ok((0, None)),
+    }
+}
+
+/// Records what the last reconciliation of `tenant` could not do.
+pub async fn record_failures(
+    db: &sqlx::AnyPool,
+    tenant: &str,
+    failed: i64,
+    failure: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inject_tenants SET failed = $1, failure = $2 WHERE tenant_id = $3")
+        .bind(failed)
+        .bind(failure)
+        .bind(tenant)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
 /// Opts `tenant` in or out (in the caller's audited write transaction).
 pub async fn set_enabled(
     tx: &mut AnyConnection,

@@ -123,6 +123,8 @@ struct Inner {
     /// A client's edit that lands just before the next app PATCH of that event (user, id,
     /// changes): the PATCH then carries a stale etag.
     race: Option<(String, String, Value)>,
+    /// The next subscriptions refused as Graph does without the calendar permission.
+    refuse_subscriptions: u32,
 }
 
 #[derive(Clone)]

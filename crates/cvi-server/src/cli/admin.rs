@@ -497,6 +497,13 @@ pub fn inject(c: &Client, cmd: InjectCommand, json_out: bool) -> Result<(), CliE
             .map(|t| format!(" (oldest {t})"))
             .unwrap_or_default()
     );
+    if status.subscriptions_failed > 0 {
+        println!(
+            "Subscriptions Graph refused: {} ({}); tried again every minute",
+            status.subscriptions_failed,
+            status.last_failure.as_deref().unwrap_or("no reason given")
+        );
+    }
     for m in &status.missing {
         println!("Missing: {m}");
     }

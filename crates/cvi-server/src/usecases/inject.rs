@@ -57,6 +57,8 @@ pub async fn status(cx: &Context, caller: &Caller) -> Result<InjectStatus> {
     let (subscriptions, subscriptions_expiring) =
         store::inject::subscription_counts(&cx.db, &caller.tenant, now_ms() + EXPIRING_MS).await?;
     let depth = store::inject::depth(&cx.db, &caller.tenant).await?;
+    let (subscriptions_failed, last_failure) =
+        store::inject::failures(&cx.db, &caller.tenant).await?;
     let recent = store::inject::recent_outcomes(&cx.db, &caller.tenant, RECENT)
         .await?
         .into_iter()
@@ -74,6 +76,8 @@ pub async fn status(cx: &Context, caller: &Caller) -> Result<InjectStatus> {
         consent_url,
         subscriptions,
         subscriptions_expiring,
+        subscriptions_failed,
+        last_failure,
         queue_depth: depth.waiting,
         oldest_waiting: depth.oldest_ms.map(times::format_ms),
         recent,

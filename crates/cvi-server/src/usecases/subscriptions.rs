@@ -170,6 +170,13 @@ pub async fn reconcile(cx: &Context, tenant: &str) -> Result<Reconciled> {
     if !done.failed.is_empty() {
         tracing::warn!(tenant, failed = ?done.failed, "Graph subscriptions not made");
     }
+    store::inject::record_failures(
+        &cx.db,
+        tenant,
+        done.failed.len() as i64,
+        done.failed.first().map(String::as_str),
+    )
+    .await?;
     Ok(done)
 }
 

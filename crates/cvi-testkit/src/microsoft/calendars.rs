@@ -153,6 +153,12 @@ impl Microsoft {
         self.lock().race = Some((user.to_string(), id.to_string(), changes));
     }
 
+    /// The next `n` subscriptions are refused (`403 ExtensionError`, as Graph answers an
+    /// app without the permission on that mailbox).
+    pub fn refuse_subscriptions(&self, n: u32) {
+        self.lock().refuse_subscriptions = n;
+    }
+
     /// Deletes an event as a client would; `deleted` is delivered.
     pub fn client_deletes(&self, user: &str, id: &str) {
         let notes = {
@@ -426,6 +432,17 @@ pub(super) async fn create_subscription(
 ) -> Response {
     if let Some(r) = gate(&s, &h, Needs::App, "POST /subscriptions".into()) {
         return r;
+    }
+    {
+        let mut inner = s.inner.lock().unwrap();
+        if inner.refuse_subscriptions > 0 {
+            inner.refuse_subscriptions -= 1;
+            return graph_error(
+                StatusCode::FORBIDDEN,
+                "ExtensionError",
+                "Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied.]",
+            );
+        }
     }
     let bad = |m: &str| graph_error(StatusCode::BAD_REQUEST, "InvalidRequest", m);
     let url = body["notificationUrl"]
