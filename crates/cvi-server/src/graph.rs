@@ -847,31 +847,57 @@ impl Graph {
         }
     }
 
-    /// Users, page by page (`@odata.nextLink`, "Paging Microsoft Graph data",
-    /// learn.microsoft.com/graph/paging); only next pages under Graph's own base are read.
+    /// Users, page by page.
     async fn user_pages(
         &self,
         tenant: &str,
         what: &'static str,
         first: String,
     ) -> Result<Vec<DirectoryUser>, GraphError> {
-        let token = self.app_token(tenant).await?;
-        let mut next = first;
         let mut out = Vec::new();
-        for _ in 0..10_000 {
-            let v: serde_json::Value = self
-                .request(&token, Method::GET, what, &next, None)
-                .await?
-                .json()
-                .map_err(|detail| GraphError::Unavailable { what, detail })?;
-            for u in v["value"].as_array().into_iter().flatten() {
+        let complete = self
+            .pages(tenant, what, first, 10_000, |u| {
                 if let (Some(id), Some(upn)) = (u["id"].as_str(), u["userPrincipalName"].as_str()) {
                     out.push(DirectoryUser {
                         id: id.to_string(),
                         upn: upn.to_string(),
                     });
                 }
-            }
+            })
+            .await?;
+        if !complete {
+            return Err(GraphError::Unavailable {
+                what,
+                detail: "more than 10,000 pages".into(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every item of a collection, page by page (`@odata.nextLink`, "Paging Microsoft Graph
+    /// data", learn.microsoft.com/graph/paging); only next pages under Graph's own base are
+    /// read, at most `max_pages`. Answers whether the collection was read to its end.
+    async fn pages(
+        &self,
+        tenant: &str,
+        what: &'static str,
+        first: String,
+        max_pages: usize,
+        mut each: impl FnMut(&serde_json::Value),
+    ) -> Result<bool, GraphError> {
+        let token = self.app_token(tenant).await?;
+        let mut next = first;
+        for _ in 0..max_pages {
+            let v: serde_json::Value = self
+                .request(&token, Method::GET, what, &next, None)
+                .await?
+                .json()
+                .map_err(|detail| GraphError::Unavailable { what, detail })?;
+            v["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .for_each(&mut each);
             match v["@odata.nextLink"].as_str() {
                 Some(link) if link.starts_with(&format!("{}/", self.config.graph_url)) => {
                     next = link.to_string();
@@ -882,13 +908,10 @@ impl Graph {
                         detail: "a next page outside Microsoft Graph".into(),
                     })
                 }
-                None => return Ok(out),
+                None => return Ok(true),
             }
         }
-        Err(GraphError::Unavailable {
-            what,
-            detail: "more than 10,000 pages".into(),
-        })
+        Ok(false)
     }
 }
 
@@ -902,43 +925,28 @@ impl Graph {
         from: &str,
         to: &str,
     ) -> Result<Vec<String>, GraphError> {
-        const WHAT: &str = "the user's calendar";
-        let token = self.app_token(tenant).await?;
         let q = form_urlencoded::Serializer::new(String::new())
             .append_pair("startDateTime", from)
             .append_pair("endDateTime", to)
             .append_pair("$select", "id")
             .finish();
-        let mut next = format!("/users/{}/calendarView?{q}", user_path(user));
         let mut out = Vec::new();
-        for _ in 0..1_000 {
-            let v: serde_json::Value = self
-                .request(&token, Method::GET, WHAT, &next, None)
-                .await?
-                .json()
-                .map_err(|detail| GraphError::Unavailable { what: WHAT, detail })?;
-            out.extend(
-                v["value"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|e| e["id"].as_str())
+        self.pages(
+            tenant,
+            "the user's calendar",
+            format!("/users/{}/calendarView?{q}", user_path(user)),
+            // A calendar window past 1,000 pages is read that far.
+            1_000,
+            |e| {
+                if let Some(id) = e["id"]
+                    .as_str()
                     .filter(|id| !id.is_empty() && id.len() <= 512)
-                    .map(str::to_string),
-            );
-            match v["@odata.nextLink"].as_str() {
-                Some(link) if link.starts_with(&format!("{}/", self.config.graph_url)) => {
-                    next = link.to_string();
+                {
+                    out.push(id.to_string());
                 }
-                Some(_) => {
-                    return Err(GraphError::Unavailable {
-                        what: WHAT,
-                        detail: "a next page outside Microsoft Graph".into(),
-                    })
-                }
-                None => return Ok(out),
-            }
-        }
+            },
+        )
+        .await?;
         Ok(out)
     }
 }

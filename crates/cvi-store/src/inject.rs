@@ -275,17 +275,8 @@ pub async fn retry_at(db: &sqlx::AnyPool, id: &str, at_ms: i64) -> Result<(), sq
         .map(drop)
 }
 
-/// Gives a notification back untouched (not an attempt): taken again at once.
-pub async fn give_back(db: &sqlx::AnyPool, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE graph_inbox SET leased_until = NULL, attempts = attempts - 1 WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await
-        .map(drop)
-}
-
-/// Gives a notification back untouched (not an attempt), to be taken from `at_ms` (its
-/// mailbox rests until then, as Graph asked).
+/// Gives a notification back untouched (not an attempt), to be taken from `at_ms` (0: at
+/// once; later when its mailbox rests, as Graph asked).
 pub async fn give_back_at(db: &sqlx::AnyPool, id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE graph_inbox SET leased_until = $1, attempts = attempts - 1 WHERE id = $2")
         .bind(at_ms)

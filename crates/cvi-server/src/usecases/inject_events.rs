@@ -47,10 +47,9 @@ pub enum Step {
     Throttled(i64),
 }
 
-/// The caller a subscription's user acts as: the organizer, with their groups from Graph.
-async fn organizer(graph: &Graph, sub: &Subscription) -> std::result::Result<Caller, GraphError> {
-    let groups = graph.member_groups(&sub.tenant, &sub.user).await?;
-    Ok(Caller {
+/// The caller a subscription's user acts as: the organizer, in `groups`.
+fn caller_of(sub: &Subscription, groups: Vec<String>) -> Caller {
+    Caller {
         tenant: sub.tenant.clone(),
         actor: sub.upn.clone(),
         upn: Some(sub.upn.clone()),
@@ -58,7 +57,13 @@ async fn organizer(graph: &Graph, sub: &Subscription) -> std::result::Result<Cal
         roles: vec![Role::Organizer],
         groups,
         app_id: None,
-    })
+    }
+}
+
+/// The organizer with their groups from Graph (issuance decides by them).
+async fn organizer(graph: &Graph, sub: &Subscription) -> std::result::Result<Caller, GraphError> {
+    let groups = graph.member_groups(&sub.tenant, &sub.user).await?;
+    Ok(caller_of(sub, groups))
 }
 
 /// A meeting key from an event's iCalUId (which Outlook and Teams share for one meeting).
@@ -325,15 +330,8 @@ async fn write_block(
 /// The event is gone or cancelled: so are its coordinates.
 async fn cancel_event(cx: &Context, sub: &Subscription, event_id: &str) -> Result<Step> {
     if let Some(key) = store::meetings::by_graph_event(&cx.db, &sub.tenant, event_id).await? {
-        let caller = Caller {
-            tenant: sub.tenant.clone(),
-            actor: sub.upn.clone(),
-            upn: Some(sub.upn.clone()),
-            oid: Some(sub.user.clone()),
-            roles: vec![Role::Organizer],
-            groups: Vec::new(),
-            app_id: None,
-        };
+        // Cancelling needs no groups: the organizer owns the meeting.
+        let caller = caller_of(sub, Vec::new());
         match meetings::cancel(cx, &caller, &key).await {
             Ok(_) | Err(Error::Conflict(_) | Error::NotFound(_)) => {}
             Err(e) => return Err(e),
@@ -398,7 +396,7 @@ async fn take_more(
         let n = boxes.busy.entry(mailbox.clone()).or_default();
         if *n >= PER_MAILBOX {
             // The mailbox is busy enough: back to the inbox, taken again later.
-            store::inject::give_back(&cx.db, &item.id).await?;
+            store::inject::give_back_at(&cx.db, &item.id, 0).await?;
             continue;
         }
         *n += 1;
