@@ -36,6 +36,10 @@ pub struct Metrics {
     pub lookup_batch: Histogram,
     /// Graph change notifications by outcome (`stored`, or why one was dropped).
     pub graph_notifications: Family<OutcomeLabels, Counter>,
+    /// SIP INVITEs that named a tenant's key but no meeting of it.
+    pub sip_failed_lookups: Counter,
+    /// Times a tenant key crossed the failed-lookup budget (someone may be guessing).
+    pub sip_guessing: Counter,
 }
 
 impl Default for Metrics {
@@ -50,6 +54,17 @@ impl Default for Metrics {
         let resolutions = Family::<OutcomeLabels, Counter>::default();
         let lookup_batch = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
         let graph_notifications = Family::<OutcomeLabels, Counter>::default();
+        let (sip_failed_lookups, sip_guessing) = (Counter::default(), Counter::default());
+        registry.register(
+            "sip_failed_lookups",
+            "SIP INVITEs that named a tenant key but no meeting of it",
+            sip_failed_lookups.clone(),
+        );
+        registry.register(
+            "sip_guessing_alerts",
+            "Times a tenant key had more failed SIP lookups in a minute than its budget",
+            sip_guessing.clone(),
+        );
         registry.register(
             "graph_notifications",
             "Microsoft Graph change notifications received, by outcome",
@@ -90,6 +105,8 @@ impl Default for Metrics {
             resolutions,
             lookup_batch,
             graph_notifications,
+            sip_failed_lookups,
+            sip_guessing,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod load;
 pub mod microsoft;
 mod pg;
 mod process;
+pub mod rfc4475;
 mod serve;
 
 pub use api::{consent_all, provision, state_of, Api, Failed, Tenant};

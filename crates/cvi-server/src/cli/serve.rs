@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for open requests before it stops anyway.
     #[arg(long, default_value_t = 10)]
     shutdown_deadline: u64,
+    /// Seconds a connection may send nothing before it is closed (1–3600).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout: u64,
     /// Serve /metrics here instead of on --listen (an address only monitoring reaches).
     #[arg(long, env = "CVI_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
@@ -260,6 +263,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             app(state.clone()),
             shutdown_signal(),
             std::time::Duration::from_secs(args.shutdown_deadline),
+            std::time::Duration::from_secs(args.idle_timeout),
         )
         .await;
         // The last few seconds of resolution counts.

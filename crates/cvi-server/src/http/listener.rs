@@ -1,10 +1,29 @@
 //! Accepting connections: the limits a server facing the Internet needs, which
-//! `axum::serve` does not set. A client must send its request headers within
-//! [`HEADER_READ_TIMEOUT`] (slowloris), at most [`MAX_CONNECTIONS`] are served at once (the
-//! rest are closed at once, before they can exhaust descriptors), and a shutdown waits for
-//! open requests at most its deadline.
+//! `axum::serve` does not set.
+//!
+//! - A connection must send its first bytes within [`HEADER_READ_TIMEOUT`] (hyper's own
+//!   header timeout starts only once it knows the protocol), and HTTP/1 request headers
+//!   within it too (slowloris), also between requests on keep-alive.
+//! - An HTTP/2 connection from which nothing arrives for [`IDLE_TIMEOUT`] is closed
+//!   (HTTP/2 has no header timeout between streams; every request is over within the
+//!   30 s request timeout, so an idle one waits for nothing).
+//! - At most [`MAX_CONNECTIONS`] are served at once, and [`MAX_PER_SOURCE`] from one source
+//!   (an IPv4 address, an IPv6 /64), so one host cannot shut out every tenant; the rest
+//!   are closed at once, before they can exhaust descriptors.
+//! - A shutdown waits for open requests at most its deadline.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    future::Future,
+    net::IpAddr,
+    pin::Pin,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
 
 use axum::Router;
 use hyper_util::{
@@ -12,20 +31,158 @@ use hyper_util::{
     server::{conn::auto, graceful::GracefulShutdown},
     service::TowerToHyperService,
 };
-use tokio::{net::TcpListener, sync::Semaphore};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::Semaphore,
+};
 
-/// Time a client has to send a request's headers (also between requests on keep-alive).
+/// Time a client has to send its first bytes, and a request's headers (also between
+/// requests on keep-alive).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 8_192;
+/// Connections served at once from one source. A company's egress NAT carries many
+/// organizers; browsers hold a few connections each and close idle ones.
+pub const MAX_PER_SOURCE: usize = 256;
+/// An HTTP/2 connection that sends nothing this long is closed (by default).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Counts connections per source: an IPv4 address, an IPv6 /64 (one host owns at least
+/// that many addresses).
+pub struct PerSource {
+    max: usize,
+    held: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection counted against its source, until dropped.
+pub struct Held {
+    owner: Arc<PerSource>,
+    key: IpAddr,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut held = self.owner.lock();
+        if let Some(n) = held.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
+fn source_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+impl PerSource {
+    pub fn new(max: usize) -> Self {
+        PerSource {
+            max,
+            held: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one more connection from `ip`, or `None` when its source holds the most.
+    pub fn enter(self: &Arc<Self>, ip: IpAddr) -> Option<Held> {
+        let key = source_key(ip);
+        let mut held = self.lock();
+        let n = held.entry(key).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Held {
+            owner: self.clone(),
+            key,
+        })
+    }
+}
+
+/// A stream that notes when it last read anything.
+struct Watched {
+    inner: TcpStream,
+    last_read: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let res = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            let ms = self.epoch.elapsed().as_millis() as u64;
+            self.last_read.store(ms, Ordering::Relaxed);
+        }
+        res
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Resolves once nothing has been read for `idle`.
+async fn idle_for(last_read: Arc<AtomicU64>, epoch: Instant, idle: Duration) {
+    loop {
+        let last = Duration::from_millis(last_read.load(Ordering::Relaxed));
+        let quiet = epoch.elapsed().saturating_sub(last);
+        if quiet >= idle {
+            return;
+        }
+        tokio::time::sleep(idle - quiet).await;
+    }
+}
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish
-/// for at most `deadline`.
+/// for at most `deadline`. `idle`: how long an HTTP/2 connection may send nothing.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()>,
     deadline: Duration,
+    idle: Duration,
 ) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -33,13 +190,15 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
     builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_source = Arc::new(PerSource::new(MAX_PER_SOURCE));
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, source) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(x) => x,
                 Err(e) => {
                     // Out of descriptors, say: back off instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
@@ -53,15 +212,39 @@ pub async fn serve(
             tracing::warn!("connection limit reached: closing a new connection");
             continue;
         };
+        let Some(own) = per_source.enter(source.ip()) else {
+            tracing::debug!(%source, "connection limit per source reached: closing");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let (builder, app) = (builder.clone(), app.clone());
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let _ = conn.await;
-            drop(slot);
+            let _held = (slot, own);
+            // Nothing sent at all: hyper would wait for the protocol's first bytes for ever.
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+            let epoch = Instant::now();
+            let last_read = Arc::new(AtomicU64::new(0));
+            let io = Watched {
+                inner: stream,
+                last_read: last_read.clone(),
+                epoch,
+            };
+            let service = TowerToHyperService::new(app);
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(io), service)
+                .into_owned();
+            let conn = watcher.watch(conn);
+            tokio::select! {
+                _ = conn => {}
+                () = idle_for(last_read, epoch, idle) => {
+                    tracing::debug!(%source, "closing a connection idle for {idle:?}");
+                }
+            }
         });
     }
     drop(listener);
@@ -71,5 +254,30 @@ pub async fn serve(
         () = tokio::time::sleep(deadline) => {
             tracing::warn!(?deadline, "shutdown deadline reached with connections still open");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_are_counted_per_source_network() {
+        let p = Arc::new(PerSource::new(2));
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let a = p.enter(ip("192.0.2.1")).unwrap();
+        let _b = p.enter(ip("::ffff:192.0.2.1")).unwrap();
+        assert!(
+            p.enter(ip("192.0.2.1")).is_none(),
+            "the third from one address"
+        );
+        assert!(p.enter(ip("192.0.2.2")).is_some(), "another address");
+        drop(a);
+        assert!(p.enter(ip("192.0.2.1")).is_some(), "a slot freed");
+        let _c = p.enter(ip("2001:db8:1:2::1")).unwrap();
+        let _d = p.enter(ip("2001:db8:1:2:ffff::9")).unwrap();
+        assert!(p.enter(ip("2001:db8:1:2::7")).is_none(), "one /64");
+        assert!(p.enter(ip("2001:db8:1:3::1")).is_some());
+        assert!(p.lock().len() <= 4);
     }
 }

@@ -3,12 +3,21 @@
 //! Contact at the provider's gateway target; an IVR URI `302` to the IVR target; anything
 //! else one identical `404`. It holds no dialogs and places no calls.
 //!
-//! Layout: `message` parses and answers one request (rsip underneath); `directory` finds
-//! the tenants a dialled tenant key names; `transactions`
-//! keeps answered INVITEs for retransmissions, ACK and CANCEL; this module listens, limits
-//! each source and asks resolution (`usecases::resolution::dialled`) where a call leads.
+//! Layout: `grammar` reads RFC 3261's syntax, `message` turns one request into its
+//! answer; `directory` finds the tenants a dialled tenant key names; `transactions` keeps
+//! answered INVITEs for retransmissions, ACK and CANCEL; `guard` counts failed lookups per
+//! tenant key; this module listens, limits each source network and asks resolution
+//! (`usecases::resolution::dialled`) where a call leads.
+//!
+//! Facing the Internet: every request is counted against its source network's budget
+//! before anything is answered (replays too), and over UDP — where the source may be
+//! forged — what is over budget is dropped without a word, an answer is never larger than
+//! the request by more than [`MAX_UDP_GROWTH`], and nothing is sent that no request asked
+//! for (no retransmission timer).
 
 mod directory;
+mod grammar;
+mod guard;
 mod message;
 mod transactions;
 
@@ -18,10 +27,6 @@ use std::{
     time::Duration,
 };
 
-use rsip::{
-    headers::{self, UntypedHeader},
-    Header, Method,
-};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream, UdpSocket},
@@ -36,7 +41,8 @@ use crate::{
     },
 };
 use cvi_core::{dial_plan, sip_target::SipTarget, VideoId};
-use message::{Incoming, Status, MAX_MESSAGE};
+use grammar::Target;
+use message::{Incoming, Method, Status, MAX_MESSAGE};
 use transactions::Transactions;
 
 /// Requests answered at once (UDP tasks + TCP connections' requests); more wait in the
@@ -44,8 +50,14 @@ use transactions::Transactions;
 const IN_FLIGHT: usize = 1024;
 /// TCP connections held at once; more are closed on accept.
 const MAX_TCP: usize = 1024;
-/// A TCP connection that sends nothing this long is closed.
+/// TCP connections held at once per source address (a trusted gateway: any number up to
+/// [`MAX_TCP`]).
+pub const MAX_TCP_PER_SOURCE: usize = 32;
+/// A TCP connection that sends nothing this long between messages is closed.
 const TCP_IDLE: Duration = Duration::from_secs(60);
+/// A message must arrive whole this long after its first byte (one byte a minute must not
+/// hold a connection for ever).
+pub const MESSAGE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// How the front door is set up.
 #[derive(Debug, Clone)]
@@ -141,14 +153,12 @@ impl SipDoor {
         let door = Arc::new(Door {
             cx: self.cx,
             directory: directory::Directory::default(),
+            guard: guard::Guard::default(),
             limiter: self.limiter,
             trusted: self.trusted,
             transactions: self.transactions,
         });
-        tokio::spawn(transactions::retransmit(
-            door.transactions.clone(),
-            self.udp.clone(),
-        ));
+        tokio::spawn(transactions::sweep(door.transactions.clone()));
         tokio::spawn(serve_tcp(self.tcp, door.clone(), self.permits.clone()));
         serve_udp(self.udp, door, self.permits).await;
     }
@@ -157,6 +167,7 @@ impl SipDoor {
 struct Door {
     cx: Arc<Context>,
     directory: directory::Directory,
+    guard: guard::Guard,
     limiter: Arc<RateLimiter>,
     trusted: Vec<ipnet::IpNet>,
     transactions: Arc<Transactions>,
@@ -169,11 +180,32 @@ fn udp_receivers() -> usize {
 }
 
 async fn serve_udp(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
-    let receivers: Vec<_> = (0..udp_receivers())
-        .map(|_| tokio::spawn(receive(socket.clone(), door.clone(), permits.clone())))
-        .collect();
-    for r in receivers {
-        let _ = r.await;
+    supervise(udp_receivers(), move || {
+        receive(socket.clone(), door.clone(), permits.clone())
+    })
+    .await;
+}
+
+/// Runs `count` receivers made by `make`, and makes a new one for each that ends: a panic
+/// while answering one datagram must not leave the door deaf (tokio catches the panic in
+/// the task; this notices it).
+async fn supervise<F, Fut>(count: usize, make: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut receivers = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        receivers.spawn(make());
+    }
+    while let Some(ended) = receivers.join_next().await {
+        match ended {
+            Err(e) if e.is_panic() => {
+                tracing::error!("sip: a UDP receiver panicked; starting another");
+            }
+            _ => tracing::warn!("sip: a UDP receiver ended; starting another"),
+        }
+        receivers.spawn(make());
     }
 }
 
@@ -215,6 +247,7 @@ async fn receive(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore
 
 async fn serve_tcp(listener: TcpListener, door: Arc<Door>, permits: Arc<Semaphore>) {
     let connections = Arc::new(Semaphore::new(MAX_TCP));
+    let per_source = Arc::new(crate::http::listener::PerSource::new(MAX_TCP_PER_SOURCE));
     loop {
         let Ok((stream, source)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -224,9 +257,20 @@ async fn serve_tcp(listener: TcpListener, door: Arc<Door>, permits: Arc<Semaphor
             drop(stream); // too many connections: closed at once
             continue;
         };
+        let own = if door.trusts(source.ip()) {
+            None
+        } else {
+            match per_source.enter(source.ip()) {
+                Some(s) => Some(s),
+                None => {
+                    tracing::debug!(%source, "sip: too many connections from one source");
+                    continue;
+                }
+            }
+        };
         let (door, permits) = (door.clone(), permits.clone());
         tokio::spawn(async move {
-            let _slot = slot;
+            let _slots = (slot, own);
             if let Err(e) = connection(stream, source, door, permits).await {
                 tracing::debug!(error = %e, %source, "sip: tcp connection closed");
             }
@@ -235,7 +279,8 @@ async fn serve_tcp(listener: TcpListener, door: Arc<Door>, permits: Arc<Semaphor
 }
 
 /// Reads framed messages (RFC 3261 §18.3: headers, then Content-Length bytes of body) and
-/// answers each on the same connection.
+/// answers each on the same connection. Between messages a connection may wait
+/// [`TCP_IDLE`]; once a message has begun it must be whole within [`MESSAGE_DEADLINE`].
 async fn connection(
     mut stream: TcpStream,
     source: SocketAddr,
@@ -244,9 +289,11 @@ async fn connection(
 ) -> std::io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
+    let mut begun: Option<tokio::time::Instant> = None;
     loop {
         while let Some(len) = frame(&buf)? {
             let msg: Vec<u8> = buf.drain(..len).collect();
+            begun = None;
             if msg.iter().all(|b| matches!(b, b'\r' | b'\n')) {
                 continue;
             }
@@ -258,9 +305,16 @@ async fn connection(
                 stream.write_all(&reply).await?;
             }
         }
-        let n = tokio::time::timeout(TCP_IDLE, stream.read(&mut chunk))
+        if !buf.is_empty() && begun.is_none() {
+            begun = Some(tokio::time::Instant::now());
+        }
+        let until = match begun {
+            Some(at) => at + MESSAGE_DEADLINE,
+            None => tokio::time::Instant::now() + TCP_IDLE,
+        };
+        let n = tokio::time::timeout_at(until, stream.read(&mut chunk))
             .await
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle"))??;
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle or slow"))??;
         if n == 0 {
             return Ok(());
         }
@@ -273,7 +327,7 @@ async fn connection(
 
 /// The length of the first complete message in `buf`, if there is one. Leading CRLFs
 /// (keep-alives) form a message of their own. The Content-Length header is read only to
-/// find the frame's end; the message itself is parsed by rsip.
+/// find the frame's end; the message itself is read by `message::parse`.
 fn frame(buf: &[u8]) -> std::io::Result<Option<usize>> {
     let crlfs = buf
         .iter()
@@ -309,61 +363,88 @@ fn frame(buf: &[u8]) -> std::io::Result<Option<usize>> {
     Ok((buf.len() >= total).then_some(total))
 }
 
+/// How much larger than its request an answer sent over UDP may be. An answer echoes the
+/// request's Via, From, To, Call-ID and CSeq, and adds a Contact and a To tag; a request
+/// whose answer would grow more is one built to amplify, and is not answered.
+pub const MAX_UDP_GROWTH: usize = 1024;
+
 impl Door {
     /// The bytes to send back for one message, if any.
     async fn answer(&self, bytes: &[u8], source: SocketAddr, reliable: bool) -> Option<Vec<u8>> {
-        let inc = match message::parse(bytes) {
+        let inc = match message::parse(bytes, !reliable) {
             Ok(i) => i,
             Err(e) => {
                 tracing::debug!(%source, error = %e, "sip: dropped");
                 return None;
             }
         };
-        let method = *inc.method();
-        match method {
-            // ACK of our final answer: ends the transaction's retransmissions, no answer.
-            Method::Ack => {
-                self.transactions.acked(&inc.branch);
-                return None;
-            }
-            Method::Invite => {
-                if let Some(cached) = self.transactions.replay(&inc.branch) {
-                    return Some(cached); // a retransmitted INVITE gets the same answer
-                }
-            }
-            _ => {}
+        // An ACK is never answered: it ends our transaction, and costs nothing else.
+        if inc.method == Method::Ack {
+            self.transactions.acked(&inc.branch, source);
+            return None;
         }
+        // Counted before anything is answered, retransmissions included.
         if !self.within_limit(source.ip()) {
+            if !reliable {
+                return None; // the source may be forged: not a byte to it
+            }
             return Some(inc.respond(
                 message::SERVICE_UNAVAILABLE,
-                vec![Header::RetryAfter(headers::RetryAfter::new("5"))],
+                &["Retry-After: 5".into()],
                 source,
                 &transactions::tag(),
             ));
         }
-        let tag = transactions::tag();
-        let (status, extra) = match method {
-            Method::Invite => self.invite(&inc, self.trusts(source.ip())).await,
+        let reply = self.decide(&inc, bytes, source).await;
+        if !reliable && reply.len() > bytes.len() + MAX_UDP_GROWTH {
+            tracing::debug!(%source, "sip: answer larger than its request, not sent");
+            return None;
+        }
+        Some(reply)
+    }
+
+    async fn decide(&self, inc: &Incoming<'_>, bytes: &[u8], source: SocketAddr) -> Vec<u8> {
+        if let Some(fault) = inc.fault {
+            return inc.respond(fault, &[], source, &transactions::tag());
+        }
+        let digest = (inc.method == Method::Invite).then(|| self.transactions.digest(bytes));
+        if let Some(d) = digest {
+            if let Some(cached) = self.transactions.replay(&inc.branch, source, d) {
+                return cached; // a retransmitted INVITE gets the same answer
+            }
+        }
+        let (status, extra) = match inc.method {
+            Method::Invite => self.invite(inc, self.trusts(source.ip())).await,
             Method::Options => (
                 message::OK,
-                vec![
-                    message::allow(),
-                    Header::Accept(headers::Accept::new("application/sdp")),
-                ],
+                vec![message::allow(), "Accept: application/sdp".into()],
             ),
             // The INVITE it would cancel was answered at once: 200 for the CANCEL (RFC 3261
             // §9.2), 481 when we never saw that transaction.
-            Method::Cancel if self.transactions.known(&inc.branch) => (message::OK, vec![]),
+            Method::Cancel if self.transactions.known(&inc.branch, source) => (message::OK, vec![]),
             // A redirect server is in no dialog.
             Method::Cancel | Method::Bye => (message::NO_TRANSACTION, vec![]),
-            _ => (message::METHOD_NOT_ALLOWED, vec![message::allow()]),
+            Method::Ack | Method::Other => (message::METHOD_NOT_ALLOWED, vec![message::allow()]),
         };
-        let reply = inc.respond(status, extra, source, &tag);
-        if method == Method::Invite {
-            self.transactions
-                .answered(&inc.branch, reply.clone(), source, reliable);
+        let reply = inc.respond(status, &extra, source, &transactions::tag());
+        if let Some(d) = digest {
+            self.transactions.answered(&inc.branch, source, d, &reply);
         }
-        Some(reply)
+        reply
+    }
+
+    /// A call named `tenant`'s key but no meeting of it.
+    fn failed_lookup(&self, tenant: &str) {
+        self.cx.metrics.sip_failed_lookups.inc();
+        if self.guard.failed(tenant) {
+            self.cx.metrics.sip_guessing.inc();
+            tracing::warn!(
+                tenant,
+                budget = guard::BUDGET,
+                "sip: more failed lookups under one tenant key in a minute than its budget; \
+                 someone may be guessing Video IDs (callers stay limited per network)"
+            );
+        }
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
@@ -384,30 +465,39 @@ impl Door {
 
     /// Where an INVITE leads: 302 to the target, or one 404 for everything else. The Teams
     /// join link lets anyone join from a browser: only a trusted gateway gets it.
-    async fn invite(&self, inc: &Incoming, trusted: bool) -> (Status, Vec<Header>) {
-        if inc.max_forwards() == 0 {
+    async fn invite(&self, inc: &Incoming<'_>, trusted: bool) -> (Status, Vec<String>) {
+        if inc.max_forwards == 0 {
             return (message::TOO_MANY_HOPS, vec![]);
         }
         let not_found = (message::NOT_FOUND, vec![]);
-        let uri = inc.uri();
+        let uri = match &inc.target {
+            Some(Target::Sip(uri)) => uri,
+            Some(Target::OtherScheme) => return (message::UNSUPPORTED_SCHEME, vec![]),
+            None => return not_found, // a fault was answered before
+        };
         let found = self
             .directory
-            .tenants(&self.cx.db, self.cx.fast.as_ref(), dial_plan::address(&uri))
+            .tenants(&self.cx.db, self.cx.fast.as_ref(), dial_plan::address(uri))
             .await
             .map_err(Error::from);
-        let outcome = match found {
-            Ok(tenants) => resolution::dialled(&self.cx, &uri, &tenants).await,
-            Err(e) => Err(e),
+        let (outcome, named) = match found {
+            Ok(tenants) => (
+                resolution::dialled(&self.cx, uri, &tenants).await,
+                tenants.into_iter().next(),
+            ),
+            Err(e) => (Err(e), None),
         };
         let outcome = match outcome {
             Ok(o) => o,
-            Err(Error::UnknownMeeting) => return not_found,
+            Err(Error::UnknownMeeting) => {
+                if let Some(tenant) = named {
+                    self.failed_lookup(&tenant);
+                }
+                return not_found;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "sip: resolution failed");
-                return (
-                    message::SERVICE_UNAVAILABLE,
-                    vec![Header::RetryAfter(headers::RetryAfter::new("5"))],
-                );
+                return (message::SERVICE_UNAVAILABLE, vec!["Retry-After: 5".into()]);
             }
         };
         match outcome {
@@ -424,7 +514,7 @@ impl Door {
                 let mut extra = vec![message::contact(&target)];
                 if let Some(url) = resolved.teams_join_url.filter(|_| trusted) {
                     // The Teams meeting itself, for a gateway that joins by link.
-                    extra.push(Header::Other("X-Teams-Join-Url".into(), url));
+                    extra.push(format!("X-Teams-Join-Url: {url}"));
                 }
                 (message::MOVED_TEMPORARILY, extra)
             }
@@ -443,7 +533,37 @@ impl Door {
 
 #[cfg(test)]
 mod tests {
-    use super::{frame, source_network};
+    use super::{frame, source_network, supervise};
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+
+    /// A receiver that panics is replaced: the door keeps as many as it started with.
+    #[tokio::test]
+    async fn a_panicking_receiver_is_replaced() {
+        let started = Arc::new(AtomicUsize::new(0));
+        let made = started.clone();
+        let supervisor = tokio::spawn(supervise(2, move || {
+            let n = made.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < 3 {
+                    panic!("receiver {n} meets a datagram it cannot answer");
+                }
+                std::future::pending::<()>().await;
+            }
+        }));
+        for _ in 0..100 {
+            if started.load(Ordering::SeqCst) >= 5 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // Three panicked and were replaced; two run on.
+        assert_eq!(started.load(Ordering::SeqCst), 5);
+        assert!(!supervisor.is_finished());
+        supervisor.abort();
+    }
 
     #[test]
     fn stream_framing_follows_content_length() {

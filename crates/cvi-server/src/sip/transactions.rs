@@ -1,38 +1,61 @@
-//! INVITE server transactions of a redirect server (RFC 3261 §17.2.1), reduced to what one
-//! that answers at once needs: the final answer kept for retransmitted INVITEs, resent over
-//! UDP with Timer G until the ACK comes (at most Timer H), and known to CANCEL.
+//! INVITE server transactions of a redirect server, reduced to what one that answers at
+//! once needs (RFC 3261 §17.2.1, §8.2.7): the final answer kept so a retransmitted INVITE
+//! gets the same one, and known to CANCEL and ACK.
+//!
+//! Nothing is sent on a timer. The client retransmits its INVITE until an answer reaches
+//! it (Timer A), and each retransmission is answered again from here, so a lost answer is
+//! recovered without our sending to an address that never asked (RFC 3261 §8.2.7 lets a
+//! redirect server be stateless; §17.2.1's Timer G would resend ten times over 32 s to a
+//! source nobody verified).
+//!
+//! A transaction is its branch **and** the address it came from (§17.2.3 matches on the
+//! sent-by too; the address is what a spoofer cannot choose freely and still receive), and
+//! an answer is replayed only to a request identical to the one that earned it — so a
+//! small forged datagram never draws a large answer. The cache is bounded in bytes; when
+//! full, answers are still sent, just not kept.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
+    hash::{BuildHasher, RandomState},
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
-use tokio::net::UdpSocket;
+/// How long an answered INVITE is kept: Timer H (64·T1), the longest a client retransmits.
+pub const KEEP: Duration = Duration::from_secs(32);
+/// Bytes of answers kept at once.
+pub const BUDGET: usize = 64 << 20;
+/// What an entry costs beyond its answer (key, map slot, expiry queue).
+const OVERHEAD: usize = 128;
 
-/// RFC 3261 §17.1.1.1 timer values.
-const T1: Duration = Duration::from_millis(500);
-const T2: Duration = Duration::from_secs(4);
-/// Timer H: how long an answered INVITE waits for its ACK.
-const TIMER_H: Duration = Duration::from_secs(32);
-/// Transactions kept at once; beyond it answers are still sent, just not kept (a flood
-/// must not grow memory without bound).
-const CAPACITY: usize = 200_000;
+type Key = (String, SocketAddr);
 
 struct Entry {
     reply: Vec<u8>,
-    to: SocketAddr,
-    reliable: bool,
+    /// A digest of the request that earned the answer.
+    request: u64,
     created: Instant,
-    next_send: Instant,
-    interval: Duration,
 }
 
-/// Answered INVITEs by branch.
-#[derive(Default)]
+struct Inner {
+    map: HashMap<Key, Entry>,
+    /// Keys in the order they were kept: all live [`KEEP`], so the oldest expire first.
+    order: VecDeque<(Key, Instant)>,
+    bytes: usize,
+}
+
+/// Answered INVITEs by branch and source.
 pub struct Transactions {
-    map: Mutex<HashMap<String, Entry>>,
+    inner: Mutex<Inner>,
+    hasher: RandomState,
+    budget: usize,
+}
+
+impl Default for Transactions {
+    fn default() -> Self {
+        Transactions::with_budget(BUDGET)
+    }
 }
 
 /// A fresh To tag (RFC 3261 §19.3: at least 32 bits of randomness).
@@ -40,78 +63,112 @@ pub fn tag() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
+fn cost(key: &Key, reply: &[u8]) -> usize {
+    reply.len() + key.0.len() + OVERHEAD
+}
+
 impl Transactions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn with_budget(budget: usize) -> Self {
+        Transactions {
+            inner: Mutex::new(Inner {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+                bytes: 0,
+            }),
+            hasher: RandomState::new(),
+            budget,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The digest a request is matched by.
+    pub fn digest(&self, request: &[u8]) -> u64 {
+        self.hasher.hash_one(request)
     }
 
     /// Keeps an INVITE's final answer. Branches without RFC 3261's magic cookie cannot be
     /// matched reliably (§17.2.3), so they are not kept.
-    pub fn answered(&self, branch: &str, reply: Vec<u8>, to: SocketAddr, reliable: bool) {
+    pub fn answered(&self, branch: &str, from: SocketAddr, request: u64, reply: &[u8]) {
         if !branch.starts_with("z9hG4bK") {
             return;
         }
-        let mut map = self.lock();
-        if map.len() >= CAPACITY {
+        let key = (branch.to_string(), from);
+        let cost = cost(&key, reply);
+        let now = Instant::now();
+        let mut inner = self.lock();
+        expire(&mut inner, now);
+        if inner.bytes + cost > self.budget || inner.map.contains_key(&key) {
             return;
         }
-        let now = Instant::now();
-        map.insert(
-            branch.to_string(),
+        inner.bytes += cost;
+        inner.order.push_back((key.clone(), now));
+        inner.map.insert(
+            key,
             Entry {
-                reply,
-                to,
-                reliable,
+                reply: reply.to_vec(),
+                request,
                 created: now,
-                next_send: now + T1,
-                interval: T1,
             },
         );
     }
 
-    /// The answer already given to this INVITE, for its retransmission.
-    pub fn replay(&self, branch: &str) -> Option<Vec<u8>> {
-        self.lock().get(branch).map(|e| e.reply.clone())
+    /// The answer already given to this very request from this source, for its
+    /// retransmission.
+    pub fn replay(&self, branch: &str, from: SocketAddr, request: u64) -> Option<Vec<u8>> {
+        let inner = self.lock();
+        let e = inner.map.get(&(branch.to_string(), from))?;
+        (e.request == request && e.created.elapsed() < KEEP).then(|| e.reply.clone())
     }
 
-    pub fn known(&self, branch: &str) -> bool {
-        self.lock().contains_key(branch)
+    pub fn known(&self, branch: &str, from: SocketAddr) -> bool {
+        self.lock().map.contains_key(&(branch.to_string(), from))
     }
 
-    /// The ACK came: no more retransmissions. Over UDP the transaction ends here (a
-    /// retransmitted ACK is absorbed anyway, and the client has our answer); over TCP
-    /// there is nothing left to do either.
-    pub fn acked(&self, branch: &str) {
-        self.lock().remove(branch);
+    /// The ACK came: the transaction ends (a retransmitted INVITE after it is answered
+    /// anew).
+    pub fn acked(&self, branch: &str, from: SocketAddr) {
+        let mut inner = self.lock();
+        let key = (branch.to_string(), from);
+        if let Some(e) = inner.map.remove(&key) {
+            inner.bytes -= cost(&key, &e.reply);
+        }
     }
 
-    /// Answers due for a resend, and forgets finished transactions.
-    fn due(&self) -> Vec<(Vec<u8>, SocketAddr)> {
-        let now = Instant::now();
-        let mut out = Vec::new();
-        self.lock().retain(|_, e| {
-            if now.duration_since(e.created) >= TIMER_H {
-                return false;
-            }
-            if !e.reliable && now >= e.next_send {
-                out.push((e.reply.clone(), e.to));
-                e.interval = (e.interval * 2).min(T2);
-                e.next_send = now + e.interval;
-            }
-            true
-        });
-        out
+    /// Forgets transactions older than [`KEEP`].
+    pub fn expire(&self) {
+        expire(&mut self.lock(), Instant::now());
+    }
+
+    /// Bytes held now.
+    #[cfg(test)]
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 }
 
-/// Resends unacknowledged answers over UDP (Timer G) and expires transactions.
-pub async fn retransmit(transactions: Arc<Transactions>, socket: Arc<UdpSocket>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+fn expire(inner: &mut Inner, now: Instant) {
+    while let Some((_, at)) = inner.order.front() {
+        if now.duration_since(*at) < KEEP {
+            break;
+        }
+        let (key, at) = inner.order.pop_front().expect("front exists");
+        // The entry may be gone (ACKed) or a newer one under the same key.
+        if inner.map.get(&key).is_some_and(|e| e.created == at) {
+            let e = inner.map.remove(&key).expect("checked");
+            inner.bytes -= cost(&key, &e.reply);
+        }
+    }
+}
+
+/// Expires transactions every second.
+pub async fn sweep(transactions: std::sync::Arc<Transactions>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        for (reply, to) in transactions.due() {
-            let _ = socket.send_to(&reply, to).await;
-        }
+        transactions.expire();
     }
 }
 
@@ -119,26 +176,65 @@ pub async fn retransmit(transactions: Arc<Transactions>, socket: Arc<UdpSocket>)
 mod tests {
     use super::*;
 
+    fn at(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
     #[test]
-    fn unacknowledged_answers_are_resent_until_the_ack() {
+    fn an_answer_is_replayed_only_to_the_same_request_from_the_same_source() {
         let t = Transactions::default();
-        let to: SocketAddr = "127.0.0.1:5060".parse().unwrap();
-        t.answered("z9hG4bK-a", b"302".to_vec(), to, false);
-        t.answered("z9hG4bK-tcp", b"404".to_vec(), to, true);
-        t.answered("no-cookie", b"404".to_vec(), to, false);
-        assert!(t.known("z9hG4bK-a") && !t.known("no-cookie"));
-        assert_eq!(t.replay("z9hG4bK-a").as_deref(), Some(&b"302"[..]));
-        assert!(t.due().is_empty(), "nothing before T1");
-        t.lock().get_mut("z9hG4bK-a").unwrap().next_send = Instant::now();
-        t.lock().get_mut("z9hG4bK-tcp").unwrap().next_send = Instant::now();
+        let (req, other) = (t.digest(b"INVITE one"), t.digest(b"INVITE forged"));
+        t.answered("z9hG4bK-a", at(5060), req, b"302");
+        t.answered("no-cookie", at(5060), req, b"404");
         assert_eq!(
-            t.due(),
-            vec![(b"302".to_vec(), to)],
-            "UDP only, TCP is reliable"
+            t.replay("z9hG4bK-a", at(5060), req).as_deref(),
+            Some(&b"302"[..])
         );
-        assert_eq!(t.lock()["z9hG4bK-a"].interval, T1 * 2);
-        t.acked("z9hG4bK-a");
-        assert!(t.due().is_empty(), "ACKed: no more resends");
-        assert!(!t.known("z9hG4bK-a"), "the transaction ended");
+        assert_eq!(t.replay("z9hG4bK-a", at(5061), req), None, "another source");
+        assert_eq!(
+            t.replay("z9hG4bK-a", at(5060), other),
+            None,
+            "another request"
+        );
+        assert!(t.known("z9hG4bK-a", at(5060)) && !t.known("z9hG4bK-a", at(5061)));
+        assert!(!t.known("no-cookie", at(5060)));
+        t.acked("z9hG4bK-a", at(5061));
+        assert!(
+            t.known("z9hG4bK-a", at(5060)),
+            "an ACK from elsewhere ends nothing"
+        );
+        t.acked("z9hG4bK-a", at(5060));
+        assert!(!t.known("z9hG4bK-a", at(5060)));
+        assert_eq!(t.bytes(), 0);
+    }
+
+    #[test]
+    fn memory_is_bounded_by_bytes_and_answers_expire() {
+        let t = Transactions::with_budget(100_000);
+        let reply = vec![b'x'; 10_000];
+        for i in 0..1_000u16 {
+            t.answered(&format!("z9hG4bK-{i}"), at(i), 1, &reply);
+        }
+        assert!(t.bytes() <= 100_000, "{} bytes kept", t.bytes());
+        assert!(t.known("z9hG4bK-0", at(0)), "the first are kept");
+        assert!(
+            !t.known("z9hG4bK-999", at(999)),
+            "past the budget: not kept"
+        );
+        // Time passes: everything expires and the room is free again.
+        {
+            let mut inner = t.lock();
+            let past = Instant::now() - KEEP;
+            for (_, created) in inner.order.iter_mut() {
+                *created = past;
+            }
+            for e in inner.map.values_mut() {
+                e.created = past;
+            }
+        }
+        t.expire();
+        assert_eq!(t.bytes(), 0);
+        t.answered("z9hG4bK-new", at(1), 1, &reply);
+        assert!(t.known("z9hG4bK-new", at(1)));
     }
 }
