@@ -184,6 +184,95 @@ fn metrics_stay_bounded_and_can_move_off_the_api_listener() {
     assert!(text.contains("method=\"GET\""));
 }
 
+/// A TCP connection to `addr` from the loopback address `ip`.
+fn connect_from(ip: &str, addr: &str) -> TcpStream {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(
+        &format!("{ip}:0")
+            .parse::<std::net::SocketAddr>()
+            .unwrap()
+            .into(),
+    )
+    .unwrap();
+    s.connect(&addr.parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    s.into()
+}
+
+/// Waits for the server to close `s`; how long it took, or `None` within `limit`.
+fn closed_within(s: &mut TcpStream, limit: std::time::Duration) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return Some(start.elapsed()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Some(start.elapsed())
+            }
+            Err(_) => return None,
+        }
+        if start.elapsed() > limit {
+            return None;
+        }
+    }
+}
+
+/// #23 item 8: a connection that sends nothing is closed (hyper would wait for its first
+/// bytes for ever); an HTTP/2 connection that goes quiet is closed after --idle-timeout;
+/// one source holds at most 256 connections, and the others are served meanwhile.
+#[test]
+fn silent_idle_and_crowding_connections_are_closed() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cvi.db").display());
+    let server = common::spawn_cvi(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &db,
+        "--idle-timeout",
+        "2",
+    ]);
+    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    let mut silent = connect_from("127.0.2.1", &addr);
+
+    // HTTP/2 with prior knowledge (RFC 9113 §3.4): the preface and an empty SETTINGS
+    // frame, then nothing.
+    let mut h2 = connect_from("127.0.2.3", &addr);
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .unwrap();
+    let quiet = closed_within(&mut h2, Duration::from_secs(8))
+        .expect("a quiet HTTP/2 connection is closed");
+    assert!(
+        quiet >= Duration::from_millis(1_500),
+        "closed after {quiet:?}, before its idle timeout"
+    );
+
+    // 256 connections from one address; the 257th is closed at once.
+    let crowd: Vec<TcpStream> = (0..256)
+        .map(|_| {
+            let mut s = connect_from("127.0.2.2", &addr);
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    let mut one_more = connect_from("127.0.2.2", &addr);
+    assert!(
+        closed_within(&mut one_more, Duration::from_secs(2)).is_some(),
+        "the 257th connection from one source is closed"
+    );
+    assert_eq!(get(&addr, "/healthz").0, 200, "another source is served");
+
+    // The silent one: closed after the 10 s header timeout.
+    let waited =
+        closed_within(&mut silent, Duration::from_secs(20)).expect("a silent connection is closed");
+    assert!(waited >= Duration::from_secs(3), "{waited:?}");
+    drop(crowd);
+}
+
 /// Slowloris: 2,000 connections that never finish their request headers neither keep a
 /// normal request waiting nor keep the server from stopping within its shutdown deadline.
 #[test]
@@ -199,9 +288,10 @@ fn half_open_connections_neither_block_requests_nor_shutdown() {
         "3",
     ]);
     let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    // From ten addresses: one source holds at most 256 connections.
     let held: Vec<TcpStream> = (0..2_000)
-        .map(|_| {
-            let mut s = TcpStream::connect(&addr).unwrap();
+        .map(|i| {
+            let mut s = connect_from(&format!("127.0.1.{}", 1 + i % 10), &addr);
             s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
                 .unwrap();
             s
