@@ -7,7 +7,7 @@ use crate::{
     tools,
 };
 
-const TARGETS: [&str; 2] = ["parsers", "invite"];
+const TARGETS: [&str; 3] = ["parsers", "invite", "sip"];
 
 /// Fuzzes each target for `args[0]` seconds (default 60).
 pub fn fuzz(args: &[String]) -> Result<()> {
@@ -18,6 +18,7 @@ pub fn fuzz(args: &[String]) -> Result<()> {
             .map_err(|_| format!("fuzz takes a number of seconds per target, not {s:?}"))?,
     };
     let tools = tools::setup()?;
+    seed_sip()?;
     for target in TARGETS {
         step(&format!("fuzz {target} for {seconds} s"), || {
             run(tools.command("cargo").args([
@@ -30,6 +31,21 @@ pub fn fuzz(args: &[String]) -> Result<()> {
                 "-max_len=65536",
             ]))
         })?;
+    }
+    Ok(())
+}
+
+/// RFC 4475's torture messages as the SIP target's first seeds (kept beside what the
+/// fuzzer finds; written once, from the test kit's fixture).
+fn seed_sip() -> Result<()> {
+    let dir = std::path::Path::new("fuzz/corpus/sip");
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for t in cvi_testkit::rfc4475::messages() {
+        let path = dir.join(format!("rfc4475-{}", t.name));
+        if !path.exists() {
+            std::fs::write(&path, &t.bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
     }
     Ok(())
 }

@@ -39,6 +39,8 @@ pub struct Config {
     pub metrics_on_main: bool,
     /// New coordinates per organizer per hour (0: no quota).
     pub issue_quota_per_hour: u32,
+    /// How long a consent Graph confirmed counts before Graph is asked again (a day).
+    pub consent_recheck: Duration,
 }
 
 /// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
@@ -131,6 +133,8 @@ impl AppState {
     pub async fn new(config: Config) -> Result<AppState, StartError> {
         let pool = db::connect(&config.database_url).await?;
         let graph = config.graph.map(crate::graph::Graph::new).map(Arc::new);
+        // With Graph access, only consents Graph confirmed count.
+        let verified_only = graph.is_some();
         let mut verifier = Verifier::new(
             config.audience,
             &config.issuers,
@@ -176,7 +180,7 @@ impl AppState {
             servers,
             graph,
             bridges: Default::default(),
-            config: Default::default(),
+            config: crate::tenant_config::ConfigCache::new(verified_only),
             issue_quota_per_hour: config.issue_quota_per_hour,
             public_url: config.public_url,
             inject_wake: tokio::sync::Notify::new(),
@@ -184,6 +188,10 @@ impl AppState {
         let cx = Arc::new(cx);
         if cx.graph.is_some() {
             tokio::spawn(crate::usecases::inject_events::work_forever(cx.clone()));
+            tokio::spawn(crate::usecases::consent::recheck_forever(
+                cx.clone(),
+                config.consent_recheck,
+            ));
         }
         Ok(AppState(Arc::new(Shared {
             cx,
@@ -221,6 +229,7 @@ mod tests {
             cors_origins: vec![],
             jwks_min_refetch: None,
             metrics_on_main: true,
+            consent_recheck: Duration::from_secs(86_400),
             issue_quota_per_hour: 0,
         };
         let shown = format!("{config:?}");

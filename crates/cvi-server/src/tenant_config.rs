@@ -47,17 +47,24 @@ impl TenantConfig {
 /// Snapshots by tenant id; a full cache evicts the tenants used least (CLOCK-Pro).
 pub struct ConfigCache {
     tenants: quick_cache::sync::Cache<String, Arc<TenantConfig>>,
+    /// Count only consents Microsoft Graph confirmed (a server with Graph access).
+    verified_only: bool,
 }
 
 impl Default for ConfigCache {
     fn default() -> Self {
-        ConfigCache {
-            tenants: quick_cache::sync::Cache::new(MAX_TENANTS),
-        }
+        ConfigCache::new(false)
     }
 }
 
 impl ConfigCache {
+    pub fn new(verified_only: bool) -> Self {
+        ConfigCache {
+            tenants: quick_cache::sync::Cache::new(MAX_TENANTS),
+            verified_only,
+        }
+    }
+
     /// The kept snapshot, or a fresh one. Not yet checked: see the module docs.
     pub async fn get(&self, db: &Db, tenant: &str) -> Result<Arc<TenantConfig>, sqlx::Error> {
         let kept = self.tenants.get(tenant);
@@ -88,7 +95,7 @@ impl ConfigCache {
         // The version first (see the module docs).
         let version = store::tenant_config::version(db, tenant).await?;
         let providers = store::providers::list(db, tenant).await?;
-        let consented = store::consents::granted_apps(db, tenant).await?;
+        let consented = store::consents::granted_apps(db, tenant, self.verified_only).await?;
         let has_imports = store::meetings::has_imports(db, tenant).await?;
         let c = Arc::new(TenantConfig {
             version,

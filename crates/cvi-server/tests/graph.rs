@@ -1154,3 +1154,129 @@ fn a_write_that_lost_a_race_is_merged_into_the_newer_body() {
         edited.as_str()
     );
 }
+
+/// #23 item 11: with Graph access only consents Graph confirmed count, and they are
+/// checked again (daily; here every second): one revoked in Entra stops issuance; one
+/// recorded before Graph was configured is shown unverified and does not count.
+on_both!(
+    consents_are_confirmed_with_graph_and_checked_again,
+    |backend: Backend| {
+        let ms = microsoft();
+        let mut opts = Options {
+            graph: Some(cvi_server::graph::GraphConfig {
+                graph_url: ms.base.clone(),
+                authority_url: ms.base.clone(),
+                client_id: "cvi-app".into(),
+                client_secret: SECRET.into(),
+            }),
+            consent_recheck: std::time::Duration::from_secs(1),
+            ..Options::default()
+        };
+        // A consent believed without Graph (as `cvi serve` without --graph-client-id does)…
+        let plain = common::start(backend);
+        let admin = plain.token("t", "admin@t.example", "admin");
+        let (st, v) = plain.call(
+            "POST",
+            "/api/v1/providers",
+            Some(&admin),
+            Some(json!({
+        "name": "Polycom", "tenant_key": "813878896@t.plcm.vc", "aad_application_ids": APP_FULL})),
+        );
+        assert_eq!(st, 201, "{v}");
+        let (st, _) = plain.call(
+            "PUT",
+            "/api/v1/grants",
+            Some(&admin),
+            Some(json!({"target": "global", "policy_name": "Tag:PolycomServiceProviderEnabled"})),
+        );
+        assert_eq!(st, 200);
+        let consent = |s: &common::Server| {
+            let links = s
+                .call(
+                    "GET",
+                    "/api/v1/consent/links?provider=Polycom",
+                    Some(&admin),
+                    None,
+                )
+                .1;
+            let st = state_of(links["links"][0]["url"].as_str().unwrap());
+            s.call(
+                "GET",
+                &format!("/api/v1/consent/callback?admin_consent=True&tenant=t&state={st}"),
+                None,
+                None,
+            )
+        };
+        let (st, v) = consent(&plain);
+        assert_eq!((st, v["verified"].clone()), (200, json!(false)), "{v}");
+        let ann = plain.token("t", "ann@t.example", "organizer");
+        let meeting = |s: &common::Server, key: &str| {
+            s.call(
+                "POST",
+                "/api/v1/meetings",
+                Some(&ann),
+                Some(json!({
+            "meeting_key": key, "start": "2027-01-24T09:00:00Z", "end": "2027-01-24T10:00:00Z"})),
+            )
+            .0
+        };
+        assert_eq!(meeting(&plain, "m0"), 201, "believed without Graph");
+
+        // …does not count on a server with Graph access, and says so.
+        opts.database_url = Some(plain.database_url.clone());
+        let s = common::start_with(backend, opts);
+        let (_, status) = s.call("GET", "/api/v1/consent/status", Some(&admin), None);
+        let app = &status[0]["apps"][0];
+        assert_eq!(
+            (app["consented"].clone(), app["verified"].clone()),
+            (json!(false), json!(false)),
+            "{status}"
+        );
+        assert!(
+            app["error"]
+                .as_str()
+                .unwrap()
+                .contains("before this server had Microsoft Graph access"),
+            "{status}"
+        );
+        assert_ne!(
+            meeting(&s, "m1"),
+            201,
+            "an unverified consent opens nothing"
+        );
+
+        // Confirmed through Graph: it counts.
+        let (st, v) = consent(&s);
+        assert_eq!(
+            (st, v["verified"].clone(), v["consented"].clone()),
+            (200, json!(true), json!(true)),
+            "{v}"
+        );
+        assert_eq!(meeting(&s, "m2"), 201);
+
+        // Revoked in Entra (a permission taken away): the next check stops it counting.
+        ms.service_principal(APP_FULL, &ROLES[..3]);
+        let mut status = Value::Null;
+        for _ in 0..100 {
+            status = s
+                .call("GET", "/api/v1/consent/status", Some(&admin), None)
+                .1;
+            if status[0]["apps"][0]["consented"] == false {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let app = &status[0]["apps"][0];
+        assert_eq!(
+            app["consented"], false,
+            "revoked in Entra, still counted: {status}"
+        );
+        assert!(
+            app["error"].as_str().unwrap().contains("no longer shows"),
+            "{status}"
+        );
+        assert_ne!(meeting(&s, "m3"), 201, "issuance stops");
+        let (_, audit) = s.call("GET", "/api/v1/audit", Some(&admin), None);
+        assert!(audit.to_string().contains("consent.revoked"), "{audit}");
+    }
+);

@@ -120,6 +120,7 @@ fn healthz_in_process() {
             cors_origins: vec![],
             jwks_min_refetch: None,
             metrics_on_main: true,
+            consent_recheck: std::time::Duration::from_secs(86_400),
             issue_quota_per_hour: 0,
         })
         .await

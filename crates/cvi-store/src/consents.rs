@@ -42,15 +42,54 @@ pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .collect()
 }
 
-/// The app ids a tenant's admin has consented to.
+/// The app ids a tenant's admin has consented to; `verified_only`: those Microsoft Graph
+/// confirmed (a server with Graph access believes nothing else).
 pub async fn granted_apps<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
     tenant: &str,
+    verified_only: bool,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1")
+    let sql = if verified_only {
+        "SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1 AND verified = 1"
+    } else {
+        "SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1"
+    };
+    sqlx::query_scalar(sql).bind(tenant).fetch_all(db).await
+}
+
+/// Verified consents Graph last confirmed before `checked_before` (ms): at most `limit`,
+/// the longest unchecked first.
+pub async fn due_for_check(
+    db: &crate::db::Db,
+    checked_before: i64,
+    limit: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT tenant_id, app_id FROM consents WHERE granted = 1 AND verified = 1 \
+         AND checked_at < $1 ORDER BY checked_at LIMIT $2",
+    )
+    .bind(checked_before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("tenant_id")?, r.try_get("app_id")?)))
+        .collect()
+}
+
+/// Graph confirmed the consent again.
+pub async fn confirmed(
+    tx: &mut AnyConnection,
+    tenant: &str,
+    app_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE consents SET checked_at = $3 WHERE tenant_id = $1 AND app_id = $2")
         .bind(tenant)
-        .fetch_all(db)
+        .bind(app_id)
+        .bind(now_ms())
+        .execute(tx)
         .await
+        .map(drop)
 }
 
 /// One app's recorded consent (granted or not, and whether Graph confirmed it), if any.
@@ -90,10 +129,11 @@ pub async fn record(
     r: &Record<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at, verified, missing_permissions) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        "INSERT INTO consents (tenant_id, app_id, granted, error, updated_at, verified, missing_permissions, checked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $5) \
          ON CONFLICT (tenant_id, app_id) DO UPDATE SET granted = excluded.granted, error = excluded.error, \
-         updated_at = excluded.updated_at, verified = excluded.verified, missing_permissions = excluded.missing_permissions",
+         updated_at = excluded.updated_at, verified = excluded.verified, missing_permissions = excluded.missing_permissions, \
+         checked_at = excluded.checked_at",
     )
     .bind(tenant)
     .bind(app_id)

@@ -149,7 +149,7 @@ pub struct Dialled {
 
 const DIALLED: &str = "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
      WHERE lower(tenant_key) IN ($1, $2, $3) OR (name = 'Pexip' AND key_domain = $4) \
-     ORDER BY name = 'Pexip' LIMIT 16";
+     ORDER BY name = 'Pexip', tenant_id LIMIT 16";
 
 /// The providers a dialled address can name: a tenant key among `keys` (lower case), or a
 /// Pexip provider on `domain` (`<id>@<domain>`). Tenant keys are unique, so these are few.
@@ -206,11 +206,33 @@ pub async fn on_domain(
 ) -> Result<Vec<Dialled>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT tenant_id, lower(tenant_key) AS tk, name, key_domain FROM providers \
-         WHERE key_domain = $1 LIMIT $2",
+         WHERE key_domain = $1 ORDER BY tenant_id, name LIMIT $2",
     )
     .bind(domain)
     .bind(limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(dialled_row).collect()
+}
+
+/// Whether another tenant's provider claims `domain` in a way a provider of `tenant` on it
+/// would collide with: for a Pexip provider (which takes every `<id>@domain` call) any
+/// provider of another tenant on the domain; for the others, another tenant's Pexip.
+pub async fn domain_taken(
+    conn: &mut sqlx::AnyConnection,
+    tenant: &str,
+    domain: &str,
+    pexip: bool,
+) -> Result<bool, sqlx::Error> {
+    let sql = if pexip {
+        "SELECT 1 FROM providers WHERE key_domain = $1 AND tenant_id <> $2 LIMIT 1"
+    } else {
+        "SELECT 1 FROM providers WHERE key_domain = $1 AND tenant_id <> $2 AND name = 'Pexip' LIMIT 1"
+    };
+    Ok(sqlx::query(sql)
+        .bind(domain)
+        .bind(tenant)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
 }

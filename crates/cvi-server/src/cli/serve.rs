@@ -194,6 +194,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             cors_origins: args.cors_origins,
             jwks_min_refetch: None,
             metrics_on_main: args.metrics_listen.is_none(),
+            consent_recheck: std::time::Duration::from_secs(86_400),
             issue_quota_per_hour: args.issue_quota,
         })
         .await

@@ -87,13 +87,14 @@ impl Directory {
             }
             None => store::providers::dialled(db, fast, &keys, &domain).await?,
         };
+        // At most one tenant per candidate key (keys are unique) and one by its Pexip
+        // domain (a domain is one tenant's): none is dropped.
         let mut out: Vec<String> = Vec::new();
         for d in matched {
             if !out.contains(&d.tenant) {
                 out.push(d.tenant);
             }
         }
-        out.truncate(4);
         Ok(out)
     }
 }

@@ -363,6 +363,16 @@ fn frame(buf: &[u8]) -> std::io::Result<Option<usize>> {
     Ok((buf.len() >= total).then_some(total))
 }
 
+/// Reads `bytes` as the door reads a datagram and writes the answer it would give to a
+/// request for no meeting, without a database: the SIP fuzz target's entry
+/// (`fuzz/fuzz_targets/sip.rs`).
+#[doc(hidden)]
+pub fn read_and_answer(bytes: &[u8]) -> Option<Vec<u8>> {
+    let inc = message::parse(bytes, true).ok()?;
+    let status = inc.fault.unwrap_or(message::NOT_FOUND);
+    Some(inc.respond(status, &[], SocketAddr::from(([127, 0, 0, 1], 5060)), "t"))
+}
+
 /// How much larger than its request an answer sent over UDP may be. An answer echoes the
 /// request's Via, From, To, Call-ID and CSeq, and adds a Contact and a To tag; a request
 /// whose answer would grow more is one built to amplify, and is not answered.

@@ -345,6 +345,10 @@ pub async fn callback(cx: &Context, q: &CallbackQuery) -> Result<CallbackOutcome
 }
 
 /// Which partner apps have consent, per provider (admins).
+/// What the status says of a consent recorded before this server had Graph access.
+const UNCONFIRMED: &str = "recorded before this server had Microsoft Graph access, so not \
+    verified, and it does not count: give consent again (`cvi consent link`)";
+
 pub async fn status(
     cx: &Context,
     caller: &Caller,
@@ -374,10 +378,17 @@ pub async fn status(
                     let missing = r
                         .and_then(|c| c.missing_permissions.clone())
                         .unwrap_or_default();
+                    // With Graph access, a consent recorded without it does not count.
+                    let unconfirmed =
+                        cx.graph.is_some() && r.is_some_and(|c| c.granted && !c.verified);
                     AppConsent {
                         app_id: a.to_string(),
-                        consented: r.is_some_and(|c| c.granted),
-                        error: r.and_then(|c| c.error.clone()),
+                        consented: r.is_some_and(|c| c.granted) && !unconfirmed,
+                        error: if unconfirmed {
+                            Some(UNCONFIRMED.to_string())
+                        } else {
+                            r.and_then(|c| c.error.clone())
+                        },
                         verified,
                         permissions: if verified {
                             PERMISSIONS
@@ -408,4 +419,90 @@ pub async fn status(
             }
         })
         .collect())
+}
+
+/// Consents checked again per round.
+const RECHECK_BATCH: i64 = 100;
+
+/// Asks Graph again about every verified consent last confirmed more than `every` ago: one
+/// still holding its permissions is confirmed; one that lost any (revoked in Entra, the app
+/// removed) stops counting at once — issuance and resolution for its provider stop — and the
+/// status says why. A Graph failure leaves the consent as it was, for the next round.
+/// Returns how many were revoked.
+pub async fn recheck_due(cx: &Context, every: std::time::Duration) -> Result<usize> {
+    let Some(graph) = &cx.graph else {
+        return Ok(0);
+    };
+    let before = now_ms() - every.as_millis() as i64;
+    let due = store::consents::due_for_check(&cx.db, before, RECHECK_BATCH).await?;
+    let mut revoked = 0;
+    for (tenant, app_id) in due {
+        let wanted = if app_id == graph.client_id() {
+            &OWN_APP_PERMISSIONS[..]
+        } else {
+            &PERMISSIONS[..]
+        };
+        let granted = match graph.app_roles_granted(&tenant, &app_id).await {
+            Ok(g) => g.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(%tenant, %app_id, error = %e, "consent recheck: Graph did not answer");
+                continue;
+            }
+        };
+        let missing: Vec<&str> = wanted
+            .iter()
+            .filter(|(_, id)| !granted.iter().any(|g| g == id))
+            .map(|(name, _)| *name)
+            .collect();
+        let mut tx = cx.writes.begin().await?;
+        if missing.is_empty() {
+            store::consents::confirmed(&mut tx, &tenant, &app_id).await?;
+        } else {
+            let error = format!(
+                "Microsoft Graph no longer shows these permissions (checked daily): {}",
+                missing.join(", ")
+            );
+            store::consents::record(
+                &mut tx,
+                &tenant,
+                &app_id,
+                &store::consents::Record {
+                    granted: false,
+                    error: Some(&error),
+                    verified_missing: Some(&missing),
+                },
+            )
+            .await?;
+            store::tenant_config::changed(&mut tx, &tenant).await?;
+            audit::record(
+                &mut tx,
+                &tenant,
+                "consent-recheck",
+                "consent.revoked",
+                &app_id,
+                Some(&true),
+                Some(&false),
+            )
+            .await?;
+            tracing::warn!(%tenant, %app_id, ?missing, "consent revoked in Entra: it no longer counts");
+            revoked += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(revoked)
+}
+
+/// Runs [`recheck_due`] for ever, a few times per `every` (each consent is still checked
+/// once per `every`).
+pub async fn recheck_forever(cx: std::sync::Arc<Context>, every: std::time::Duration) {
+    let pause = (every / 8).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(3_600),
+    );
+    loop {
+        tokio::time::sleep(pause).await;
+        if let Err(e) = recheck_due(&cx, every).await {
+            tracing::warn!(error = %e, "consent recheck failed; trying again later");
+        }
+    }
 }

@@ -34,11 +34,41 @@ fn sip_target(
         .map_err(|e| invalid(field)(e.to_string()))
 }
 
+/// A provider's domain another tenant holds (see `store::providers::domain_taken`).
+fn domain_in_use(domain: &str) -> Error {
+    Error::Conflict(format!(
+        "the SIP domain {domain} is in use by another tenant of this service, and a Pexip \
+         provider receives every <id>@{domain} call, so that domain belongs to one tenant; \
+         use your own Pexip deployment's domain, or if {domain} is yours, ask the operator \
+         of this service to release it"
+    ))
+}
+
+/// Refuses `p` when its domain is another tenant's (checked in the write's transaction;
+/// the unique index on Pexip domains settles a race).
+async fn claim_domain(
+    tx: &mut sqlx::AnyConnection,
+    tenant: &str,
+    p: &Provider,
+) -> Result<(), Error> {
+    let domain = p.tenant_key.domain();
+    let pexip = p.name == ProviderName::Pexip;
+    if store::providers::domain_taken(tx, tenant, domain, pexip).await? {
+        return Err(domain_in_use(domain));
+    }
+    Ok(())
+}
+
 /// Inserting or changing a tenant key another tenant holds: dialling names the tenant by
-/// its key, so keys are unique across tenants.
+/// its key, so keys are unique across tenants (and a Pexip domain, by its index).
 fn tenant_key_taken(key: &TenantKey) -> impl FnOnce(sqlx::Error) -> Error + '_ {
     move |e| {
-        if unique_violation(&e) {
+        let text = e.to_string();
+        if unique_violation(&e)
+            && (text.contains("key_domain") || text.contains("providers_pexip_domain"))
+        {
+            domain_in_use(key.domain())
+        } else if unique_violation(&e) {
             Error::Conflict(format!(
                 "tenant_key {key} is already in use (tenant keys are unique: a dialled address names its tenant by it); check the key your partner gave you"
             ))
@@ -129,6 +159,7 @@ pub async fn create(cx: &Context, caller: &Caller, body: NewProvider) -> Result<
         sip_ivr: sip_target("sip_ivr", body.sip_ivr.as_deref(), SipTarget::parse_ivr)?.flatten(),
     };
     let mut tx = cx.writes.begin().await?;
+    claim_domain(&mut tx, &caller.tenant, &p).await?;
     let inserted = store::providers::insert(&mut tx, &caller.tenant, &p)
         .await
         .map_err(tenant_key_taken(&p.tenant_key))?;
@@ -228,6 +259,7 @@ pub async fn update(
     if let Some(t) = sip_ivr {
         after.sip_ivr = t;
     }
+    claim_domain(&mut tx, &caller.tenant, &after).await?;
     store::providers::update(&mut tx, &caller.tenant, &after)
         .await
         .map_err(tenant_key_taken(&after.tenant_key))?;

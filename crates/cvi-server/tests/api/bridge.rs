@@ -310,3 +310,55 @@ on_both!(
         assert_eq!(p["sip_gateway"], "sip:{direct_dial}");
     }
 );
+
+on_both!(a_dial_domain_belongs_to_one_tenant, |b: Backend| {
+    let s = common::start(b);
+    let admin_t = provision(&s, "t"); // Polycom 813878896@t.plcm.vc
+    let (st, v) = s.call(
+        "POST",
+        "/api/v1/providers",
+        Some(&admin_t),
+        Some(json!({"name": "Pexip", "tenant_key": "teams@vc.t.example"})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let admin_u = s.token("u", "admin@u.example", "admin");
+    let new = |name: &str, key: &str| {
+        s.call(
+            "POST",
+            "/api/v1/providers",
+            Some(&admin_u),
+            Some(json!({"name": name, "tenant_key": key})),
+        )
+    };
+    // Tenant u cannot take t's Pexip domain (it would receive t's calls), nor put any
+    // provider on it, nor a Pexip on the partner domain t's Polycom key lives on.
+    for (name, key) in [
+        ("Pexip", "other@VC.T.EXAMPLE"),
+        ("Polycom", "555000111@vc.t.example"),
+        ("Pexip", "u@t.plcm.vc"),
+    ] {
+        let (st, v) = new(name, key);
+        assert_eq!(st, 409, "{name} {key}: {v}");
+        let detail = v["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("in use by another tenant") && detail.contains("operator"),
+            "{detail}"
+        );
+        assert_eq!(s.count("providers", "u"), 0, "nothing written");
+    }
+    // Its own domain is its own; moving onto t's is refused, and changes nothing.
+    let (st, v) = new("Pexip", "teams@vc.u.example");
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = s.call(
+        "PATCH",
+        "/api/v1/providers/Pexip",
+        Some(&admin_u),
+        Some(json!({"tenant_key": "u@vc.t.example"})),
+    );
+    assert_eq!(st, 409, "{v}");
+    let (_, p) = s.call("GET", "/api/v1/providers/Pexip", Some(&admin_u), None);
+    assert_eq!(p["tenant_key"], "teams@vc.u.example");
+    // A Polycom key beside t's on the shared partner domain is fine: keys name tenants.
+    let (st, v) = new("Polycom", "555000111@t.plcm.vc");
+    assert_eq!(st, 201, "{v}");
+});

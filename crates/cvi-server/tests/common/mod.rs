@@ -43,6 +43,8 @@ pub struct Options {
     pub graph: Option<cvi_server::graph::GraphConfig>,
     /// Another server's database (PostgreSQL): two servers, one database.
     pub database_url: Option<String>,
+    /// How long a Graph-confirmed consent counts before it is checked again.
+    pub consent_recheck: std::time::Duration,
 }
 
 impl Default for Options {
@@ -55,6 +57,7 @@ impl Default for Options {
             issue_quota_per_hour: 0,
             graph: None,
             database_url: None,
+            consent_recheck: std::time::Duration::from_secs(86_400),
         }
     }
 }
@@ -108,6 +111,7 @@ pub fn start_with(backend: Backend, opts: Options) -> Server {
             jwks_min_refetch: Some(opts.jwks_min_refetch),
             issue_quota_per_hour: opts.issue_quota_per_hour,
             metrics_on_main: true,
+            consent_recheck: opts.consent_recheck,
         }))
         .expect("database opens and migrates");
     let db = state.db.clone();
