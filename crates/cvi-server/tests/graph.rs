@@ -1155,9 +1155,9 @@ fn a_write_that_lost_a_race_is_merged_into_the_newer_body() {
     );
 }
 
-/// #23 item 11: with Graph access only consents Graph confirmed count, and they are
-/// checked again (daily; here every second): one revoked in Entra stops issuance; one
-/// recorded before Graph was configured is shown unverified and does not count.
+// #23 item 11: with Graph access only consents Graph confirmed count, and they are
+// checked again (daily; here every second): one revoked in Entra stops issuance; one
+// recorded before Graph was configured is shown unverified and does not count.
 on_both!(
     consents_are_confirmed_with_graph_and_checked_again,
     |backend: Backend| {
