@@ -92,3 +92,35 @@ pub fn BlockPreview(coords: Coordinates, lang: Lang) -> impl IntoView {
         </details>
     }
 }
+
+/// Asks before a `#token=…` link replaces the signed-in session (login CSRF): who the link
+/// would sign in, who is signed in, and the choice. `token` gets the link's token when the
+/// person switches.
+#[component]
+pub fn SwitchAccount(token: RwSignal<Option<String>>, lang: Lang) -> impl IntoView {
+    let pending = RwSignal::new(crate::host::browser::pending_switch());
+    let settle = move |switch: bool| {
+        if let Some(t) = crate::host::browser::settle_switch(switch) {
+            token.set(Some(t));
+        }
+        pending.set(None);
+    };
+    move || {
+        pending.get().map(|(link, me)| {
+            let text = t(lang, Key::SwitchPrompt)
+                .replace("{who}", &link.user)
+                .replace("{tenant}", &link.tenant)
+                .replace("{me}", &me.user)
+                .replace("{my}", &me.tenant);
+            view! {
+                <section class="switch-account" role="alertdialog" aria-labelledby="switch-text">
+                    <p id="switch-text">{text}</p>
+                    <div class="actions">
+                        <button type="button" class="stay" on:click=move |_| settle(false)>{t(lang, Key::StaySignedIn)}</button>
+                        <button type="button" class="switch" on:click=move |_| settle(true)>{t(lang, Key::SwitchAccount)}</button>
+                    </div>
+                </section>
+            }
+        })
+    }
+}

@@ -53,6 +53,9 @@ pub enum Key {
     Tenant,
     Email,
     NoSignIn,
+    SwitchPrompt,
+    SwitchAccount,
+    StaySignedIn,
 }
 
 /// `key` in `lang`.
@@ -258,5 +261,15 @@ fn words(key: Key) -> [&'static str; 5] {
             "Abra el programador desde el vínculo que le dio su administrador; le inicia sesión.",
             "管理者から提供されたリンクからスケジューラーを開いてください。サインインされます。",
         ],
+        // {who}/{tenant}: the link's account; {me}/{my}: the one signed in.
+        SwitchPrompt => [
+            "A link would sign you in as {who} in tenant {tenant}, but you are signed in as {me} in tenant {my}. Switch only if you opened this link yourself.",
+            "Ein Link würde Sie als {who} im Mandanten {tenant} anmelden, Sie sind aber als {me} im Mandanten {my} angemeldet. Wechseln Sie nur, wenn Sie diesen Link selbst geöffnet haben.",
+            "Un lien vous connecterait en tant que {who} dans le locataire {tenant}, mais vous êtes connecté en tant que {me} dans le locataire {my}. Ne changez que si vous avez ouvert ce lien vous-même.",
+            "Un enlace iniciaría sesión como {who} en el inquilino {tenant}, pero ha iniciado sesión como {me} en el inquilino {my}. Cambie solo si abrió este enlace usted mismo.",
+            "リンクはテナント {tenant} の {who} としてサインインしようとしていますが、現在はテナント {my} の {me} としてサインインしています。このリンクを自分で開いた場合のみ切り替えてください。",
+        ],
+        SwitchAccount => ["Switch account", "Konto wechseln", "Changer de compte", "Cambiar de cuenta", "アカウントを切り替える"],
+        StaySignedIn => ["Stay signed in", "Angemeldet bleiben", "Rester connecté", "Mantener la sesión", "サインインしたままにする"],
     }
 }

@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use crate::{
     api::{Api, IssueRequest, Meeting, UpdateRequest},
-    components::{BlockPreview, CoordinatesCard, Status, Tone},
+    components::{BlockPreview, CoordinatesCard, Status, SwitchAccount, Tone},
     host::{self, browser::remember_token},
     i18n::{t, Key},
     workflow::Failure,
@@ -197,6 +197,7 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
         <main class="pane scheduler" aria-busy=move || busy.get()>
             <h1>{tr(Key::Title)}</h1>
             <p class="hint">{tr(Key::Intro)}</p>
+            <SwitchAccount token=token lang=lang />
             <Show when=move || checked.get() fallback=move || view! { <Status tone=Tone::Info key=Key::Loading lang=lang /> }>
                 <Show when=move || token.get().is_some() fallback=move || view! { <SignIn lang=lang token=token /> }>
                     <form class="meeting" on:submit=move |ev| { ev.prevent_default(); get_details(); }>

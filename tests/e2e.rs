@@ -453,6 +453,7 @@ fn main() {
         command_page_adds_like_the_pane,
         browser_page_schedules_and_downloads_ics,
         browser_page_keeps_typing_when_the_server_is_gone,
+        browser_page_asks_before_a_link_replaces_the_session,
         console_provisions_a_new_tenant,
         console_consent_makes_the_tenant_ready,
         console_edits_finds_and_shows_the_record,
@@ -1345,6 +1346,62 @@ async fn browser_page_schedules_and_downloads_ics(f: &Fixture) {
         )),
         "{unfolded}"
     );
+}
+
+/// #23 item 14: a `#token=` link does not silently replace a signed-in session (login CSRF):
+/// the page says who the link would sign in and who is signed in, and asks.
+async fn browser_page_asks_before_a_link_replaces_the_session(f: &Fixture) {
+    let (b, server) = (&f.b, &f.server);
+    configure(&f.site, None);
+    let ann = server.token("demo", "ann@demo.example", "organizer");
+    let mallory = server.token("fabrikam", "mallory@fabrikam.example", "organizer");
+    let session = || b.js("return sessionStorage.getItem('cvi.token');");
+    b.client
+        .goto(&format!("{}/#token={ann}", server.base))
+        .await
+        .unwrap();
+    b.wait_css("input[name=subject]").await;
+    assert_eq!(session().await, json!(ann), "a first link signs in");
+    // Another link while Ann is signed in (one an attacker sent her, say).
+    b.client
+        .goto(&format!("{}/?again#token={mallory}", server.base))
+        .await
+        .unwrap();
+    let prompt = b.text(".switch-account").await;
+    for who in [
+        "mallory@fabrikam.example",
+        "fabrikam",
+        "ann@demo.example",
+        "demo",
+    ] {
+        assert!(prompt.contains(who), "{who} in {prompt:?}");
+    }
+    assert_eq!(
+        session().await,
+        json!(ann),
+        "nothing changed before she answers"
+    );
+    b.screenshot("8b-browser-switch-account").await;
+    b.click(".switch-account .stay").await;
+    let gone = b
+        .js("return document.querySelector('.switch-account') === null;")
+        .await;
+    assert_eq!(gone, json!(true));
+    assert_eq!(session().await, json!(ann));
+    assert_eq!(
+        b.js("return sessionStorage.getItem('cvi.token.pending');")
+            .await,
+        Value::Null,
+        "the link's token is forgotten"
+    );
+    // Asked again, and this time she switches.
+    b.client
+        .goto(&format!("{}/?third#token={mallory}", server.base))
+        .await
+        .unwrap();
+    b.click(".switch-account .switch").await;
+    b.wait_css("input[name=subject]").await;
+    assert_eq!(session().await, json!(mallory));
 }
 
 async fn browser_page_keeps_typing_when_the_server_is_gone(f: &Fixture) {

@@ -94,6 +94,7 @@ pub fn AdminApp() -> impl IntoView {
                 <h1>"Cloud Video Interop — admin console"</h1>
                 <p class="hint">"Providers, policies, consent and meetings of your tenant."</p>
             </header>
+            <crate::components::SwitchAccount token=token lang=cvi_core::invite::Lang::En />
             <Show when=move || checked.get() fallback=|| view! { <p role="status">"Loading…"</p> }>
                 {move || match token.get() {
                     Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token /> }.into_any(),

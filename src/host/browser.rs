@@ -5,6 +5,10 @@
 use super::{Host, HostFuture, HostKind, Theme};
 
 const TOKEN_KEY: &str = "cvi.token";
+/// A `#token=…` that arrived while another session was signed in: kept aside until the
+/// person says which to use (a link must not sign anyone in silently as someone else —
+/// login CSRF).
+const PENDING_KEY: &str = "cvi.token.pending";
 
 fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
@@ -19,7 +23,12 @@ fn take_token_from_fragment() {
     let hash = window.location().hash().unwrap_or_default();
     if let Some(token) = hash.strip_prefix("#token=") {
         if let Some(s) = session() {
-            let _ = s.set_item(TOKEN_KEY, token);
+            let current = s.get_item(TOKEN_KEY).ok().flatten();
+            let key = match current {
+                Some(c) if c != token => PENDING_KEY,
+                _ => TOKEN_KEY,
+            };
+            let _ = s.set_item(key, token);
         }
         if let Ok(history) = window.history() {
             let path = window.location().pathname().unwrap_or_default()
@@ -37,6 +46,69 @@ pub fn remember_token(token: Option<&str>) {
             None => s.remove_item(TOKEN_KEY),
         };
     }
+}
+
+/// Who a token names, as its claims say (read, not verified: the server verifies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub user: String,
+    pub tenant: String,
+}
+
+/// The user and tenant claims of a JWT, if it is one.
+pub fn who(token: &str) -> Option<Who> {
+    let payload = token.split('.').nth(1)?;
+    let mut b64: String = payload
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !b64.len().is_multiple_of(4) {
+        b64.push('=');
+    }
+    let json = web_sys::window()?.atob(&b64).ok()?;
+    let claims = js_sys::JSON::parse(&json).ok()?;
+    let claim = |name: &str| {
+        js_sys::Reflect::get(&claims, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    Some(Who {
+        user: claim("upn")
+            .or_else(|| claim("preferred_username"))
+            .or_else(|| claim("appid"))
+            .unwrap_or_default(),
+        tenant: claim("tid").unwrap_or_default(),
+    })
+}
+
+/// A link's sign-in waiting for an answer: who it would sign in, who is signed in.
+pub fn pending_switch() -> Option<(Who, Who)> {
+    let s = session()?;
+    let pending = s.get_item(PENDING_KEY).ok().flatten()?;
+    let current = s.get_item(TOKEN_KEY).ok().flatten()?;
+    let unknown = || Who {
+        user: "?".into(),
+        tenant: "?".into(),
+    };
+    Some((
+        who(&pending).unwrap_or_else(unknown),
+        who(&current).unwrap_or_else(unknown),
+    ))
+}
+
+/// The person's answer: `true` signs in with the link's token (returned), `false` keeps
+/// the session. Either way the link's token is forgotten.
+pub fn settle_switch(switch: bool) -> Option<String> {
+    let s = session()?;
+    let pending = s.get_item(PENDING_KEY).ok().flatten();
+    let _ = s.remove_item(PENDING_KEY);
+    let token = pending.filter(|_| switch)?;
+    let _ = s.set_item(TOKEN_KEY, &token);
+    Some(token)
 }
 
 pub struct BrowserHost {
