@@ -13,18 +13,17 @@
 //! - A shutdown waits for open requests at most its deadline.
 
 use std::{
-    collections::HashMap,
     future::Future,
-    net::IpAddr,
     pin::Pin,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex,
+        Arc,
     },
     task::{Context, Poll},
     time::{Duration, Instant},
 };
 
+use crate::rate_limit::PerSource;
 use axum::Router;
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -47,72 +46,6 @@ pub const MAX_CONNECTIONS: usize = 8_192;
 pub const MAX_PER_SOURCE: usize = 256;
 /// An HTTP/2 connection that sends nothing this long is closed (by default).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Counts connections per source: an IPv4 address, an IPv6 /64 (one host owns at least
-/// that many addresses).
-pub struct PerSource {
-    max: usize,
-    held: Mutex<HashMap<IpAddr, usize>>,
-}
-
-/// One connection counted against its source, until dropped.
-pub struct Held {
-    owner: Arc<PerSource>,
-    key: IpAddr,
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let mut held = self.owner.lock();
-        if let Some(n) = held.get_mut(&self.key) {
-            *n -= 1;
-            if *n == 0 {
-                held.remove(&self.key);
-            }
-        }
-    }
-}
-
-fn source_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
-
-impl PerSource {
-    pub fn new(max: usize) -> Self {
-        PerSource {
-            max,
-            held: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
-        self.held.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Counts one more connection from `ip`, or `None` when its source holds the most.
-    pub fn enter(self: &Arc<Self>, ip: IpAddr) -> Option<Held> {
-        let key = source_key(ip);
-        let mut held = self.lock();
-        let n = held.entry(key).or_insert(0);
-        if *n >= self.max {
-            return None;
-        }
-        *n += 1;
-        Some(Held {
-            owner: self.clone(),
-            key,
-        })
-    }
-}
 
 /// A stream that notes when it last read anything.
 struct Watched {
@@ -254,30 +187,5 @@ pub async fn serve(
         () = tokio::time::sleep(deadline) => {
             tracing::warn!(?deadline, "shutdown deadline reached with connections still open");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn connections_are_counted_per_source_network() {
-        let p = Arc::new(PerSource::new(2));
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let a = p.enter(ip("192.0.2.1")).unwrap();
-        let _b = p.enter(ip("::ffff:192.0.2.1")).unwrap();
-        assert!(
-            p.enter(ip("192.0.2.1")).is_none(),
-            "the third from one address"
-        );
-        assert!(p.enter(ip("192.0.2.2")).is_some(), "another address");
-        drop(a);
-        assert!(p.enter(ip("192.0.2.1")).is_some(), "a slot freed");
-        let _c = p.enter(ip("2001:db8:1:2::1")).unwrap();
-        let _d = p.enter(ip("2001:db8:1:2:ffff::9")).unwrap();
-        assert!(p.enter(ip("2001:db8:1:2::7")).is_none(), "one /64");
-        assert!(p.enter(ip("2001:db8:1:3::1")).is_some());
-        assert!(p.lock().len() <= 4);
     }
 }

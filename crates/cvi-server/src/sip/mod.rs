@@ -247,7 +247,7 @@ async fn receive(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore
 
 async fn serve_tcp(listener: TcpListener, door: Arc<Door>, permits: Arc<Semaphore>) {
     let connections = Arc::new(Semaphore::new(MAX_TCP));
-    let per_source = Arc::new(crate::http::listener::PerSource::new(MAX_TCP_PER_SOURCE));
+    let per_source = Arc::new(crate::rate_limit::PerSource::new(MAX_TCP_PER_SOURCE));
     loop {
         let Ok((stream, source)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
