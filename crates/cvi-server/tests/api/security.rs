@@ -566,3 +566,63 @@ on_both!(small_hardening, |b: Backend| {
         error.chars().count()
     );
 });
+
+/// #23 item 13: the consent callback's limit is per tenant — one tenant's callbacks (200 at
+/// once, the burst) cannot use up another's.
+#[test]
+fn consent_callbacks_are_limited_per_tenant() {
+    let s = common::start(Backend::Sqlite);
+    let admin_a = provision_with_key(&s, "a", "813878896@t.plcm.vc");
+    let admin_b = provision_with_key(&s, "b", "555000111@t.plcm.vc");
+    let states = |admin: &str, n: usize| {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let (st, links) = s.call(
+                "GET",
+                "/api/v1/consent/links?provider=Polycom",
+                Some(admin),
+                None,
+            );
+            assert_eq!(st, 200, "{links}");
+            for l in links["links"].as_array().unwrap() {
+                out.push(cvi_testkit::state_of(l["url"].as_str().unwrap()));
+            }
+        }
+        out
+    };
+    let callback = |state: &str| {
+        s.call(
+            "GET",
+            &format!("/api/v1/consent/callback?admin_consent=True&state={state}"),
+            None,
+            None,
+        )
+        .0
+    };
+    // Sixteen at a time, so the burst is spent faster than it refills on any machine.
+    let all = states(&admin_a, 420);
+    let refused: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = all
+            .chunks(all.len() / 16 + 1)
+            .map(|chunk| {
+                scope.spawn(|| {
+                    chunk
+                        .iter()
+                        .filter(|st| match callback(st) {
+                            200 => false,
+                            429 => true,
+                            other => panic!("tenant a's callback: {other}"),
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    assert!(
+        refused > 0,
+        "tenant a went past its burst (200, refilled at 20/s)"
+    );
+    let b = states(&admin_b, 1);
+    assert_eq!(callback(&b[0]), 200, "tenant b has its own budget");
+}
