@@ -17,11 +17,22 @@ fn key(t: &GrantTarget) -> (&'static str, &str) {
 /// A stored grant. A row the domain cannot read (an unknown kind, a group without a rank)
 /// is an error, not skipped: a grant that silently stops applying is worse.
 fn from_row(r: &AnyRow) -> Result<Grant, sqlx::Error> {
-    let kind: String = r.try_get("target_kind")?;
-    let id: String = r.try_get("target_id")?;
-    let rank: Option<i64> = r.try_get("group_rank")?;
+    grant_from(
+        &r.try_get::<String, _>("target_kind")?,
+        r.try_get("target_id")?,
+        r.try_get("group_rank")?,
+        r.try_get("policy_name")?,
+    )
+}
+
+fn grant_from(
+    kind: &str,
+    id: String,
+    rank: Option<i64>,
+    policy_name: String,
+) -> Result<Grant, sqlx::Error> {
     let bad = |what: &str| sqlx::Error::Decode(format!("grant {kind}:{id}: {what}").into());
-    let target = match kind.as_str() {
+    let target = match kind {
         "user" => GrantTarget::User { upn: id.clone() },
         "group" => GrantTarget::Group {
             group_id: id.clone(),
@@ -34,7 +45,7 @@ fn from_row(r: &AnyRow) -> Result<Grant, sqlx::Error> {
     };
     Ok(Grant {
         target,
-        policy_name: r.try_get("policy_name")?,
+        policy_name,
     })
 }
 
@@ -63,19 +74,7 @@ pub async fn for_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     upn: &str,
     groups: &[String],
 ) -> Result<Vec<Grant>, sqlx::Error> {
-    // One primary-key lookup per kind, glued with UNION ALL: with ORs in one WHERE clause
-    // SQLite scans the whole table (measured: 11 lookups/s at 1M grants).
-    let mut sql = format!(
-        "{COLUMNS} WHERE tenant_id = $1 AND target_kind = 'user' AND target_id = $2 \
-         UNION ALL {COLUMNS} WHERE tenant_id = $1 AND target_kind = 'global' AND target_id = ''"
-    );
-    if !groups.is_empty() {
-        let params: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
-        sql.push_str(&format!(
-            " UNION ALL {COLUMNS} WHERE tenant_id = $1 AND target_kind = 'group' AND target_id IN ({})",
-            params.join(", ")
-        ));
-    }
+    let sql = for_user_sql(groups.len());
     let mut q = sqlx::query(&sql)
         .bind(tenant)
         .bind(upn.to_ascii_lowercase());
@@ -84,6 +83,58 @@ pub async fn for_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     }
     let rows = q.fetch_all(db).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// [`for_user`]'s statement for `groups` group ids.
+fn for_user_sql(groups: usize) -> String {
+    // One primary-key lookup per kind, glued with UNION ALL: with ORs in one WHERE clause
+    // SQLite scans the whole table (measured: 11 lookups/s at 1M grants).
+    let mut sql = format!(
+        "{COLUMNS} WHERE tenant_id = $1 AND target_kind = 'user' AND target_id = $2 \
+         UNION ALL {COLUMNS} WHERE tenant_id = $1 AND target_kind = 'global' AND target_id = ''"
+    );
+    if groups > 0 {
+        let params: Vec<String> = (0..groups).map(|i| format!("${}", i + 3)).collect();
+        sql.push_str(&format!(
+            " UNION ALL {COLUMNS} WHERE tenant_id = $1 AND target_kind = 'group' AND target_id IN ({})",
+            params.join(", ")
+        ));
+    }
+    sql
+}
+
+/// [`for_user`] through [`FastReads`](crate::FastReads) on SQLite (on the calling thread,
+/// no worker hand-off: effective policy is asked as often as resolution), the pool
+/// otherwise or when that read fails.
+pub async fn for_user_fast(
+    db: &crate::db::Db,
+    fast: Option<&crate::FastReads>,
+    tenant: &str,
+    upn: &str,
+    groups: &[String],
+) -> Result<Vec<Grant>, sqlx::Error> {
+    if let Some(crate::FastReads::Thread(hot)) = fast {
+        let mut params: Vec<String> = Vec::with_capacity(2 + groups.len());
+        params.push(tenant.to_string());
+        params.push(upn.to_ascii_lowercase());
+        params.extend(groups.iter().map(|g| g.to_ascii_lowercase()));
+        let read = hot.rows(
+            &for_user_sql(groups.len()),
+            rusqlite::params_from_iter(params.iter()),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        );
+        if let Some(rows) = read {
+            return rows
+                .into_iter()
+                .map(
+                    |(kind, id, rank, policy): (String, String, Option<i64>, String)| {
+                        grant_from(&kind, id, rank, policy)
+                    },
+                )
+                .collect();
+        }
+    }
+    for_user(db, tenant, upn, groups).await
 }
 
 /// Removes the grant of `target` (a group's whatever its rank), if there is one.

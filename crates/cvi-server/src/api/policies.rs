@@ -80,7 +80,7 @@ pub async fn get_effective(
         .map(String::from)
         .collect();
     Ok(ApiJson(
-        policy::effective(&s.db, &caller.tenant, &upn, &groups).await?,
+        policy::effective(&s.cx, &caller.tenant, &upn, &groups).await?,
     ))
 }
 
@@ -94,6 +94,6 @@ pub async fn get_my_effective(
     caller.require_any(&[Role::Organizer, Role::Admin])?;
     let upn = caller.user()?.to_string();
     Ok(ApiJson(
-        policy::effective(&s.db, &caller.tenant, &upn, &caller.groups).await?,
+        policy::effective(&s.cx, &caller.tenant, &upn, &caller.groups).await?,
     ))
 }

@@ -144,7 +144,7 @@ pub async fn issue(cx: &Context, caller: &Caller, req: IssueRequest) -> Result<(
         }
 
         quota(cx, &caller.tenant, &upn).await?;
-        let eff = effective(&cx.db, &caller.tenant, &upn, &caller.groups).await?;
+        let eff = effective(cx, &caller.tenant, &upn, &caller.groups).await?;
         let provider_name = match (
             eff.policy.enabled,
             eff.policy.provider_name.parse::<ProviderName>(),

@@ -14,8 +14,8 @@ use super::{unique_violation, Caller, Context, Error, Result, Role};
 pub const MAX_GROUPS: usize = 1000;
 
 /// Resolves a user's effective policy from the tenant's grants.
-pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
+pub async fn effective(
+    cx: &Context,
     tenant: &str,
     upn: &str,
     groups: &[String],
@@ -26,7 +26,8 @@ pub async fn effective<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
             groups.len()
         )));
     }
-    let grants = store::grants::for_user(db, tenant, upn, groups).await?;
+    let grants =
+        store::grants::for_user_fast(&cx.db, cx.fast.as_ref(), tenant, upn, groups).await?;
     let e = effective_policy(upn, groups, &grants);
     let (source, grant, reason) = match &e.reason {
         PolicyReason::Direct { grant } => {

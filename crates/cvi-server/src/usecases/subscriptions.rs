@@ -65,7 +65,7 @@ async fn covered(cx: &Context, graph: &Graph, tenant: &str) -> Result<Vec<Direct
     }
     let mut out = Vec::new();
     for (_, (u, groups)) in reach {
-        let view = policy::effective(&cx.db, tenant, &u.upn, &groups).await?;
+        let view = policy::effective(cx, tenant, &u.upn, &groups).await?;
         if view.policy.enabled {
             out.push(u);
         }
