@@ -627,6 +627,69 @@ end
     result
 }
 
+/// The 1M live meetings of `bench-seed`'s SQLite database (seeded here unless `seeded`),
+/// answered by our SIP door and by Kamailio side by side (`bench_kamailio`).
+fn sip_vs_kamailio(cvi: &Path, dir: &Path, database: &str, seed: bool) -> Result<String> {
+    const MEETINGS: u64 = 1_000_000;
+    if seed {
+        step("seed SQLite, 1M live meetings", || {
+            run(Command::new(cvi).args([
+                "bench-seed",
+                "--database",
+                database,
+                "--users",
+                "1000",
+                "--groups",
+                "10",
+                "--meetings",
+                &MEETINGS.to_string(),
+                "--imported",
+                "0",
+            ]))
+        })?;
+    }
+    let mut server = cvi_testkit::CviServe::start_with(
+        Command::new(cvi)
+            .args([
+                "serve",
+                "--dev-issuer",
+                "--listen",
+                "127.0.0.1:0",
+                "--sip",
+                "127.0.0.1:0",
+                "--sip-rate",
+                "1000000000",
+                "--database",
+                database,
+            ])
+            .env("RUST_LOG", "warn"),
+    )?;
+    let sip = server
+        .sip
+        .clone()
+        .ok_or("cvi serve did not start its SIP front door")?;
+    // bench-seed's live meetings: bodies 7919·k + 12,345 (mod 10^9), k < MEETINGS, under
+    // the Polycom key 1@t.plcm.vc; our door answers each with the default gateway target.
+    let id = |k: u64| cvi_core::VideoId::from_body(((7919 * k + 12_345) % 1_000_000_000) as u32);
+    let entries: Vec<(String, String)> = (0..MEETINGS)
+        .map(|k| {
+            let user = format!("1.{}", id(k));
+            let contact = format!("sip:{user}@t.plcm.vc");
+            (user, contact)
+        })
+        .collect();
+    let targets: Vec<String> = (0..u64::from(SIPP_CALLS))
+        .map(|n| format!("1.{}@t.plcm.vc", id(mix(n) % MEETINGS)))
+        .collect();
+    let pid = server.process().id();
+    let c = step(
+        "SIP door vs Kamailio (stateless redirect), rounds alternating",
+        || crate::bench_kamailio::compare(&dir.join("kamailio"), pid, &sip, &entries, &targets),
+    )?;
+    drop(server);
+    Ok(crate::bench_kamailio::table(&c))
+}
+
 /// The load rows as a markdown table (throughput also as a share of the baseline, row 0).
 fn rows_table(rows: &[Row]) -> String {
     let base = rows.first().map_or(f64::NAN, |r| r.rps);
@@ -662,19 +725,25 @@ fn rows_table(rows: &[Row]) -> String {
 
 /// Runs every benchmark and prints the table (`--server`: the server's load rows only).
 pub fn bench(args: &[String]) -> Result<()> {
-    let (server_only, inject_only) = match args {
-        [] => (false, false),
-        [a] if a == "--server" => (true, false),
-        [a] if a == "--inject" => (false, true),
+    let (server_only, inject_only, sip_only) = match args {
+        [] => (false, false, false),
+        [a] if a == "--server" => (true, false, false),
+        [a] if a == "--inject" => (false, true, false),
+        [a] if a == "--sip" => (false, false, true),
         _ => {
             return Err(format!(
-            "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server | --inject]"
+            "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server | --inject | --sip]"
         ))
         }
     };
     let tools = tools::setup()?;
     if read(Command::new("wrk").arg("--version")).is_none() && !Path::new("/usr/bin/wrk").exists() {
         return Err("wrk is missing: run `cargo xtask setup` (it installs Debian's wrk)".into());
+    }
+    if !Path::new("/usr/sbin/kamailio").exists() {
+        return Err(
+            "kamailio is missing: run `cargo xtask setup` (it installs Debian's kamailio)".into(),
+        );
     }
     if !Path::new("/usr/bin/sipp").exists() {
         return Err(
@@ -705,6 +774,12 @@ pub fn bench(args: &[String]) -> Result<()> {
     let dir = root().join("target/bench");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let sqlite = |name: &str| format!("sqlite://{}", dir.join(name).display());
+    if sip_only {
+        let table = sip_vs_kamailio(&cvi, &dir, &sqlite("large.db"), true)?;
+        println!("\n{table}");
+        return Ok(());
+    }
     let inject = step(
         "every Teams meeting: Graph notifications end to end (stand-in, 50 ms latency)",
         || crate::bench_inject::run(&cvi, &dir),
@@ -713,7 +788,6 @@ pub fn bench(args: &[String]) -> Result<()> {
         println!("\n{}", crate::bench_inject::rows(&inject));
         return Ok(());
     }
-    let sqlite = |name: &str| format!("sqlite://{}", dir.join(name).display());
     let mut rows = run_scenario(
         &cvi,
         &dir,
@@ -740,6 +814,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         },
         false,
     )?);
+    // The large database is seeded already.
+    let kamailio = sip_vs_kamailio(&cvi, &dir, &sqlite("large.db"), false)?;
     let pg = step("PostgreSQL 15 cluster (durable: fsync on)", || {
         cvi_testkit::PgCluster::start(&dir.join("pg"), cvi_testkit::Durability::Durable)
     })?;
@@ -759,7 +835,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     drop(pg);
     if server_only {
         println!(
-            "\n{}{}",
+            "\n{}{}\n{kamailio}",
             rows_table(&rows),
             crate::bench_inject::rows(&inject)
         );
@@ -833,7 +909,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         "| navigation → interactive Outlook pane (Office stand-in, policy read), headless Chromium, median of {} | {tti_pane:.0} ms | | | | | |",
         tti_pane_all.len()
     );
-    println!("\n{table}");
+    println!("\n{table}\n{kamailio}");
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "wrk": WRK.join(" "),
         "rows": rows.iter().map(|r| serde_json::json!({

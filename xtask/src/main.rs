@@ -8,6 +8,7 @@ mod architecture;
 mod bench;
 mod bench_addin;
 mod bench_inject;
+mod bench_kamailio;
 mod build;
 mod conformance;
 mod fuzz;

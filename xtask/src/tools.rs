@@ -28,8 +28,9 @@ pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// Debian packages and a file each installs: the browser for wasm and end-to-end tests, a
 /// Japanese font so screenshots of the ja UI are readable, the PostgreSQL 15 server that
 /// the API tests start a throwaway cluster of, wrk for `cargo xtask bench`, and two real SIP
-/// clients (SIPp, sipsak) that the SIP front door is tested and measured with.
-const APT_PACKAGES: [(&str, &str); 7] = [
+/// clients (SIPp, sipsak) that the SIP front door is tested and measured with, and Kamailio,
+/// the reference SIP server the bench sets beside it.
+const APT_PACKAGES: [(&str, &str); 8] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     (
@@ -40,6 +41,7 @@ const APT_PACKAGES: [(&str, &str); 7] = [
     ("wrk", "/usr/bin/wrk"),
     ("sip-tester", "/usr/bin/sipp"),
     ("sipsak", "/usr/bin/sipsak"),
+    ("kamailio", "/usr/sbin/kamailio"),
 ];
 
 /// Where the installed tools are, for building PATH.
@@ -161,7 +163,7 @@ pub fn setup() -> Result<Toolbox> {
         .map(|(pkg, _)| *pkg)
         .collect();
     ensure(
-        "apt: chromium, chromedriver, ja font, pg15, wrk, sipp, sipsak",
+        "apt: chromium, chromedriver, ja font, pg15, wrk, sipp, sipsak, kamailio",
         missing.is_empty(),
         "Debian, ~1 min",
         || {

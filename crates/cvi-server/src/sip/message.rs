@@ -299,7 +299,15 @@ impl Incoming<'_> {
         use std::fmt::Write;
         let mut out = String::with_capacity(512);
         let _ = write!(out, "SIP/2.0 {} {}\r\n", status.0, status.1);
-        for (i, via) in self.vias.iter().enumerate() {
+        // A request that is malformed gets its top Via back alone: its other values may be
+        // anything (an empty one per comma would make the answer an amplifier — found by
+        // the fuzzer), and the answer is routed by the top one.
+        let vias = if self.fault.is_some() {
+            &self.vias[..1]
+        } else {
+            &self.vias[..]
+        };
+        for (i, via) in vias.iter().enumerate() {
             if i == 0 {
                 let _ = write!(out, "Via: {}\r\n", stamp_via(via, source));
             } else {
@@ -508,6 +516,29 @@ mod tests {
             parse(&esc.bytes, true).unwrap().target,
             Some(Target::Sip("sip:sips:user@example.com@example.net".into()))
         );
+    }
+
+    /// Found by `cargo xtask fuzz`: a Via of commas made one echoed line per comma.
+    #[test]
+    fn a_malformed_request_cannot_grow_its_answer() {
+        let commas = INVITE.replace(
+            "Via: SIP/2.0/UDP proxy.invalid;branch=z9hG4bK-0\r\n",
+            &format!("Via: x{}\r\n", ",".repeat(2000)),
+        );
+        let inc = parse(commas.as_bytes(), true).unwrap();
+        assert_eq!(inc.fault, Some((400, "Bad Via")));
+        let src: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let answer = inc.respond(inc.fault.unwrap(), &[], src, "t");
+        assert!(
+            answer.len() < commas.len(),
+            "{} → {}",
+            commas.len(),
+            answer.len()
+        );
+        let crash = include_bytes!("../../../../fuzz/corpus/sip/regression-via-commas");
+        let inc = parse(crash, true).unwrap();
+        let answer = inc.respond(inc.fault.unwrap_or(NOT_FOUND), &[], src, "t");
+        assert!(answer.len() <= 2 * crash.len() + 512);
     }
 
     #[test]
