@@ -458,6 +458,7 @@ fn main() {
         console_consent_makes_the_tenant_ready,
         console_edits_finds_and_shows_the_record,
         console_turns_on_coordinates_in_every_teams_meeting,
+        console_tells_an_organizer_it_is_for_admins,
     ]
     .into_iter()
     .map(|(name, step)| {
@@ -1427,6 +1428,34 @@ async fn browser_page_keeps_typing_when_the_server_is_gone(f: &Fixture) {
 }
 
 // ---- The admin console -----------------------------------------------------------------
+
+/// #24: an organizer who opens the console reads one sentence saying it is for tenant
+/// admins (it showed a role error per section).
+async fn console_tells_an_organizer_it_is_for_admins(f: &Fixture) {
+    let (b, server) = (&f.b, &f.server);
+    b.client.set_window_size(1280, 1200).await.unwrap();
+    let ann = server.token("demo", "ann@demo.example", "organizer");
+    b.client
+        .goto(&format!("{}/admin#token={ann}", server.base))
+        .await
+        .unwrap();
+    let said = b.text("[role=alert]").await;
+    assert!(
+        said.starts_with("This console is for tenant admins.") && said.contains("ann@demo.example"),
+        "{said}"
+    );
+    // Give the sections time to have asked, had they been shown.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let alerts = b
+        .js("return document.querySelectorAll('[role=alert]').length;")
+        .await;
+    assert_eq!(alerts, json!(1), "one sentence, not one error per section");
+    let sections = b
+        .js("return document.querySelectorAll('#meetings, #audit, #inject').length;")
+        .await;
+    assert_eq!(sections, json!(0));
+    b.screenshot("console-organizer").await;
+}
 
 /// Signs in to the console as the admin of `tenant`, at desktop size.
 async fn console_sign_in(f: &Fixture, tenant: &str) {

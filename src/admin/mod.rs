@@ -158,11 +158,25 @@ fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
 fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
     let setup = RwSignal::new(None::<Setup>);
     let note = RwSignal::new(None::<(bool, String)>);
+    let not_admin = RwSignal::new(false);
     let api = StoredValue::new(api);
     let refresh = move || {
         spawn_local(async move {
             match api.get_value().setup().await {
                 Ok(s) => setup.set(Some(s)),
+                Err(e) if e.kind() == Some(ProblemKind::Forbidden) => {
+                    // One sentence, not one role error per section.
+                    let who = token
+                        .get_untracked()
+                        .and_then(|t| crate::host::browser::who(&t))
+                        .map(|w| format!(" You are signed in as {} (tenant {}).", w.user, w.tenant))
+                        .unwrap_or_default();
+                    not_admin.set(true);
+                    note.set(Some((
+                        true,
+                        format!("This console is for tenant admins.{who} Sign out and sign in with an admin account."),
+                    )));
+                }
                 Err(e) => {
                     if e.kind() == Some(ProblemKind::Unauthenticated) {
                         remember_token(None);
@@ -199,10 +213,14 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             <grants::Grants api=api setup=setup refresh=refresh />
         </Show>
         {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
-        <inject::Inject api=api />
-        <meetings::Meetings api=api />
-        <charts::Activity api=api />
-        <audit::Audit api=api />
+        // Sections that read on their own wait for the set-up: a caller who is no admin
+        // sees the one sentence above, not a role error per section.
+        <Show when=move || setup.with(Option::is_some) && !not_admin.get()>
+            <inject::Inject api=api />
+            <meetings::Meetings api=api />
+            <charts::Activity api=api />
+            <audit::Audit api=api />
+        </Show>
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{
 
 /// Sets up the tools, then builds.
 pub fn build() -> Result<()> {
-    let tools = tools::setup()?;
+    let tools = tools::setup_for(tools::Needs::AddinBuild)?;
     build_with(&tools)
 }
 

@@ -141,8 +141,23 @@ fn is_root() -> bool {
     read(Command::new("id").arg("-u")).as_deref() == Some("0")
 }
 
+/// What a command needs installed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Building the add-in (wasm target, wasm-bindgen, Trunk, wasm-opt): `serve`, `build`.
+    AddinBuild,
+    /// Everything: tests, the bench, fuzzing, conformance.
+    Everything,
+}
+
 /// Installs everything that is missing and returns where it is.
 pub fn setup() -> Result<Toolbox> {
+    setup_for(Needs::Everything)
+}
+
+/// Installs what `needs` asks for, when missing, and returns where the tools are.
+pub fn setup_for(needs: Needs) -> Result<Toolbox> {
+    let all = needs == Needs::Everything;
     let started = Instant::now();
     let cache = cache_dir();
     fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
@@ -162,26 +177,28 @@ pub fn setup() -> Result<Toolbox> {
         .filter(|(_, bin)| !Path::new(bin).exists())
         .map(|(pkg, _)| *pkg)
         .collect();
-    ensure(
-        "apt: chromium, chromedriver, ja font, pg15, wrk, sipp, sipsak, kamailio",
-        missing.is_empty(),
-        "Debian, ~1 min",
-        || {
-            if !is_root() {
-                return Err(format!(
-                    "needs root: run `sudo apt-get update && sudo apt-get install -y {}`",
-                    missing.join(" ")
-                ));
-            }
-            run(Command::new("apt-get")
-                .arg("update")
-                .env("DEBIAN_FRONTEND", "noninteractive"))?;
-            run(Command::new("apt-get")
-                .args(["install", "-y", "--no-install-recommends"])
-                .args(&missing)
-                .env("DEBIAN_FRONTEND", "noninteractive"))
-        },
-    )?;
+    if all {
+        ensure(
+            "apt: chromium, chromedriver, ja font, pg15, wrk, sipp, sipsak, kamailio",
+            missing.is_empty(),
+            "Debian, ~1 min",
+            || {
+                if !is_root() {
+                    return Err(format!(
+                        "needs root: run `sudo apt-get update && sudo apt-get install -y {}`",
+                        missing.join(" ")
+                    ));
+                }
+                run(Command::new("apt-get")
+                    .arg("update")
+                    .env("DEBIAN_FRONTEND", "noninteractive"))?;
+                run(Command::new("apt-get")
+                    .args(["install", "-y", "--no-install-recommends"])
+                    .args(&missing)
+                    .env("DEBIAN_FRONTEND", "noninteractive"))
+            },
+        )?;
+    }
 
     let wb_version = wasm_bindgen_version()?;
     let wb = cache.join(format!("wasm-bindgen-{wb_version}"));
@@ -216,42 +233,48 @@ pub fn setup() -> Result<Toolbox> {
         "office-addin-manifest-{OFFICE_ADDIN_MANIFEST_VERSION}"
     ));
     let oam_bin = oam.join("node_modules/.bin");
-    ensure(
-        &format!("office-addin-manifest {OFFICE_ADDIN_MANIFEST_VERSION}"),
-        oam_bin.join("office-addin-manifest").exists(),
-        "npm, ~5 s",
-        || {
-            npm_install(
-                &oam,
-                &format!("office-addin-manifest@{OFFICE_ADDIN_MANIFEST_VERSION}"),
-            )
-        },
-    )?;
+    if all {
+        ensure(
+            &format!("office-addin-manifest {OFFICE_ADDIN_MANIFEST_VERSION}"),
+            oam_bin.join("office-addin-manifest").exists(),
+            "npm, ~5 s",
+            || {
+                npm_install(
+                    &oam,
+                    &format!("office-addin-manifest@{OFFICE_ADDIN_MANIFEST_VERSION}"),
+                )
+            },
+        )?;
+    }
 
     let fuzz = cache.join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
-    ensure(
-        &format!("cargo-fuzz {CARGO_FUZZ_VERSION}"),
-        fuzz.join("bin/cargo-fuzz").exists(),
-        "crates.io, ~1 min",
-        || cargo_install(&fuzz, "cargo-fuzz", CARGO_FUZZ_VERSION, true),
-    )?;
+    if all {
+        ensure(
+            &format!("cargo-fuzz {CARGO_FUZZ_VERSION}"),
+            fuzz.join("bin/cargo-fuzz").exists(),
+            "crates.io, ~1 min",
+            || cargo_install(&fuzz, "cargo-fuzz", CARGO_FUZZ_VERSION, true),
+        )?;
+    }
 
     let st = cache.join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
     // A venv cannot be moved after creation, so it is built in place and marked complete last.
     let st_done = st.join(".complete");
-    ensure(
-        &format!("schemathesis {SCHEMATHESIS_VERSION}"),
-        st_done.exists(),
-        "PyPI, ~30 s",
-        || {
-            let _ = fs::remove_dir_all(&st);
-            run(Command::new("python3").args(["-m", "venv"]).arg(&st))?;
-            run(Command::new(st.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")))?;
-            fs::write(&st_done, SCHEMATHESIS_VERSION).map_err(|e| e.to_string())
-        },
-    )?;
+    if all {
+        ensure(
+            &format!("schemathesis {SCHEMATHESIS_VERSION}"),
+            st_done.exists(),
+            "PyPI, ~30 s",
+            || {
+                let _ = fs::remove_dir_all(&st);
+                run(Command::new("python3").args(["-m", "venv"]).arg(&st))?;
+                run(Command::new(st.join("bin/pip"))
+                    .args(["install", "--quiet", "--disable-pip-version-check"])
+                    .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")))?;
+                fs::write(&st_done, SCHEMATHESIS_VERSION).map_err(|e| e.to_string())
+            },
+        )?;
+    }
 
     println!("setup: all tools ready in {}", human(started.elapsed()));
     Ok(Toolbox {
