@@ -27,7 +27,12 @@ pub fn serve(extra: &[String]) -> Result<()> {
         .args(["build", "--release", "-p", "cvi-server", "--bin", "cvi"])
         .current_dir(root())
         .stdout(std::fs::File::create(&log).map_err(|e| e.to_string())?)
-        .stderr(std::fs::File::options().append(true).open(&log).map_err(|e| e.to_string())?)
+        .stderr(
+            std::fs::File::options()
+                .append(true)
+                .open(&log)
+                .map_err(|e| e.to_string())?,
+        )
         .spawn()
         .map_err(|e| format!("cannot start cargo: {e}"))?;
     let tools = tools::setup_for(Needs::AddinBuild);

@@ -134,7 +134,78 @@ pub async fn for_user_fast(
                 .collect();
         }
     }
+    if let Some(crate::FastReads::Batched(b)) = fast {
+        if let Some(answer) = b.grants.ask(GrantsAsk::new(tenant, upn, groups)).await {
+            return Ok(answer);
+        }
+    }
     for_user(db, tenant, upn, groups).await
+}
+
+/// One user's grants in a PostgreSQL batch ([`for_user_batch`]).
+pub struct GrantsAsk {
+    tenant: String,
+    upn: String,
+    groups: Vec<String>,
+}
+
+impl GrantsAsk {
+    /// The ask for `upn` with `groups` in `tenant` (compared lower-case, as stored).
+    pub fn new(tenant: &str, upn: &str, groups: &[String]) -> GrantsAsk {
+        GrantsAsk {
+            tenant: tenant.to_string(),
+            upn: upn.to_ascii_lowercase(),
+            groups: groups.iter().map(|g| g.to_ascii_lowercase()).collect(),
+        }
+    }
+}
+
+/// [`for_user`] for many users in one PostgreSQL statement: every ask's keys (its user, the
+/// global grant, its groups) as arrays with the ask's ordinal, joined on the primary key.
+pub async fn for_user_batch(
+    pool: sqlx::PgPool,
+    asks: Vec<GrantsAsk>,
+) -> Result<Vec<Vec<Grant>>, sqlx::Error> {
+    const SQL: &str = "SELECT q.i, g.target_kind, g.target_id, g.group_rank::int8, g.policy_name \
+        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS q(i, tid, kind, id) \
+        JOIN grants g ON g.tenant_id = q.tid AND g.target_kind = q.kind AND g.target_id = q.id";
+    let (mut ord, mut tids, mut kinds, mut ids) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let n = asks.len();
+    for (i, a) in asks.into_iter().enumerate() {
+        let mut key = |kind: &'static str, id: String| {
+            ord.push(i as i64);
+            tids.push(a.tenant.clone());
+            kinds.push(kind);
+            ids.push(id);
+        };
+        key("user", a.upn);
+        key("global", String::new());
+        for g in a.groups {
+            key("group", g);
+        }
+    }
+    let rows = sqlx::query(SQL)
+        .bind(&ord)
+        .bind(&tids)
+        .bind(&kinds)
+        .bind(&ids)
+        .fetch_all(&pool)
+        .await?;
+    let mut out: Vec<Vec<Grant>> = (0..n).map(|_| Vec::new()).collect();
+    for row in &rows {
+        let i: i64 = row.try_get(0)?;
+        let slot = usize::try_from(i)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+            .ok_or_else(|| sqlx::Error::Decode("batched grant of no ask".into()))?;
+        slot.push(grant_from(
+            &row.try_get::<String, _>(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+            row.try_get(4)?,
+        )?);
+    }
+    Ok(out)
 }
 
 /// Removes the grant of `target` (a group's whatever its rank), if there is one.

@@ -24,7 +24,8 @@ pub mod servers;
 pub mod tenant_config;
 pub mod writes;
 
-/// Resolution's reads off the pool's usual path (resolution is every door's hot path): on a
+/// The hot reads off the pool's usual path (resolution, every door's; a user's grants, for
+/// effective policy and issuance): on a
 /// SQLite file on the calling thread ([`hot_reads`]), on PostgreSQL batched
 /// ([`batched_reads`]). Each answers `None` on any failure and the caller asks the pool.
 pub enum FastReads {
@@ -35,6 +36,8 @@ pub enum FastReads {
 /// The batchers of [`FastReads::Batched`].
 pub struct Batched {
     pub live: batched_reads::Batcher<meetings::LiveAsk, meetings::Live>,
+    /// Effective policy's (and issuance's) read of a user's grants.
+    pub grants: batched_reads::Batcher<grants::GrantsAsk, Vec<cvi_core::Grant>>,
 }
 
 impl FastReads {
@@ -50,7 +53,12 @@ impl FastReads {
         }
         let pool = batched_reads::pool(url)?;
         Ok(Some(FastReads::Batched(Batched {
-            live: batched_reads::Batcher::start(pool, lookup_batch, meetings::live_batch),
+            live: batched_reads::Batcher::start(
+                pool.clone(),
+                lookup_batch.clone(),
+                meetings::live_batch,
+            ),
+            grants: batched_reads::Batcher::start(pool, lookup_batch, grants::for_user_batch),
         })))
     }
 }

@@ -90,6 +90,34 @@ on_both!(precedence_through_the_api, |b: Backend| {
     );
     let (_, me) = s.call("GET", "/api/v1/me/effective-policy", Some(&t), None);
     assert_eq!(me["policy"]["provider_name"], "Pexip");
+    // On PostgreSQL those reads go through one batched statement for many users (a failed
+    // batch would fall back to the pool silently): it answers what the plain read answers.
+    if matches!(b, Backend::Postgres) {
+        let groups = |g: &[&str]| g.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let users = [
+            ("ann@t.example", groups(&["sales", "eng"])),
+            ("BOB@t.example", groups(&[])),
+            ("carol@t.example", groups(&["ENG"])),
+        ];
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let pool = cvi_store::batched_reads::pool(&s.database_url).unwrap();
+            let asks = users
+                .iter()
+                .map(|(u, g)| cvi_store::grants::GrantsAsk::new("t", u, g))
+                .collect();
+            let batched = cvi_store::grants::for_user_batch(pool, asks).await.unwrap();
+            for ((u, g), got) in users.iter().zip(batched) {
+                let mut want = cvi_store::grants::for_user(&s.db, "t", u, g).await.unwrap();
+                let mut got = got;
+                let key = |x: &cvi_core::Grant| format!("{:?}", x.target);
+                want.sort_by_key(key);
+                got.sort_by_key(key);
+                assert_eq!(got, want, "{u} {g:?}");
+                assert!(!got.is_empty());
+            }
+        });
+    }
 });
 
 on_both!(
