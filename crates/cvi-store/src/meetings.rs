@@ -140,6 +140,33 @@ pub async fn load_with_version<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok((row_version(&row)?, found))
 }
 
+/// [`load_with_version`] for issuance, through [`FastReads`] on SQLite: the version and
+/// whether the key has a meeting are read on the calling thread (a new key — the common
+/// case — needs nothing more); a key that has one is read in full through the pool.
+pub async fn load_with_version_fast(
+    db: &crate::db::Db,
+    fast: Option<&FastReads>,
+    tenant: &str,
+    key: &str,
+) -> Result<(i64, Option<StoredMeeting>), sqlx::Error> {
+    if let Some(FastReads::Thread(hot)) = fast {
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "SELECT {VERSION_COLUMN}, m.meeting_key {WITH_VERSION} \
+                 LEFT JOIN meetings m ON m.tenant_id = t.tid AND m.meeting_key = $2"
+            )
+        });
+        let read = hot.row(sql, rusqlite::params![tenant, key], |r| {
+            Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?))
+        });
+        if let Some((version, None)) = read {
+            return Ok((version.unwrap_or(0), None));
+        }
+    }
+    load_with_version(db, tenant, key).await
+}
+
 /// What resolution needs of a live meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveMeeting {

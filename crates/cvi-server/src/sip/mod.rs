@@ -378,6 +378,17 @@ pub fn read_and_answer(bytes: &[u8]) -> Option<Vec<u8>> {
 /// whose answer would grow more is one built to amplify, and is not answered.
 pub const MAX_UDP_GROWTH: usize = 1024;
 
+/// `reply` without its `X-Teams-Join-Url` line.
+fn without_join_url(reply: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = String::from_utf8(reply) else {
+        return Vec::new();
+    };
+    text.split_inclusive("\r\n")
+        .filter(|line| !line.starts_with("X-Teams-Join-Url:"))
+        .collect::<String>()
+        .into_bytes()
+}
+
 impl Door {
     /// The bytes to send back for one message, if any.
     async fn answer(&self, bytes: &[u8], source: SocketAddr, reliable: bool) -> Option<Vec<u8>> {
@@ -405,10 +416,14 @@ impl Door {
                 &transactions::tag(),
             ));
         }
-        let reply = self.decide(&inc, bytes, source).await;
+        let mut reply = self.decide(&inc, bytes, source).await;
         if !reliable && reply.len() > bytes.len() + MAX_UDP_GROWTH {
-            tracing::debug!(%source, "sip: answer larger than its request, not sent");
-            return None;
+            // A trusted gateway's 302 keeps its redirect without the (long) Teams link.
+            reply = without_join_url(reply);
+            if reply.len() > bytes.len() + MAX_UDP_GROWTH {
+                tracing::debug!(%source, "sip: answer larger than its request, not sent");
+                return None;
+            }
         }
         Some(reply)
     }
@@ -587,6 +602,15 @@ mod tests {
         assert!(frame(b"OPTIONS sip:x SIP/2.0\r\nVia: x\r\n\r\n").is_err());
         assert!(frame(b"OPTIONS sip:x SIP/2.0\r\nContent-Length: 99999999\r\n\r\n").is_err());
         assert_eq!(frame(b"OPTIONS sip:x SIP/2.0\r\nContent-Le").unwrap(), None);
+    }
+
+    #[test]
+    fn a_join_link_too_long_for_udp_is_left_out() {
+        let reply = b"SIP/2.0 302 Moved Temporarily\r\nContact: <sip:x>\r\nX-Teams-Join-Url: https://t/l\r\nContent-Length: 0\r\n\r\n".to_vec();
+        assert_eq!(
+            super::without_join_url(reply),
+            b"SIP/2.0 302 Moved Temporarily\r\nContact: <sip:x>\r\nContent-Length: 0\r\n\r\n"
+        );
     }
 
     #[test]

@@ -137,8 +137,13 @@ pub async fn issue(cx: &Context, caller: &Caller, req: IssueRequest) -> Result<(
     'decide: for _ in 0..MAX_DECISIONS {
         // Fast path, and the idempotence rule: a key that has coordinates keeps them. The same
         // statement reads the tenant's configuration version (see tenant_config.rs).
-        let (config_version, found) =
-            store::meetings::load_with_version(&cx.db, &caller.tenant, &req.meeting_key).await?;
+        let (config_version, found) = store::meetings::load_with_version_fast(
+            &cx.db,
+            cx.fast.as_ref(),
+            &caller.tenant,
+            &req.meeting_key,
+        )
+        .await?;
         if let Some(m) = found {
             return existing(caller, m).map(|v| (Issued::Existing, v));
         }
