@@ -339,6 +339,9 @@ struct Fixture {
     b: Browser,
 }
 
+/// The demo tenant's partner app (`cvi_server::demo::APP_ID`).
+const DEMO_APP: &str = "7f3c2a10-5b1e-4c8d-9a6f-2e4b8c1d0a93";
+
 impl Fixture {
     async fn start() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
@@ -346,6 +349,9 @@ impl Fixture {
         configure(&site, None);
         let microsoft = Microsoft::start(SECRET).unwrap();
         microsoft.service_principal(CONSOLE_APP, &PARTNER_APP_ROLES);
+        // The demo tenant's partner app: `--demo` seeds its consent, and a server with Graph
+        // access counts it once Graph shows the app's permissions.
+        microsoft.service_principal(DEMO_APP, &PARTNER_APP_ROLES);
         let server = Server::start(&site, &dir.path().join("server"), &microsoft.base);
         let downloads = dir.path().join("downloads");
         std::fs::create_dir_all(&downloads).unwrap();

@@ -260,7 +260,10 @@ pub fn compare(
             kamailio: kam,
         })
     })();
-    let _ = kamailio.kill();
+    // SIGTERM, not SIGKILL: Kamailio's main process stops its forked workers on TERM only.
+    let _ = Command::new("kill")
+        .args(["-TERM", &kamailio.id().to_string()])
+        .status();
     let _ = kamailio.wait();
     result
 }

@@ -206,6 +206,14 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             demo::seed(&state.db)
                 .await
                 .map_err(|e| CliError::Failure(format!("seeding the demo tenant: {e}")))?;
+            // With Graph access only consents Graph confirms count: ask it about the seed's.
+            match crate::usecases::consent::verify_unconfirmed(&state.cx, demo::TENANT).await {
+                Ok(_) => {}
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "the demo tenant's consent could not be verified with Microsoft Graph; it does not count"
+                ),
+            }
         }
         // Bound before the "listening" line, so whoever waits for it can dial at once.
         if let Some(at) = args.sip {
