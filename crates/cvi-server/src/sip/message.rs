@@ -115,7 +115,12 @@ pub fn parse(bytes: &[u8], datagram: bool) -> Result<Incoming<'_>, Unanswerable>
         [method, uri, version] if grammar::is_token(method) => {
             if !version.eq_ignore_ascii_case("SIP/2.0") {
                 faults.push(
-                    if version.len() > 4 && version[..4].eq_ignore_ascii_case("SIP/") {
+                    // `get`: the version may hold any UTF-8 (found by the fuzzer).
+                    if version.len() > 4
+                        && version
+                            .get(..4)
+                            .is_some_and(|p| p.eq_ignore_ascii_case("SIP/"))
+                    {
                         VERSION_NOT_SUPPORTED
                     } else {
                         (400, "Bad Request-Line")
@@ -539,6 +544,18 @@ mod tests {
         let inc = parse(crash, true).unwrap();
         let answer = inc.respond(inc.fault.unwrap_or(NOT_FOUND), &[], src, "t");
         assert!(answer.len() <= 2 * crash.len() + 512);
+    }
+
+    /// Found by `cargo xtask fuzz`: a SIP-Version with a multi-byte character at byte 4.
+    #[test]
+    fn any_utf8_in_the_request_line_is_read_without_panic() {
+        let crash = include_bytes!("../../../../fuzz/corpus/sip/regression-version-utf8");
+        let _ = parse(crash, true);
+        let odd = INVITE.replace("SIP/2.0\r\nVia", "SIPƋ/2.0\r\nVia");
+        assert_eq!(
+            parse(odd.as_bytes(), true).unwrap().fault,
+            Some((400, "Bad Request-Line"))
+        );
     }
 
     #[test]
