@@ -185,21 +185,6 @@ fn metrics_stay_bounded_and_can_move_off_the_api_listener() {
     assert!(text.contains("method=\"GET\""));
 }
 
-/// A TCP connection to `addr` from the loopback address `ip`.
-fn connect_from(ip: &str, addr: &str) -> TcpStream {
-    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    s.bind(
-        &format!("{ip}:0")
-            .parse::<std::net::SocketAddr>()
-            .unwrap()
-            .into(),
-    )
-    .unwrap();
-    s.connect(&addr.parse::<std::net::SocketAddr>().unwrap().into())
-        .unwrap();
-    s.into()
-}
-
 /// Waits for the server to close `s`; how long it took, or `None` within `limit`.
 fn closed_within(s: &mut TcpStream, limit: std::time::Duration) -> Option<std::time::Duration> {
     let start = std::time::Instant::now();
@@ -237,11 +222,11 @@ fn silent_idle_and_crowding_connections_are_closed() {
         "2",
     ]);
     let addr = server.base.strip_prefix("http://").unwrap().to_string();
-    let mut silent = connect_from("127.0.2.1", &addr);
+    let mut silent = common::connect_from("127.0.2.1", &addr);
 
     // HTTP/2 with prior knowledge (RFC 9113 §3.4): the preface and an empty SETTINGS
     // frame, then nothing.
-    let mut h2 = connect_from("127.0.2.3", &addr);
+    let mut h2 = common::connect_from("127.0.2.3", &addr);
     h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
         .unwrap();
     let quiet = closed_within(&mut h2, Duration::from_secs(8))
@@ -254,13 +239,13 @@ fn silent_idle_and_crowding_connections_are_closed() {
     // 256 connections from one address; the 257th is closed at once.
     let crowd: Vec<TcpStream> = (0..256)
         .map(|_| {
-            let mut s = connect_from("127.0.2.2", &addr);
+            let mut s = common::connect_from("127.0.2.2", &addr);
             s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
                 .unwrap();
             s
         })
         .collect();
-    let mut one_more = connect_from("127.0.2.2", &addr);
+    let mut one_more = common::connect_from("127.0.2.2", &addr);
     assert!(
         closed_within(&mut one_more, Duration::from_secs(2)).is_some(),
         "the 257th connection from one source is closed"
@@ -292,7 +277,7 @@ fn half_open_connections_neither_block_requests_nor_shutdown() {
     // From ten addresses: one source holds at most 256 connections.
     let held: Vec<TcpStream> = (0..2_000)
         .map(|i| {
-            let mut s = connect_from(&format!("127.0.1.{}", 1 + i % 10), &addr);
+            let mut s = common::connect_from(&format!("127.0.1.{}", 1 + i % 10), &addr);
             s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
                 .unwrap();
             s

@@ -587,18 +587,8 @@ fn tcp_connections_are_capped_per_source_and_per_message() {
     use std::io::{Read, Write};
     let (_d, url) = sqlite();
     let door = start_with(url, &[]);
-    let to: std::net::SocketAddr = door.sip.parse().unwrap();
     let from = |ip: &str| {
-        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-        s.bind(
-            &format!("{ip}:0")
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        )
-        .unwrap();
-        s.connect(&to.into()).unwrap();
-        let s: std::net::TcpStream = s.into();
+        let s = common::connect_from(ip, &door.sip);
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         s
     };

@@ -250,3 +250,18 @@ macro_rules! on_both {
         }
     };
 }
+
+/// A TCP connection to `addr` from the loopback address `ip`.
+pub fn connect_from(ip: &str, addr: &str) -> std::net::TcpStream {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(
+        &format!("{ip}:0")
+            .parse::<std::net::SocketAddr>()
+            .unwrap()
+            .into(),
+    )
+    .unwrap();
+    s.connect(&addr.parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    s.into()
+}
