@@ -79,6 +79,24 @@ fn wanted(provider: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// The permissions `app_id` needs: our own app's, or a partner app's.
+fn wanted_of(graph: &crate::graph::Graph, app_id: &str) -> &'static [(&'static str, &'static str)] {
+    if app_id == graph.client_id() {
+        &OWN_APP_PERMISSIONS
+    } else {
+        &PERMISSIONS
+    }
+}
+
+/// The names of the `wanted` permissions whose app role ids are not among `granted`.
+fn lacking(wanted: &[(&'static str, &'static str)], granted: &[String]) -> Vec<&'static str> {
+    wanted
+        .iter()
+        .filter(|(_, id)| !granted.iter().any(|g| g == id))
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 /// Microsoft's admin-consent URL for `app_id` in `tenant`, returning to our callback with
 /// `state` ("Admin consent on the Microsoft identity platform",
 /// learn.microsoft.com/entra/identity-platform/v2-admin-consent).
@@ -231,13 +249,7 @@ pub async fn callback(cx: &Context, q: &CallbackQuery) -> Result<CallbackOutcome
                 .await
                 .map_err(|e| Error::Unavailable(e.to_string()))?
                 .unwrap_or_default();
-            Some(
-                wanted(&link.provider)
-                    .iter()
-                    .filter(|(_, id)| !granted.iter().any(|g| g == id))
-                    .map(|(name, _)| *name)
-                    .collect(),
-            )
+            Some(lacking(wanted(&link.provider), &granted))
         }
         _ => None,
     };
@@ -436,16 +448,7 @@ pub async fn verify_unconfirmed(cx: &Context, tenant: &str) -> Result<usize> {
             .await
             .map_err(|e| Error::Unavailable(e.to_string()))?
             .unwrap_or_default();
-        let wanted = if c.app_id == graph.client_id() {
-            &OWN_APP_PERMISSIONS[..]
-        } else {
-            &PERMISSIONS[..]
-        };
-        let missing: Vec<&str> = wanted
-            .iter()
-            .filter(|(_, id)| !granted.iter().any(|g| g == id))
-            .map(|(name, _)| *name)
-            .collect();
+        let missing = lacking(wanted_of(graph, &c.app_id), &granted);
         let error = (!missing.is_empty()).then(|| {
             format!(
                 "Microsoft Graph shows these permissions missing: {}",
@@ -497,11 +500,6 @@ pub async fn recheck_due(cx: &Context, every: std::time::Duration) -> Result<usi
     let due = store::consents::due_for_check(&cx.db, before, RECHECK_BATCH).await?;
     let mut revoked = 0;
     for (tenant, app_id) in due {
-        let wanted = if app_id == graph.client_id() {
-            &OWN_APP_PERMISSIONS[..]
-        } else {
-            &PERMISSIONS[..]
-        };
         let granted = match graph.app_roles_granted(&tenant, &app_id).await {
             Ok(g) => g.unwrap_or_default(),
             Err(e) => {
@@ -509,11 +507,7 @@ pub async fn recheck_due(cx: &Context, every: std::time::Duration) -> Result<usi
                 continue;
             }
         };
-        let missing: Vec<&str> = wanted
-            .iter()
-            .filter(|(_, id)| !granted.iter().any(|g| g == id))
-            .map(|(name, _)| *name)
-            .collect();
+        let missing = lacking(wanted_of(graph, &app_id), &granted);
         let mut tx = cx.writes.begin().await?;
         if missing.is_empty() {
             store::consents::confirmed(&mut tx, &tenant, &app_id).await?;
