@@ -347,16 +347,25 @@ async fn slow(
         }
         inner.latency
     };
+    // Counted out when the request ends however it ends: a client that hangs up (a server
+    // killed mid-request) drops this future while it waits, and Outlook does not keep
+    // counting a request it has finished with.
+    let _in_flight = mailbox.map(|m| InFlight(s.clone(), m));
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let answer = next.run(req).await;
-    if let Some(m) = mailbox {
-        if let Some(n) = s.inner.lock().unwrap().in_flight.get_mut(&m) {
+    next.run(req).await
+}
+
+/// One request on a mailbox, counted in [`Inner::in_flight`] until dropped.
+struct InFlight(Shared, String);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(n) = self.0.inner.lock().unwrap().in_flight.get_mut(&self.1) {
             *n = n.saturating_sub(1);
         }
     }
-    answer
 }
 
 fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {

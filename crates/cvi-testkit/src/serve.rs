@@ -30,10 +30,17 @@ impl CviServe {
     }
 
     /// Like [`CviServe::start`], for a command the caller prepared (environment, ...).
+    /// The server's log is dropped unless `CVI_TEST_SERVER_LOG` is set (then it goes to the
+    /// test's stderr: set it, with `--nocapture`, to see why a test failed).
     pub fn start_with(cmd: &mut Command) -> Result<CviServe> {
+        let show_log = std::env::var_os("CVI_TEST_SERVER_LOG").is_some();
+        let log = match show_log {
+            true => Stdio::inherit(),
+            false => Stdio::null(),
+        };
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .map_err(|e| format!("cannot start cvi serve: {e}"))?;
         let stdout = child.stdout.take();
@@ -51,7 +58,10 @@ impl CviServe {
                 None => break,
             }
         }
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        std::thread::spawn(move || match show_log {
+            true => std::io::copy(&mut out, &mut std::io::stderr()),
+            false => std::io::copy(&mut out, &mut std::io::sink()),
+        });
         let base = line
             .trim()
             .strip_prefix("cvi serve: listening on ")
