@@ -33,6 +33,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use libtest_mimic::{Arguments, Trial};
 use serde_json::{json, Value};
 
+/// WebDriver's Enter key.
+const ENTER: &str = "\u{e007}";
 const OWA_COMPOSE: &str = include_str!("fixtures/owa_compose.html");
 const MS_2019: &str = include_str!("../crates/cvi-core/tests/fixtures/microsoft_2019.html");
 const TYPED_LOCATION: &str = "Conference room 4.12";
@@ -298,6 +300,87 @@ impl Browser {
         self.client.execute(script, vec![]).await.unwrap()
     }
 
+    /// Presses Tab (as a keyboard user does) until the focused element matches `css`;
+    /// fails if it is never reached, or if it shows no focus ring.
+    async fn tab_to(&self, css: &str) {
+        self.wait_css(css).await;
+        let matches = format!(
+            "return !!document.activeElement && document.activeElement.matches({})",
+            serde_json::to_string(css).unwrap()
+        );
+        for _ in 0..40 {
+            if self.js(&matches).await == json!(true) {
+                let ring = self
+                    .js("const s = getComputedStyle(document.activeElement); \
+                         return s.outlineStyle !== 'none' || s.boxShadow !== 'none'")
+                    .await;
+                assert_eq!(ring, json!(true), "{css} has focus but shows no focus ring");
+                return;
+            }
+            self.keys("\u{e004}").await;
+        }
+        let at = self
+            .js("return document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
+            .await;
+        panic!("Tab never reached {css} (focus stayed at {at})");
+    }
+
+    /// Types `keys` into the focused element (WebDriver key codes: Enter is `\u{e007}`).
+    async fn keys(&self, keys: &str) {
+        let focused = match self.client.active_element().await {
+            Ok(e) => e,
+            Err(e) => panic!("no focused element to type into: {e}"),
+        };
+        focused.send_keys(keys).await.unwrap();
+    }
+
+    /// axe-core's rules (WCAG 2.x A/AA and best practices) on the page as it is now:
+    /// fails on any serious or critical violation, naming the rule and the elements.
+    async fn assert_accessible(&self, page: &str) {
+        let path = std::env::var_os("CVI_AXE_JS").expect(
+            "CVI_AXE_JS is not set: run the browser tests through `cargo xtask test` \
+             (its setup installs axe-core from npm)",
+        );
+        let axe = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("axe-core at {}: {e}", path.to_string_lossy()));
+        self.client.execute(&axe, vec![]).await.unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {resultTypes: ['violations']})
+                   .then(r => {
+                     const say = v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3)
+                       .map(n => n.target.join(' ') + ' ' + n.failureSummary).join('; ')})`;
+                     const grave = v => v.impact === 'serious' || v.impact === 'critical';
+                     done({passed: r.passes.length,
+                           found: r.violations.filter(grave).map(say),
+                           minor: r.violations.filter(v => !grave(v)).map(v => `${v.impact} ${v.id}`)});
+                   })
+                   .catch(e => done({passed: 0, found: [`axe did not run: ${e}`]}));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        // Rules that passed: none would mean axe looked at nothing.
+        assert!(
+            found["passed"].as_u64() > Some(0),
+            "{page}: axe checked nothing ({found})"
+        );
+        if let Some(minor) = found["minor"].as_array().filter(|m| !m.is_empty()) {
+            eprintln!("{page}: axe-core, moderate or minor: {minor:?}");
+        }
+        let found: Vec<String> = serde_json::from_value(found["found"].clone()).unwrap();
+        if !found.is_empty() {
+            self.screenshot(&format!("axe-{page}")).await;
+        }
+        assert!(
+            found.is_empty(),
+            "{page}: accessibility violations (axe-core):\n{}",
+            found.join("\n")
+        );
+    }
+
     async fn stub(&self) -> Value {
         self.js("return window.__cviStub;").await
     }
@@ -451,6 +534,9 @@ fn main() {
         outlook_disabled_policy_shows_no_action,
         outlook_missing_consent_writes_nothing,
         outlook_keyboard_only_adds,
+        browser_page_keyboard_only_gets_coordinates,
+        teams_tab_keyboard_only_schedules,
+        console_keyboard_only_creates_a_provider,
         outlook_series_lives_until_60_days_after_its_end,
         outlook_endless_series_is_renewed_near_expiry,
         outlook_follows_japanese_and_dark,
@@ -498,9 +584,11 @@ async fn outlook_add_writes_one_block_and_keeps_the_invite(f: &Fixture) {
     let provider = b.text("[data-testid=provider]").await;
     assert!(provider.contains("Polycom"), "{provider}");
     b.screenshot("1-outlook-ready").await;
+    b.assert_accessible("pane").await;
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     b.screenshot("2-outlook-added").await;
+    b.assert_accessible("pane, added").await;
     let stub = b.stub().await;
     let body = stub["body"].as_str().unwrap().to_string();
     let blocks = unquoted_blocks(&body);
@@ -915,39 +1003,82 @@ async fn outlook_keyboard_only_adds(f: &Fixture) {
     // 6k. Keyboard only: Tab reaches the primary action, its focus ring shows, Enter runs it.
     configure(site, Some(stub_config(&organizer, OWA_COMPOSE)));
     b.client.goto(&server.base).await.unwrap();
-    b.wait_css("[data-action=add]").await;
-    let mut reached = false;
-    for _ in 0..10 {
-        b.client
-            .active_element()
-            .await
-            .unwrap()
-            .send_keys("\u{e004}")
-            .await
-            .unwrap();
-        let action = b
-            .js("return document.activeElement && document.activeElement.dataset.action || null")
-            .await;
-        if action == json!("add") {
-            reached = true;
-            break;
-        }
-    }
-    assert!(reached, "Tab never reached the Add button");
-    let outline = b
-        .js("const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]")
-        .await;
-    assert_ne!(outline[0], "none", "no visible focus ring: {outline}");
-    b.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys("\u{e007}")
-        .await
-        .unwrap();
+    b.tab_to("[data-action=add]").await;
+    b.keys(ENTER).await;
     b.wait_css("[data-status=Added]").await;
     let keyed = b.stub().await["body"].as_str().unwrap().to_string();
     assert_eq!(unquoted_blocks(&keyed).len(), 1);
+}
+
+/// The standalone page's main task by keyboard alone: sign in, a subject and an attendee,
+/// coordinates.
+async fn browser_page_keyboard_only_gets_coordinates(f: &Fixture) {
+    let (b, server, site) = (&f.b, &f.server, &f.site);
+    configure(site, None);
+    b.client.goto(&server.base).await.unwrap();
+    b.tab_to("[data-action=signin]").await;
+    b.keys(ENTER).await;
+    b.tab_to("input[name=subject]").await;
+    b.keys("Keyboard review").await;
+    b.tab_to("textarea[name=attendees]").await;
+    b.keys("bob@demo.example").await;
+    b.tab_to("[data-action=get]").await;
+    b.keys(ENTER).await;
+    let shown = b.text("[data-field=video-id]").await;
+    assert!(
+        shown.chars().filter(char::is_ascii_digit).count() >= 6,
+        "a Video ID shows: {shown:?}"
+    );
+}
+
+/// The Teams tab's main task by keyboard alone: a subject, an attendee, the default
+/// times, Schedule.
+async fn teams_tab_keyboard_only_schedules(f: &Fixture) {
+    let (b, server, site, microsoft) = (&f.b, &f.server, &f.site, &f.microsoft);
+    let organizer = f.organizer();
+    configure(
+        site,
+        Some(json!({"teams": {"theme": "light", "locale": "en-US", "token": organizer}})),
+    );
+    b.client
+        .goto(&format!("{}/teams.html", server.base))
+        .await
+        .unwrap();
+    b.tab_to("input[name=subject]").await;
+    b.keys("Keyboard standup").await;
+    b.tab_to("textarea[name=attendees]").await;
+    b.keys("bob@demo.example").await;
+    b.tab_to("[data-action=schedule]").await;
+    b.keys(ENTER).await;
+    b.wait_css("[data-status=Scheduled]").await;
+    assert!(
+        microsoft
+            .events()
+            .iter()
+            .any(|e| e["subject"] == "Keyboard standup"),
+        "the event is in the organizer's calendar"
+    );
+}
+
+/// The console's first task by keyboard alone: sign in, create a provider.
+async fn console_keyboard_only_creates_a_provider(f: &Fixture) {
+    let (b, server) = (&f.b, &f.server);
+    b.client
+        .goto(&format!("{}/admin", server.base))
+        .await
+        .unwrap();
+    b.tab_to("input[name=tenant]").await;
+    b.keys("keyboard").await;
+    b.tab_to("input[name=user]").await;
+    b.keys("admin@keyboard.example").await;
+    b.keys(ENTER).await;
+    b.tab_to("input[name=tenant_key]").await;
+    b.keys("3344556677@t.plcm.vc").await;
+    b.tab_to("input[name=aad_application_ids]").await;
+    b.keys(CONSOLE_APP).await;
+    b.tab_to("[data-action=create-provider]").await;
+    b.keys(ENTER).await;
+    b.wait_css("tr[data-provider=Polycom]").await;
 }
 
 async fn outlook_series_lives_until_60_days_after_its_end(f: &Fixture) {
@@ -1201,8 +1332,10 @@ async fn teams_tab_saves_and_cancels(f: &Fixture) {
         .unwrap();
     b.set("start", "2027-02-01T09:00", "input").await;
     b.set("end", "2027-02-01T10:00", "input").await;
+    b.assert_accessible("Teams tab").await;
     b.click("[data-action=schedule]").await;
     b.wait_css("[data-status=Scheduled]").await;
+    b.assert_accessible("Teams tab, scheduled").await;
     let event = microsoft
         .events()
         .into_iter()
@@ -1282,6 +1415,7 @@ async fn command_page_adds_like_the_pane(f: &Fixture) {
         .goto(&format!("{}/command.html", server.base))
         .await
         .unwrap();
+    b.assert_accessible("command page").await;
     let done = b
         .client
         .execute_async(
@@ -1305,6 +1439,7 @@ async fn browser_page_schedules_and_downloads_ics(f: &Fixture) {
     configure(site, None);
     b.client.goto(&server.base).await.unwrap();
     b.screenshot("7-browser-sign-in").await;
+    b.assert_accessible("browser page, sign-in").await;
     b.click("[data-action=signin]").await;
     let subject = b.wait_css("input[name=subject]").await;
     subject.send_keys("Design review").await.unwrap();
@@ -1316,6 +1451,7 @@ async fn browser_page_schedules_and_downloads_ics(f: &Fixture) {
     b.click("[data-action=get]").await;
     let shown = b.text("[data-field=video-id]").await;
     b.screenshot("8-browser-scheduled").await;
+    b.assert_accessible("browser page, scheduled").await;
     b.click("[data-action=ics]").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let ics_path = loop {
@@ -1461,6 +1597,7 @@ async fn console_tells_an_organizer_it_is_for_admins(f: &Fixture) {
         .await;
     assert_eq!(sections, json!(0));
     b.screenshot("console-organizer").await;
+    b.assert_accessible("console, organizer").await;
 }
 
 /// Signs in to the console as the admin of `tenant`, at desktop size.
@@ -1485,6 +1622,7 @@ async fn console_provisions_a_new_tenant(f: &Fixture) {
     let ready = b.text("[data-testid=ready]").await;
     assert!(ready.starts_with("Not ready"), "{ready}");
     b.screenshot("console-1-empty").await;
+    b.assert_accessible("console").await;
 
     // A provider: a bad tenant key is named next to its field; the demo tenant's key is
     // taken; then one that works.
@@ -1634,6 +1772,7 @@ async fn console_consent_makes_the_tenant_ready(f: &Fixture) {
         "{href}"
     );
     b.screenshot("console-2-before-consent").await;
+    b.assert_accessible("console, consent").await;
     // The admin first declines; Entra's error description (markup here) is shown as text.
     b.client
         .goto(&format!(
@@ -1901,4 +2040,5 @@ async fn console_turns_on_coordinates_in_every_teams_meeting(f: &Fixture) {
         .to_string();
     assert_eq!(unquoted_blocks(&body).len(), 1, "{body}");
     b.screenshot("console-inject-on").await;
+    b.assert_accessible("console, every Teams meeting").await;
 }

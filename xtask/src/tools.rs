@@ -21,6 +21,8 @@ pub const BINARYEN_VERSION: &str = "132";
 /// npm `office-addin-manifest`: validates the unified manifest offline (its JSON schemas
 /// ship in the package; only XML validation needs Microsoft's online service).
 pub const OFFICE_ADDIN_MANIFEST_VERSION: &str = "3.0.0";
+/// npm `axe-core`: the accessibility rules the browser end-to-end tests run on every page.
+pub const AXE_CORE_VERSION: &str = "4.14.1";
 /// cargo-fuzz (crates.io), for `cargo xtask fuzz` on the installed nightly toolchain.
 pub const CARGO_FUZZ_VERSION: &str = "0.13.1";
 /// schemathesis (PyPI), for API conformance against the served OpenAPI document.
@@ -47,6 +49,8 @@ const APT_PACKAGES: [(&str, &str); 8] = [
 /// Where the installed tools are, for building PATH.
 pub struct Toolbox {
     pub bin_dirs: Vec<PathBuf>,
+    /// axe-core's `axe.min.js`, when installed (tests), for the browser tests.
+    pub axe_js: Option<PathBuf>,
 }
 
 impl Toolbox {
@@ -64,6 +68,9 @@ impl Toolbox {
             .env("TRUNK_SKIP_VERSION_CHECK", "true")
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .current_dir(root());
+        if let Some(axe) = &self.axe_js {
+            c.env("CVI_AXE_JS", axe);
+        }
         c
     }
 }
@@ -247,6 +254,17 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
         )?;
     }
 
+    let axe = cache.join(format!("axe-core-{AXE_CORE_VERSION}"));
+    let axe_js = axe.join("node_modules/axe-core/axe.min.js");
+    if all {
+        ensure(
+            &format!("axe-core {AXE_CORE_VERSION}"),
+            axe_js.exists(),
+            "npm, ~5 s",
+            || npm_install(&axe, &format!("axe-core@{AXE_CORE_VERSION}")),
+        )?;
+    }
+
     let fuzz = cache.join(format!("cargo-fuzz-{CARGO_FUZZ_VERSION}"));
     if all {
         ensure(
@@ -278,6 +296,7 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
 
     println!("setup: all tools ready in {}", human(started.elapsed()));
     Ok(Toolbox {
+        axe_js: all.then_some(axe_js),
         bin_dirs: vec![
             wb.join("bin"),
             trunk.join("bin"),
