@@ -55,7 +55,7 @@ pub async fn record_all(
     }
     let sql = format!(
         "INSERT INTO audit_log (id, tenant_id, at, actor, action, target, before_json, after_json) VALUES {}",
-        values_placeholders(entries.len(), 8)
+        values_placeholders(conn, entries.len(), 8)
     );
     // One statement text per batch size: only the single-row one goes into the
     // connection's statement cache, where every size would push out the hot reads.

@@ -25,7 +25,7 @@ pub async fn meetings(
         let sql = format!(
             "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
              starts_at, ends_at, expires_at, created_at, updated_at, imported) VALUES {} ON CONFLICT DO NOTHING",
-            db::values_placeholders(n as usize, COLS)
+            db::values_placeholders(&tx, n as usize, COLS)
         );
         let mut q = sqlx::query(&sql);
         for i in start..start + n {
@@ -68,7 +68,7 @@ pub async fn grants(
         let sql = format!(
             "INSERT INTO grants (tenant_id, target_kind, target_id, group_rank, policy_name, updated_at) VALUES {} \
              ON CONFLICT DO NOTHING",
-            db::values_placeholders(n as usize, 6)
+            db::values_placeholders(&tx, n as usize, 6)
         );
         let mut q = sqlx::query(&sql);
         for i in start..start + n {

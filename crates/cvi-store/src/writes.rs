@@ -208,7 +208,7 @@ async fn write_batch(w: &Writes, all: &[&NewMeeting]) -> Result<Vec<Inserted>, s
         "INSERT INTO meetings (tenant_id, meeting_key, organizer, provider, tenant_key, video_id, subject, lang, \
          starts_at, ends_at, expires_at, teams_join_url, cancelled, created_at, updated_at, organizer_oid) VALUES {} \
          ON CONFLICT DO NOTHING RETURNING tenant_id, meeting_key, video_id",
-        values_placeholders(meetings.len(), 16)
+        values_placeholders(&tx, meetings.len(), 16)
     );
     // One statement text per batch size: kept out of the connection's statement cache,
     // where up to 2 × MAX_BATCH variants would push out the hot read queries.
