@@ -735,15 +735,52 @@ fn rows_table(rows: &[Row]) -> String {
 }
 
 /// Runs every benchmark and prints the table (`--server`: the server's load rows only).
+/// The add-in's page rows: navigation → interactive on loopback (20 loads each), then cold
+/// first loads over Chromium's "Fast 3G" (5 each; every request pays 562 ms), and the
+/// command page's click → block written (Office stand-in) on both links.
+fn page_timings(cvi: &Path) -> Result<Vec<(String, Vec<f64>)>> {
+    use crate::bench_addin::{time_to_interactive, Link, Page};
+    let mut rows = Vec::new();
+    for (link, runs, over) in [
+        (Link::Local, 20, "loopback"),
+        (Link::Fast3g, 5, "Fast 3G, cold cache"),
+    ] {
+        for (page, what) in [
+            (Page::Scheduler, "navigation → interactive scheduler"),
+            (
+                Page::OutlookPane,
+                "navigation → interactive Outlook pane (Office stand-in, policy read)",
+            ),
+            (
+                Page::Command,
+                "navigation → command page ready (Office stand-in)",
+            ),
+        ] {
+            let t = step(&format!("{what}, {over}, {runs} loads"), || {
+                time_to_interactive(cvi, page, runs, link)
+            })?;
+            rows.push((format!("{what}, {over}"), t.ready));
+            if page == Page::Command {
+                rows.push((
+                    format!("command page: Outlook runs it → block written, {over}"),
+                    t.action,
+                ));
+            }
+        }
+    }
+    Ok(rows)
+}
+
 pub fn bench(args: &[String]) -> Result<()> {
-    let (server_only, inject_only, sip_only) = match args {
-        [] => (false, false, false),
-        [a] if a == "--server" => (true, false, false),
-        [a] if a == "--inject" => (false, true, false),
-        [a] if a == "--sip" => (false, false, true),
+    let (server_only, inject_only, sip_only, pages_only) = match args {
+        [] => (false, false, false, false),
+        [a] if a == "--server" => (true, false, false, false),
+        [a] if a == "--inject" => (false, true, false, false),
+        [a] if a == "--sip" => (false, false, true, false),
+        [a] if a == "--pages" => (false, false, false, true),
         _ => {
             return Err(format!(
-            "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server | --inject | --sip]"
+            "bench: unexpected arguments {args:?}; usage: cargo xtask bench [--server | --inject | --sip | --pages]"
         ))
         }
     };
@@ -782,6 +819,20 @@ pub fn bench(args: &[String]) -> Result<()> {
         ]))
     })?;
     let cvi = root().join("target/release/cvi");
+    if pages_only {
+        crate::build::build_with(&tools)?;
+        let mut table = String::new();
+        for (name, t) in page_timings(&cvi)? {
+            let _ = writeln!(
+                table,
+                "| {name}, headless Chromium, median of {} | {:.0} ms | {t:.0?} |",
+                t.len(),
+                crate::bench_addin::median(&t)
+            );
+        }
+        println!("\n| page | median | all |\n|---|---:|---|\n{table}");
+        return Ok(());
+    }
     let dir = root().join("target/bench");
     if !sip_only {
         let _ = fs::remove_dir_all(&dir);
@@ -874,14 +925,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     let admin = step("admin console transfer (admin.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "admin.html")
     })?;
-    let (tti, tti_all) = step(
-        "time to interactive: scheduler, headless Chromium, 20 loads",
-        || crate::bench_addin::time_to_interactive(&cvi, crate::bench_addin::Page::Scheduler, 20),
-    )?;
-    let (tti_pane, tti_pane_all) = step(
-        "time to interactive: Outlook pane (Office stand-in), headless Chromium, 20 loads",
-        || crate::bench_addin::time_to_interactive(&cvi, crate::bench_addin::Page::OutlookPane, 20),
-    )?;
+    let pages = page_timings(&cvi)?;
     let (wasm_insert, wasm_replace) =
         step("cvi-core upsert on 1 MB inside wasm (Chromium)", || {
             crate::bench_addin::wasm_upsert(&tools)
@@ -914,16 +958,14 @@ pub fn bench(args: &[String]) -> Result<()> {
             kb(t.brotli)
         );
     }
-    let _ = writeln!(
-        table,
-        "| navigation → interactive scheduler, headless Chromium, median of {} | {tti:.0} ms | | | | | |",
-        tti_all.len()
-    );
-    let _ = writeln!(
-        table,
-        "| navigation → interactive Outlook pane (Office stand-in, policy read), headless Chromium, median of {} | {tti_pane:.0} ms | | | | | |",
-        tti_pane_all.len()
-    );
+    for (name, t) in &pages {
+        let _ = writeln!(
+            table,
+            "| {name}, headless Chromium, median of {} | {:.0} ms | | | | | |",
+            t.len(),
+            crate::bench_addin::median(t)
+        );
+    }
     println!("\n{table}\n{kamailio}");
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "wrk": WRK.join(" "),
@@ -943,10 +985,9 @@ pub fn bench(args: &[String]) -> Result<()> {
             "addin": {"files": pane.files, "raw": pane.raw, "gzip": pane.gzip, "brotli": pane.brotli},
             "command": {"files": command.files, "raw": command.raw, "gzip": command.gzip, "brotli": command.brotli},
         },
-        "time_to_interactive_ms": {
-            "scheduler": {"median": tti, "all": tti_all},
-            "outlook_pane": {"median": tti_pane, "all": tti_pane_all},
-        },
+        "pages_ms": pages.iter().map(|(name, t)| serde_json::json!({
+            "name": name, "median": crate::bench_addin::median(t), "all": t,
+        })).collect::<Vec<_>>(),
     }))
     .map_err(|e| e.to_string())?;
     fs::write(dir.join("report.json"), json).map_err(|e| e.to_string())?;

@@ -108,7 +108,7 @@ fn post(url: &str, body: Value) -> Result<Value> {
 }
 
 /// Which page [`time_to_interactive`] loads.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 pub enum Page {
     /// The standalone scheduler, signed in by the `#token=` link `cargo xtask serve` prints;
     /// interactive when "Get video conferencing details" is there.
@@ -117,22 +117,54 @@ pub enum Page {
     /// (`static/stubs/office-stub.js`, as the browser tests use it); interactive when the
     /// user's policy has been read and "Add video conferencing details" is there.
     OutlookPane,
+    /// The no-UI command page (command.html) in the same stand-in: interactive when its
+    /// function is associated; its action is Outlook running it until `completed()`, with
+    /// the block written into the item.
+    Command,
+}
+
+/// The link a page is loaded over.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Link {
+    /// Loopback, the browser's cache as it comes.
+    Local,
+    /// Chromium's "Fast 3G" preset (DevTools: 562.5 ms latency, 180,000 B/s down, 84,375
+    /// B/s up) with the HTTP cache off: every load is a cold first load.
+    Fast3g,
+}
+
+/// What [`time_to_interactive`] measured, in milliseconds: each load until the page could
+/// be used, and (for [`Page::Command`]) each run of its action.
+pub struct Timings {
+    pub ready: Vec<f64>,
+    pub action: Vec<f64>,
+}
+
+/// The median of `v` (NaN when empty).
+pub fn median(v: &[f64]) -> f64 {
+    let mut sorted = v.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Milliseconds from navigation start until `page` can be used, `runs` times in one
-/// headless Chromium (median and all values). The page is served by the debug `cvi`.
-pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, Vec<f64>)> {
+/// headless Chromium over `link` (and for the command page, its action). The page is served
+/// by the debug `cvi`.
+pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> Result<Timings> {
     let dir = root().join("target/bench/tti");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let site = match page {
         Page::Scheduler => root().join("dist"),
-        Page::OutlookPane => {
+        Page::OutlookPane | Page::Command => {
             // dist/ plus the stand-in, loaded before the add-in as Outlook loads Office.js.
             let site = dir.join("site");
             cvi_testkit::copy_dir(&root().join("dist"), &site)?;
             cvi_testkit::copy_dir(&root().join("static/stubs"), &site.join("stubs"))?;
-            let index = site.join("index.html");
+            let index = site.join(match page {
+                Page::Command => "command.html",
+                _ => "index.html",
+            });
             let html = fs::read_to_string(&index).map_err(|e| e.to_string())?;
             fs::write(
                 &index,
@@ -171,7 +203,7 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, 
 
     let (url, ready) = match page {
         Page::Scheduler => (format!("{base}/#token={token}"), "[data-action=get]"),
-        Page::OutlookPane => {
+        Page::OutlookPane | Page::Command => {
             let item = json!({
                 "token": token, "subject": "Q1 planning",
                 "start": "2027-01-23T09:00:00Z", "end": "2027-01-23T10:00:00Z",
@@ -179,7 +211,10 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, 
             });
             fs::write(site.join("stubs/config.json"), item.to_string())
                 .map_err(|e| e.to_string())?;
-            (format!("{base}/"), "[data-action=add]")
+            match page {
+                Page::Command => (format!("{base}/command.html"), ""),
+                _ => (format!("{base}/"), "[data-action=add]"),
+            }
         }
     };
 
@@ -206,32 +241,72 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize) -> Result<(f64, 
         .ok_or_else(|| format!("no WebDriver session: {session}"))?
         .to_string();
     let s = format!("{wd}/session/{id}");
-    let measure = || -> Result<f64> {
+    if link == Link::Fast3g {
+        // Chrome DevTools Protocol through ChromeDriver; the conditions hold for the tab.
+        let cdp = |cmd: &str, params: Value| {
+            post(
+                &format!("{s}/goog/cdp/execute"),
+                json!({"cmd": cmd, "params": params}),
+            )
+        };
+        cdp("Network.enable", json!({}))?;
+        cdp("Network.setCacheDisabled", json!({"cacheDisabled": true}))?;
+        cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": false, "latency": 562.5, "downloadThroughput": 180_000,
+                   "uploadThroughput": 84_375}),
+        )?;
+    }
+    // Until `ready` is on the page; for the command page, until Outlook could run the
+    // command, then that run until `completed()` with the block in the item's body.
+    let script = match page {
+        Page::Command => {
+            "const [_, done] = arguments;
+             const poll = () => {
+               const run = window.__officeActions && window.__officeActions.addVtcDetails;
+               if (!run) return requestAnimationFrame(poll);
+               const ready = performance.now();
+               run({ completed: () => {
+                 const written = (window.__cviStub.body || '').includes('cvi-vtc');
+                 done(written ? [ready, performance.now() - ready] : 'no block was written');
+               } });
+             };
+             poll();"
+        }
+        _ => {
+            "const [css, done] = arguments;
+             const poll = () => document.querySelector(css)
+               ? done([performance.now()]) : requestAnimationFrame(poll);
+             poll();"
+        }
+    };
+    let measure = || -> Result<Vec<f64>> {
         post(&format!("{s}/url"), json!({"url": "about:blank"}))?;
         post(&format!("{s}/url"), json!({"url": url}))?;
         let v = post(
             &format!("{s}/execute/async"),
-            json!({"script": "const [css, done] = arguments;
-                const poll = () => document.querySelector(css)
-                  ? done(performance.now()) : requestAnimationFrame(poll);
-                poll();", "args": [ready]}),
+            json!({"script": script, "args": [ready]}),
         )?;
         v["value"]
-            .as_f64()
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
             .ok_or_else(|| format!("the page never became interactive: {v}"))
     };
-    let mut times = Vec::new();
+    let mut timings = Timings {
+        ready: Vec::new(),
+        action: Vec::new(),
+    };
     let result = (|| -> Result<()> {
         for _ in 0..runs {
-            times.push(measure()?);
+            let t = measure()?;
+            timings.ready.extend(t.first());
+            timings.action.extend(t.get(1));
         }
         Ok(())
     })();
     let _ = ureq::delete(&s).call();
     result?;
-    let mut sorted = times.clone();
-    sorted.sort_by(f64::total_cmp);
-    Ok((sorted[sorted.len() / 2], times))
+    Ok(timings)
 }
 
 /// cvi-core's 1 MB upsert in wasm in headless Chromium (tests/wasm_bench.rs): (insert, replace) ms.

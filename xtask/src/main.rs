@@ -30,9 +30,11 @@ commands:
   serve   setup if needed, build, start `cvi serve` with a demo tenant, print the URL
   test    fmt check, the architecture check, clippy, native + wasm tests, add-in end-to-end
           tests, API conformance
-  bench [--server]
+  bench [--server | --inject | --sip | --pages]
           load benchmarks (wrk, SIPp, and the join side at a fixed 20,000/s) and
-          cvi-core's upsert (criterion), one table; --server: the server's rows only
+          cvi-core's upsert (criterion), one table; --server: the server's rows only;
+          --inject: every Teams meeting's rows; --sip: the SIP door beside Kamailio;
+          --pages: the add-in's pages (loopback and Fast 3G cold loads, the command)
   fuzz    fuzz every target for SECONDS each (default 60; nightly, cargo-fuzz)
   manifest [--url https://HOST] [--sso-app-id GUID]
           the Outlook XML and unified (Teams) manifests into dist/manifest/
