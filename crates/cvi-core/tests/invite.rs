@@ -198,6 +198,25 @@ fn plain_text_bodies() {
 }
 
 #[test]
+fn a_quoted_line_naming_our_video_id_stays_out_of_the_block() {
+    // Found by the invite fuzz target (seed fuzz/corpus/invite/regression-quoted-mention):
+    // the block's reader took a quoted line that names its Video ID for a line of the block,
+    // so a second upsert replaced it along with the block and the quoted text was lost.
+    let b = block(123_456_789);
+    let id = coords(123_456_789).video_id.unwrap();
+    for quoted in [
+        format!("> Bob: I dialled {} and it worked\n", id.as_str()),
+        format!("> {}\n", id.grouped()),
+    ] {
+        let body = format!("Agenda\n{quoted}");
+        let once = upsert(&body, BodyKind::Text, &b);
+        assert_eq!(upsert(&once, BodyKind::Text, &b), once, "{once:?}");
+        assert_eq!(remove(&once, BodyKind::Text), body);
+        assert!(once.ends_with(&quoted), "{once:?}");
+    }
+}
+
+#[test]
 fn ics_description_is_extracted() {
     let Extraction::Found(c) = extract(ICS) else {
         panic!("{:?}", extract(ICS))

@@ -472,6 +472,9 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
             }
         };
         r.read = first..from.max(first);
+        // A block is all quoted or not at all: a quoted line after ours (a reply that names
+        // our Video ID) is the other message's, and replacing our block must leave it.
+        let in_quote = quoted(lines[first].start);
         let (mut seen, mut blank) = (0, 0);
         let mut j = from;
         while j < lines.len() && seen < WINDOW {
@@ -485,7 +488,11 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
                 continue;
             }
             blank = 0;
-            if in_anchor(l) || is_rule(l) || (j > from && is_heading(&l.text)) {
+            if in_anchor(l)
+                || is_rule(l)
+                || quoted(l.start) != in_quote
+                || (j > from && is_heading(&l.text))
+            {
                 break;
             }
             r.feed(lines, j);
