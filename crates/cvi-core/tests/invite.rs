@@ -217,6 +217,28 @@ fn a_quoted_line_naming_our_video_id_stays_out_of_the_block() {
 }
 
 #[test]
+fn a_line_typed_under_the_block_stays_the_organizers() {
+    // Found by the invite fuzz target (seed fuzz/corpus/invite/regression-line-after-block):
+    // a line right under the block that names the tenant key was read as part of the
+    // block, and Update replaced it along with the block. Every wording ends with its
+    // more-info line; after it only the partner's link itself belongs to the block.
+    let b = block(123_456_789);
+    let mine = "Trouble? Dial 813878896@t.plcm.vc from any room and ask.";
+    let text = format!("{}\n{mine}\n", upsert("Agenda\n", BodyKind::Text, &b));
+    assert_eq!(upsert(&text, BodyKind::Text, &b), text);
+    let html = upsert(
+        "<html><body><p>Agenda</p></body></html>",
+        BodyKind::Html,
+        &b,
+    )
+    .replace("</body>", &format!("<p>{mine}</p></body>"));
+    assert_eq!(upsert(&html, BodyKind::Html, &b), html);
+    // Replacing another ID's block keeps the line too.
+    let moved = upsert(&text, BodyKind::Text, &block(42));
+    assert!(moved.ends_with(&format!("\n{mine}\n")), "{moved:?}");
+}
+
+#[test]
 fn ics_description_is_extracted() {
     let Extraction::Found(c) = extract(ICS) else {
         panic!("{:?}", extract(ICS))

@@ -166,6 +166,10 @@ struct Reader {
     last: Option<usize>,
     /// Every line read so far, for the second pass (printed dial string, links).
     read: Range<usize>,
+    /// The more-info line was read: every wording we know ends with it, so what follows
+    /// (the organizer's own line naming the tenant key, say) is not the block's unless it is
+    /// the partner's link itself.
+    ended: bool,
 }
 
 impl Reader {
@@ -175,6 +179,7 @@ impl Reader {
             pending: None,
             last: None,
             read: at..at,
+            ended: false,
         }
     }
 
@@ -217,6 +222,9 @@ impl Reader {
                 return true;
             }
         }
+        if self.ended {
+            return line.links.iter().any(|l| partner_link(l).is_some());
+        }
         // A label, or one hard-wrapped over this line and the one before.
         let joined;
         let labelled = match label(&line.text) {
@@ -233,6 +241,7 @@ impl Reader {
             None => None,
         };
         if let Some((kind, raw)) = labelled {
+            self.ended |= kind == Label::MoreInfo;
             let (before, value) = split_at_colon(raw);
             if self.c.tenant_key.is_none() && kind != Label::TenantKey {
                 self.c.tenant_key = tenant_key_in(before, None);
@@ -248,6 +257,7 @@ impl Reader {
             && line.text.len() < 40
             && is_more_info(&format!("{} {}", lines[i - 1].text, line.text));
         if is_more_info(&line.text) || wrapped_more_info {
+            self.ended = true;
             if self.c.more_info_url.is_none() {
                 self.c.more_info_url = line.links.first().cloned();
             }
