@@ -236,6 +236,13 @@ fn a_line_typed_under_the_block_stays_the_organizers() {
     // Replacing another ID's block keeps the line too.
     let moved = upsert(&text, BodyKind::Text, &block(42));
     assert!(moved.ends_with(&format!("\n{mine}\n")), "{moved:?}");
+    // A line with the partner's link in it is the organizer's as well (seed
+    // regression-link-after-block); only the link alone on its line is the block's.
+    let linked = format!(
+        "{}\nSee <https://dialin.plcm.vc/teams/?key=813878896&conf=1234567894>\n",
+        upsert("Agenda\n", BodyKind::Text, &b)
+    );
+    assert_eq!(upsert(&linked, BodyKind::Text, &b), linked);
 }
 
 #[test]

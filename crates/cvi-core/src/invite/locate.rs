@@ -168,7 +168,7 @@ struct Reader {
     read: Range<usize>,
     /// The more-info line was read: every wording we know ends with it, so what follows
     /// (the organizer's own line naming the tenant key, say) is not the block's unless it is
-    /// the partner's link itself.
+    /// the partner's link alone.
     ended: bool,
 }
 
@@ -223,7 +223,14 @@ impl Reader {
             }
         }
         if self.ended {
-            return line.links.iter().any(|l| partner_link(l).is_some());
+            // Only the partner's link on a line of its own (a more-info label whose URL
+            // wrapped onto the next line).
+            let bare = line
+                .raw
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>');
+            return !bare.contains(char::is_whitespace) && partner_link(bare).is_some();
         }
         // A label, or one hard-wrapped over this line and the one before.
         let joined;
