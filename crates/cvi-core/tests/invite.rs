@@ -351,6 +351,20 @@ proptest! {
     }
 
     #[test]
+    fn lines_naming_our_values_outside_the_block_stay(pre in "[^>\n]{0,40}", said in "[^\n]{0,40}", id in 0u32..1_000_000_000, quoted in any::<bool>(), tk in any::<bool>()) {
+        // The organizer's (or a quoted reply's) line right under a plain-text block, naming
+        // its tenant key or Video ID: Update rewrites the block and keeps the line.
+        let c = coords(id);
+        let value = if tk { c.tenant_key.as_ref().unwrap().to_string() } else { c.video_id.as_ref().unwrap().as_str().to_string() };
+        let line = format!("{}{said} {value}", if quoted { "> " } else { "" });
+        let once = upsert(&pre, BodyKind::Text, &block(id));
+        let body = format!("{once}\n{line}\n");
+        prop_assert_eq!(upsert(&body, BodyKind::Text, &block(id)), body.clone());
+        let moved = upsert(&body, BodyKind::Text, &block(id / 2 + 1));
+        prop_assert!(moved.ends_with(&format!("\n{line}\n")), "{:?}", moved);
+    }
+
+    #[test]
     fn replacing_keeps_everything_outside(pre in body(), post in body(), a in 0u32..1_000_000_000, c in 0u32..1_000_000_000) {
         prop_assume!(find(&pre, BodyKind::Html).is_empty() && find(&post, BodyKind::Html).is_empty());
         let body = format!("{pre}{}{post}", block(a).html);
