@@ -734,7 +734,6 @@ fn rows_table(rows: &[Row]) -> String {
     table
 }
 
-/// Runs every benchmark and prints the table (`--server`: the server's load rows only).
 /// The add-in's page rows: navigation → interactive on loopback (20 loads each), then cold
 /// first loads over Chromium's "Fast 3G" (5 each; every request pays 562 ms), and the
 /// command page's click → block written (Office stand-in) on both links.
@@ -771,6 +770,8 @@ fn page_timings(cvi: &Path) -> Result<Vec<(String, Vec<f64>)>> {
     Ok(rows)
 }
 
+/// Runs every benchmark and prints the table (`--server`, `--inject`, `--sip`, `--pages`: one
+/// group of rows only).
 pub fn bench(args: &[String]) -> Result<()> {
     let (server_only, inject_only, sip_only, pages_only) = match args {
         [] => (false, false, false, false),

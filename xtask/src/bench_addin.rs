@@ -149,7 +149,7 @@ pub fn median(v: &[f64]) -> f64 {
 
 /// Milliseconds from navigation start until `page` can be used, `runs` times in one
 /// headless Chromium over `link` (and for the command page, its action). The page is served
-/// by the debug `cvi`.
+/// by `cvi`.
 pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> Result<Timings> {
     let dir = root().join("target/bench/tti");
     let _ = fs::remove_dir_all(&dir);
@@ -212,7 +212,9 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> R
             fs::write(site.join("stubs/config.json"), item.to_string())
                 .map_err(|e| e.to_string())?;
             match page {
-                Page::Command => (format!("{base}/command.html"), ""),
+                // The command page has no element to wait for; the script gets the block's
+                // anchor id to find in the written body instead.
+                Page::Command => (format!("{base}/command.html"), cvi_core::invite::ANCHOR_ID),
                 _ => (format!("{base}/"), "[data-action=add]"),
             }
         }
@@ -261,13 +263,13 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> R
     // command, then that run until `completed()` with the block in the item's body.
     let script = match page {
         Page::Command => {
-            "const [_, done] = arguments;
+            "const [anchor, done] = arguments;
              const poll = () => {
                const run = window.__officeActions && window.__officeActions.addVtcDetails;
                if (!run) return requestAnimationFrame(poll);
                const ready = performance.now();
                run({ completed: () => {
-                 const written = (window.__cviStub.body || '').includes('cvi-vtc');
+                 const written = (window.__cviStub.body || '').includes(anchor);
                  done(written ? [ready, performance.now() - ready] : 'no block was written');
                } });
              };
@@ -290,7 +292,7 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> R
         v["value"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
-            .ok_or_else(|| format!("the page never became interactive: {v}"))
+            .ok_or_else(|| format!("the page never became usable, or its action failed: {v}"))
     };
     let mut timings = Timings {
         ready: Vec::new(),
