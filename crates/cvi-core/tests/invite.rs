@@ -102,6 +102,26 @@ fn ids_and_classes_stripped_still_found_by_content() {
 }
 
 #[test]
+fn a_wrapper_whose_end_was_lost_goes_with_the_block() {
+    // The fuzz target's fourth find, made readable: Outlook on the web's x_-prefixed block
+    // whose end tag was lost (here two unclosed <div>s inside it), so the anchor never
+    // closes and the block is found by its content. The new block used to go inside the
+    // orphaned start tag; closing on the new block's end tag, it became the anchored block
+    // of the next upsert, which replaced the wrapper too: not idempotent.
+    let mangled = OWA.replacen(
+        "<p style=\"margin:4px 0 0\">",
+        "<div><div><p style=\"margin:4px 0 0\">",
+        1,
+    );
+    assert!(!find(&mangled, BodyKind::Html)[0].anchored);
+    let once = upsert(&mangled, BodyKind::Html, &block(1));
+    assert_eq!(upsert(&once, BodyKind::Html, &block(1)), once);
+    assert_eq!(unquoted(&once, BodyKind::Html), 1);
+    assert!(!once.contains("x_cvi-vtc-block"), "{once}");
+    assert!(once.contains("Quick sync before the offsite.") && once.contains("Thanks, Ann"));
+}
+
+#[test]
 fn word_markup_split_across_spans() {
     let word = "<p class=MsoNormal><span style='color:red'>Join on a </span><span>video conferencing device</span></p>\
                 <p class=MsoNormal><span>Tenant key:</span><span> 813878896@t.plcm.vc</span></p>\

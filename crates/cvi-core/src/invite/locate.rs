@@ -532,7 +532,20 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
             i += 1;
             continue;
         }
-        let range = splice_range(scan, html, &lines[first], &lines[last]);
+        let mut range = splice_range(scan, html, &lines[first], &lines[last]);
+        // Our anchor whose end was lost (a mangled old block) opens right before the block
+        // found by content: its start tag goes with the block. Left in place, it would
+        // wrap the new block and close on the block's own end tag, and the next upsert
+        // would replace the wrapper as the block — not idempotent.
+        if let Some(&(tag_start, _)) = scan.unclosed_anchors.iter().find(|&&(s, e)| {
+            s < range.start
+                && e <= range.start
+                && !lines
+                    .iter()
+                    .any(|l| l.start < range.start && l.end > e && !l.text.trim().is_empty())
+        }) {
+            range.start = tag_start;
+        }
         found.push(Found {
             quoted: quoted(range.start),
             range,
