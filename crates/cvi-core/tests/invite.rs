@@ -119,6 +119,25 @@ fn a_wrapper_whose_end_was_lost_goes_with_the_block() {
     assert_eq!(unquoted(&once, BodyKind::Html), 1);
     assert!(!once.contains("x_cvi-vtc-block"), "{once}");
     assert!(once.contains("Quick sync before the offsite.") && once.contains("Thanks, Ann"));
+
+    // Its heading and tenant key mangled too, so the block found by content starts at the
+    // Video ID: the lines before it are still inside our element, and go with it.
+    let worse = mangled
+        .replacen(
+            "Join on a video conferencing device",
+            "Agenda, slides: see below",
+            1,
+        )
+        .replacen("Tenant key:", "T-nant key:", 1);
+    let f = find(&worse, BodyKind::Html);
+    assert!(!f[0].anchored && worse[f[0].range.clone()].starts_with("<div id=\"x_cvi-vtc-block\""));
+    let once = upsert(&worse, BodyKind::Html, &block(1));
+    assert_eq!(upsert(&once, BodyKind::Html, &block(1)), once);
+    assert!(
+        !once.contains("x_cvi-vtc-block") && !once.contains("Agenda, slides"),
+        "{once}"
+    );
+    assert!(once.contains("Quick sync before the offsite.") && once.contains("Thanks, Ann"));
 }
 
 #[test]

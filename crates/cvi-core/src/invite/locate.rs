@@ -533,16 +533,17 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
             continue;
         }
         let mut range = splice_range(scan, html, &lines[first], &lines[last]);
-        // Our anchor whose end was lost (a mangled old block) opens right before the block
-        // found by content: its start tag goes with the block. Left in place, it would
-        // wrap the new block and close on the block's own end tag, and the next upsert
-        // would replace the wrapper as the block — not idempotent.
-        if let Some(&(tag_start, _)) = scan.unclosed_anchors.iter().find(|&&(s, e)| {
+        // A block found by content inside our anchor whose end was lost (a mangled old
+        // block): the element is ours from its start tag on, so the block starts there.
+        // Left in place, the orphaned start tag would wrap the new block, close on the new
+        // block's end tag, and the next upsert would replace the wrapper with everything in
+        // it — not idempotent.
+        if let Some(&tag_start) = scan.unclosed_anchors.iter().find(|&&s| {
             s < range.start
-                && e <= range.start
-                && !lines
+                && quoted(s) == quoted(range.start)
+                && found
                     .iter()
-                    .any(|l| l.start < range.start && l.end > e && !l.text.trim().is_empty())
+                    .all(|f| f.range.end <= s || f.range.start >= range.end)
         }) {
             range.start = tag_start;
         }

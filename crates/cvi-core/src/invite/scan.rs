@@ -49,9 +49,9 @@ pub(crate) struct Scan {
     pub body_end: Option<usize>,
     /// Start tags carrying our anchor id, with their matching end tags.
     pub anchors: Vec<(usize, usize)>,
-    /// Start tags carrying our anchor id that never close (start, end of the tag): the
-    /// wrapper of a block whose end was lost (see `locate::find_all`).
-    pub unclosed_anchors: Vec<(usize, usize)>,
+    /// Starts of start tags carrying our anchor id that never close: the wrapper of an
+    /// old block whose end was lost (see `locate::find_all`).
+    pub unclosed_anchors: Vec<usize>,
     /// Every link target in the body, for the Teams join URL.
     pub links: Vec<String>,
     /// End of the `<body>` start tag (0 without one): always a safe place to insert.
@@ -161,9 +161,8 @@ struct HtmlScanner<'a> {
     pending_links: Vec<String>,
     hidden_depth: usize,
     open_blocks: Vec<(&'static [u8], usize)>,
-    /// Open anchors: tag name, start, end of the start tag, nesting depth of same-named
-    /// elements inside.
-    open_anchors: Vec<(Vec<u8>, usize, usize, usize)>,
+    /// Open anchors: tag name, start, nesting depth of same-named elements inside.
+    open_anchors: Vec<(Vec<u8>, usize, usize)>,
     quote_marker_seen: bool,
 }
 
@@ -193,11 +192,11 @@ impl HtmlScanner<'_> {
             if has(HIDDEN_TAGS, name) {
                 self.hidden_depth += 1;
             }
-            for anchor in self.open_anchors.iter_mut().filter(|(n, ..)| n == name) {
-                anchor.3 += 1;
+            for anchor in self.open_anchors.iter_mut().filter(|(n, _, _)| n == name) {
+                anchor.2 += 1;
             }
             if a.anchor {
-                self.open_anchors.push((name.to_vec(), start, end, 0));
+                self.open_anchors.push((name.to_vec(), start, 0));
             }
         }
         if name == b"body" && self.scan.body_start == 0 {
@@ -245,16 +244,16 @@ impl HtmlScanner<'_> {
             .open_anchors
             .iter_mut()
             .enumerate()
-            .filter(|(_, (n, ..))| n == name)
+            .filter(|(_, (n, _, _))| n == name)
         {
-            if anchor.3 == 0 {
+            if anchor.2 == 0 {
                 closed = Some(i);
             } else {
-                anchor.3 -= 1;
+                anchor.2 -= 1;
             }
         }
         if let Some(i) = closed {
-            let (_, anchor_start, ..) = self.open_anchors.remove(i);
+            let (_, anchor_start, _) = self.open_anchors.remove(i);
             self.scan.anchors.push((anchor_start, end));
         }
         if let Some(pos) = self.open_blocks.iter().rposition(|(n, _)| *n == name) {
@@ -378,7 +377,7 @@ pub(crate) fn html(body: &str, anchor_ids: &[&str]) -> Scan {
     }
     scan.quoted.sort_by_key(|r| r.start);
     scan.anchors.sort_unstable();
-    scan.unclosed_anchors = sc.open_anchors.iter().map(|a| (a.1, a.2)).collect();
+    scan.unclosed_anchors = sc.open_anchors.iter().map(|&(_, start, _)| start).collect();
     scan
 }
 
