@@ -469,3 +469,38 @@ proptest! {
         prop_assert_eq!(got.direct_dial_uri, c.direct_dial_uri);
     }
 }
+
+/// Every input the invite fuzz target once failed on (`fuzz/corpus/invite/regression-*`),
+/// held to the target's invariants on every `cargo test`, not only when someone fuzzes.
+#[test]
+fn the_fuzzers_finds_stay_fixed() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/invite");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("regression-") {
+            continue;
+        }
+        seen += 1;
+        let body = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+        for kind in [BodyKind::Html, BodyKind::Text] {
+            let had_block = !find(&body, kind).is_empty();
+            let once = upsert(&body, kind, &block(123_456_789));
+            assert_eq!(
+                upsert(&once, kind, &block(123_456_789)),
+                once,
+                "{name} ({kind:?}): upsert is idempotent"
+            );
+            assert_eq!(unquoted(&once, kind), 1, "{name} ({kind:?}): one block");
+            if !had_block {
+                assert_eq!(
+                    remove(&once, kind),
+                    body,
+                    "{name} ({kind:?}): remove restores"
+                );
+            }
+        }
+    }
+    assert!(seen >= 5, "only {seen} regression inputs in {dir}");
+}
