@@ -85,6 +85,75 @@ pub async fn for_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     rows.iter().map(from_row).collect()
 }
 
+/// One user's own grant and the tenant's configuration version, read in one statement: with
+/// the tenant's [`shared`] grants kept at that version, everything a decision needs.
+/// Through [`FastReads`](crate::FastReads) on SQLite (the calling thread), the pool otherwise.
+pub async fn user_with_version(
+    db: &crate::db::Db,
+    fast: Option<&crate::FastReads>,
+    tenant: &str,
+    upn: &str,
+) -> Result<(i64, Option<Grant>), sqlx::Error> {
+    use crate::tenant_config::{row_version, VERSION_COLUMN, WITH_VERSION};
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {VERSION_COLUMN}, g.target_kind, g.target_id, g.group_rank, g.policy_name \
+             {WITH_VERSION} LEFT JOIN grants g ON g.tenant_id = t.tid AND g.target_kind = 'user' \
+             AND g.target_id = $2"
+        )
+    });
+    let upn = upn.to_ascii_lowercase();
+    type Read = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    );
+    let answer = |(version, kind, id, rank, policy): Read| {
+        let grant = match (kind, id, policy) {
+            (Some(k), Some(i), Some(p)) => Some(grant_from(&k, i, rank, p)?),
+            _ => None,
+        };
+        Ok((version.unwrap_or(0), grant))
+    };
+    if let Some(crate::FastReads::Thread(hot)) = fast {
+        let read = hot.row(sql, rusqlite::params![tenant, upn], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        });
+        if let Some(row) = read {
+            return answer(row);
+        }
+    }
+    let r = sqlx::query(sql)
+        .bind(tenant)
+        .bind(&upn)
+        .fetch_one(db)
+        .await?;
+    answer((
+        Some(row_version(&r)?),
+        r.try_get("target_kind")?,
+        r.try_get("target_id")?,
+        r.try_get("group_rank")?,
+        r.try_get("policy_name")?,
+    ))
+}
+
+/// The grants every user of the tenant shares: its group grants and its global grant.
+pub async fn shared<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    db: E,
+    tenant: &str,
+) -> Result<Vec<Grant>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{COLUMNS} WHERE tenant_id = $1 AND target_kind IN ('global', 'group')"
+    ))
+    .bind(tenant)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// [`for_user`]'s statement for `groups` group ids.
 fn for_user_sql(groups: usize) -> String {
     // One primary-key lookup per kind, glued with UNION ALL: with ORs in one WHERE clause

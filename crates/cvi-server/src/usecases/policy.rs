@@ -26,8 +26,7 @@ pub async fn effective(
             groups.len()
         )));
     }
-    let grants =
-        store::grants::for_user_fast(&cx.db, cx.fast.as_ref(), tenant, upn, groups).await?;
+    let grants = user_grants(cx, tenant, upn, groups).await?;
     let e = effective_policy(upn, groups, &grants);
     let (source, grant, reason) = match &e.reason {
         PolicyReason::Direct { grant } => {
@@ -64,6 +63,36 @@ pub async fn effective(
         reason,
     })
 }
+
+/// The grants that can apply to `upn` in `groups`. On SQLite the user's own grant is read
+/// with the tenant's configuration version, and the grants every user shares (global,
+/// groups) come from the configuration kept at that version: one primary-key read instead
+/// of one per grant kind and group. A version that moved between the two is read again;
+/// PostgreSQL batches the whole read instead.
+async fn user_grants(
+    cx: &Context,
+    tenant: &str,
+    upn: &str,
+    groups: &[String],
+) -> Result<Vec<Grant>> {
+    if matches!(cx.fast, Some(store::FastReads::Thread(_))) {
+        for _ in 0..MAX_CONFIG_ATTEMPTS {
+            let (version, own) =
+                store::grants::user_with_version(&cx.db, cx.fast.as_ref(), tenant, upn).await?;
+            let config = cx.config.at_version(&cx.db, tenant, version).await?;
+            if config.version == version {
+                let mut grants: Vec<Grant> = own.into_iter().collect();
+                grants.extend(config.shared_grants(groups));
+                return Ok(grants);
+            }
+        }
+    }
+    Ok(store::grants::for_user_fast(&cx.db, cx.fast.as_ref(), tenant, upn, groups).await?)
+}
+
+/// Reads of a user's grant while the tenant's configuration keeps moving, before the
+/// decision is read in one statement instead.
+const MAX_CONFIG_ATTEMPTS: usize = 3;
 
 /// The tenant's grants, in decision order (admins).
 pub async fn grants(cx: &Context, caller: &Caller) -> Result<Vec<GrantView>> {

@@ -153,3 +153,61 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    a_grant_made_on_another_server_decides_at_once,
+    |b: Backend| {
+        // Effective policy keeps the tenant's shared grants (groups, global) with its
+        // configuration; a grant changed through another server on the same database must
+        // count on the next read here, not when a cache expires.
+        let a = common::start(b);
+        let here = common::start_with(
+            b,
+            common::Options {
+                database_url: Some(a.database_url.clone()),
+                ..Default::default()
+            },
+        );
+        let admin = provision(&a, "t");
+        let grant = |body: Value| {
+            let (st, p) = a.call("PUT", "/api/v1/grants", Some(&admin), Some(body));
+            assert_eq!(st, 200, "{p}");
+        };
+        let eff = |g: &str| {
+            let (st, e) = here.call(
+                "GET",
+                &format!("/api/v1/users/ann@t.example/effective-policy?groups={g}"),
+                Some(&admin),
+                None,
+            );
+            assert_eq!(st, 200, "{e}");
+            (
+                e["source"].as_str().unwrap().to_string(),
+                e["policy"]["identity"].as_str().unwrap().to_string(),
+            )
+        };
+        let is = |s: &str, p: &str| (s.to_string(), p.to_string());
+        grant(
+            json!({"target": "group", "identity": "sales", "rank": 1, "policy_name": "Tag:CiscoServiceProviderEnabled"}),
+        );
+        assert_eq!(eff("Sales"), is("group", "Tag:CiscoServiceProviderEnabled"));
+        grant(
+            json!({"target": "group", "identity": "sales", "rank": 1, "policy_name": "Tag:PexipServiceProviderEnabled"}),
+        );
+        assert_eq!(eff("sales"), is("group", "Tag:PexipServiceProviderEnabled"));
+        grant(json!({"target": "group", "identity": "sales", "policy_name": null}));
+        assert_eq!(
+            eff("sales"),
+            is("global", "Tag:PolycomServiceProviderEnabled")
+        );
+        grant(json!({"target": "global", "policy_name": "Tag:ServiceProviderDisabled"}));
+        assert_eq!(eff(""), is("global", "Tag:ServiceProviderDisabled"));
+        grant(
+            json!({"target": "user", "identity": "ann@t.example", "policy_name": "Tag:CiscoServiceProviderEnabled"}),
+        );
+        assert_eq!(
+            eff("sales"),
+            is("direct", "Tag:CiscoServiceProviderEnabled")
+        );
+    }
+);
