@@ -239,23 +239,22 @@ struct Scenario {
 /// SIPp settings for the SIP rows: 64 calls in flight, as many as it can start.
 const SIPP_CALLS: u32 = 100_000;
 
-/// SIPp drives `invite_302.xml` (INVITE → 302 → ACK) through `targets` with 64 calls in
-/// flight, or at `rate` calls/s when given; throughput from the wall clock, latency from
-/// SIPp's per-call response times.
-fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u32>) -> Result<Row> {
-    let work = dir.join("sipp");
-    let _ = fs::remove_dir_all(&work);
-    fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let mut csv = String::from("SEQUENTIAL\n");
-    for t in targets {
-        let _ = writeln!(csv, "{t};");
+/// Runs SIPp's INVITE → 302 + ACK scenario from `work` (where `targets.csv` lists the
+/// dialled users) against `sip`: `calls` calls, a new one every 1/`rate` s or 64 in flight.
+/// Answers SIPp's output, its per-call trace (`-trace_rtt`: a header, then one line per
+/// call that got its 302) and the wall time.
+pub(crate) fn run_sipp(
+    work: &Path,
+    sip: &str,
+    calls: u32,
+    rate: Option<u32>,
+) -> Result<(std::process::Output, String, f64)> {
+    for e in fs::read_dir(work).map_err(|e| e.to_string())?.flatten() {
+        if e.file_name().to_string_lossy().ends_with("_rtt.csv") {
+            let _ = fs::remove_file(e.path());
+        }
     }
-    fs::write(work.join("targets.csv"), csv).map_err(|e| e.to_string())?;
     let scenario = root().join("crates/cvi-server/tests/sip/invite_302.xml");
-    let calls = match rate {
-        Some(r) => r * FIXED_SECS,
-        None => SIPP_CALLS,
-    };
     let load: Vec<String> = match rate {
         // SIPp's rate mode: a new call every 1/r s, however many are in flight (up to a
         // limit far above what a healthy server keeps open).
@@ -270,7 +269,7 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u3
     };
     let started = std::time::Instant::now();
     let out = Command::new("sipp")
-        .current_dir(&work)
+        .current_dir(work)
         .arg("-sf")
         .arg(&scenario)
         .args(["-inf", "targets.csv", "-m", &calls.to_string()])
@@ -293,12 +292,32 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u3
         .output()
         .map_err(|e| format!("cannot run sipp: {e}"))?;
     let elapsed = started.elapsed().as_secs_f64();
-    let rtt = fs::read_dir(&work)
+    let rtt = fs::read_dir(work)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.to_string_lossy().ends_with("_rtt.csv"))
         .and_then(|p| fs::read_to_string(p).ok())
         .unwrap_or_default();
+    Ok((out, rtt, elapsed))
+}
+
+/// SIPp drives `invite_302.xml` (INVITE → 302 → ACK) through `targets` with 64 calls in
+/// flight, or at `rate` calls/s when given; throughput from the wall clock, latency from
+/// SIPp's per-call response times.
+fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u32>) -> Result<Row> {
+    let work = dir.join("sipp");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let mut csv = String::from("SEQUENTIAL\n");
+    for t in targets {
+        let _ = writeln!(csv, "{t};");
+    }
+    fs::write(work.join("targets.csv"), csv).map_err(|e| e.to_string())?;
+    let calls = match rate {
+        Some(r) => r * FIXED_SECS,
+        None => SIPP_CALLS,
+    };
+    let (out, rtt, elapsed) = run_sipp(&work, sip, calls, rate)?;
     // Each line: when the call ended (ms since SIPp started) and its response time (ms).
     let ended: Vec<(f64, f64)> = rtt
         .lines()

@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use crate::run::{root, Result};
+use crate::run::Result;
 
 /// Calls per round at saturation (64 in flight), and the fixed rate's.
 const ROUND_CALLS: u32 = 100_000;
@@ -68,52 +68,10 @@ fn cpu_seconds(pid: u32) -> f64 {
 }
 
 /// Runs SIPp's INVITE → 302 → ACK against `sip` and returns (calls answered, seconds).
-/// Answered calls are counted from SIPp's per-call response-time log (one line per call
-/// that got its 302).
 fn sipp_round(work: &Path, sip: &str, rate: Option<u32>) -> Result<(u64, f64)> {
-    let scenario = root().join("crates/cvi-server/tests/sip/invite_302.xml");
     let calls = rate.map_or(ROUND_CALLS, |r| r * FIXED_SECS);
-    for e in fs::read_dir(work).map_err(|e| e.to_string())?.flatten() {
-        if e.file_name().to_string_lossy().ends_with("_rtt.csv") {
-            let _ = fs::remove_file(e.path());
-        }
-    }
-    let mut cmd = Command::new("sipp");
-    cmd.current_dir(work).arg("-sf").arg(&scenario).args([
-        "-inf",
-        "targets.csv",
-        "-m",
-        &calls.to_string(),
-    ]);
-    match rate {
-        Some(r) => cmd.args(["-r", &r.to_string(), "-rp", "1000", "-l", "10000"]),
-        None => cmd.args(["-users", "64"]),
-    };
-    let started = std::time::Instant::now();
-    let out = cmd
-        .args([
-            "-t",
-            "u1",
-            "-buff_size",
-            "4194304",
-            "-nostdin",
-            "-trace_rtt",
-            "-rtt_freq",
-            "1",
-        ])
-        .args(["-i", "127.0.0.1", sip])
-        .output()
-        .map_err(|e| format!("cannot run sipp: {e}"))?;
-    let seconds = started.elapsed().as_secs_f64();
-    let answered = fs::read_dir(work)
-        .map_err(|e| e.to_string())?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with("_rtt.csv"))
-        .and_then(|p| fs::read_to_string(p).ok())
-        .map_or(0, |t| {
-            t.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64
-        });
+    let (out, rtt, seconds) = crate::bench::run_sipp(work, sip, calls, rate)?;
+    let answered = rtt.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64;
     if answered == 0 {
         return Err(format!(
             "sipp against {sip}: no call answered: {}",

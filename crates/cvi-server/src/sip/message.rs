@@ -185,10 +185,13 @@ pub fn parse(bytes: &[u8], datagram: bool) -> Result<Incoming<'_>, Unanswerable>
     let cseq = single("CSeq", "CSeq", &mut faults);
     let max_forwards = single("Max-Forwards", "Max-Forwards", &mut faults);
     let content_length = single("Content-Length", "l", &mut faults);
-    for (value, what) in [(&from, "From"), (&to, "To")] {
+    for (value, missing, bad) in [
+        (&from, "Missing From", "Bad From"),
+        (&to, "Missing To", "Bad To"),
+    ] {
         match value {
-            None => faults.push((400, missing(what))),
-            Some(v) if grammar::name_addr_tag(v).is_none() => faults.push((400, bad(what))),
+            None => faults.push((400, missing)),
+            Some(v) if grammar::name_addr_tag(v).is_none() => faults.push((400, bad)),
             Some(_) => {}
         }
     }
@@ -245,22 +248,6 @@ pub fn parse(bytes: &[u8], datagram: bool) -> Result<Incoming<'_>, Unanswerable>
         max_forwards,
         fault,
     })
-}
-
-fn missing(what: &str) -> &'static str {
-    if what == "From" {
-        "Missing From"
-    } else {
-        "Missing To"
-    }
-}
-
-fn bad(what: &str) -> &'static str {
-    if what == "From" {
-        "Bad From"
-    } else {
-        "Bad To"
-    }
 }
 
 /// A decimal number of digits only, below `limit` (leading zeros allowed: RFC 4475
