@@ -18,6 +18,14 @@ pub struct Consent {
     pub missing_permissions: Option<String>,
 }
 
+impl Consent {
+    /// Whether this consent lets the app act for the tenant. A server with Microsoft Graph
+    /// access (`verified_only`) believes only what Graph confirmed, not a callback alone.
+    pub fn counts(&self, verified_only: bool) -> bool {
+        self.granted && (self.verified || !verified_only)
+    }
+}
+
 /// Every recorded consent of a tenant.
 pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
@@ -42,19 +50,18 @@ pub async fn list<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .collect()
 }
 
-/// The app ids a tenant's admin has consented to; `verified_only`: those Microsoft Graph
-/// confirmed (a server with Graph access believes nothing else).
+/// The app ids whose consent [counts](Consent::counts) in a tenant.
 pub async fn granted_apps<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
     tenant: &str,
     verified_only: bool,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let sql = if verified_only {
-        "SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1 AND verified = 1"
-    } else {
-        "SELECT app_id FROM consents WHERE tenant_id = $1 AND granted = 1"
-    };
-    sqlx::query_scalar(sql).bind(tenant).fetch_all(db).await
+    Ok(list(db, tenant)
+        .await?
+        .into_iter()
+        .filter(|c| c.counts(verified_only))
+        .map(|c| c.app_id)
+        .collect())
 }
 
 /// Verified consents Graph last confirmed before `checked_before` (ms): at most `limit`,
@@ -229,4 +236,31 @@ pub async fn peek_state(db: &crate::db::Db, state: &str) -> Result<Option<LinkSt
     .fetch_optional(db)
     .await?;
     row.as_ref().map(link_state).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Consent;
+
+    #[test]
+    fn with_graph_access_only_a_confirmed_consent_counts() {
+        let c = |granted, verified| Consent {
+            app_id: "a".into(),
+            granted,
+            error: None,
+            verified,
+            missing_permissions: None,
+        };
+        // (granted, verified) → counts without Graph, counts with Graph.
+        for (granted, verified, without, with) in [
+            (true, true, true, true),
+            (true, false, true, false),
+            (false, false, false, false),
+            (false, true, false, false),
+        ] {
+            let consent = c(granted, verified);
+            assert_eq!(consent.counts(false), without, "{consent:?} without Graph");
+            assert_eq!(consent.counts(true), with, "{consent:?} with Graph");
+        }
+    }
 }

@@ -391,11 +391,11 @@ pub async fn status(
                         .and_then(|c| c.missing_permissions.clone())
                         .unwrap_or_default();
                     // With Graph access, a consent recorded without it does not count.
-                    let unconfirmed =
-                        cx.graph.is_some() && r.is_some_and(|c| c.granted && !c.verified);
+                    let counts = r.is_some_and(|c| c.counts(cx.graph.is_some()));
+                    let unconfirmed = r.is_some_and(|c| c.granted) && !counts;
                     AppConsent {
                         app_id: a.to_string(),
-                        consented: r.is_some_and(|c| c.granted) && !unconfirmed,
+                        consented: counts,
                         error: if unconfirmed {
                             Some(UNCONFIRMED.to_string())
                         } else {
