@@ -160,11 +160,16 @@ impl AppState {
             resolutions.clone(),
             writes.clone(),
         ));
+        let fast =
+            cvi_store::FastReads::for_url(&config.database_url, metrics.lookup_batch.clone())
+                .map_err(|e| StartError::Database(db::DbError::Connect(e)))?;
+        // Effective policy reads the kept group grants where a user's own grant is a
+        // calling-thread read (SQLite); PostgreSQL batches the whole read instead.
+        let keep_grants = matches!(fast, Some(cvi_store::FastReads::Thread(_)));
         let cx = Context {
             writes,
             resolutions,
-            fast: cvi_store::FastReads::for_url(&config.database_url, metrics.lookup_batch.clone())
-                .map_err(|e| StartError::Database(db::DbError::Connect(e)))?,
+            fast,
             db: pool,
             metrics,
             resolve_limiter: RateLimiter::new(
@@ -180,7 +185,7 @@ impl AppState {
             servers,
             graph,
             bridges: Default::default(),
-            config: crate::tenant_config::ConfigCache::new(verified_only),
+            config: crate::tenant_config::ConfigCache::new(verified_only, keep_grants),
             issue_quota_per_hour: config.issue_quota_per_hour,
             public_url: config.public_url,
             inject_wake: tokio::sync::Notify::new(),

@@ -1,5 +1,5 @@
 //! A tenant's partner configuration — its providers, which partner apps have admin
-//! consent, and the grants all its users share (groups, global) — kept per process,
+//! consent, and on SQLite the grants all its users share (groups, global) — kept per process,
 //! because issuance, resolution and effective policy need it on every call and admins
 //! change it rarely.
 //!
@@ -33,7 +33,8 @@ pub struct TenantConfig {
     /// The tenant imported meetings from another system (an import bumps the version).
     pub has_imports: bool,
     /// The global grant and the group grants by (lower-case) group id: with the user's own
-    /// grant, read per call, what effective policy decides with.
+    /// grant, read per call, what effective policy decides with. Empty unless the cache
+    /// keeps grants ([`ConfigCache::keeps_grants`]).
     global: Option<Grant>,
     groups: HashMap<String, Grant>,
 }
@@ -74,21 +75,24 @@ pub struct ConfigCache {
     loading: Vec<tokio::sync::Mutex<()>>,
     /// Count only consents Microsoft Graph confirmed (a server with Graph access).
     verified_only: bool,
-}
-
-impl Default for ConfigCache {
-    fn default() -> Self {
-        ConfigCache::new(false)
-    }
+    /// Keep the group and global grants (where effective policy reads them from here).
+    keep_grants: bool,
 }
 
 impl ConfigCache {
-    pub fn new(verified_only: bool) -> Self {
+    pub fn new(verified_only: bool, keep_grants: bool) -> Self {
         ConfigCache {
             tenants: quick_cache::sync::Cache::new(MAX_TENANTS),
             loading: (0..LOAD_STRIPES).map(|_| Default::default()).collect(),
             verified_only,
+            keep_grants,
         }
+    }
+
+    /// Whether snapshots hold the tenant's group and global grants
+    /// ([`TenantConfig::shared_grants`]); otherwise they hold none.
+    pub fn keeps_grants(&self) -> bool {
+        self.keep_grants
     }
 
     /// The kept snapshot, or a fresh one. Not yet checked: see the module docs.
@@ -139,7 +143,12 @@ impl ConfigCache {
         let consented = store::consents::granted_apps(db, tenant, self.verified_only).await?;
         let has_imports = store::meetings::has_imports(db, tenant).await?;
         let (mut global, mut groups) = (None, HashMap::new());
-        for g in store::grants::shared(db, tenant).await? {
+        let shared = if self.keep_grants {
+            store::grants::shared(db, tenant).await?
+        } else {
+            Vec::new()
+        };
+        for g in shared {
             match &g.target {
                 GrantTarget::Group { group_id, .. } => {
                     groups.insert(group_id.clone(), g);

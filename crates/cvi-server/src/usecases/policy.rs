@@ -64,18 +64,18 @@ pub async fn effective(
     })
 }
 
-/// The grants that can apply to `upn` in `groups`. On SQLite the user's own grant is read
-/// with the tenant's configuration version, and the grants every user shares (global,
-/// groups) come from the configuration kept at that version: one primary-key read instead
-/// of one per grant kind and group. A version that moved between the two is read again;
-/// PostgreSQL batches the whole read instead.
+/// The grants that can apply to `upn` in `groups`. Where the kept configuration holds the
+/// grants every user shares (SQLite), the user's own grant is read with the tenant's
+/// configuration version and the global and group grants come from the configuration kept
+/// at that version: one primary-key read instead of one per grant kind and group. A
+/// version that moved between the two is read again. PostgreSQL batches the whole read.
 async fn user_grants(
     cx: &Context,
     tenant: &str,
     upn: &str,
     groups: &[String],
 ) -> Result<Vec<Grant>> {
-    if matches!(cx.fast, Some(store::FastReads::Thread(_))) {
+    if cx.config.keeps_grants() {
         for _ in 0..MAX_CONFIG_ATTEMPTS {
             let (version, own) =
                 store::grants::user_with_version(&cx.db, cx.fast.as_ref(), tenant, upn).await?;

@@ -154,12 +154,12 @@ pub async fn resolve(
                 // no consent) must not come from a stale one; malformed input is malformed.
                 // A bad check digit too: a fresh configuration may say the tenant imported.
                 let from_config = !matches!(e, Error::Invalid(_));
-                if from_config
-                    && !last
-                    && store::tenant_config::version(&cx.db, tenant).await? != config.version
-                {
-                    config = cx.config.load(&cx.db, tenant).await?;
-                    continue;
+                if from_config && !last {
+                    let version = store::tenant_config::version(&cx.db, tenant).await?;
+                    if version != config.version {
+                        config = cx.config.at_version(&cx.db, tenant, version).await?;
+                        continue;
+                    }
                 }
                 match &e {
                     Error::UnknownMeeting => cx.metrics.resolution("unknown"),
@@ -178,7 +178,7 @@ pub async fn resolve(
         )
         .await?;
         if version != config.version && !last {
-            config = cx.config.load(&cx.db, tenant).await?;
+            config = cx.config.at_version(&cx.db, tenant, version).await?;
             continue;
         }
         let Some(m) = live else {
@@ -235,9 +235,11 @@ pub fn keyed(config: &TenantConfig, digits: &str) -> Option<VideoId> {
 /// never a meeting lookup.
 async fn imported_id(cx: &Context, tenant: &str, raw: &str) -> Result<Option<VideoId>> {
     let mut config = cx.config.get(&cx.db, tenant).await?;
-    if !config.has_imports && store::tenant_config::version(&cx.db, tenant).await? != config.version
-    {
-        config = cx.config.load(&cx.db, tenant).await?;
+    if !config.has_imports {
+        let version = store::tenant_config::version(&cx.db, tenant).await?;
+        if version != config.version {
+            config = cx.config.at_version(&cx.db, tenant, version).await?;
+        }
     }
     Ok(config
         .has_imports
