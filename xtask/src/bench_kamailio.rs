@@ -70,7 +70,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 /// Runs SIPp's INVITE → 302 → ACK against `sip` and returns (calls answered, seconds).
 fn sipp_round(work: &Path, sip: &str, rate: Option<u32>) -> Result<(u64, f64)> {
     let calls = rate.map_or(ROUND_CALLS, |r| r * FIXED_SECS);
-    let (out, rtt, seconds) = crate::bench::run_sipp(work, sip, calls, rate)?;
+    let (out, rtt, seconds) = crate::sipp::run(work, sip, calls, rate)?;
     let answered = rtt.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64;
     if answered == 0 {
         return Err(format!(

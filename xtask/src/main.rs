@@ -16,6 +16,7 @@ mod manifest;
 mod package;
 mod run;
 mod serve;
+mod sipp;
 mod test;
 mod tools;
 
