@@ -118,3 +118,226 @@ fn domain_code_runs_in_wasm() {
         .unwrap();
     assert_eq!(m.video_id, id);
 }
+
+/// `value` as the server writes it (serde_json), parsed by the browser.
+fn as_server_writes<T: serde::Serialize>(value: &T) -> wasm_bindgen::JsValue {
+    js_sys::JSON::parse(&serde_json::to_string(value).unwrap()).unwrap()
+}
+
+/// Reads what serde_json wrote for each of `values` and gets the same value back.
+fn reads_back<T>(values: &[T])
+where
+    T: serde::Serialize + cvi_addin::api::wire::FromJs + PartialEq + std::fmt::Debug,
+{
+    for v in values {
+        assert_eq!(&T::from_js(&as_server_writes(v)).unwrap(), v);
+    }
+}
+
+/// Writes each of `values` as exactly the JSON serde_json writes (absent fields absent).
+fn writes_as_serde<T>(values: &[T])
+where
+    T: serde::Serialize + cvi_addin::api::wire::ToJs,
+{
+    for v in values {
+        let ours = String::from(js_sys::JSON::stringify(&v.to_js()).unwrap());
+        let ours: serde_json::Value = serde_json::from_str(&ours).unwrap();
+        assert_eq!(ours, serde_json::to_value(v).unwrap());
+    }
+}
+
+fn demo_meeting(cancelled: bool) -> cvi_core::api::Meeting {
+    let mut coordinates = demo_coordinates();
+    coordinates.meeting_key = Some("AAMkAGI2TG93AAA=".into());
+    coordinates.teams_join_url =
+        Some("https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0".into());
+    coordinates.expires_at = Some("2027-02-04T10:00:00Z".into());
+    coordinates.block = Some(render(&coordinates, Lang::En));
+    cvi_core::api::Meeting {
+        coordinates,
+        subject: cancelled.then(|| "Quarterly review — Zürich".into()),
+        start: "2026-12-06T09:00:00Z".into(),
+        end: "2026-12-06T10:00:00Z".into(),
+        organizer: "ann@fabrikam.example".into(),
+        cancelled,
+    }
+}
+
+#[wasm_bindgen_test]
+fn replies_read_by_hand_are_what_the_server_wrote() {
+    use cvi_core::api::*;
+    let bare = Meeting {
+        coordinates: Coordinates::default(),
+        ..demo_meeting(false)
+    };
+    reads_back(&[demo_meeting(false), demo_meeting(true), bare]);
+    reads_back(&[Scheduled {
+        meeting: demo_meeting(false),
+        event_id: "AAMkAGI2THVSAAA=".into(),
+    }]);
+    let policy = PolicyView {
+        identity: "Tag:PolycomServiceProviderEnabled".into(),
+        description: "Polycom".into(),
+        provider_name: "Polycom".into(),
+        enabled: true,
+    };
+    let grant = |target, identity: Option<&str>, rank| GrantView {
+        target,
+        identity: identity.map(str::to_string),
+        rank,
+        policy_name: policy.identity.clone(),
+    };
+    reads_back(
+        &[
+            Some(grant(TargetKind::User, Some("ann@fabrikam.example"), None)),
+            Some(grant(TargetKind::Group, Some("5f2c"), Some(2))),
+            Some(grant(TargetKind::Global, None, None)),
+            None,
+        ]
+        .map(|g| EffectiveView {
+            user: "ann@fabrikam.example".into(),
+            policy: policy.clone(),
+            source: "group".into(),
+            grant: g,
+            reason: "the group 5f2c's grant (rank 2)".into(),
+        }),
+    );
+    let problems: Vec<_> = ProblemKind::ALL
+        .into_iter()
+        .map(|kind| Problem {
+            kind,
+            title: kind.title().into(),
+            status: kind.status(),
+            detail: "what was wrong".into(),
+            missing_app_ids: (kind == ProblemKind::ConsentMissing)
+                .then(|| vec!["a07fc3a5-1e3c-4a2b-9f1e-2d6b8c4e9a10".into()]),
+        })
+        .collect();
+    reads_back(&problems);
+    reads_back(&[TokenReply {
+        token: "eyJhbGciOi.x.y".into(),
+        expires_in: 3600,
+    }]);
+}
+
+#[wasm_bindgen_test]
+fn a_reply_off_contract_names_the_field() {
+    use cvi_addin::api::wire::{Bad, FromJs};
+    use cvi_core::api::{Meeting, Problem};
+    let with = |field: &str, value: serde_json::Value| {
+        let mut m = serde_json::to_value(demo_meeting(false)).unwrap();
+        m[field] = value;
+        Meeting::from_js(&js_sys::JSON::parse(&m.to_string()).unwrap())
+    };
+    assert_eq!(with("video_id", "12345".into()), Err(Bad("video_id")));
+    assert_eq!(
+        with("tenant_key", "no-at-sign".into()),
+        Err(Bad("tenant_key"))
+    );
+    assert_eq!(with("provider", "polycom".into()), Err(Bad("provider")));
+    assert_eq!(with("start", 7.into()), Err(Bad("start")));
+    assert_eq!(
+        with("organizer", serde_json::Value::Null),
+        Err(Bad("organizer"))
+    );
+    assert_eq!(with("cancelled", "no".into()), Err(Bad("cancelled")));
+    assert_eq!(
+        with("block", serde_json::json!({"html": "<p>x</p>"})),
+        Err(Bad("text"))
+    );
+    assert!(with("subject", serde_json::Value::Null).is_ok());
+    let list = js_sys::JSON::parse("[]").unwrap();
+    assert_eq!(Meeting::from_js(&list), Err(Bad("meeting")));
+    let problem = |status: &str| {
+        let text = format!(
+            r#"{{"type":"urn:cvi:problem:not-found","title":"t","status":{status},"detail":"d"}}"#
+        );
+        Problem::from_js(&js_sys::JSON::parse(&text).unwrap())
+    };
+    assert!(problem("404").is_ok());
+    assert_eq!(problem("404.5"), Err(Bad("status")));
+    assert_eq!(problem("70000"), Err(Bad("status")));
+    assert_eq!(problem("\"404\""), Err(Bad("status")));
+}
+
+#[wasm_bindgen_test]
+fn requests_written_by_hand_are_what_serde_writes() {
+    use cvi_core::api::*;
+    writes_as_serde(&[
+        IssueRequest {
+            meeting_key: "k1".into(),
+            subject: None,
+            start: "2026-12-06T09:00:00Z".into(),
+            end: "2026-12-06T10:00:00Z".into(),
+            series_end: None,
+            lang: None,
+            teams_join_url: None,
+        },
+        IssueRequest {
+            meeting_key: "k2".into(),
+            subject: Some("Review \"Q4\" <draft>".into()),
+            start: "2026-12-06T09:00:00Z".into(),
+            end: "2026-12-06T10:00:00Z".into(),
+            series_end: Some("2027-03-01T10:00:00Z".into()),
+            lang: Some("de".into()),
+            teams_join_url: Some("https://teams.microsoft.com/l/meetup-join/x".into()),
+        },
+    ]);
+    writes_as_serde(&[
+        UpdateRequest {
+            subject: None,
+            start: Some("2026-12-07T09:00:00Z".into()),
+            end: Some("2026-12-07T10:00:00Z".into()),
+            series_end: None,
+            lang: None,
+            teams_join_url: None,
+        },
+        UpdateRequest {
+            subject: Some("s".into()),
+            start: None,
+            end: None,
+            series_end: Some("2027-01-01T00:00:00Z".into()),
+            lang: Some("fr".into()),
+            teams_join_url: Some("https://teams.microsoft.com/l/meetup-join/y".into()),
+        },
+    ]);
+    let schedule = |recurrence, attendees: &[&str]| ScheduleRequest {
+        meeting_key: "k3".into(),
+        subject: "Weekly sync".into(),
+        start: "2026-12-07T09:00:00Z".into(),
+        end: "2026-12-07T09:30:00Z".into(),
+        attendees: attendees.iter().map(|a| a.to_string()).collect(),
+        recurrence,
+        lang: Some("ja".into()),
+    };
+    writes_as_serde(&[
+        schedule(None, &[]),
+        schedule(
+            Some(Recurrence {
+                pattern: RecurrencePattern::Weekly,
+                until: "2027-03-01".into(),
+            }),
+            &["bob@fabrikam.example", "room-4@fabrikam.example"],
+        ),
+        schedule(
+            Some(Recurrence {
+                pattern: RecurrencePattern::Daily,
+                until: "2026-12-20".into(),
+            }),
+            &["bob@fabrikam.example"],
+        ),
+    ]);
+    let token = |role, groups: &[&str], extra: bool| TokenRequest {
+        tenant: "fabrikam".into(),
+        user: "ann@fabrikam.example".into(),
+        role,
+        app_id: extra.then(|| "a07fc3a5-1e3c-4a2b-9f1e-2d6b8c4e9a10".into()),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        oid: extra.then(|| "00000000-0000-0000-0000-0000000000aa".into()),
+    };
+    writes_as_serde(&[
+        token(Role::Organizer, &[], false),
+        token(Role::Admin, &["g1", "g2"], true),
+        token(Role::Partner, &[], true),
+    ]);
+}

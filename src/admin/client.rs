@@ -1,18 +1,22 @@
 //! The admin endpoints of the policy API, typed (same `fetch` client as the organizer's).
+//! Replies are read with serde-wasm-bindgen: the console's twenty-odd reply types stay
+//! derived from `cvi_core::api` here, where its own bundle pays for serde once; the
+//! organizer's pages read their few by hand (`api::wire`).
 
 use cvi_core::api::{
     endpoints::{
-        CancelMeeting, ConsentLinksOf, ConsentStatus, CreateProvider, DailyStatistics, FindMeeting,
-        InjectState, ListAudit, ListGrants, ListPolicies, ListProviders, OrganizerMeetings,
-        PutGrant, RemoveProvider, SetInject, ShowMeeting, UpdateProvider, UserEffectivePolicy,
+        CancelMeeting, ConsentLinksOf, ConsentStatus, CreateProvider, DailyStatistics, Endpoint,
+        FindMeeting, InjectState, ListAudit, ListGrants, ListPolicies, ListProviders,
+        OrganizerMeetings, PutGrant, RemoveProvider, SetInject, ShowMeeting, UpdateProvider,
+        UserEffectivePolicy,
     },
     ConsentLinks, DailyStats, EffectiveView, GrantOutcome, GrantRequest, GrantView, InjectRequest,
     InjectStatus, Meeting, NewProvider, PolicyView, ProviderConsent, ProviderView, Removed,
     SetProvider,
 };
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::api::{Api, ApiError};
+use crate::api::{self, Api, ApiError};
 
 /// A JSON value as the browser parsed it: an audit record's before or after, shown as
 /// JSON text, never as markup.
@@ -49,14 +53,36 @@ impl Setup {
 pub struct AdminApi(pub Api);
 
 impl AdminApi {
+    /// One call of endpoint `E`, as `Api::call` but through serde.
+    async fn call<E: Endpoint>(
+        &self,
+        args: &[&str],
+        query: &[(&str, Option<&str>)],
+        body: Option<&E::Request>,
+    ) -> Result<E::Reply, ApiError>
+    where
+        E::Request: Serialize,
+        E::Reply: DeserializeOwned,
+    {
+        let body = body
+            .map(|b| b.serialize(&serde_wasm_bindgen::Serializer::json_compatible()))
+            .transpose()
+            .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+        let reply = self
+            .0
+            .send(E::METHOD.as_str(), &api::path::<E>(args, query), body)
+            .await?;
+        serde_wasm_bindgen::from_value(reply).map_err(|e| ApiError::Unexpected(e.to_string()))
+    }
+
     pub async fn setup(&self) -> Result<Setup, ApiError> {
-        let providers = self.0.call::<ListProviders>(&[], &[], None).await?;
-        let policies = self.0.call::<ListPolicies>(&[], &[], None).await?;
-        let grants = self.0.call::<ListGrants>(&[], &[], None).await?;
+        let providers = self.call::<ListProviders>(&[], &[], None).await?;
+        let policies = self.call::<ListPolicies>(&[], &[], None).await?;
+        let grants = self.call::<ListGrants>(&[], &[], None).await?;
         let consent = if providers.is_empty() {
             Vec::new()
         } else {
-            self.0.call::<ConsentStatus>(&[], &[], None).await?
+            self.call::<ConsentStatus>(&[], &[], None).await?
         };
         Ok(Setup {
             providers,
@@ -67,7 +93,7 @@ impl AdminApi {
     }
 
     pub async fn create_provider(&self, p: &NewProvider) -> Result<ProviderView, ApiError> {
-        self.0.call::<CreateProvider>(&[], &[], Some(p)).await
+        self.call::<CreateProvider>(&[], &[], Some(p)).await
     }
 
     pub async fn set_provider(
@@ -75,56 +101,52 @@ impl AdminApi {
         name: &str,
         p: &SetProvider,
     ) -> Result<ProviderView, ApiError> {
-        self.0.call::<UpdateProvider>(&[name], &[], Some(p)).await
+        self.call::<UpdateProvider>(&[name], &[], Some(p)).await
     }
 
     pub async fn remove_provider(&self, name: &str) -> Result<Removed, ApiError> {
-        self.0.call::<RemoveProvider>(&[name], &[], None).await
+        self.call::<RemoveProvider>(&[name], &[], None).await
     }
 
     pub async fn put_grant(&self, g: &GrantRequest) -> Result<GrantOutcome, ApiError> {
-        self.0.call::<PutGrant>(&[], &[], Some(g)).await
+        self.call::<PutGrant>(&[], &[], Some(g)).await
     }
 
     pub async fn effective(&self, upn: &str, groups: &str) -> Result<EffectiveView, ApiError> {
         let groups = Some(groups.trim()).filter(|g| !g.is_empty());
-        self.0
-            .call::<UserEffectivePolicy>(&[upn], &[("groups", groups)], None)
+        self.call::<UserEffectivePolicy>(&[upn], &[("groups", groups)], None)
             .await
     }
 
     pub async fn inject(&self) -> Result<InjectStatus, ApiError> {
-        self.0.call::<InjectState>(&[], &[], None).await
+        self.call::<InjectState>(&[], &[], None).await
     }
 
     pub async fn set_inject(&self, enabled: bool) -> Result<InjectStatus, ApiError> {
-        self.0
-            .call::<SetInject>(&[], &[], Some(&InjectRequest { enabled }))
+        self.call::<SetInject>(&[], &[], Some(&InjectRequest { enabled }))
             .await
     }
 
     pub async fn consent_links(&self, provider: &str) -> Result<ConsentLinks, ApiError> {
-        self.0
-            .call::<ConsentLinksOf>(&[], &[("provider", Some(provider))], None)
+        self.call::<ConsentLinksOf>(&[], &[("provider", Some(provider))], None)
             .await
     }
 
     pub async fn meeting(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.0.call::<ShowMeeting>(&[key], &[], None).await
+        self.call::<ShowMeeting>(&[key], &[], None).await
     }
 
     pub async fn meeting_by_video_id(&self, id: &str) -> Result<Meeting, ApiError> {
-        self.0
-            .call::<FindMeeting>(&[], &[("video_id", Some(id))], None)
+        self.call::<FindMeeting>(&[], &[("video_id", Some(id))], None)
             .await
     }
 
     pub async fn meetings_of(&self, upn: &str) -> Result<Vec<Meeting>, ApiError> {
-        self.0.call::<OrganizerMeetings>(&[upn], &[], None).await
+        self.call::<OrganizerMeetings>(&[upn], &[], None).await
     }
 
     pub async fn cancel_meeting(&self, key: &str) -> Result<Meeting, ApiError> {
-        self.0.call::<CancelMeeting>(&[key], &[], None).await
+        self.call::<CancelMeeting>(&[key], &[], None).await
     }
 
     /// A page of the audit log (20 entries), filtered by the server: `actor` exactly,
@@ -139,25 +161,23 @@ impl AdminApi {
         fn given(v: &str) -> Option<&str> {
             Some(v.trim()).filter(|v| !v.is_empty())
         }
-        self.0
-            .call::<ListAudit<JsJson>>(
-                &[],
-                &[
-                    ("limit", Some("20")),
-                    ("actor", given(actor)),
-                    ("action", given(action)),
-                    ("since", given(day)),
-                    ("until", given(day)),
-                    ("before", before),
-                ],
-                None,
-            )
-            .await
+        self.call::<ListAudit<JsJson>>(
+            &[],
+            &[
+                ("limit", Some("20")),
+                ("actor", given(actor)),
+                ("action", given(action)),
+                ("since", given(day)),
+                ("until", given(day)),
+                ("before", before),
+            ],
+            None,
+        )
+        .await
     }
 
     pub async fn stats(&self) -> Result<DailyStats, ApiError> {
-        self.0
-            .call::<DailyStatistics>(&[], &[("days", Some("30"))], None)
+        self.call::<DailyStatistics>(&[], &[("days", Some("30"))], None)
             .await
     }
 }

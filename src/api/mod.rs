@@ -1,7 +1,10 @@
 //! The typed client of the policy API (`/api/v1`, same origin as the page). Requests go
-//! through the browser's `fetch` and replies through its JSON parser and
-//! serde-wasm-bindgen: an HTTP crate (gloo-net) brought serde_json, wasm-streams and the
-//! `http` types into both bundles for what is five calls with a JSON body.
+//! through the browser's `fetch` and replies through its JSON parser, then [`wire`]'s
+//! readers: an HTTP crate (gloo-net) brought serde_json, wasm-streams and the `http` types
+//! into every bundle, and serde's deserializer another ~20 KB, for a handful of calls with
+//! a JSON body.
+
+pub mod wire;
 
 use cvi_core::api::{
     endpoints::{
@@ -14,10 +17,10 @@ pub use cvi_core::api::{
     EffectiveView as Effective, IssueRequest, Meeting, Problem, ProblemKind, Recurrence,
     RecurrencePattern, ScheduleRequest, Scheduled, UpdateRequest,
 };
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
+use wire::{Bad, FromJs, ToJs};
 
 /// Why a call failed, sorted by what the user can do about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,17 +77,22 @@ impl Api {
         args: &[&str],
         query: &[(&str, Option<&str>)],
         body: Option<&E::Request>,
-    ) -> Result<E::Reply, ApiError> {
-        let path = format!("{}{}", E::path(args), endpoints::query_string(query));
-        let body = body.map(to_js).transpose()?;
-        let reply = self.send(E::METHOD.as_str(), &path, body).await?;
-        serde_wasm_bindgen::from_value(reply).map_err(|e| ApiError::Unexpected(e.to_string()))
+    ) -> Result<E::Reply, ApiError>
+    where
+        E::Request: ToJs,
+        E::Reply: FromJs,
+    {
+        let body = body.map(ToJs::to_js);
+        let reply = self
+            .send(E::METHOD.as_str(), &path::<E>(args, query), body)
+            .await?;
+        E::Reply::from_js(&reply).map_err(unreadable)
     }
 
     /// One request: `method` on `path` (under `/api/v1`) with an optional JSON body; the
     /// successful reply's JSON, or the problem. Not generic, so the bundle holds one copy of
     /// the fetch for every endpoint.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,
@@ -185,9 +193,16 @@ impl Api {
     }
 }
 
-pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| ApiError::Unexpected(e.to_string()))
+/// Endpoint `E`'s path with its parameters and the query pairs that are present.
+pub(crate) fn path<E: Endpoint>(args: &[&str], query: &[(&str, Option<&str>)]) -> String {
+    format!("{}{}", E::path(args), endpoints::query_string(query))
+}
+
+/// A successful reply that is not what the contract says.
+fn unreadable(Bad(field): Bad) -> ApiError {
+    ApiError::Unexpected(format!(
+        "the server's reply has no valid `{field}`: is the add-in as new as the server?"
+    ))
 }
 
 /// What a thrown JavaScript value says (an `Error`'s message, or the value as text).
@@ -214,7 +229,7 @@ async fn read(resp: Response) -> Result<JsValue, ApiError> {
     if (200..300).contains(&status) {
         Ok(json)
     } else {
-        let p: Problem = serde_wasm_bindgen::from_value(json).map_err(|_| {
+        let p = Problem::from_js(&json).map_err(|_| {
             ApiError::Unexpected(format!(
                 "the server answered {status} without a problem document"
             ))
