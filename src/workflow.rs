@@ -9,7 +9,7 @@ use cvi_core::{
 use crate::{
     api::{Api, ApiError, IssueRequest, ProblemKind, UpdateRequest},
     host::{Appointment, Body, HostError, Series},
-    i18n::Key,
+    i18n::{pick, rows, Key},
 };
 
 /// Office.js refuses bodies longer than this (`body.setAsync`), counted in UTF-16 units.
@@ -60,6 +60,25 @@ impl Failure {
             Failure::Foreign(_) => (Key::Foreign, String::new()),
             Failure::SignIn(d) => (Key::SignInFailed, d.clone()),
         }
+    }
+
+    /// [`Failure::message`] in `lang`, each key's words named by its row (`i18n::rows`), so
+    /// a page that shows nothing but outcomes (the command) links these rows of the word
+    /// table and not the other forty in five languages.
+    pub fn text(&self, lang: Lang) -> (&'static str, String) {
+        let (key, detail) = self.message();
+        let row = match key {
+            Key::Unreachable => rows::Unreachable,
+            Key::NotEnabled => rows::NotEnabled,
+            Key::ProviderMissing => rows::ProviderMissing,
+            Key::ConsentMissing => rows::ConsentMissing,
+            Key::SignInFailed => rows::SignInFailed,
+            Key::BodyTooLarge => rows::BodyTooLarge,
+            Key::Foreign => rows::Foreign,
+            _ => rows::Failed,
+        };
+        let text = pick(lang, row);
+        (text, detail)
     }
 }
 

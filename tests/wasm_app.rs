@@ -84,6 +84,39 @@ fn every_ui_string_exists_in_every_language() {
 }
 
 #[wasm_bindgen_test]
+fn every_failure_says_its_own_words() {
+    use cvi_addin::{
+        api::{ApiError, Problem, ProblemKind},
+        i18n::t,
+        workflow::Failure,
+    };
+    let mut failures = vec![
+        Failure::from(ApiError::Unreachable("offline".into())),
+        Failure::from(ApiError::Unexpected("not JSON".into())),
+        Failure::Host("the host refused".into()),
+        Failure::BodyTooLarge,
+        Failure::Foreign(Box::default()),
+        Failure::SignIn("no token".into()),
+    ];
+    failures.extend(ProblemKind::ALL.map(|kind| {
+        Failure::from(ApiError::Problem(Problem {
+            kind,
+            title: kind.title().into(),
+            status: kind.status(),
+            detail: "why".into(),
+            missing_app_ids: None,
+        }))
+    }));
+    // The command's lookup by row says what the pane's lookup by key says.
+    for f in &failures {
+        for l in Lang::ALL {
+            let (key, detail) = f.message();
+            assert_eq!(f.text(l), (t(l, key), detail), "{f:?} in {l:?}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn theme_follows_the_hosts_background() {
     use cvi_addin::host::Theme;
     assert_eq!(Theme::from_background("#1f1f1f"), Theme::Dark);

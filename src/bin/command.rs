@@ -5,7 +5,7 @@
 use cvi_addin::{
     api::Api,
     host::{self, Appointment, Host, Notice, OutlookHost},
-    i18n::{t, Key},
+    i18n::{pick, rows},
     workflow::{self, Failure},
 };
 use cvi_core::invite::Lang;
@@ -37,15 +37,19 @@ fn main() {
                 let (kind, message) = match add(&outlook, lang).await {
                     Ok(w) if w.location_full => (
                         Notice::Info,
-                        format!("{} {}", t(lang, Key::Added), t(lang, Key::LocationFull)),
+                        format!(
+                            "{} {}",
+                            pick(lang, rows::Added),
+                            pick(lang, rows::LocationFull)
+                        ),
                     ),
-                    Ok(_) => (Notice::Info, t(lang, Key::Added).to_string()),
+                    Ok(_) => (Notice::Info, pick(lang, rows::Added).to_string()),
                     Err(f) => {
-                        let (key, detail) = f.message();
+                        let (words, detail) = f.text(lang);
                         let text = if detail.is_empty() {
-                            t(lang, key).to_string()
+                            words.to_string()
                         } else {
-                            format!("{} {detail}", t(lang, key))
+                            format!("{words} {detail}")
                         };
                         (Notice::Error, text)
                     }
