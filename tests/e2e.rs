@@ -301,6 +301,21 @@ impl Browser {
         self.client.execute(script, vec![]).await.unwrap()
     }
 
+    /// Opens a section of the admin console from its navigation, as an admin does, and
+    /// waits until it shows (the others are hidden).
+    async fn section(&self, id: &str) {
+        self.click(&format!("nav a[href='#{id}']")).await;
+        let shown = format!(
+            "const s = document.getElementById('{id}'); return !!s && !s.closest('[hidden]') \
+             && document.querySelector('nav a[aria-current=page]').getAttribute('href') === '#{id}';"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.js(&shown).await != json!(true) {
+            assert!(Instant::now() < deadline, "section {id} never showed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Presses Tab (as a keyboard user does) until the focused element matches `css`;
     /// fails if it is never reached, or if it shows no focus ring.
     async fn tab_to(&self, css: &str) {
@@ -1072,6 +1087,16 @@ async fn console_keyboard_only_creates_a_provider(f: &Fixture) {
     b.tab_to("input[name=user]").await;
     b.keys("admin@keyboard.example").await;
     b.keys(ENTER).await;
+    // The sections are a navigation: Providers, then on from its heading.
+    b.tab_to("nav a[href='#providers']").await;
+    b.keys(ENTER).await;
+    b.wait_text("#providers-h", |t| !t.is_empty()).await;
+    let focused = b.js("return document.activeElement.id").await;
+    assert_eq!(
+        focused,
+        json!("providers-h"),
+        "focus moves to the section opened"
+    );
     b.tab_to("input[name=tenant_key]").await;
     b.keys("3344556677@t.plcm.vc").await;
     b.tab_to("input[name=aad_application_ids]").await;
@@ -1623,9 +1648,16 @@ async fn console_provisions_a_new_tenant(f: &Fixture) {
     assert!(ready.starts_with("Not ready"), "{ready}");
     b.screenshot("console-1-empty").await;
     b.assert_accessible("console").await;
+    // One section at a time: the others are in the page but hidden.
+    let visible = b
+        .js("return [...document.querySelectorAll('main section')].filter(s => !s.closest('[hidden]')).map(s => s.id);")
+        .await;
+    assert_eq!(visible, json!(["ready"]));
 
     // A provider: a bad tenant key is named next to its field; the demo tenant's key is
     // taken; then one that works.
+    b.section("providers").await;
+    b.assert_accessible("console, providers").await;
     b.set("tenant_key", "not a key", "input").await;
     b.set("aad_application_ids", APP, "input").await;
     b.click("[data-action=create-provider]").await;
@@ -1645,6 +1677,7 @@ async fn console_provisions_a_new_tenant(f: &Fixture) {
     b.wait_css("tr[data-provider=Polycom]").await;
 
     // Grants: everyone gets Polycom; the group g-lab (rank 1) gets the disabled policy.
+    b.section("grants").await;
     b.set("policy", "Tag:PolycomServiceProviderEnabled", "change")
         .await;
     b.click("[data-action=grant]").await;
@@ -1675,6 +1708,7 @@ async fn console_provisions_a_new_tenant(f: &Fixture) {
         .await;
     assert_eq!(injected, json!(0));
     // A javascript: more-info link is refused at its field and never becomes a link.
+    b.section("providers").await;
     b.set("name", "BlueJeans", "change").await;
     b.set("tenant_key", "5566@bjn.vc", "input").await;
     b.set("instruction_uri", "javascript:alert(1)", "input")
@@ -1684,6 +1718,8 @@ async fn console_provisions_a_new_tenant(f: &Fixture) {
         .await;
 
     // Why, for two users.
+    b.section("grants").await;
+    b.assert_accessible("console, grants").await;
     b.set("why-user", "ann@contoso.example", "input").await;
     b.click("[data-action=why]").await;
     let why_ann = b
@@ -1771,6 +1807,7 @@ async fn console_consent_makes_the_tenant_ready(f: &Fixture) {
         href.starts_with("https://login.microsoftonline.com/"),
         "{href}"
     );
+    b.section("consent").await;
     b.screenshot("console-2-before-consent").await;
     b.assert_accessible("console, consent").await;
     // The admin first declines; Entra's error description (markup here) is shown as text.
@@ -1783,7 +1820,7 @@ async fn console_consent_makes_the_tenant_ready(f: &Fixture) {
         .await
         .unwrap();
     b.client
-        .goto(&format!("{}/admin", server.base))
+        .goto(&format!("{}/admin#consent", server.base))
         .await
         .unwrap();
     b.wait_text(".consent-provider", |t| {
@@ -1855,6 +1892,7 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
     b.wait_css("tr[data-provider=Polycom]").await;
     // Edit the provider: its more-info link (the name stays).
     b.client.refresh().await.unwrap();
+    b.section("providers").await;
     b.click("tr[data-provider=Polycom] [data-action=edit-provider]")
         .await;
     b.wait_text(".provider-form h3", |t| t == "Edit Polycom")
@@ -1879,6 +1917,7 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
 
     // An organizer's meetings; then the meeting found by its Video ID; the activity chart
     // counts it.
+    b.section("meetings").await;
     b.set("meeting", "ann@tailspin.example", "input").await;
     b.click("[data-action=find-meeting]").await;
     b.wait_text("[data-testid=meetings] tbody", |t| t.contains("c-1"))
@@ -1888,6 +1927,7 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
     b.click("[data-action=find-meeting]").await;
     let card = b.text("[data-testid=meeting]").await;
     assert!(card.contains("ann@tailspin.example"), "{card}");
+    b.section("activity").await;
     b.click("[data-action=stats-reload]").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -1899,6 +1939,8 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
         tokio::time::sleep(Duration::from_millis(200)).await;
         b.click("[data-action=stats-reload]").await;
     }
+    b.section("audit").await;
+    b.assert_accessible("console, audit log").await;
     let audit = b.text("#audit tbody").await;
     for action in [
         "provider.new",
@@ -1952,6 +1994,7 @@ async fn console_turns_on_coordinates_in_every_teams_meeting(f: &Fixture) {
     .expect("the tenant is provisioned");
     microsoft.user(ANN, "ann@woodgrove.example");
     console_sign_in(f, "woodgrove").await;
+    b.section("inject").await;
     b.wait_text("[data-testid=inject-state]", |t| t.starts_with("Off"))
         .await;
     let missing = b.text("[data-testid=inject-missing]").await;
@@ -1981,7 +2024,7 @@ async fn console_turns_on_coordinates_in_every_teams_meeting(f: &Fixture) {
         .await
         .unwrap();
     b.client
-        .goto(&format!("{}/admin", server.base))
+        .goto(&format!("{}/admin#inject", server.base))
         .await
         .unwrap();
     b.click("[data-action=inject-toggle]").await;

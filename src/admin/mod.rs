@@ -192,36 +192,118 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
         remember_token(None);
         token.set(None);
     };
+    let shown = RwSignal::new(section_in_address());
+    // Sections that read on their own are made when first opened, then kept (hidden), so
+    // what the admin typed in them stays while they look at another.
+    let opened = RwSignal::new(vec![shown.get_untracked()]);
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let id = section_in_address();
+        if id != shown.get_untracked() {
+            shown.set(id);
+            opened.update(|o| {
+                if !o.contains(&id) {
+                    o.push(id);
+                }
+            });
+            focus_heading(id);
+        }
+    });
+    on_cleanup(move || listener.remove());
+    let hidden = move |id: &'static str| move || shown.get() != id;
+    let is_open = move |id: &'static str| move || opened.with(|o| o.contains(&id));
     view! {
         <nav aria-label="Sections">
-            <a href="#ready">"Ready"</a>
-            <a href="#providers">"Providers"</a>
-            <a href="#grants">"Policies and grants"</a>
-            <a href="#consent">"Consent"</a>
-            <a href="#inject">"Every Teams meeting"</a>
-            <a href="#meetings">"Meetings"</a>
-            <a href="#activity">"Activity"</a>
-            <a href="#audit">"Audit log"</a>
+            <Show when=move || !not_admin.get()>
+                {SECTIONS
+                    .map(|(id, title)| {
+                        view! {
+                            <a
+                                href=format!("#{id}")
+                                aria-current=move || (shown.get() == id).then_some("page")
+                            >
+                                {title}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+            </Show>
             <button type="button" data-action="signout" on:click=sign_out>"Sign out"</button>
         </nav>
         <Note text=note />
-        {move || setup.get().map(|s| view! { <Ready setup=s /> })}
+        <div hidden=hidden("ready")>
+            {move || setup.get().map(|s| view! { <Ready setup=s /> })}
+        </div>
         // Created once the set-up is first read, then kept: their forms keep what the admin
         // typed while their tables follow each refresh.
         <Show when=move || setup.with(Option::is_some)>
-            <providers::Providers api=api setup=setup refresh=refresh />
-            <grants::Grants api=api setup=setup refresh=refresh />
+            <div hidden=hidden("providers")>
+                <providers::Providers api=api setup=setup refresh=refresh />
+            </div>
+            <div hidden=hidden("grants")>
+                <grants::Grants api=api setup=setup refresh=refresh />
+            </div>
         </Show>
-        {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
+        <div hidden=hidden("consent")>
+            {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
+        </div>
         // Sections that read on their own wait for the set-up: a caller who is no admin
         // sees the one sentence above, not a role error per section.
         <Show when=move || setup.with(Option::is_some) && !not_admin.get()>
-            <inject::Inject api=api />
-            <meetings::Meetings api=api />
-            <charts::Activity api=api />
-            <audit::Audit api=api />
+            <div hidden=hidden("inject")>
+                <Show when=is_open("inject")><inject::Inject api=api /></Show>
+            </div>
+            <div hidden=hidden("meetings")>
+                <Show when=is_open("meetings")><meetings::Meetings api=api /></Show>
+            </div>
+            <div hidden=hidden("activity")>
+                <Show when=is_open("activity")><charts::Activity api=api /></Show>
+            </div>
+            <div hidden=hidden("audit")>
+                <Show when=is_open("audit")><audit::Audit api=api /></Show>
+            </div>
         </Show>
     }
+}
+
+/// The console's sections, as its navigation lists them. One shows at a time, chosen by
+/// the address's fragment (`/admin#grants`): a section can be linked, and the browser's
+/// Back goes to the one before.
+const SECTIONS: [(&str, &str); 8] = [
+    ("ready", "Ready"),
+    ("providers", "Providers"),
+    ("grants", "Policies and grants"),
+    ("consent", "Consent"),
+    ("inject", "Every Teams meeting"),
+    ("meetings", "Meetings"),
+    ("activity", "Activity"),
+    ("audit", "Audit log"),
+];
+
+/// The section the address names (`#audit`), or the first.
+fn section_in_address() -> &'static str {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    SECTIONS
+        .iter()
+        .map(|(id, _)| *id)
+        .find(|id| hash.strip_prefix('#') == Some(id))
+        .unwrap_or(SECTIONS[0].0)
+}
+
+/// Moves focus to the heading of the section just opened (once it shows), as a new page
+/// would: keyboard and screen-reader users go on from there, not from the navigation.
+fn focus_heading(id: &'static str) {
+    request_animation_frame(move || {
+        let heading = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("{id}-h")))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(h) = heading {
+            h.set_tab_index(-1);
+            let _ = h.focus();
+        }
+    });
 }
 
 /// What has to be true before an organizer gets coordinates, and whether it is.
@@ -243,13 +325,15 @@ fn Ready(setup: Setup) -> impl IntoView {
             .iter()
             .any(|c| c.missing.is_empty() && !c.apps.is_empty());
     let ready = provider && granted && consented;
-    let item = move |ok: bool, what: &'static str, todo: &'static str| {
+    let item = move |ok: bool,
+                     what: &'static str,
+                     (section, todo): (&'static str, &'static str)| {
         view! {
             <li class=if ok { "done" } else { "todo" }>
                 <span aria-hidden="true">{if ok { "✓ " } else { "○ " }}</span>
                 {what}
                 <span class="visually-hidden">{if ok { " (done)" } else { " (missing)" }}</span>
-                {(!ok).then(|| view! { <span class="hint">" — " {todo}</span> })}
+                {(!ok).then(|| view! { <span class="hint">" — " <a href=format!("#{section}")>{todo}</a></span> })}
             </li>
         }
     };
@@ -257,9 +341,9 @@ fn Ready(setup: Setup) -> impl IntoView {
         <section id="ready" aria-labelledby="ready-h">
             <h2 id="ready-h">"Ready to issue"</h2>
             <ul class="checklist">
-                {item(provider, "A video interop provider", "create one under Providers")}
-                {item(granted, "A grant that gives users a policy of that provider", "grant a policy under Policies and grants")}
-                {item(consented, "Admin consent for the provider's partner apps", "follow the consent links under Consent")}
+                {item(provider, "A video interop provider", ("providers", "create one under Providers"))}
+                {item(granted, "A grant that gives users a policy of that provider", ("grants", "grant a policy under Policies and grants"))}
+                {item(consented, "Admin consent for the provider's partner apps", ("consent", "follow the consent links under Consent"))}
             </ul>
             <p data-testid="ready" class=if ready { "status success" } else { "status warning" } role="status">
                 {if ready {
