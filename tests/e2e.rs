@@ -1957,6 +1957,14 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
         t.contains("grant.assign") && !t.contains("provider.new") && !t.contains("meeting.issue")
     })
     .await;
+    // A section left keeps what was typed in it (it is hidden, not made again).
+    b.section("meetings").await;
+    assert_eq!(
+        b.js("return document.querySelector('[name=meeting]').value;")
+            .await,
+        m["video_id"]
+    );
+    b.section("audit").await;
 
     let injected = b
         .js("return document.querySelectorAll('main img, main script, a[href^=\"javascript\"]').length;")

@@ -209,8 +209,6 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
         }
     });
     on_cleanup(move || listener.remove());
-    let hidden = move |id: &'static str| move || shown.get() != id;
-    let is_open = move |id: &'static str| move || opened.with(|o| o.contains(&id));
     view! {
         <nav aria-label="Sections">
             <Show when=move || !not_admin.get()>
@@ -230,38 +228,62 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             <button type="button" data-action="signout" on:click=sign_out>"Sign out"</button>
         </nav>
         <Note text=note />
-        <div hidden=hidden("ready")>
+        <Part id="ready" shown=shown>
             {move || setup.get().map(|s| view! { <Ready setup=s /> })}
-        </div>
+        </Part>
         // Created once the set-up is first read, then kept: their forms keep what the admin
         // typed while their tables follow each refresh.
         <Show when=move || setup.with(Option::is_some)>
-            <div hidden=hidden("providers")>
+            <Part id="providers" shown=shown>
                 <providers::Providers api=api setup=setup refresh=refresh />
-            </div>
-            <div hidden=hidden("grants")>
+            </Part>
+            <Part id="grants" shown=shown>
                 <grants::Grants api=api setup=setup refresh=refresh />
-            </div>
+            </Part>
         </Show>
-        <div hidden=hidden("consent")>
+        <Part id="consent" shown=shown>
             {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
-        </div>
+        </Part>
         // Sections that read on their own wait for the set-up: a caller who is no admin
         // sees the one sentence above, not a role error per section.
         <Show when=move || setup.with(Option::is_some) && !not_admin.get()>
-            <div hidden=hidden("inject")>
-                <Show when=is_open("inject")><inject::Inject api=api /></Show>
-            </div>
-            <div hidden=hidden("meetings")>
-                <Show when=is_open("meetings")><meetings::Meetings api=api /></Show>
-            </div>
-            <div hidden=hidden("activity")>
-                <Show when=is_open("activity")><charts::Activity api=api /></Show>
-            </div>
-            <div hidden=hidden("audit")>
-                <Show when=is_open("audit")><audit::Audit api=api /></Show>
-            </div>
+            <LazyPart id="inject" shown=shown opened=opened>
+                <inject::Inject api=api />
+            </LazyPart>
+            <LazyPart id="meetings" shown=shown opened=opened>
+                <meetings::Meetings api=api />
+            </LazyPart>
+            <LazyPart id="activity" shown=shown opened=opened>
+                <charts::Activity api=api />
+            </LazyPart>
+            <LazyPart id="audit" shown=shown opened=opened>
+                <audit::Audit api=api />
+            </LazyPart>
         </Show>
+    }
+}
+
+/// One section's place in the page: hidden unless it is the one shown. (Children are
+/// boxed views, so every section shares this one wrapper's code.)
+#[component]
+fn Part(id: &'static str, shown: RwSignal<&'static str>, children: Children) -> impl IntoView {
+    view! { <div hidden=move || shown.get() != id>{children()}</div> }
+}
+
+/// A section that reads the API on its own: made the first time it is opened.
+#[component]
+fn LazyPart(
+    id: &'static str,
+    shown: RwSignal<&'static str>,
+    opened: RwSignal<Vec<&'static str>>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    // A memo: opening another section must not make this one again.
+    let open = Memo::new(move |_| opened.with(|o| o.contains(&id)));
+    view! {
+        <div hidden=move || shown.get() != id>
+            {move || open.get().then(|| children())}
+        </div>
     }
 }
 
