@@ -566,6 +566,7 @@ fn main() {
         console_edits_finds_and_shows_the_record,
         console_turns_on_coordinates_in_every_teams_meeting,
         console_tells_an_organizer_it_is_for_admins,
+        console_follows_the_teams_language,
     ]
     .into_iter()
     .map(|(name, step)| {
@@ -1625,6 +1626,59 @@ async fn console_tells_an_organizer_it_is_for_admins(f: &Fixture) {
     b.assert_accessible("console, organizer").await;
 }
 
+/// The console as the Teams app's "Admin console" tab in German: the host's language and
+/// theme, its words fetched then (only German's), every section's name in German.
+async fn console_follows_the_teams_language(f: &Fixture) {
+    let (b, server, site) = (&f.b, &f.server, &f.site);
+    let admin = server.token("demo", "admin@demo.example", "admin");
+    configure(
+        site,
+        Some(json!({"teams": {"theme": "dark", "locale": "de-DE", "token": admin}})),
+    );
+    b.client.set_window_size(1280, 1400).await.unwrap();
+    b.client
+        .goto(&format!("{}/admin?host=teams", server.base))
+        .await
+        .unwrap();
+    b.wait_text("h1", |t| t == "Cloud Video Interop – Verwaltungskonsole")
+        .await;
+    let ready = b.text("[data-testid=ready]").await;
+    assert!(
+        ready.starts_with("Bereit:") || ready.starts_with("Noch nicht bereit:"),
+        "{ready}"
+    );
+    let root = b
+        .js("return [document.documentElement.lang, document.documentElement.dataset.theme];")
+        .await;
+    assert_eq!(root, json!(["de", "dark"]));
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('nav a')].map(a => a.textContent);")
+            .await,
+        json!([
+            "Bereit",
+            "Anbieter",
+            "Richtlinien und Zuweisungen",
+            "Zustimmung",
+            "Jede Teams-Besprechung",
+            "Besprechungen",
+            "Aktivität",
+            "Überwachungsprotokoll"
+        ])
+    );
+    let fetched = b
+        .js("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('admin-words'));")
+        .await;
+    assert_eq!(
+        fetched,
+        json!([format!("{}/admin-words/de.json", server.base)])
+    );
+    b.section("grants").await;
+    assert_eq!(b.text("#grants-h").await, "Richtlinien und Zuweisungen");
+    b.assert_accessible("console, German").await;
+    b.screenshot("console-de-dark").await;
+    configure(site, None);
+}
+
 /// Signs in to the console as the admin of `tenant`, at desktop size.
 async fn console_sign_in(f: &Fixture, tenant: &str) {
     f.b.client.set_window_size(1280, 2400).await.unwrap();
@@ -1648,6 +1702,11 @@ async fn console_provisions_a_new_tenant(f: &Fixture) {
     assert!(ready.starts_with("Not ready"), "{ready}");
     b.screenshot("console-1-empty").await;
     b.assert_accessible("console").await;
+    // In English the console fetches no words: they are in its bundle.
+    let fetched = b
+        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('admin-words')).length;")
+        .await;
+    assert_eq!(fetched, json!(0));
     // One section at a time: the others are in the page but hidden.
     let visible = b
         .js("return [...document.querySelectorAll('main section')].filter(s => !s.closest('[hidden]')).map(s => s.id);")

@@ -5,7 +5,9 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::{
     client::{AdminApi, AuditEntry, JsJson},
-    problem_text, Note,
+    problem_text,
+    words::tr,
+    Note,
 };
 
 /// JSON text of a before/after value (shown as text, never as markup).
@@ -52,16 +54,16 @@ pub fn Audit(api: StoredValue<AdminApi>) -> impl IntoView {
     load(None);
     view! {
         <section id="audit" aria-labelledby="audit-h">
-            <h2 id="audit-h">"Audit log"</h2>
+            <h2 id="audit-h">{tr("Audit log")}</h2>
             <form class="row filters" on:submit=move |ev| { ev.prevent_default(); load(None); }>
-                <label>"Actor" <input type="search" name="actor" prop:value=move || actor.get() on:input=move |ev| actor.set(event_target_value(&ev)) /></label>
-                <label>"Action (starts with)" <input type="search" name="action" prop:value=move || action.get() on:input=move |ev| action.set(event_target_value(&ev)) /></label>
-                <label>"Day (UTC)" <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev)) /></label>
-                <div class="actions"><button type="submit" data-action="audit-filter">"Filter"</button></div>
+                <label>{tr("Actor")} <input type="search" name="actor" prop:value=move || actor.get() on:input=move |ev| actor.set(event_target_value(&ev)) /></label>
+                <label>{tr("Action (starts with)")} <input type="search" name="action" prop:value=move || action.get() on:input=move |ev| action.set(event_target_value(&ev)) /></label>
+                <label>{tr("Day (UTC)")} <input type="date" name="day" prop:value=move || day.get() on:input=move |ev| day.set(event_target_value(&ev)) /></label>
+                <div class="actions"><button type="submit" data-action="audit-filter">{tr("Filter")}</button></div>
             </form>
             <table>
-                <caption class="visually-hidden">"Audit entries, newest first"</caption>
-                <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                <caption class="visually-hidden">{tr("Audit entries, newest first")}</caption>
+                <thead><tr><th scope="col">{tr("When (UTC)")}</th><th scope="col">{tr("Actor")}</th><th scope="col">{tr("Action")}</th><th scope="col">{tr("Target")}</th><th scope="col">{tr("Before")}</th><th scope="col">{tr("After")}</th></tr></thead>
                 <tbody>
                     {move || entries.get().into_iter().map(|e| view! {
                         <tr data-audit=e.action.clone()>
@@ -76,9 +78,9 @@ pub fn Audit(api: StoredValue<AdminApi>) -> impl IntoView {
                 </tbody>
             </table>
             <div class="actions">
-                <button type="button" data-action="audit-reload" on:click=move |_| load(None)>"Reload"</button>
+                <button type="button" data-action="audit-reload" on:click=move |_| load(None)>{tr("Reload")}</button>
                 {move || next.get().map(|n| view! {
-                    <button type="button" data-action="audit-more" on:click=move |_| load(Some(n.clone()))>"Older entries"</button>
+                    <button type="button" data-action="audit-more" on:click=move |_| load(Some(n.clone()))>{tr("Older entries")}</button>
                 })}
             </div>
             <Note text=note />

@@ -6,7 +6,12 @@
 use cvi_core::api::{DailySeries, DailyStats};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{client::AdminApi, problem_text, Note};
+use super::{
+    client::AdminApi,
+    problem_text,
+    words::{tr, tr_with},
+    Note,
+};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 140.0;
@@ -66,7 +71,15 @@ fn chart(days: &[String], series: &[DailySeries], title: &str) -> impl IntoView 
         }
     }
     let summary = format!(
-        "{title}: {total} in the last {n} days{}",
+        "{}{}",
+        tr_with(
+            "{title}: {total} in the last {n} days",
+            &[
+                ("title", title),
+                ("total", &total.to_string()),
+                ("n", &n.to_string())
+            ]
+        ),
         series
             .iter()
             .map(|s| format!(", {} {}", s.provider, s.counts.iter().sum::<u64>()))
@@ -100,8 +113,8 @@ fn chart(days: &[String], series: &[DailySeries], title: &str) -> impl IntoView 
             <ul class="legend">{legend}</ul>
             <p class="hint" data-testid="chart-summary">{summary}</p>
             <details>
-                <summary>"Figures"</summary>
-                <table><thead><tr><th scope="col">"Day"</th><th scope="col">"Count"</th></tr></thead><tbody>{rows}</tbody></table>
+                <summary>{tr("Figures")}</summary>
+                <table><thead><tr><th scope="col">{tr("Day")}</th><th scope="col">{tr("Count")}</th></tr></thead><tbody>{rows}</tbody></table>
             </details>
         </figure>
     }
@@ -122,17 +135,17 @@ pub fn Activity(api: StoredValue<AdminApi>) -> impl IntoView {
     load();
     view! {
         <section id="activity" aria-labelledby="activity-h">
-            <h2 id="activity-h">"Activity"</h2>
+            <h2 id="activity-h">{tr("Activity")}</h2>
             {move || stats.get().map(|s| {
                 let of = |m: &str| s.series.iter().filter(|x| x.metric == m).cloned().collect::<Vec<_>>();
                 view! {
                     <div class="charts">
-                        {chart(&s.days, &of("issued"), "Coordinates issued per day")}
-                        {chart(&s.days, &of("resolved"), "Resolutions per day")}
+                        {chart(&s.days, &of("issued"), tr("Coordinates issued per day"))}
+                        {chart(&s.days, &of("resolved"), tr("Resolutions per day"))}
                     </div>
                 }
             })}
-            <div class="actions"><button type="button" data-action="stats-reload" on:click=move |_| load()>"Reload"</button></div>
+            <div class="actions"><button type="button" data-action="stats-reload" on:click=move |_| load()>{tr("Reload")}</button></div>
             <Note text=note />
         </section>
     }

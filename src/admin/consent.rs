@@ -4,7 +4,12 @@
 use cvi_core::{api::ConsentLinks, https_url::HttpsUrl};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{client::AdminApi, client::Setup, problem_text, Note};
+use super::{
+    client::{AdminApi, Setup},
+    problem_text,
+    words::{tr, tr_with},
+    Note,
+};
 
 #[component]
 pub fn Consent(
@@ -48,27 +53,27 @@ pub fn Consent(
                             .and_then(|x| HttpsUrl::parse(&x.url).map(|u| u.as_str().to_string()))
                     };
                     let state = if a.consented && a.verified {
-                        "granted (verified with Microsoft Graph)"
+                        tr("granted (verified with Microsoft Graph)")
                     } else if a.consented {
-                        "granted (the callback said so; not verified with Graph)"
+                        tr("granted (the callback said so; not verified with Graph)")
                     } else {
-                        "missing"
+                        tr("missing")
                     };
                     let perms = a
                         .permissions
                         .clone()
                         .into_iter()
-                        .map(|p| view! { <li>{p.name.clone()}{if p.granted { " — granted" } else { " — missing" }}</li> })
+                        .map(|p| view! { <li>{p.name.clone()}" — "{if p.granted { tr("granted") } else { tr("missing") }}</li> })
                         .collect_view();
                     let app_label = a.app_id.clone();
                     view! {
                         <li data-app=a.app_id.clone() data-consented=a.consented.to_string()>
                             <code>{a.app_id.clone()}</code>": "{state}
-                            {a.error.clone().map(|e| view! { <span class="field-error">{format!(" — last attempt: {e}")}</span> })}
+                            {a.error.clone().map(|e| view! { <span class="field-error">" — "{tr_with("last attempt: {error}", &[("error", &e)])}</span> })}
                             {(!a.permissions.is_empty()).then(|| view! { <ul>{perms}</ul> })}
                             {move || (!a.consented).then(|| link().map(|href| view! {
                                 " "<a class="button" href=href target="_blank" rel="noopener noreferrer" data-action="consent"
-                                    aria-label=format!("Give admin consent to {app_label}")>"Give admin consent"</a>
+                                    aria-label=tr_with("Give admin consent to {app}", &[("app", &app_label)])>{tr("Give admin consent")}</a>
                             }))}
                         </li>
                     }
@@ -85,11 +90,11 @@ pub fn Consent(
         .collect_view();
     view! {
         <section id="consent" aria-labelledby="consent-h">
-            <h2 id="consent-h">"Consent"</h2>
-            <p class="hint">"Each partner app of a provider needs your admin consent before its bridge may join your Teams meetings. A consent link opens Microsoft's admin-consent page; come back here afterwards."</p>
+            <h2 id="consent-h">{tr("Consent")}</h2>
+            <p class="hint">{tr("Each partner app of a provider needs your admin consent before its bridge may join your Teams meetings. A consent link opens Microsoft's admin-consent page; come back here afterwards.")}</p>
             {providers}
-            {empty.then(|| view! { <p class="hint">"Nothing to consent to before a provider exists."</p> })}
-            <div class="actions"><button type="button" data-action="recheck" on:click=move |_| refresh()>"Check again"</button></div>
+            {empty.then(|| view! { <p class="hint">{tr("Nothing to consent to before a provider exists.")}</p> })}
+            <div class="actions"><button type="button" data-action="recheck" on:click=move |_| refresh()>{tr("Check again")}</button></div>
             <Note text=note />
         </section>
     }

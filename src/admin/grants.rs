@@ -4,7 +4,12 @@
 use cvi_core::api::{EffectiveView, GrantRequest, GrantView, TargetKind};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{client::AdminApi, client::Setup, problem_text, Note};
+use super::{
+    client::{AdminApi, Setup},
+    problem_text,
+    words::{tr, tr_with},
+    Note,
+};
 
 fn target_name(t: TargetKind) -> &'static str {
     match t {
@@ -87,7 +92,7 @@ pub fn Grants(
                     Err(_) => {
                         return note.set(Some((
                             true,
-                            "rank: a whole number, 1 or more (1 decides first)".into(),
+                            tr("rank: a whole number, 1 or more (1 decides first)").into(),
                         )));
                     }
                 }
@@ -96,7 +101,7 @@ pub fn Grants(
             },
             policy_name: Some(policy.get()),
         };
-        put(req, "Grant saved.".into());
+        put(req, tr("Grant saved.").into());
     };
     let ask_why = move || {
         let (u, g) = (why_user.get(), why_groups.get());
@@ -153,7 +158,7 @@ pub fn Grants(
                             policy_name: Some(x.policy_name.clone()),
                         };
                         let reqs = vec![req(&a, free), req(&b, ra), req(&a, rb)];
-                        put_all(reqs, "Ranks swapped.".into());
+                        put_all(reqs, tr("Ranks swapped.").into());
                     }
                 })
             };
@@ -162,16 +167,16 @@ pub fn Grants(
             let label = who.clone();
             view! {
                 <tr data-grant=format!("{}:{}", target_name(g.target), who)>
-                    <td>{target_name(g.target)}</td>
-                    <th scope="row">{who.clone()}</th>
+                    <td>{match g.target { TargetKind::User => tr("user"), TargetKind::Group => tr("group"), TargetKind::Global => tr("global") }}</td>
+                    <th scope="row">{if g.identity.is_some() { who.clone() } else { tr("everyone").to_string() }}</th>
                     <td>{g.rank.map(|r| r.to_string()).unwrap_or_default()}</td>
                     <td>{g.policy_name.clone()}</td>
                     <td>{provider}</td>
                     <td class="actions-cell">
-                        {up.map(|f| view! { <button type="button" data-action="move-up" aria-label=format!("Move {label} up (decides earlier)") on:click=move |_| f()>"↑"</button> })}
-                        {down.map(|f| view! { <button type="button" data-action="move-down" aria-label=format!("Move {} down", g.identity.clone().unwrap_or_default()) on:click=move |_| f()>"↓"</button> })}
-                        <button type="button" data-action="revoke" aria-label=format!("Revoke the grant of {}", g.identity.clone().unwrap_or_else(|| "everyone".into()))
-                            on:click=move |_| put(revoke.clone(), "Grant revoked.".into())>"Revoke"</button>
+                        {up.map(|f| view! { <button type="button" data-action="move-up" aria-label=tr_with("Move {who} up (decides earlier)", &[("who", &label)]) on:click=move |_| f()>"↑"</button> })}
+                        {down.map(|f| view! { <button type="button" data-action="move-down" aria-label=tr_with("Move {who} down", &[("who", &g.identity.clone().unwrap_or_default())]) on:click=move |_| f()>"↓"</button> })}
+                        <button type="button" data-action="revoke" aria-label=tr_with("Revoke the grant of {who}", &[("who", g.identity.as_deref().unwrap_or(tr("everyone")))])
+                            on:click=move |_| put(revoke.clone(), tr("Grant revoked.").into())>{tr("Revoke")}</button>
                     </td>
                 </tr>
             }
@@ -182,54 +187,54 @@ pub fn Grants(
     let empty = move || setup.with(|s| s.as_ref().is_some_and(|s| s.grants.is_empty()));
     view! {
         <section id="grants" aria-labelledby="grants-h">
-            <h2 id="grants-h">"Policies and grants"</h2>
-            <p class="hint">"Who gets what: a user's own grant decides first, then their groups by rank (1 first), then the global grant."</p>
+            <h2 id="grants-h">{tr("Policies and grants")}</h2>
+            <p class="hint">{tr("Who gets what: a user's own grant decides first, then their groups by rank (1 first), then the global grant.")}</p>
             <table>
-                <caption class="visually-hidden">"Grants in the order they decide"</caption>
-                <thead><tr><th scope="col">"Kind"</th><th scope="col">"Who"</th><th scope="col">"Rank"</th><th scope="col">"Policy"</th><th scope="col">"Provider"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                <caption class="visually-hidden">{tr("Grants in the order they decide")}</caption>
+                <thead><tr><th scope="col">{tr("Kind")}</th><th scope="col">{tr("Who")}</th><th scope="col">{tr("Rank")}</th><th scope="col">{tr("Policy")}</th><th scope="col">{tr("Provider")}</th><th scope="col"><span class="visually-hidden">{tr("Actions")}</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {move || empty().then(|| view! { <p class="hint">"No grant yet: no one gets video conferencing details."</p> })}
+            {move || empty().then(|| view! { <p class="hint">{tr("No grant yet: no one gets video conferencing details.")}</p> })}
             <form class="grant-form" on:submit=move |ev| { ev.prevent_default(); grant(); }>
-                <h3>"Grant a policy"</h3>
+                <h3>{tr("Grant a policy")}</h3>
                 <div class="row">
-                    <label>"To"
+                    <label>{tr("To")}
                         <select name="target" prop:value=move || target.get() on:change=move |ev| target.set(event_target_value(&ev))>
-                            <option value="global">"Everyone (global)"</option>
-                            <option value="group">"A group"</option>
-                            <option value="user">"A user"</option>
+                            <option value="global">{tr("Everyone (global)")}</option>
+                            <option value="group">{tr("A group")}</option>
+                            <option value="user">{tr("A user")}</option>
                         </select>
                     </label>
                     <Show when=move || target.get() != "global">
-                        <label>{move || if target.get() == "group" { "Group id" } else { "User (UPN)" }}
+                        <label>{move || if target.get() == "group" { tr("Group id") } else { tr("User (UPN)") }}
                             <input type="text" name="identity" prop:value=move || identity.get() on:input=move |ev| identity.set(event_target_value(&ev)) />
                         </label>
                     </Show>
                     <Show when=move || target.get() == "group">
-                        <label>"Rank (1 decides first)"
+                        <label>{tr("Rank (1 decides first)")}
                             <input type="number" name="rank" min="1" prop:value=move || rank.get() on:input=move |ev| rank.set(event_target_value(&ev)) />
                         </label>
                     </Show>
                 </div>
-                <label>"Policy"
+                <label>{tr("Policy")}
                     <select name="policy" prop:value=move || policy.get() on:change=move |ev| policy.set(event_target_value(&ev))>
                         {policies.iter().map(|p| view! { <option value=p.identity.clone()>{format!("{} — {}", p.identity, p.description)}</option> }).collect_view()}
                     </select>
                 </label>
-                <div class="actions"><button class="primary" type="submit" data-action="grant">"Grant"</button></div>
+                <div class="actions"><button class="primary" type="submit" data-action="grant">{tr("Grant")}</button></div>
             </form>
             <Note text=note />
             <form class="why-form" on:submit=move |ev| { ev.prevent_default(); ask_why(); }>
-                <h3>"Effective policy — and why"</h3>
+                <h3>{tr("Effective policy — and why")}</h3>
                 <div class="row">
-                    <label>"User (UPN)"
+                    <label>{tr("User (UPN)")}
                         <input type="text" name="why-user" prop:value=move || why_user.get() on:input=move |ev| why_user.set(event_target_value(&ev)) />
                     </label>
-                    <label>"Their groups (ids, separated by commas)"
+                    <label>{tr("Their groups (ids, separated by commas)")}
                         <input type="text" name="why-groups" prop:value=move || why_groups.get() on:input=move |ev| why_groups.set(event_target_value(&ev)) />
                     </label>
                 </div>
-                <div class="actions"><button type="submit" data-action="why">"Show"</button></div>
+                <div class="actions"><button type="submit" data-action="why">{tr("Show")}</button></div>
                 <div aria-live="polite">
                     {move || why.get().map(|r| match r {
                         Ok(e) => view! {

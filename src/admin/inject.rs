@@ -5,25 +5,27 @@
 use cvi_core::{api::InjectStatus, https_url::HttpsUrl};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{client::AdminApi, problem_text, Note};
+use super::{client::AdminApi, problem_text, words::tr, Note};
 
 /// An outcome code in words.
 fn outcome_words(code: &str) -> &str {
     match code {
-        "written" => "has the coordinates",
-        "not-a-teams-meeting" => "not a Teams meeting",
-        "not-organizer" => "the user is not the organizer",
-        "text-body" => "a plain-text invite",
-        "no-grant" => "the user's policy gives no coordinates",
-        "provider-missing" => "the policy's provider is not configured",
-        "consent-missing" => "the provider's partner apps lack consent",
-        "quota" => "the organizer's hourly quota is used up",
-        "foreign-block" => "another provider's block is in the invite (left alone)",
-        "removed-by-organizer" => "the organizer removed the coordinates (not written again)",
-        "graph-refused" => "Microsoft Graph refused (check the consent)",
-        "cancelled" => "cancelled or deleted",
-        "gave-up" => "given up after repeated failures",
-        "series-occurrence" => "one occurrence of a series (the series carries the coordinates)",
+        "written" => tr("has the coordinates"),
+        "not-a-teams-meeting" => tr("not a Teams meeting"),
+        "not-organizer" => tr("the user is not the organizer"),
+        "text-body" => tr("a plain-text invite"),
+        "no-grant" => tr("the user's policy gives no coordinates"),
+        "provider-missing" => tr("the policy's provider is not configured"),
+        "consent-missing" => tr("the provider's partner apps lack consent"),
+        "quota" => tr("the organizer's hourly quota is used up"),
+        "foreign-block" => tr("another provider's block is in the invite (left alone)"),
+        "removed-by-organizer" => tr("the organizer removed the coordinates (not written again)"),
+        "graph-refused" => tr("Microsoft Graph refused (check the consent)"),
+        "cancelled" => tr("cancelled or deleted"),
+        "gave-up" => tr("given up after repeated failures"),
+        "series-occurrence" => {
+            tr("one occurrence of a series (the series carries the coordinates)")
+        }
         other => other,
     }
 }
@@ -48,9 +50,9 @@ pub fn Inject(api: StoredValue<AdminApi>) -> impl IntoView {
                     note.set(Some((
                         false,
                         if on {
-                            "Turned on: subscriptions to the covered users' calendars are being made."
+                            tr("Turned on: subscriptions to the covered users' calendars are being made.")
                         } else {
-                            "Turned off: the subscriptions are being removed."
+                            tr("Turned off: the subscriptions are being removed.")
                         }
                         .into(),
                     )));
@@ -88,36 +90,36 @@ pub fn Inject(api: StoredValue<AdminApi>) -> impl IntoView {
                 .collect_view();
             view! {
                 <p data-testid="inject-state" class=if on { "status success" } else { "status warning" } role="status">
-                    {if on { "On: meetings that covered users create in any Teams or Outlook client get coordinates." } else { "Off: only meetings scheduled through the add-in get coordinates." }}
+                    {if on { tr("On: meetings that covered users create in any Teams or Outlook client get coordinates.") } else { tr("Off: only meetings scheduled through the add-in get coordinates.") }}
                 </p>
                 <div class="actions">
                     <button type="button" class="primary" data-action="inject-toggle" on:click=move |_| switch(!on)>
-                        {if on { "Turn off" } else { "Turn on" }}
+                        {if on { tr("Turn off") } else { tr("Turn on") }}
                     </button>
                 </div>
                 {(!s.missing.is_empty()).then(|| view! {
                     <div class="status warning" data-testid="inject-missing">
-                        <p>"Still missing:"</p>
+                        <p>{tr("Still missing:")}</p>
                         <ul>{missing}</ul>
                     </div>
                 })}
                 {consent.map(|href| view! {
                     <p><a class="button" href=href target="_blank" rel="noopener noreferrer" data-action="inject-consent">
-                        "Give admin consent to this service's app"
+                        {tr("Give admin consent to this service's app")}
                     </a></p>
                 })}
                 <dl class="figures">
-                    <dt>"Users subscribed"</dt><dd data-testid="inject-subscriptions">{s.subscriptions}</dd>
-                    <dt>"Expiring within a day"</dt><dd>{s.subscriptions_expiring}</dd>
-                    <dt>"Refused by Graph"</dt><dd data-testid="inject-failed">{s.subscriptions_failed}</dd>
-                    {s.last_failure.clone().map(|f| view! { <dt>"Why"</dt><dd>{f}</dd> })}
-                    <dt>"Notifications waiting"</dt><dd data-testid="inject-queue">{s.queue_depth}</dd>
-                    {s.oldest_waiting.clone().map(|t| view! { <dt>"Oldest waiting since"</dt><dd>{t}</dd> })}
+                    <dt>{tr("Users subscribed")}</dt><dd data-testid="inject-subscriptions">{s.subscriptions}</dd>
+                    <dt>{tr("Expiring within a day")}</dt><dd>{s.subscriptions_expiring}</dd>
+                    <dt>{tr("Refused by Graph")}</dt><dd data-testid="inject-failed">{s.subscriptions_failed}</dd>
+                    {s.last_failure.clone().map(|f| view! { <dt>{tr("Why")}</dt><dd>{f}</dd> })}
+                    <dt>{tr("Notifications waiting")}</dt><dd data-testid="inject-queue">{s.queue_depth}</dd>
+                    {s.oldest_waiting.clone().map(|t| view! { <dt>{tr("Oldest waiting since")}</dt><dd>{t}</dd> })}
                 </dl>
                 {(!s.recent.is_empty()).then(|| view! {
                     <table data-testid="inject-recent">
-                        <caption>"Latest meetings seen"</caption>
-                        <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Organizer"</th><th scope="col">"Outcome"</th></tr></thead>
+                        <caption>{tr("Latest meetings seen")}</caption>
+                        <thead><tr><th scope="col">{tr("When (UTC)")}</th><th scope="col">{tr("Organizer")}</th><th scope="col">{tr("Outcome")}</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 })}
@@ -126,10 +128,10 @@ pub fn Inject(api: StoredValue<AdminApi>) -> impl IntoView {
     };
     view! {
         <section id="inject" aria-labelledby="inject-h">
-            <h2 id="inject-h">"Coordinates in every Teams meeting"</h2>
-            <p class="hint">"With this on, this service adds the coordinates to Teams meetings that covered users schedule from any client — Teams on desktop or a phone, Outlook without the add-in — through Microsoft Graph. Attendees get one update carrying them: the first invite leaves before any service can add them."</p>
+            <h2 id="inject-h">{tr("Coordinates in every Teams meeting")}</h2>
+            <p class="hint">{tr("With this on, this service adds the coordinates to Teams meetings that covered users schedule from any client — Teams on desktop or a phone, Outlook without the add-in — through Microsoft Graph. Attendees get one update carrying them: the first invite leaves before any service can add them.")}</p>
             {body}
-            <div class="actions"><button type="button" data-action="inject-reload" on:click=move |_| load()>"Check again"</button></div>
+            <div class="actions"><button type="button" data-action="inject-reload" on:click=move |_| load()>{tr("Check again")}</button></div>
             <Note text=note />
         </section>
     }

@@ -15,6 +15,7 @@ mod grants;
 mod inject;
 mod meetings;
 mod providers;
+pub mod words;
 
 use cvi_core::api::{endpoints::DevToken, ProblemKind, Role, TokenRequest};
 use leptos::{prelude::*, task::spawn_local};
@@ -25,16 +26,18 @@ use crate::{
     host::{self, browser::remember_token},
 };
 use client::{AdminApi, Setup};
+use words::{en, tr, tr_with};
 
 /// What went wrong, for a status line: the server's words when it said something.
 pub(crate) fn problem_text(e: &ApiError) -> String {
     match e {
         ApiError::Unreachable(_) => {
-            "The policy API cannot be reached. Check the connection and try again.".into()
+            tr("The policy API cannot be reached. Check the connection and try again.").into()
         }
         e if e.kind() == Some(ProblemKind::Forbidden) => format!(
-            "{} — this sign-in is not a tenant admin of this console.",
-            e.detail()
+            "{} — {}",
+            e.detail(),
+            tr("this sign-in is not a tenant admin of this console.")
         ),
         e => e.detail(),
     }
@@ -91,11 +94,11 @@ pub fn AdminApp() -> impl IntoView {
     view! {
         <main class="console">
             <header>
-                <h1>"Cloud Video Interop — admin console"</h1>
-                <p class="hint">"Providers, policies, consent and meetings of your tenant."</p>
+                <h1>{tr("Cloud Video Interop — admin console")}</h1>
+                <p class="hint">{tr("Providers, policies, consent and meetings of your tenant.")}</p>
             </header>
             <crate::components::SwitchAccount token=token lang=cvi_core::invite::Lang::En />
-            <Show when=move || checked.get() fallback=|| view! { <p role="status">"Loading…"</p> }>
+            <Show when=move || checked.get() fallback=|| view! { <p role="status">{tr("Loading…")}</p> }>
                 {move || match token.get() {
                     Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token /> }.into_any(),
                     None => view! { <AdminSignIn token=token /> }.into_any(),
@@ -131,7 +134,7 @@ fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
                 }
                 Err(e) if e.kind() == Some(ProblemKind::NotFound) => note.set(Some((
                     true,
-                    "This server has no demo sign-in: open the console from the link your identity set-up gives (/admin#token=…).".into(),
+                    tr("This server has no demo sign-in: open the console from the link your identity set-up gives (/admin#token=…).").into(),
                 ))),
                 Err(e) => note.set(Some((true, problem_text(&e)))),
             }
@@ -139,15 +142,15 @@ fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
     };
     view! {
         <form class="signin" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-            <h2>"Sign in"</h2>
-            <p class="hint">"Demo sign-in: this server runs the development issuer."</p>
-            <label>"Tenant"
+            <h2>{tr("Sign in")}</h2>
+            <p class="hint">{tr("Demo sign-in: this server runs the development issuer.")}</p>
+            <label>{tr("Tenant")}
                 <input type="text" name="tenant" prop:value=move || tenant.get() on:input=move |ev| tenant.set(event_target_value(&ev)) />
             </label>
-            <label>"Admin e-mail address"
+            <label>{tr("Admin e-mail address")}
                 <input type="email" name="user" prop:value=move || user.get() on:input=move |ev| user.set(event_target_value(&ev)) />
             </label>
-            <div class="actions"><button class="primary" type="submit" data-action="signin">"Sign in"</button></div>
+            <div class="actions"><button class="primary" type="submit" data-action="signin">{tr("Sign in")}</button></div>
             <Note text=note />
         </form>
     }
@@ -169,12 +172,24 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
                     let who = token
                         .get_untracked()
                         .and_then(|t| crate::host::browser::who(&t))
-                        .map(|w| format!(" You are signed in as {} (tenant {}).", w.user, w.tenant))
-                        .unwrap_or_default();
+                        .map(|w| {
+                            tr_with(
+                                "You are signed in as {user} (tenant {tenant}).",
+                                &[("user", &w.user), ("tenant", &w.tenant)],
+                            )
+                        });
                     not_admin.set(true);
                     note.set(Some((
                         true,
-                        format!("This console is for tenant admins.{who} Sign out and sign in with an admin account."),
+                        [
+                            Some(tr("This console is for tenant admins.").to_string()),
+                            who,
+                            Some(tr("Sign out and sign in with an admin account.").to_string()),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     )));
                 }
                 Err(e) => {
@@ -210,7 +225,7 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
     });
     on_cleanup(move || listener.remove());
     view! {
-        <nav aria-label="Sections">
+        <nav aria-label=tr("Sections")>
             <Show when=move || !not_admin.get()>
                 {SECTIONS
                     .map(|(id, title)| {
@@ -219,13 +234,13 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
                                 href=format!("#{id}")
                                 aria-current=move || (shown.get() == id).then_some("page")
                             >
-                                {title}
+                                {tr(title)}
                             </a>
                         }
                     })
                     .collect_view()}
             </Show>
-            <button type="button" data-action="signout" on:click=sign_out>"Sign out"</button>
+            <button type="button" data-action="signout" on:click=sign_out>{tr("Sign out")}</button>
         </nav>
         <Note text=note />
         <Part id="ready" shown=shown>
@@ -291,14 +306,14 @@ fn LazyPart(
 /// the address's fragment (`/admin#grants`): a section can be linked, and the browser's
 /// Back goes to the one before.
 const SECTIONS: [(&str, &str); 8] = [
-    ("ready", "Ready"),
-    ("providers", "Providers"),
-    ("grants", "Policies and grants"),
-    ("consent", "Consent"),
-    ("inject", "Every Teams meeting"),
-    ("meetings", "Meetings"),
-    ("activity", "Activity"),
-    ("audit", "Audit log"),
+    ("ready", en("Ready")),
+    ("providers", en("Providers")),
+    ("grants", en("Policies and grants")),
+    ("consent", en("Consent")),
+    ("inject", en("Every Teams meeting")),
+    ("meetings", en("Meetings")),
+    ("activity", en("Activity")),
+    ("audit", en("Audit log")),
 ];
 
 /// The section the address names (`#audit`), or the first.
@@ -353,25 +368,25 @@ fn Ready(setup: Setup) -> impl IntoView {
         view! {
             <li class=if ok { "done" } else { "todo" }>
                 <span aria-hidden="true">{if ok { "✓ " } else { "○ " }}</span>
-                {what}
-                <span class="visually-hidden">{if ok { " (done)" } else { " (missing)" }}</span>
-                {(!ok).then(|| view! { <span class="hint">" — " <a href=format!("#{section}")>{todo}</a></span> })}
+                {tr(what)}
+                <span class="visually-hidden">" ("{if ok { tr("done") } else { tr("missing") }}")"</span>
+                {(!ok).then(|| view! { <span class="hint">" — " <a href=format!("#{section}")>{tr(todo)}</a></span> })}
             </li>
         }
     };
     view! {
         <section id="ready" aria-labelledby="ready-h">
-            <h2 id="ready-h">"Ready to issue"</h2>
+            <h2 id="ready-h">{tr("Ready to issue")}</h2>
             <ul class="checklist">
-                {item(provider, "A video interop provider", ("providers", "create one under Providers"))}
-                {item(granted, "A grant that gives users a policy of that provider", ("grants", "grant a policy under Policies and grants"))}
-                {item(consented, "Admin consent for the provider's partner apps", ("consent", "follow the consent links under Consent"))}
+                {item(provider, en("A video interop provider"), ("providers", en("create one under Providers")))}
+                {item(granted, en("A grant that gives users a policy of that provider"), ("grants", en("grant a policy under Policies and grants")))}
+                {item(consented, en("Admin consent for the provider's partner apps"), ("consent", en("follow the consent links under Consent")))}
             </ul>
             <p data-testid="ready" class=if ready { "status success" } else { "status warning" } role="status">
                 {if ready {
-                    "Ready: organizers with a granted policy get video conferencing details."
+                    tr("Ready: organizers with a granted policy get video conferencing details.")
                 } else {
-                    "Not ready yet: organizers get no video conferencing details until every item is done."
+                    tr("Not ready yet: organizers get no video conferencing details until every item is done.")
                 }}
             </p>
         </section>

@@ -3,7 +3,12 @@
 use cvi_core::api::{AppIds, NewProvider, SetProvider};
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{client::AdminApi, client::Setup, dialog, field_error, problem_text, Note};
+use super::{
+    client::{AdminApi, Setup},
+    dialog, field_error, problem_text,
+    words::{tr, tr_with},
+    Note,
+};
 
 /// The four providers the seed's cmdlets know.
 const NAMES: [&str; 4] = ["Polycom", "BlueJeans", "Pexip", "Cisco"];
@@ -42,7 +47,10 @@ pub fn Providers(
                     Ok(v) => {
                         error.set(None);
                         editing.set(None);
-                        note.set(Some((false, format!("Provider {} saved.", v.name))));
+                        note.set(Some((
+                            false,
+                            tr_with("Provider {name} saved.", &[("name", &v.name)]),
+                        )));
                         refresh();
                     }
                     Err(e) => error.set(Some(problem_text(&e))),
@@ -64,7 +72,10 @@ pub fn Providers(
             match api.get_value().create_provider(&p).await {
                 Ok(v) => {
                     error.set(None);
-                    note.set(Some((false, format!("Provider {} created.", v.name))));
+                    note.set(Some((
+                        false,
+                        tr_with("Provider {name} created.", &[("name", &v.name)]),
+                    )));
                     tenant_key.set(String::new());
                     refresh();
                 }
@@ -86,8 +97,9 @@ pub fn Providers(
                         .is_some_and(|p| p.eq_ignore_ascii_case(&provider))
                 })
                 .count();
-            let what = format!(
-                "Remove the {provider} provider? {orphaned} grant(s) of its policies stay but give no one video conferencing details, its bridges' credentials go, and the Video IDs of its meetings stop resolving. Its partner apps' consent record goes too."
+            let what = tr_with(
+                "Remove the {provider} provider? {orphaned} grant(s) of its policies stay but give no one video conferencing details, its bridges' credentials go, and the Video IDs of its meetings stop resolving. Its partner apps' consent record goes too.",
+                &[("provider", &provider), ("orphaned", &orphaned.to_string())],
             );
             removing.set(Some((provider, what)));
             dialog("remove-provider", true);
@@ -143,10 +155,10 @@ pub fn Providers(
                     <td>{p.instruction_uri.clone().unwrap_or_default()}</td>
                     <td class="actions-cell">
                         <button type="button" data-action="edit-provider"
-                            aria-label=format!("Edit the {} provider", p.name) on:click=edit>"Edit"</button>
+                            aria-label=format!("Edit the {} provider", p.name) on:click=edit>{tr("Edit")}</button>
                         <button type="button" class="danger" data-action="remove-provider"
-                            aria-label=format!("Remove the {} provider", p.name)
-                            on:click=move |_| confirm(n.clone())>"Remove"</button>
+                            aria-label=tr_with("Remove the {name} provider", &[("name", &p.name)])
+                            on:click=move |_| confirm(n.clone())>{tr("Remove")}</button>
                     </td>
                 </tr>
             }
@@ -157,45 +169,45 @@ pub fn Providers(
     let empty = move || setup.with(|s| s.as_ref().is_some_and(|s| s.providers.is_empty()));
     view! {
         <section id="providers" aria-labelledby="providers-h">
-            <h2 id="providers-h">"Providers"</h2>
+            <h2 id="providers-h">{tr("Providers")}</h2>
             <table>
-                <caption class="visually-hidden">"Configured video interop providers"</caption>
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Tenant key"</th><th scope="col">"Partner apps"</th><th scope="col">"More-info link"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                <caption class="visually-hidden">{tr("Configured video interop providers")}</caption>
+                <thead><tr><th scope="col">{tr("Name")}</th><th scope="col">{tr("Tenant key")}</th><th scope="col">{tr("Partner apps")}</th><th scope="col">{tr("More-info link")}</th><th scope="col"><span class="visually-hidden">{tr("Actions")}</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {move || empty().then(|| view! { <p class="hint">"No provider yet."</p> })}
+            {move || empty().then(|| view! { <p class="hint">{tr("No provider yet.")}</p> })}
             <form class="provider-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
-                <h3>{move || match editing.get() { Some(n) => format!("Edit {n}"), None => "New provider".to_string() }}</h3>
+                <h3>{move || match editing.get() { Some(n) => tr_with("Edit {name}", &[("name", &n)]), None => tr("New provider").to_string() }}</h3>
                 <div class="row">
-                    <label>"Name"
+                    <label>{tr("Name")}
                         <select name="name" prop:value=move || name.get() prop:disabled=move || editing.get().is_some()
                             on:change=move |ev| name.set(event_target_value(&ev))>
                             {NAMES.iter().map(|n| view! { <option value=*n>{*n}</option> }).collect_view()}
                         </select>
                     </label>
-                    <label>"Tenant key (user@domain)"
+                    <label>{tr("Tenant key (user@domain)")}
                         <input type="text" name="tenant_key" required prop:value=move || tenant_key.get()
                             aria-invalid=move || error.get().is_some_and(|d| field_error(&d, "tenant_key").is_some()).to_string()
                             on:input=move |ev| tenant_key.set(event_target_value(&ev)) />
                         {near("tenant_key")}
                     </label>
                 </div>
-                <label>"Partner app ids (AadApplicationIds, separated by ;)"
+                <label>{tr("Partner app ids (AadApplicationIds, separated by ;)")}
                     <input type="text" name="aad_application_ids" prop:value=move || app_ids.get()
                         on:input=move |ev| app_ids.set(event_target_value(&ev)) />
                     {near("aad_application_ids")}
                 </label>
-                <label>"More-info link (InstructionUri, https)"
+                <label>{tr("More-info link (InstructionUri, https)")}
                     <input type="url" name="instruction_uri" prop:value=move || instruction_uri.get()
                         on:input=move |ev| instruction_uri.set(event_target_value(&ev)) />
                     {near("instruction_uri")}
                 </label>
                 <div class="actions">
                     <button class="primary" type="submit" data-action="create-provider">
-                        {move || if editing.get().is_some() { "Save provider" } else { "Create provider" }}
+                        {move || if editing.get().is_some() { tr("Save provider") } else { tr("Create provider") }}
                     </button>
                     {move || editing.get().map(|_| view! {
-                        <button type="button" data-action="cancel-edit" on:click=move |_| { editing.set(None); tenant_key.set(String::new()); app_ids.set(String::new()); instruction_uri.set(String::new()); }>"Cancel"</button>
+                        <button type="button" data-action="cancel-edit" on:click=move |_| { editing.set(None); tenant_key.set(String::new()); app_ids.set(String::new()); instruction_uri.set(String::new()); }>{tr("Cancel")}</button>
                     })}
                 </div>
                 {move || error.get().filter(|d| ["tenant_key", "aad_application_ids", "instruction_uri"].iter().all(|f| field_error(d, f).is_none()))
@@ -203,11 +215,11 @@ pub fn Providers(
             </form>
             <Note text=note />
             <dialog id="remove-provider" aria-labelledby="remove-provider-h">
-                <h3 id="remove-provider-h">"Remove provider"</h3>
+                <h3 id="remove-provider-h">{tr("Remove provider")}</h3>
                 <p>{move || removing.get().map(|(_, what)| what).unwrap_or_default()}</p>
                 <div class="actions">
-                    <button class="danger" data-action="confirm-remove" on:click=move |_| remove()>"Remove"</button>
-                    <button data-action="keep" autofocus on:click=move |_| dialog("remove-provider", false)>"Keep it"</button>
+                    <button class="danger" data-action="confirm-remove" on:click=move |_| remove()>{tr("Remove")}</button>
+                    <button data-action="keep" autofocus on:click=move |_| dialog("remove-provider", false)>{tr("Keep it")}</button>
                 </div>
             </dialog>
         </section>
