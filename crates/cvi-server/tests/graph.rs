@@ -972,9 +972,11 @@ fn subscriptions_follow_group_and_user_grants() {
         let (st, v) = s.call("PUT", "/api/v1/grants", Some(&admin), Some(grant));
         assert_eq!(st, 200, "{v}");
     }
-    // Graph refuses the first subscription: the status says how many and why, and the next
-    // reconciliation (here woken by the switch) makes it.
-    ms.refuse_subscriptions(1);
+    // Graph refuses the subscriptions: the status says how many and why; once Graph
+    // accepts them, the next reconciliation (here woken by the switch) makes them. Refused
+    // until told otherwise: a reconciliation woken in between (the grants above wake one)
+    // must not make them before the status is read.
+    ms.refuse_subscriptions(1_000);
     let (st, v) = s.call(
         "PUT",
         "/api/v1/inject",
@@ -982,13 +984,15 @@ fn subscriptions_follow_group_and_user_grants() {
         Some(json!({"enabled": true})),
     );
     assert_eq!(st, 200, "{v}");
-    eventually("one refusal shown", || {
+    eventually("the refusals shown", || {
         let (_, st) = s.call("GET", "/api/v1/inject", Some(&admin), None);
-        st["subscriptions_failed"] == 1
+        st["subscriptions_failed"] == 3
             && st["last_failure"]
                 .as_str()
                 .is_some_and(|f| f.contains("ExtensionError"))
     });
+    assert!(ms.subscriptions().is_empty());
+    ms.refuse_subscriptions(0);
     s.call(
         "PUT",
         "/api/v1/inject",
