@@ -295,11 +295,7 @@ fn LazyPart(
 ) -> impl IntoView {
     // A memo: opening another section must not make this one again.
     let open = Memo::new(move |_| opened.with(|o| o.contains(&id)));
-    view! {
-        <div hidden=move || shown.get() != id>
-            {move || open.get().then(|| children())}
-        </div>
-    }
+    view! { <Part id=id shown=shown>{move || open.get().then(|| children())}</Part> }
 }
 
 /// The console's sections, as its navigation lists them. One shows at a time, chosen by
