@@ -11,6 +11,7 @@ use crate::{
 /// release add-in build and its end-to-end tests, and API conformance.
 pub fn test() -> Result<()> {
     let started = Instant::now();
+    warn_if_disk_short();
     let tools = step("setup", tools::setup)?;
     step("cargo fmt --check", || {
         run(tools
@@ -94,4 +95,62 @@ pub fn test() -> Result<()> {
     })?;
     println!("\nall checks passed in {}", human(started.elapsed()));
     Ok(())
+}
+
+/// What a cold run writes into target/ (debug, wasm32, wasm-release, release for the
+/// conformance server), measured on a fresh clone, with room to spare.
+const COLD_RUN_GIB: u64 = 12;
+
+/// A run that fills the disk fails minutes in with an LLVM "IO failure on output stream";
+/// say so up front, with the figure, instead. Only a warning: a warm target needs far less.
+fn warn_if_disk_short() {
+    let target = crate::run::root().join("target");
+    let dir = if target.exists() {
+        target
+    } else {
+        crate::run::root()
+    };
+    let Some(free) = free_bytes(&dir) else { return };
+    let gib = free / (1 << 30);
+    if gib < COLD_RUN_GIB {
+        println!(
+            "warning: only {gib} GiB free under {}; a cold `cargo xtask test` writes up to \
+             {COLD_RUN_GIB} GiB into target/ and fails with \"No space left on device\" if it runs \
+             out. Free space first (`cargo clean` in clones you no longer build, or remove their \
+             target/ directories).",
+            dir.display()
+        );
+    }
+}
+
+/// Free bytes on the filesystem holding `dir`, from POSIX `df -Pk` (no libc binding needed).
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    let out = std::process::Command::new("df")
+        .arg("-Pk")
+        .arg(dir)
+        .output()
+        .ok()?;
+    parse_df_available(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The "Available" column (1024-byte blocks) of `df -Pk`'s one data line, in bytes.
+fn parse_df_available(out: &str) -> Option<u64> {
+    let line = out.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_df_available;
+
+    #[test]
+    fn reads_available_from_posix_df() {
+        // `df -Pk /` on the CI machine kind (Debian 12 coreutils 9.1).
+        let out = "Filesystem     1024-blocks     Used Available Capacity Mounted on\n\
+                   /dev/vda         263174212 91234560   5138432      95% /\n";
+        assert_eq!(parse_df_available(out), Some(5_138_432 * 1024));
+        assert_eq!(parse_df_available("Filesystem 1024-blocks\n"), None);
+        assert_eq!(parse_df_available(""), None);
+    }
 }
