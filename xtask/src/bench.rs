@@ -13,6 +13,7 @@ use std::{
 };
 
 use crate::{
+    host::Sample,
     run::{read, root, run, step, Result},
     tools::{self, Toolbox},
 };
@@ -47,6 +48,15 @@ struct AtRate {
     p99_ms: f64,
     p999_ms: f64,
     failed: u64,
+    /// The machine (and PostgreSQL) meanwhile.
+    during: Option<crate::host::During>,
+}
+
+/// Prints what the machine did during a fixed-rate run, under its own line.
+fn print_during(m: &AtRate) {
+    if let Some(d) = &m.during {
+        println!("    meanwhile: {d}");
+    }
 }
 
 /// Requests per fixed-rate run, sent in turn (each picks its meeting at random).
@@ -113,6 +123,7 @@ fn at_rate(name: &str, url: &str, dir: &Path, make: Maker) -> Result<AtRate> {
         p99_ms: f("p99_ms"),
         p999_ms: f("p999_ms"),
         failed: v["failed"].as_u64().unwrap_or(0),
+        during: None,
     };
     println!(
         "    {name} at {:.0}/s offered: {:.0}/s answered, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} failed",
@@ -285,6 +296,7 @@ fn sipp(name: String, dir: &Path, sip: &str, targets: &[String], rate: Option<u3
             p99_ms: pct(0.99),
             p999_ms: pct(0.999),
             failed: u64::from(calls).saturating_sub(times.len() as u64),
+            during: None,
         }),
     };
     if !out.status.success() && times.is_empty() {
@@ -548,7 +560,11 @@ end
             step(&format!("wrk: {name}"), || {
                 let mut row = wrk(name.clone(), &url, Some(script))?;
                 if let Some(make) = make {
-                    row.at_rate = Some(at_rate(&name, &url, dir, make)?);
+                    let before = Sample::take(&sc.database);
+                    let mut m = at_rate(&name, &url, dir, make)?;
+                    m.during = Sample::take(&sc.database).since(&before);
+                    print_during(&m);
+                    row.at_rate = Some(m);
                 }
                 rows.push(row);
                 Ok(())
@@ -565,7 +581,13 @@ end
         let sip_name = format!("SIP INVITE → 302 + ACK (SIPp, UDP, 64 calls in flight) — {label}");
         step(&format!("sipp: {sip_name}"), || {
             let mut row = sipp(sip_name.clone(), dir, &sip, &targets, None)?;
+            let before = Sample::take(&sc.database);
             row.at_rate = sipp(sip_name.clone(), dir, &sip, &targets, Some(FIXED_RATE))?.at_rate;
+            let during = Sample::take(&sc.database).since(&before);
+            if let Some(m) = row.at_rate.as_mut() {
+                m.during = during;
+                print_during(m);
+            }
             rows.push(row);
             Ok(())
         })?;
@@ -672,8 +694,12 @@ fn rows_table(rows: &[Row]) -> String {
             } else {
                 String::new()
             };
+            let during = m
+                .during
+                .as_ref()
+                .map_or_else(String::new, |d| format!(" ({d})"));
             format!(
-                "{:.2} / {:.2} / {:.2}{short}",
+                "{:.2} / {:.2} / {:.2}{short}{during}",
                 m.p50_ms, m.p99_ms, m.p999_ms
             )
         });
@@ -933,6 +959,10 @@ pub fn bench(args: &[String]) -> Result<()> {
             "at_fixed_rate": r.at_rate.as_ref().map(|m| serde_json::json!({
                 "offered": m.offered, "answered_per_s": m.achieved, "p50_ms": m.p50_ms,
                 "p99_ms": m.p99_ms, "p999_ms": m.p999_ms, "failed": m.failed,
+                "machine_busy_pct": m.during.as_ref().map(|d| d.busy_pct),
+                "machine_steal_pct": m.during.as_ref().map(|d| d.steal_pct),
+                "postgres_checkpoints": m.during.as_ref().and_then(|d| d.pg).map(|p| p.0),
+                "postgres_autovacuums": m.during.as_ref().and_then(|d| d.pg).map(|p| p.1),
             })),
         })).collect::<Vec<_>>(),
         "upsert_1mb_ms": {

@@ -12,6 +12,7 @@ mod bench_kamailio;
 mod build;
 mod conformance;
 mod fuzz;
+mod host;
 mod manifest;
 mod package;
 mod run;
