@@ -18,6 +18,31 @@ fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
+// Spaces and tabs are ASCII, so these cut by bytes where `trim_matches([' ', '\t'])` and
+// `split_once(char)` decode characters: the door reads every header of every request with
+// them (callgrind: they were a fifth of a request's parse).
+
+/// `s` without leading and trailing spaces and tabs.
+pub fn trim_ws(s: &str) -> &str {
+    trim_ws_end(trim_ws_start(s))
+}
+
+/// `s` without leading spaces and tabs.
+pub fn trim_ws_start(s: &str) -> &str {
+    &s[s.bytes().take_while(|&b| is_ws(b)).count()..]
+}
+
+/// `s` without trailing spaces and tabs.
+pub fn trim_ws_end(s: &str) -> &str {
+    &s[..s.len() - s.bytes().rev().take_while(|&b| is_ws(b)).count()]
+}
+
+/// `s` split at the first `b`, an ASCII byte (so never inside a UTF-8 sequence).
+pub fn split_at_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|c| c == b)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
 /// One header line, unfolded: its name and its value (continuation lines joined by one
 /// space, RFC 3261 §7.3.1).
 pub struct Line<'a> {
@@ -29,14 +54,17 @@ pub struct Line<'a> {
 /// lines. `None` when a line is not `name: value` or a continuation comes first.
 pub fn header_lines(head: &str) -> Option<Vec<Line<'_>>> {
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(16);
-    for raw in head.split('\n') {
+    let mut rest = head;
+    while !rest.is_empty() {
+        let (raw, next) = split_at_byte(rest, b'\n').unwrap_or((rest, ""));
+        rest = next;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.is_empty() {
             continue;
         }
         if is_ws(raw.as_bytes()[0]) {
             let last = lines.last_mut()?;
-            let more = raw.trim_matches([' ', '\t']);
+            let more = trim_ws(raw);
             if !more.is_empty() {
                 let joined = if last.value.is_empty() {
                     more.to_string()
@@ -47,14 +75,14 @@ pub fn header_lines(head: &str) -> Option<Vec<Line<'_>>> {
             }
             continue;
         }
-        let (name, value) = raw.split_once(':')?;
-        let name = name.trim_end_matches([' ', '\t']);
+        let (name, value) = split_at_byte(raw, b':')?;
+        let name = trim_ws_end(name);
         if !is_token(name) {
             return None;
         }
         lines.push(Line {
             name,
-            value: Cow::Borrowed(value.trim_matches([' ', '\t'])),
+            value: Cow::Borrowed(trim_ws(value)),
         });
     }
     Some(lines)
@@ -76,13 +104,13 @@ pub fn split_list(value: &str) -> Vec<&str> {
             b'<' if !quoted => angle = true,
             b'>' if !quoted => angle = false,
             b',' if !quoted && !angle => {
-                out.push(value[start..i].trim_matches([' ', '\t']));
+                out.push(trim_ws(&value[start..i]));
                 start = i + 1;
             }
             _ => {}
         }
     }
-    out.push(value[start..].trim_matches([' ', '\t']));
+    out.push(trim_ws(&value[start..]));
     out
 }
 
@@ -94,18 +122,15 @@ fn params(s: &str) -> Option<Vec<(&str, &str)>> {
         return Some(out);
     }
     for p in s.split(';').skip(1) {
-        let p = p.trim_matches([' ', '\t']);
-        let (name, value) = match p.split_once('=') {
-            Some((n, v)) => (
-                n.trim_end_matches([' ', '\t']),
-                v.trim_start_matches([' ', '\t']),
-            ),
-            None => (p, ""),
+        let p = trim_ws(p);
+        let (name, value, valued) = match split_at_byte(p, b'=') {
+            Some((n, v)) => (trim_ws_end(n), trim_ws_start(v), true),
+            None => (p, "", false),
         };
         if !is_token(name) {
             return None;
         }
-        if p.contains('=') {
+        if valued {
             let quoted = value.len() >= 2 && value.starts_with('"') && value.ends_with('"');
             let plain = !value.is_empty()
                 && value
@@ -132,9 +157,9 @@ pub fn via_branch(via: &str) -> Option<&str> {
     if !is_token(name.trim()) || !is_token(version.trim()) {
         return None;
     }
-    let tail = tail.trim_start_matches([' ', '\t']);
+    let tail = trim_ws_start(tail);
     let split = tail.find([' ', '\t'])?;
-    let (transport, sent_by) = (&tail[..split], tail[split..].trim_matches([' ', '\t']));
+    let (transport, sent_by) = (&tail[..split], trim_ws(&tail[split..]));
     if !is_token(transport)
         || sent_by.is_empty()
         || sent_by.bytes().any(|b| is_ws(b) || b == b'"' || b == b',')
@@ -186,7 +211,7 @@ pub fn name_addr_tag(value: &str) -> Option<Option<&str>> {
     } else {
         // addr-spec: parameters after it belong to the header (RFC 3261 §20.10).
         let end = v.find(';').unwrap_or(v.len());
-        let spec = v[..end].trim_end_matches([' ', '\t']);
+        let spec = trim_ws_end(&v[..end]);
         if spec.is_empty() || spec.bytes().any(|b| is_ws(b) || b == b',' || b == b'"') {
             return None;
         }
@@ -281,6 +306,17 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn white_space_is_cut_by_bytes_as_by_characters() {
+        for s in ["", " ", "\t a b \t", "x", " é\t", "\u{a0}a\u{a0}", " \r "] {
+            assert_eq!(trim_ws(s), s.trim_matches([' ', '\t']), "{s:?}");
+            assert_eq!(trim_ws_start(s), s.trim_start_matches([' ', '\t']), "{s:?}");
+            assert_eq!(trim_ws_end(s), s.trim_end_matches([' ', '\t']), "{s:?}");
+        }
+        assert_eq!(split_at_byte("é:x:y", b':'), Some(("é", "x:y")));
+        assert_eq!(split_at_byte("no colon", b':'), None);
+    }
 
     #[test]
     fn folded_headers_are_joined() {

@@ -54,6 +54,47 @@ impl Method {
     }
 }
 
+/// The headers the door reads, by full or compact name (RFC 3261 §7.3.3; names are
+/// case-insensitive). Every other header is never judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Via,
+    From,
+    To,
+    CallId,
+    CSeq,
+    MaxForwards,
+    ContentLength,
+    Date,
+}
+
+impl Known {
+    const COUNT: usize = 8;
+
+    fn of(name: &str) -> Option<Known> {
+        let is = |full: &str| name.eq_ignore_ascii_case(full);
+        Some(match name.len() {
+            1 => match name.as_bytes()[0].to_ascii_lowercase() {
+                b'v' => Known::Via,
+                b'f' => Known::From,
+                b't' => Known::To,
+                b'i' => Known::CallId,
+                b'l' => Known::ContentLength,
+                _ => return None,
+            },
+            2 if is("To") => Known::To,
+            3 if is("Via") => Known::Via,
+            4 if is("From") => Known::From,
+            4 if is("CSeq") => Known::CSeq,
+            4 if is("Date") => Known::Date,
+            7 if is("Call-ID") => Known::CallId,
+            12 if is("Max-Forwards") => Known::MaxForwards,
+            14 if is("Content-Length") => Known::ContentLength,
+            _ => return None,
+        })
+    }
+}
+
 /// A request with what answering it needs (RFC 3261 §8.2.6: the response copies these).
 pub struct Incoming<'a> {
     pub method: Method,
@@ -139,34 +180,37 @@ pub fn parse(bytes: &[u8], datagram: bool) -> Result<Incoming<'_>, Unanswerable>
         }
     };
 
-    let named = |full: &'static str, compact: &'static str| {
-        lines
-            .iter()
-            .filter(move |l| {
-                l.name.eq_ignore_ascii_case(full) || l.name.eq_ignore_ascii_case(compact)
-            })
-            .map(|l| &l.value)
-    };
-    // Single-value headers (RFC 4475 §3.1.2.? multi01: two of them is a 400).
-    let single = |full: &'static str, compact: &'static str, faults: &mut Vec<Status>| {
-        let mut all = named(full, compact);
-        let first = all.next().cloned();
-        if all.next().is_some() {
-            faults.push((400, "Duplicate Single-Value Header"));
-        }
-        first
-    };
-
+    // One pass over the header lines finds the headers a redirect server reads.
+    let mut first = [None::<usize>; Known::COUNT];
+    let mut repeated = [false; Known::COUNT];
     let mut vias: Vec<Cow<'_, str>> = Vec::new();
-    for value in named("Via", "v") {
-        if let Cow::Borrowed(b) = value {
-            vias.extend(grammar::split_list(b).into_iter().map(Cow::Borrowed));
-            continue;
-        }
-        for v in grammar::split_list(value) {
-            vias.push(Cow::Owned(v.to_string()));
+    for (i, line) in lines.iter().enumerate() {
+        match Known::of(line.name) {
+            Some(Known::Via) => match &line.value {
+                Cow::Borrowed(b) => {
+                    vias.extend(grammar::split_list(b).into_iter().map(Cow::Borrowed));
+                }
+                Cow::Owned(value) => {
+                    for v in grammar::split_list(value) {
+                        vias.push(Cow::Owned(v.to_string()));
+                    }
+                }
+            },
+            Some(k) => match &mut first[k as usize] {
+                Some(_) => repeated[k as usize] = true,
+                slot => *slot = Some(i),
+            },
+            None => {}
         }
     }
+    // Single-value headers (RFC 4475 §3.1.2.? multi01: two of them is a 400).
+    let single = |k: Known, faults: &mut Vec<Status>| {
+        if repeated[k as usize] {
+            faults.push((400, "Duplicate Single-Value Header"));
+        }
+        first[k as usize].map(|i| lines[i].value.clone())
+    };
+
     if vias.is_empty() {
         return Err(Unanswerable::NoVia);
     }
@@ -179,12 +223,12 @@ pub fn parse(bytes: &[u8], datagram: bool) -> Result<Incoming<'_>, Unanswerable>
         }
     }
 
-    let from = single("From", "f", &mut faults);
-    let to = single("To", "t", &mut faults);
-    let call_id = single("Call-ID", "i", &mut faults);
-    let cseq = single("CSeq", "CSeq", &mut faults);
-    let max_forwards = single("Max-Forwards", "Max-Forwards", &mut faults);
-    let content_length = single("Content-Length", "l", &mut faults);
+    let from = single(Known::From, &mut faults);
+    let to = single(Known::To, &mut faults);
+    let call_id = single(Known::CallId, &mut faults);
+    let cseq = single(Known::CSeq, &mut faults);
+    let max_forwards = single(Known::MaxForwards, &mut faults);
+    let content_length = single(Known::ContentLength, &mut faults);
     for (value, missing, bad) in [
         (&from, "Missing From", "Bad From"),
         (&to, "Missing To", "Bad To"),
@@ -225,7 +269,7 @@ pub fn parse(bytes: &[u8], datagram: bool) -> Result<Incoming<'_>, Unanswerable>
         }
     }
     // A redirect server reads no Date, but RFC 4475 §3.1.2.11 says a non-GMT one is a 400.
-    if let Some(date) = single("Date", "Date", &mut faults) {
+    if let Some(date) = single(Known::Date, &mut faults) {
         if !date.ends_with(" GMT") {
             faults.push((400, "Bad Date"));
         }
@@ -288,9 +332,13 @@ impl Incoming<'_> {
         source: SocketAddr,
         to_tag: &str,
     ) -> Vec<u8> {
-        use std::fmt::Write;
+        // Pushed piece by piece: `write!` through `core::fmt` was a third of this.
         let mut out = String::with_capacity(512);
-        let _ = write!(out, "SIP/2.0 {} {}\r\n", status.0, status.1);
+        out.push_str("SIP/2.0 ");
+        out.push_str(itoa(status.0).as_str());
+        out.push(' ');
+        out.push_str(status.1);
+        out.push_str("\r\n");
         // A request that is malformed gets its top Via back alone: its other values may be
         // anything (an empty one per comma would make the answer an amplifier — found by
         // the fuzzer), and the answer is routed by the top one.
@@ -299,31 +347,41 @@ impl Incoming<'_> {
         } else {
             &self.vias[..]
         };
+        let mut line = |name: &str, value: &str, more: &[&str]| {
+            out.push_str(name);
+            out.push_str(": ");
+            out.push_str(value);
+            for m in more {
+                out.push_str(m);
+            }
+            out.push_str("\r\n");
+        };
         for (i, via) in vias.iter().enumerate() {
             if i == 0 {
-                let _ = write!(out, "Via: {}\r\n", stamp_via(via, source));
+                line("Via", &stamp_via(via, source), &[]);
             } else {
-                let _ = write!(out, "Via: {via}\r\n");
+                line("Via", via, &[]);
             }
         }
         if let Some(from) = &self.from {
-            let _ = write!(out, "From: {from}\r\n");
+            line("From", from, &[]);
         }
         if let Some(to) = &self.to {
             if has_tag(to) {
-                let _ = write!(out, "To: {to}\r\n");
+                line("To", to, &[]);
             } else {
-                let _ = write!(out, "To: {to};tag={to_tag}\r\n");
+                line("To", to, &[";tag=", to_tag]);
             }
         }
         if let Some(call_id) = &self.call_id {
-            let _ = write!(out, "Call-ID: {call_id}\r\n");
+            line("Call-ID", call_id, &[]);
         }
         if let Some(cseq) = &self.cseq {
-            let _ = write!(out, "CSeq: {cseq}\r\n");
+            line("CSeq", cseq, &[]);
         }
         for h in extra {
-            let _ = write!(out, "{h}\r\n");
+            out.push_str(h);
+            out.push_str("\r\n");
         }
         out.push_str("Server: cvi\r\nContent-Length: 0\r\n\r\n");
         out.into_bytes()
@@ -333,39 +391,60 @@ impl Incoming<'_> {
 fn has_tag(header: &str) -> bool {
     // The tag is a header parameter: after the name-addr's closing '>' when there is one.
     let params = header.rsplit_once('>').map_or(header, |(_, p)| p);
-    params
-        .split(';')
-        .skip(1)
-        .any(|p| p.trim().to_ascii_lowercase().starts_with("tag="))
+    params.split(';').skip(1).any(|p| {
+        p.trim()
+            .as_bytes()
+            .get(..4)
+            .is_some_and(|t| t.eq_ignore_ascii_case(b"tag="))
+    })
+}
+
+/// A status code as text (three digits, no `core::fmt`).
+fn itoa(n: u16) -> String {
+    let mut s = String::with_capacity(5);
+    let mut div = 10_000;
+    let mut started = false;
+    while div > 0 {
+        let d = (n / div) % 10;
+        started |= d != 0 || div == 1;
+        if started {
+            s.push(char::from(b'0' + d as u8));
+        }
+        div /= 10;
+    }
+    s
 }
 
 fn stamp_via(via: &str, source: SocketAddr) -> String {
     let ip = source.ip().to_string();
-    let mut parts: Vec<String> = via.split(';').map(str::to_string).collect();
+    let mut parts = via.split(';');
+    let head = parts.next().unwrap_or("");
     // "SIP/2.0/UDP host:port" — the sent-by host.
-    let sent_by = parts[0].split_whitespace().nth(1).unwrap_or("");
+    let sent_by = head.split_whitespace().nth(1).unwrap_or("");
     let host = sent_by
         .strip_prefix('[')
         .and_then(|h| h.split_once(']').map(|(h, _)| h))
         .unwrap_or_else(|| sent_by.rsplit_once(':').map_or(sent_by, |(h, _)| h));
     let mut received = host != ip;
-    for p in parts.iter_mut().skip(1) {
-        let key = p
-            .split('=')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if key == "rport" && !p.contains('=') {
-            *p = format!("rport={}", source.port());
+    let mut out = String::with_capacity(via.len() + 48);
+    out.push_str(head);
+    for p in parts {
+        out.push(';');
+        let key = p.split('=').next().unwrap_or("").trim();
+        if key.eq_ignore_ascii_case("rport") && !p.contains('=') {
+            out.push_str("rport=");
+            out.push_str(&source.port().to_string());
             received = true;
-        } else if key == "received" {
-            received = false;
+        } else {
+            if key.eq_ignore_ascii_case("received") {
+                received = false;
+            }
+            out.push_str(p);
         }
     }
-    let mut out = parts.join(";");
     if received {
-        out.push_str(&format!(";received={ip}"));
+        out.push_str(";received=");
+        out.push_str(&ip);
     }
     out
 }
@@ -419,6 +498,47 @@ mod tests {
             "{r}"
         );
         assert!(r.ends_with("Content-Length: 0\r\n\r\n"), "{r}");
+    }
+
+    #[test]
+    fn the_headers_read_are_known_by_either_name_in_any_case() {
+        for (name, known) in [
+            ("Via", Some(Known::Via)),
+            ("V", Some(Known::Via)),
+            ("fROM", Some(Known::From)),
+            ("t", Some(Known::To)),
+            ("call-id", Some(Known::CallId)),
+            ("I", Some(Known::CallId)),
+            ("CSEQ", Some(Known::CSeq)),
+            ("max-forwards", Some(Known::MaxForwards)),
+            ("Content-length", Some(Known::ContentLength)),
+            ("l", Some(Known::ContentLength)),
+            ("Date", Some(Known::Date)),
+            // Compact forms of headers the door never reads, and near misses.
+            ("m", None),
+            ("k", None),
+            ("Tx", None),
+            ("Contact", None),
+            ("Call-IDs", None),
+            ("Max_Forwards", None),
+        ] {
+            assert_eq!(Known::of(name), known, "{name}");
+        }
+        for (n, s) in [
+            (100, "100"),
+            (200, "200"),
+            (302, "302"),
+            (505, "505"),
+            (7, "7"),
+        ] {
+            assert_eq!(itoa(n), s);
+        }
+        assert!(has_tag("<sip:a@b.invalid>; TAG=x"));
+        assert!(
+            !has_tag("<sip:a@b.invalid;tag=x>"),
+            "a URI parameter, not the header's"
+        );
+        assert!(!has_tag("<sip:a@b.invalid>;tagx=1"));
     }
 
     #[test]
