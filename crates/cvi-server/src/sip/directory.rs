@@ -34,7 +34,7 @@ impl Default for Directory {
 /// The tenant keys a dialled `local@domain` may carry: the IVR key, Polycom/BlueJeans
 /// `<key>.<id>`, Cisco `<id>.<key>` (a Pexip `<id>@<domain>` is matched by its domain).
 fn candidates(local: &str, domain: &str) -> [String; 3] {
-    let key = |k: Option<&str>| k.map_or_else(String::new, |k| format!("{k}@{domain}"));
+    let key = |k: Option<&str>| k.map_or_else(String::new, |k| [k, "@", domain].concat());
     [
         key(Some(local)),
         key(local.rsplit_once('.').map(|(k, _)| k)),

@@ -274,9 +274,9 @@ pub fn request_uri(uri: &str) -> Option<Target> {
         // A password (user:password) is no part of who is dialled.
         Some(u) => {
             let name = u.split_once(':').map_or(u, |(n, _)| n);
-            format!("sip:{}@{host}", unescape(name))
+            ["sip:", &unescape(name), "@", &host].concat()
         }
-        None => format!("sip:{host}"),
+        None => ["sip:", &host].concat(),
     }))
 }
 

@@ -416,7 +416,6 @@ fn itoa(n: u16) -> String {
 }
 
 fn stamp_via(via: &str, source: SocketAddr) -> String {
-    let ip = source.ip().to_string();
     let mut parts = via.split(';');
     let head = parts.next().unwrap_or("");
     // "SIP/2.0/UDP host:port" — the sent-by host.
@@ -425,7 +424,9 @@ fn stamp_via(via: &str, source: SocketAddr) -> String {
         .strip_prefix('[')
         .and_then(|h| h.split_once(']').map(|(h, _)| h))
         .unwrap_or_else(|| sent_by.rsplit_once(':').map_or(sent_by, |(h, _)| h));
-    let mut received = host != ip;
+    // Compared as addresses (RFC 3261 §18.2.1: "an IP address that differs from the
+    // packet source address"), without writing ours out for every request.
+    let mut received = host.parse::<std::net::IpAddr>().ok() != Some(source.ip());
     let mut out = String::with_capacity(via.len() + 48);
     out.push_str(head);
     for p in parts {
@@ -444,7 +445,7 @@ fn stamp_via(via: &str, source: SocketAddr) -> String {
     }
     if received {
         out.push_str(";received=");
-        out.push_str(&ip);
+        out.push_str(&source.ip().to_string());
     }
     out
 }
@@ -539,6 +540,35 @@ mod tests {
             "a URI parameter, not the header's"
         );
         assert!(!has_tag("<sip:a@b.invalid>;tagx=1"));
+    }
+
+    #[test]
+    fn received_is_added_when_the_packet_came_from_another_address() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let via = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-1";
+        assert_eq!(stamp_via(via, at("192.0.2.1:5060")), via);
+        assert_eq!(
+            stamp_via(via, at("198.51.100.7:5060")),
+            format!("{via};received=198.51.100.7")
+        );
+        assert_eq!(
+            stamp_via(
+                "SIP/2.0/UDP pbx.example.invalid;rport",
+                at("192.0.2.9:7000")
+            ),
+            "SIP/2.0/UDP pbx.example.invalid;rport=7000;received=192.0.2.9",
+            "a host name is never the packet's address"
+        );
+        let v6 = "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK-2";
+        assert_eq!(stamp_via(v6, at("[2001:db8::1]:5060")), v6);
+        assert_eq!(
+            stamp_via(
+                "SIP/2.0/UDP 192.0.2.1;received=192.0.2.1",
+                at("192.0.2.2:5060")
+            ),
+            "SIP/2.0/UDP 192.0.2.1;received=192.0.2.1",
+            "a received already there is kept, not doubled"
+        );
     }
 
     #[test]

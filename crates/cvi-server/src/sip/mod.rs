@@ -79,8 +79,20 @@ pub const TRUSTED_FACTOR: f64 = 50.0;
 fn source_network(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
+            // By hand, not `format!`: this runs for every datagram.
+            let mut net = String::with_capacity(18);
+            for octet in &v4.octets()[..3] {
+                if *octet >= 100 {
+                    net.push(char::from(b'0' + octet / 100));
+                }
+                if *octet >= 10 {
+                    net.push(char::from(b'0' + octet / 10 % 10));
+                }
+                net.push(char::from(b'0' + octet % 10));
+                net.push('.');
+            }
+            net.push_str("0/24");
+            net
         }
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => source_network(IpAddr::V4(v4)),
@@ -621,5 +633,13 @@ mod tests {
         assert_eq!(n("2001:db8:1:2:aaaa::1"), n("2001:db8:1:2:ffff::9"));
         assert_ne!(n("2001:db8:1:2::1"), n("2001:db8:1:3::1"));
         assert_eq!(n("::ffff:192.0.2.7"), n("192.0.2.9"));
+        for (ip, net) in [
+            ("192.0.2.7", "192.0.2.0/24"),
+            ("10.0.100.255", "10.0.100.0/24"),
+            ("0.9.99.1", "0.9.99.0/24"),
+            ("255.250.205.1", "255.250.205.0/24"),
+        ] {
+            assert_eq!(n(ip), net);
+        }
     }
 }
