@@ -52,11 +52,21 @@ struct AtRate {
     during: Option<crate::host::During>,
 }
 
-/// Prints what the machine did during a fixed-rate run, under its own line.
-fn print_during(m: &AtRate) {
-    if let Some(d) = &m.during {
-        println!("    meanwhile: {d}");
+/// Runs a fixed-rate measurement and records (and prints) what the machine and the
+/// database at `database` did meanwhile.
+fn meanwhile(
+    database: &str,
+    run: impl FnOnce() -> Result<Option<AtRate>>,
+) -> Result<Option<AtRate>> {
+    let before = Sample::take(database);
+    let mut measured = run()?;
+    if let Some(m) = measured.as_mut() {
+        m.during = Sample::take(database).since(&before);
+        if let Some(d) = &m.during {
+            println!("    meanwhile: {d}");
+        }
     }
+    Ok(measured)
 }
 
 /// Requests per fixed-rate run, sent in turn (each picks its meeting at random).
@@ -560,11 +570,8 @@ end
             step(&format!("wrk: {name}"), || {
                 let mut row = wrk(name.clone(), &url, Some(script))?;
                 if let Some(make) = make {
-                    let before = Sample::take(&sc.database);
-                    let mut m = at_rate(&name, &url, dir, make)?;
-                    m.during = Sample::take(&sc.database).since(&before);
-                    print_during(&m);
-                    row.at_rate = Some(m);
+                    row.at_rate =
+                        meanwhile(&sc.database, || at_rate(&name, &url, dir, make).map(Some))?;
                 }
                 rows.push(row);
                 Ok(())
@@ -581,13 +588,9 @@ end
         let sip_name = format!("SIP INVITE → 302 + ACK (SIPp, UDP, 64 calls in flight) — {label}");
         step(&format!("sipp: {sip_name}"), || {
             let mut row = sipp(sip_name.clone(), dir, &sip, &targets, None)?;
-            let before = Sample::take(&sc.database);
-            row.at_rate = sipp(sip_name.clone(), dir, &sip, &targets, Some(FIXED_RATE))?.at_rate;
-            let during = Sample::take(&sc.database).since(&before);
-            if let Some(m) = row.at_rate.as_mut() {
-                m.during = during;
-                print_during(m);
-            }
+            row.at_rate = meanwhile(&sc.database, || {
+                Ok(sipp(sip_name.clone(), dir, &sip, &targets, Some(FIXED_RATE))?.at_rate)
+            })?;
             rows.push(row);
             Ok(())
         })?;
