@@ -1,7 +1,6 @@
 //! The root component of index.html: the task pane in Outlook, the scheduler in a plain
 //! browser page; in Teams it hands over to the tab's own page (`/teams`).
 
-use cvi_core::invite::Lang;
 use leptos::prelude::*;
 
 use crate::{
@@ -14,13 +13,7 @@ use crate::{
 #[component]
 pub fn App() -> impl IntoView {
     let host = host::current();
-    let lang = Lang::for_display(&host.locale());
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
-        let _ = root.set_attribute("lang", lang.code());
-    }
+    let lang = host::apply_lang(&*host);
     match host.kind() {
         HostKind::Outlook => view! { <Pane lang=lang /> }.into_any(),
         // The tab is its own page and bundle (teams.html): the pane stays small.

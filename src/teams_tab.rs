@@ -269,13 +269,7 @@ fn check(subject: &str, start: &str, end: &str, repeat: &str, until: &str) -> Re
 /// The tab's page root: the language of the host, then the tab.
 #[component]
 pub fn TeamsTabPage() -> impl IntoView {
-    let lang = Lang::for_display(&host::current().locale());
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
-        let _ = root.set_attribute("lang", lang.code());
-    }
+    let lang = host::apply_lang(&*host::current());
     view! { <TeamsTab lang=lang /> }
 }
 

@@ -7,13 +7,7 @@ fn main() {
         let host = cvi_addin::host::detect().await;
         cvi_addin::host::apply_theme(host.theme());
         // The host's language (the browser's, or Teams'): its words first, then the page.
-        let lang = cvi_core::invite::Lang::for_display(&host.locale());
-        if let Some(root) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
-            let _ = root.set_attribute("lang", lang.code());
-        }
+        let lang = cvi_addin::host::apply_lang(&*host);
         cvi_addin::admin::words::load(lang).await;
         leptos::mount::mount_to_body(cvi_addin::admin::AdminApp);
     });

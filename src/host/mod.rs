@@ -182,11 +182,23 @@ pub fn current() -> Rc<dyn Host> {
 
 /// Applies the theme to the page (`<html data-theme=…>`).
 pub fn apply_theme(theme: Theme) {
+    set_root_attribute("data-theme", theme.as_str());
+}
+
+/// The language of the host's locale, set on the page (`<html lang=…>`: screen readers and
+/// hyphenation follow it) and returned for the page's words.
+pub fn apply_lang(host: &dyn Host) -> cvi_core::invite::Lang {
+    let lang = cvi_core::invite::Lang::for_display(&host.locale());
+    set_root_attribute("lang", lang.code());
+    lang
+}
+
+fn set_root_attribute(name: &str, value: &str) {
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     {
-        let _ = root.set_attribute("data-theme", theme.as_str());
+        let _ = root.set_attribute(name, value);
     }
 }
 
