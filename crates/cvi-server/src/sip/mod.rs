@@ -100,8 +100,7 @@ fn source_network(ip: IpAddr) -> String {
 
 /// The bound sockets, before serving (so `cvi serve` can report the address).
 pub struct SipDoor {
-    /// Blocking: read by the receiver threads (see [`serve_udp`]).
-    udp: Arc<std::net::UdpSocket>,
+    udp: Udp,
     tcp: TcpListener,
     cx: Arc<Context>,
     limiter: Arc<RateLimiter>,
@@ -129,15 +128,20 @@ impl SipDoor {
                     if let Err(e) = socket2::SockRef::from(&udp).set_recv_buffer_size(UDP_BUFFER) {
                         tracing::debug!("sip: cannot enlarge the UDP receive buffer: {e}");
                     }
-                    let udp = udp.into_std()?;
-                    udp.set_nonblocking(false)?;
+                    let udp = if matches!(cx.fast, Some(cvi_store::FastReads::Thread(_))) {
+                        let udp = udp.into_std()?;
+                        udp.set_nonblocking(false)?;
+                        Udp::Threads(Arc::new(udp))
+                    } else {
+                        Udp::Tasks(Arc::new(udp))
+                    };
                     let limiter = Arc::new(RateLimiter::new(
                         config.rate_per_source,
                         config.rate_per_source * 10.0,
                         cx.servers.clone(),
                     ));
                     return Ok(SipDoor {
-                        udp: Arc::new(udp),
+                        udp,
                         tcp,
                         cx,
                         limiter,
@@ -169,7 +173,10 @@ impl SipDoor {
         });
         tokio::spawn(transactions::sweep(door.transactions.clone()));
         tokio::spawn(serve_tcp(self.tcp, door.clone(), self.permits.clone()));
-        serve_udp(self.udp, door, self.permits);
+        match self.udp {
+            Udp::Threads(socket) => serve_udp_threads(socket, door, self.permits),
+            Udp::Tasks(socket) => serve_udp_tasks(socket, door, self.permits).await,
+        }
         std::future::pending::<()>().await;
     }
 }
@@ -188,12 +195,26 @@ fn udp_receivers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(8))
 }
 
-/// Receiver threads, each blocked in `recvfrom` on the socket as Kamailio's processes are.
-/// With tokio's readiness instead, 200,000 calls at 20,000/s cost 46k `epoll_wait` and 45k
-/// `recvfrom` that found nothing more (`perf stat` on the system calls).
-/// The threads enter the runtime, so an answer that must wait (PostgreSQL, the pool) goes
-/// on as a task of it.
-fn serve_udp(socket: Arc<std::net::UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
+/// How the UDP socket is read, by where answers come from.
+///
+/// On SQLite an answer is computed on the spot (the reads run on the calling thread,
+/// `store::hot_reads`), and receiver threads block in `recvfrom` as Kamailio's processes do:
+/// with tokio's readiness instead, 200,000 calls at 20,000/s cost 46k `epoll_wait` and 45k
+/// `recvfrom` that found nothing more (`perf stat` on the system calls), ~2 µs a call.
+///
+/// On PostgreSQL most answers wait for a batched read, and receivers are tasks of the
+/// runtime, so a waiting answer is a task spawned on the same worker. Spawned from a
+/// receiver thread outside the runtime, each was a wake-up of another thread: at 20,000
+/// calls/s on the PostgreSQL rig the server spent 31–44 µs a call against 27–30 µs, in
+/// each of six alternating rounds, and SIPp's p99 was the worst of the two in each.
+enum Udp {
+    Threads(Arc<std::net::UdpSocket>),
+    Tasks(Arc<UdpSocket>),
+}
+
+/// Threads that enter the runtime, so an answer that must wait after all (the pool, a
+/// configuration load) goes on as a task of it.
+fn serve_udp_threads(socket: Arc<std::net::UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
     let runtime = tokio::runtime::Handle::current();
     for n in 0..udp_receivers() {
         let (socket, door, permits, runtime) = (
@@ -206,7 +227,7 @@ fn serve_udp(socket: Arc<std::net::UdpSocket>, door: Arc<Door>, permits: Arc<Sem
             .name(format!("sip-udp-{n}"))
             .spawn(move || {
                 let _entered = runtime.enter();
-                supervise(|| receive(&socket, &door, &permits));
+                supervise(|| receive_blocking(&socket, &door, &permits));
             });
         if let Err(e) = spawned {
             tracing::error!("sip: cannot start a UDP receiver: {e}");
@@ -222,41 +243,83 @@ fn supervise(receiver: impl Fn()) {
     }
 }
 
-fn receive(socket: &Arc<std::net::UdpSocket>, door: &Arc<Door>, permits: &Arc<Semaphore>) {
+fn receive_blocking(socket: &Arc<std::net::UdpSocket>, door: &Arc<Door>, permits: &Arc<Semaphore>) {
     let mut buf = vec![0u8; 65_536];
     loop {
-        let (n, source) = match socket.recv_from(&mut buf) {
-            Ok(x) => x,
+        match socket.recv_from(&mut buf) {
+            Ok((n, source)) => {
+                let socket = socket.clone();
+                dispatch(door, permits, &buf[..n], source, move |reply, to| {
+                    // A UDP send does not wait for the peer: blocking here is one system call.
+                    let _ = socket.send_to(reply, to);
+                });
+            }
             // ICMP port-unreachable from an earlier send shows up here on some systems.
-            Err(e) => {
-                tracing::debug!(error = %e, "sip: udp receive");
-                continue;
-            }
-        };
-        // Keep-alives (RFC 5626 §3.5.1 CRLF) and oversized datagrams: nothing to answer.
-        if n > MAX_MESSAGE || buf[..n].iter().all(|b| matches!(b, b'\r' | b'\n')) {
-            continue;
+            Err(e) => tracing::debug!(error = %e, "sip: udp receive"),
         }
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            continue; // overloaded: the client retransmits (Timer A)
-        };
-        let (socket, door, datagram) = (socket.clone(), door.clone(), buf[..n].to_vec());
-        let mut answer = Box::pin(async move {
-            let _permit = permit;
-            if let Some(reply) = door.answer(&datagram, source, false).await {
-                // A UDP send does not wait for the peer: blocking here is one system call.
-                let _ = socket.send_to(&reply, source);
-            }
-        });
-        // Most answers wait for nothing (on SQLite the lookups run on this thread,
-        // `store::hot_reads`): answered here, without a task and its wake-ups. One that
-        // must wait (PostgreSQL, the pool) goes on as a task of the runtime, and this
-        // receiver reads on. (A future may be polled again with another waker; the task's
-        // is used.)
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        if std::future::Future::poll(answer.as_mut(), &mut cx).is_pending() {
-            tokio::spawn(answer);
+    }
+}
+
+/// Tasks, restarted when one ends (tokio catches a panic in the task; this notices it).
+async fn serve_udp_tasks(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
+    let receiver = move || receive_async(socket.clone(), door.clone(), permits.clone());
+    tokio::spawn(async move {
+        let mut receivers = tokio::task::JoinSet::new();
+        for _ in 0..udp_receivers() {
+            receivers.spawn(receiver());
         }
+        while receivers.join_next().await.is_some() {
+            tracing::error!("sip: a UDP receiver ended; starting another");
+            receivers.spawn(receiver());
+        }
+    });
+}
+
+async fn receive_async(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        match socket.recv_from(&mut buf).await {
+            Ok((n, source)) => {
+                let socket = socket.clone();
+                dispatch(&door, &permits, &buf[..n], source, move |reply, to| {
+                    // Full send buffer: the client retransmits (Timer A).
+                    let _ = socket.try_send_to(reply, to);
+                });
+            }
+            Err(e) => tracing::debug!(error = %e, "sip: udp receive"),
+        }
+    }
+}
+
+/// Answers one datagram through `send`: at once when the answer waits for nothing, else
+/// as a task, within the door's bound on answers in flight.
+fn dispatch(
+    door: &Arc<Door>,
+    permits: &Arc<Semaphore>,
+    datagram: &[u8],
+    source: SocketAddr,
+    send: impl FnOnce(&[u8], SocketAddr) + Send + 'static,
+) {
+    // Keep-alives (RFC 5626 §3.5.1 CRLF) and oversized datagrams: nothing to answer.
+    if datagram.len() > MAX_MESSAGE || datagram.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+        return;
+    }
+    let Ok(permit) = permits.clone().try_acquire_owned() else {
+        return; // overloaded: the client retransmits (Timer A)
+    };
+    let (door, datagram) = (door.clone(), datagram.to_vec());
+    let mut answer = Box::pin(async move {
+        let _permit = permit;
+        if let Some(reply) = door.answer(&datagram, source, false).await {
+            send(&reply, source);
+        }
+    });
+    // Most answers on SQLite wait for nothing: answered here, without a task and its
+    // wake-ups. One that must wait goes on as a task, and the receiver reads on. (A future
+    // may be polled again with another waker; the task's is used.)
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if std::future::Future::poll(answer.as_mut(), &mut cx).is_pending() {
+        tokio::spawn(answer);
     }
 }
 
