@@ -1,4 +1,4 @@
-//! Resolution's reads on PostgreSQL, batched.
+//! The hot reads on PostgreSQL (resolution, effective policy, issuance's first read), batched.
 //!
 //! Each PostgreSQL statement costs a network round trip, a wake-up of the backend process
 //! and the client's driver work around an index lookup that takes the backend a few

@@ -38,6 +38,8 @@ pub struct Batched {
     pub live: batched_reads::Batcher<meetings::LiveAsk, meetings::Live>,
     /// Effective policy's (and issuance's) read of a user's grants.
     pub grants: batched_reads::Batcher<grants::GrantsAsk, Vec<cvi_core::Grant>>,
+    /// Issuance's first read: the configuration version, and whether the key is issued.
+    pub keys: batched_reads::Batcher<meetings::KeyAsk, (i64, bool)>,
 }
 
 impl FastReads {
@@ -58,7 +60,12 @@ impl FastReads {
                 lookup_batch.clone(),
                 meetings::live_batch,
             ),
-            grants: batched_reads::Batcher::start(pool, lookup_batch, grants::for_user_batch),
+            grants: batched_reads::Batcher::start(
+                pool.clone(),
+                lookup_batch.clone(),
+                grants::for_user_batch,
+            ),
+            keys: batched_reads::Batcher::start(pool, lookup_batch, meetings::keys_batch),
         })))
     }
 }

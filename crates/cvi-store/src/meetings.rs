@@ -140,9 +140,11 @@ pub async fn load_with_version<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok((row_version(&row)?, found))
 }
 
-/// [`load_with_version`] for issuance, through [`FastReads`] on SQLite: the version and
-/// whether the key has a meeting are read on the calling thread (a new key — the common
-/// case — needs nothing more); a key that has one is read in full through the pool.
+/// [`load_with_version`] for issuance, through [`FastReads`]: the version and whether the
+/// key has a meeting are read on the calling thread (SQLite) or in one statement with other
+/// issuances' (PostgreSQL: 6.1k–8.1k issuances/s against 4.0k–4.5k through the pool, three
+/// alternating rounds on the bench's 100k rig); a new key — the common case — needs nothing
+/// more, and a key that has a meeting is read in full through the pool.
 pub async fn load_with_version_fast(
     db: &crate::db::Db,
     fast: Option<&FastReads>,
@@ -164,7 +166,61 @@ pub async fn load_with_version_fast(
             return Ok((version.unwrap_or(0), None));
         }
     }
+    if let Some(FastReads::Batched(b)) = fast {
+        if let Some((version, false)) = b.keys.ask(KeyAsk::new(tenant, key)).await {
+            return Ok((version, None));
+        }
+    }
     load_with_version(db, tenant, key).await
+}
+
+/// Issuance's first read in a PostgreSQL batch ([`keys_batch`]).
+pub struct KeyAsk {
+    tenant: String,
+    key: String,
+}
+
+impl KeyAsk {
+    pub fn new(tenant: &str, key: &str) -> KeyAsk {
+        KeyAsk {
+            tenant: tenant.to_string(),
+            key: key.to_string(),
+        }
+    }
+}
+
+/// For many issuances in one PostgreSQL statement: each tenant's configuration version and
+/// whether the meeting key has a meeting (the meetings' unique index on
+/// `(tenant_id, meeting_key)` and `tenant_config`'s key make it one row per ask).
+pub async fn keys_batch(
+    pool: sqlx::PgPool,
+    asks: Vec<KeyAsk>,
+) -> Result<Vec<(i64, bool)>, sqlx::Error> {
+    const SQL: &str = "SELECT q.i, v.version, m.meeting_key IS NOT NULL \
+        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(tid, meeting_key, i) \
+        LEFT JOIN tenant_config v ON v.tenant_id = q.tid \
+        LEFT JOIN meetings m ON m.tenant_id = q.tid AND m.meeting_key = q.meeting_key \
+        ORDER BY q.i";
+    let (tenants, keys): (Vec<String>, Vec<String>) =
+        asks.into_iter().map(|a| (a.tenant, a.key)).unzip();
+    let rows = sqlx::query(SQL)
+        .bind(&tenants)
+        .bind(&keys)
+        .fetch_all(&pool)
+        .await?;
+    rows.iter()
+        .enumerate()
+        .map(|(n, row)| {
+            // Each ask's own row, in order: anything else is not an answer to trust.
+            if row.try_get::<i64, _>(0)? != n as i64 + 1 {
+                return Err(decode("batched rows out of order"));
+            }
+            Ok((
+                row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+                row.try_get::<bool, _>(2)?,
+            ))
+        })
+        .collect()
 }
 
 /// What resolution needs of a live meeting.
