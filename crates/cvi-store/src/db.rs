@@ -71,10 +71,18 @@ pub async fn connect(url: &str) -> Result<Db, DbError> {
                     // Per-connection settings, set explicitly rather than trusting defaults:
                     // WAL for concurrent readers, NORMAL is durable under WAL against process
                     // crashes, foreign keys on, and a busy timeout instead of instant SQLITE_BUSY.
+                    // The WAL is checkpointed every 200 pages, not SQLite's 1000: the commit that
+                    // crosses the mark copies them into the database before it returns, and every
+                    // issuance waiting on that group commit waits with it. Issuance at 1M
+                    // meetings, wrk at saturation, alternating rounds: p99 12–17 ms against
+                    // 24–137 ms, at ~10 % fewer issuances per second (7.2k–9.5k against
+                    // 6.9k–10.0k). A checkpoint off the writer's path (PASSIVE, from a task)
+                    // never completed under constant writes: the WAL grew to 2 GB in 20 s.
                     conn.execute(
                         format!(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                             PRAGMA wal_autocheckpoint = 200;"
                         )
                         .as_str(),
                     )
