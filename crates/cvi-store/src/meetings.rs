@@ -208,17 +208,27 @@ pub async fn keys_batch(
         .bind(&keys)
         .fetch_all(&pool)
         .await?;
+    each_ask(&rows, |row| {
+        Ok((
+            row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+            row.try_get::<bool, _>(2)?,
+        ))
+    })
+}
+
+/// A batch's rows read by `read`, each checked to be its ask's own: the ask's ordinal
+/// (`WITH ORDINALITY`, from 1) in column 0, in order — anything else is not an answer to trust.
+fn each_ask<T>(
+    rows: &[sqlx::postgres::PgRow],
+    read: impl Fn(&sqlx::postgres::PgRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, sqlx::Error> {
     rows.iter()
         .enumerate()
         .map(|(n, row)| {
-            // Each ask's own row, in order: anything else is not an answer to trust.
             if row.try_get::<i64, _>(0)? != n as i64 + 1 {
                 return Err(decode("batched rows out of order"));
             }
-            Ok((
-                row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
-                row.try_get::<bool, _>(2)?,
-            ))
+            read(row)
         })
         .collect()
 }
@@ -358,26 +368,19 @@ pub async fn live_batch(pool: sqlx::PgPool, asks: Vec<LiveAsk>) -> Result<Vec<Li
         .bind(now_ms())
         .fetch_all(&pool)
         .await?;
-    rows.iter()
-        .enumerate()
-        .map(|(n, row)| {
-            // Each ask's own row, in order: anything else is not an answer to trust.
-            if row.try_get::<i64, _>(0)? != n as i64 + 1 {
-                return Err(decode("batched rows out of order"));
-            }
-            let found = match row.try_get::<Option<String>, _>(2)? {
-                Some(key) => Some(LiveMeeting {
-                    key,
-                    subject: row.try_get(3)?,
-                    starts_at: row.try_get(4)?,
-                    ends_at: row.try_get(5)?,
-                    teams_join_url: row.try_get(6)?,
-                }),
-                None => None,
-            };
-            Ok((row.try_get::<Option<i64>, _>(1)?.unwrap_or(0), found))
-        })
-        .collect()
+    each_ask(&rows, |row| {
+        let found = match row.try_get::<Option<String>, _>(2)? {
+            Some(key) => Some(LiveMeeting {
+                key,
+                subject: row.try_get(3)?,
+                starts_at: row.try_get(4)?,
+                ends_at: row.try_get(5)?,
+                teams_join_url: row.try_get(6)?,
+            }),
+            None => None,
+        };
+        Ok((row.try_get::<Option<i64>, _>(1)?.unwrap_or(0), found))
+    })
 }
 
 /// Deletes the expired or cancelled meeting that holds `video_id` under `provider`;
