@@ -72,6 +72,11 @@ impl Inner {
     fn get(&self, key: &Key) -> Option<&Entry> {
         self.young.map.get(key).or_else(|| self.old.map.get(key))
     }
+
+    /// What both generations hold, against the budget.
+    fn bytes(&self) -> usize {
+        self.young.bytes + self.old.bytes
+    }
 }
 
 /// Answered INVITEs by branch and source.
@@ -128,7 +133,7 @@ impl Transactions {
         let cost = cost(&key, reply);
         let now = Instant::now();
         let mut inner = self.lock();
-        if inner.young.bytes + inner.old.bytes + cost > self.budget || inner.get(&key).is_some() {
+        if inner.bytes() + cost > self.budget || inner.get(&key).is_some() {
             return;
         }
         inner.young.bytes += cost;
@@ -186,8 +191,7 @@ impl Transactions {
     /// Bytes held now.
     #[cfg(test)]
     pub fn bytes(&self) -> usize {
-        let inner = self.lock();
-        inner.young.bytes + inner.old.bytes
+        self.lock().bytes()
     }
 }
 
