@@ -175,7 +175,7 @@ impl SipDoor {
         tokio::spawn(serve_tcp(self.tcp, door.clone(), self.permits.clone()));
         match self.udp {
             Udp::Threads(socket) => serve_udp_threads(socket, door, self.permits),
-            Udp::Tasks(socket) => serve_udp_tasks(socket, door, self.permits).await,
+            Udp::Tasks(socket) => serve_udp_tasks(socket, door, self.permits),
         }
         std::future::pending::<()>().await;
     }
@@ -261,7 +261,7 @@ fn receive_blocking(socket: &Arc<std::net::UdpSocket>, door: &Arc<Door>, permits
 }
 
 /// Tasks, restarted when one ends (tokio catches a panic in the task; this notices it).
-async fn serve_udp_tasks(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
+fn serve_udp_tasks(socket: Arc<UdpSocket>, door: Arc<Door>, permits: Arc<Semaphore>) {
     let receiver = move || receive_async(socket.clone(), door.clone(), permits.clone());
     tokio::spawn(async move {
         let mut receivers = tokio::task::JoinSet::new();
