@@ -157,11 +157,41 @@ pub(crate) fn normalize(s: &str) -> String {
         }
         match c {
             '\u{2019}' => out.push('\''),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
+            c => out.push(lower(c)),
         }
     }
     out
+}
+
+/// `c` lower-cased, for the scripts the block's words are written in: Latin (ASCII, Latin-1,
+/// Latin Extended-A), basic Greek and Cyrillic; any other character is returned as it is. The
+/// full Unicode mapping (`char::to_lowercase`) brings a ~12 KB table into every add-in
+/// bundle; this one is a few comparisons, and it agrees with it on these blocks (tested).
+fn lower(c: char) -> char {
+    let n = c as u32;
+    let to = match n {
+        0x41..=0x5a => n + 0x20,
+        // À..Þ but not ×.
+        0xc0..=0xde if n != 0xd7 => n + 0x20,
+        // İ: Unicode's lower case is i + combining dot, which no wording of ours has.
+        0x130 => 0x69,
+        // Latin Extended-A: upper cases are the even code points here…
+        0x100..=0x137 | 0x14a..=0x177 if n & 1 == 0 => n + 1,
+        // …and the odd ones here.
+        0x139..=0x148 | 0x179..=0x17e if n & 1 == 1 => n + 1,
+        0x178 => 0xff,
+        // Greek capitals (0x3a2 is unassigned), then those with a tonos.
+        0x391..=0x3ab if n != 0x3a2 => n + 0x20,
+        0x386 => 0x3ac,
+        0x388..=0x38a => n + 37,
+        0x38c => 0x3cc,
+        0x38e..=0x38f => n + 63,
+        // Cyrillic: Ѐ..Џ, then А..Я.
+        0x400..=0x40f => n + 0x50,
+        0x410..=0x42f => n + 0x20,
+        _ => n,
+    };
+    char::from_u32(to).unwrap_or(c)
 }
 
 fn normalized(candidates: impl Iterator<Item = &'static str>) -> Vec<String> {
@@ -272,6 +302,25 @@ pub(crate) fn is_more_info(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_agrees_with_unicode_where_it_maps() {
+        // Every character `lower` changes is one Unicode lower-cases to exactly that
+        // (İ aside), and every one-character mapping in the scripts it covers is made.
+        let covered = (0..0x180).chain(0x386..0x3cf).chain(0x400..0x450);
+        for c in covered.filter_map(char::from_u32) {
+            let unicode: Vec<char> = c.to_lowercase().collect();
+            if c == '\u{130}' {
+                assert_eq!(lower(c), 'i');
+            } else if unicode.len() == 1 {
+                assert_eq!(lower(c), unicode[0], "{c:?} U+{:04X}", c as u32);
+            }
+        }
+        // Outside those scripts a character is kept as it is.
+        assert_eq!(lower('Ａ'), 'Ａ');
+        assert_eq!(lower('Ɓ'), 'Ɓ');
+        assert_eq!(lower('ビ'), 'ビ');
+    }
 
     #[test]
     fn parses_language_tags() {
