@@ -9,15 +9,22 @@
 //!
 //! The invite block is rendered and spliced by `cvi-core`, the same code the server uses.
 
+#[cfg(feature = "ui")]
 pub mod admin;
 pub mod api;
+#[cfg(feature = "ui")]
 pub mod app;
+#[cfg(feature = "ui")]
 pub mod components;
 pub mod host;
 pub mod i18n;
+#[cfg(feature = "ui")]
 pub mod pane;
+#[cfg(feature = "ui")]
 pub mod scheduler;
+#[cfg(feature = "ui")]
 pub mod teams_tab;
 pub mod workflow;
 
+#[cfg(feature = "ui")]
 pub use app::App;

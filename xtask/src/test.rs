@@ -47,6 +47,21 @@ pub fn test() -> Result<()> {
             "warnings",
         ]))
     })?;
+    step("clippy (command page: add-in without `ui`)", || {
+        run(tools.command("cargo").args([
+            "clippy",
+            "-p",
+            "cvi-addin",
+            "--no-default-features",
+            "--lib",
+            "--bins",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
     step(
         "native tests (cvi-core, cvi-server, xtask; unit, property, doc, CLI)",
         || run(tools.command("cargo").args(["test", "--workspace"])),
