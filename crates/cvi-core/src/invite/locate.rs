@@ -22,7 +22,7 @@ use super::{
         is_heading, is_heading_like, is_more_info, is_wrapped_heading, label, label_colon, Label,
     },
     safe_links::unwrap_link,
-    scan::{Line, Scan},
+    scan::{sort_by_start, Line, Scan},
 };
 use crate::{
     dial_plan::{self, read_more_info},
@@ -556,7 +556,7 @@ pub(crate) fn find_all(scan: &Scan, html: bool) -> Vec<Found> {
         });
         i = last + 1;
     }
-    found.sort_by_key(|f| f.range.start);
+    sort_by_start(&mut found, |f| f.range.start);
     // Overlaps cannot be spliced twice: keep the first of any overlapping pair.
     let mut out: Vec<Found> = Vec::with_capacity(found.len());
     for f in found {

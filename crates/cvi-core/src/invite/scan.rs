@@ -375,10 +375,23 @@ pub(crate) fn html(body: &str, anchor_ids: &[&str]) -> Scan {
     if let Some((_, start)) = sc.open_blocks.iter().find(|(n, _)| *n == b"blockquote") {
         scan.quoted.push(*start..body.len());
     }
-    scan.quoted.sort_by_key(|r| r.start);
+    sort_by_start(&mut scan.quoted, |r| r.start);
     scan.anchors.sort_unstable();
     scan.unclosed_anchors = sc.open_anchors.iter().map(|&(_, start, _)| start).collect();
     scan
+}
+
+/// Sorts `v` by `start`, keeping equal starts in their order. Every sort in the block
+/// engine goes through one sort of `(usize, usize)` pairs: each element type's own sort
+/// was another ~2–3 KB of code in every add-in bundle.
+pub(crate) fn sort_by_start<T>(v: &mut Vec<T>, start: impl Fn(&T) -> usize) {
+    if v.is_sorted_by_key(&start) {
+        return;
+    }
+    let mut order: Vec<(usize, usize)> = v.iter().map(&start).zip(0..).collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = v.drain(..).map(Some).collect();
+    v.extend(order.iter().filter_map(|&(_, i)| slots[i].take()));
 }
 
 /// Header lines that start a quoted message after a rule in plain-text replies, in the
@@ -470,4 +483,21 @@ pub(crate) fn text(body: &str) -> Scan {
         scan.quoted.push(marks[at].0..body.len());
     }
     scan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_by_start;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sort_by_start_is_the_stable_sort(v in proptest::collection::vec((0usize..8, any::<u8>()), 0..40)) {
+            let mut ours = v.clone();
+            sort_by_start(&mut ours, |e| e.0);
+            let mut std = v;
+            std.sort_by_key(|e| e.0);
+            prop_assert_eq!(ours, std);
+        }
+    }
 }
