@@ -1,4 +1,5 @@
-//! Entry point that Trunk builds: find the host, follow its theme, mount the add-in.
+//! Entry point of `index.html` (`/`), the standalone scheduler: find the host, follow its
+//! theme, mount the page (which sends Outlook to the pane and Teams to the tab).
 
 fn main() {
     console_error_panic_hook::set_once();

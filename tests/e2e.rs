@@ -68,7 +68,7 @@ fn root() -> PathBuf {
 fn site(dir: &Path) -> PathBuf {
     let dist = std::env::var_os("CVI_DIST").map_or_else(|| root().join("dist"), PathBuf::from);
     assert!(
-        dist.join("index.html").exists() && dist.join("command.html").exists(),
+        dist.join("index.html").exists() && dist.join("pane.html").exists(),
         "no add-in build in {}: run `cargo xtask build` (cargo xtask test does)",
         dist.display()
     );
@@ -82,7 +82,13 @@ fn site(dir: &Path) -> PathBuf {
         )
         .unwrap();
     }
-    for page in ["index.html", "command.html", "teams.html", "admin.html"] {
+    for page in [
+        "index.html",
+        "pane.html",
+        "command.html",
+        "teams.html",
+        "admin.html",
+    ] {
         let p = site.join(page);
         let html = std::fs::read_to_string(&p).unwrap();
         let html = html.replacen(
@@ -487,7 +493,11 @@ impl Fixture {
     /// Opens the pane in Outlook with `cfg` as the item.
     async fn open_pane(&self, cfg: Value) {
         configure(&self.site, Some(cfg));
-        self.b.client.goto(&self.server.base).await.unwrap();
+        self.b
+            .client
+            .goto(&format!("{}/pane", self.server.base))
+            .await
+            .unwrap();
     }
 
     /// Opens the pane on a new item holding Outlook on the web's Teams invite, and adds our
@@ -594,11 +604,21 @@ fn main() {
 async fn outlook_add_writes_one_block_and_keeps_the_invite(f: &Fixture) {
     let (b, server, site) = (&f.b, &f.server, &f.site);
     let organizer = f.organizer();
-    // 1. Outlook, a new Teams meeting from Outlook on the web: Add.
+    // 1. Outlook, a new Teams meeting from Outlook on the web: Add. The pane URL of older
+    // manifests (`/?host=outlook`) arrives at the pane's own page.
     configure(site, Some(stub_config(&organizer, OWA_COMPOSE)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/?host=outlook", server.base))
+        .await
+        .unwrap();
     let provider = b.text("[data-testid=provider]").await;
     assert!(provider.contains("Polycom"), "{provider}");
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(
+        (url.path(), url.query()),
+        ("/pane", Some("host=outlook")),
+        "{url}"
+    );
     b.screenshot("1-outlook-ready").await;
     b.assert_accessible("pane").await;
     b.click("[data-action=add]").await;
@@ -674,7 +694,10 @@ async fn outlook_update_sends_moved_times_and_keeps_the_block(f: &Fixture) {
     // no longer match the server's.
     let mut moved = b.stub().await;
     configure(site, Some(moved.clone()));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.wait_css("[data-action=update]").await;
     assert!(b
         .client
@@ -684,7 +707,10 @@ async fn outlook_update_sends_moved_times_and_keeps_the_block(f: &Fixture) {
     moved["start"] = json!("2027-01-24T14:00:00Z");
     moved["end"] = json!("2027-01-24T15:30:00Z");
     configure(site, Some(moved));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.wait_css("[data-status=TimesChanged]").await;
     b.screenshot("2b-outlook-times-changed").await;
     b.click("[data-action=update]").await;
@@ -768,7 +794,10 @@ async fn outlook_asks_before_replacing_microsofts_block(f: &Fixture) {
     let organizer = f.organizer();
     // 4. A body that already has Microsoft's own block: the pane asks, then replaces it.
     configure(site, Some(stub_config(&organizer, MS_2019)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Foreign]").await;
     b.screenshot("4-outlook-foreign-block").await;
@@ -814,7 +843,10 @@ async fn outlook_asks_before_replacing_other_wordings(f: &Fixture) {
     {
         let original = real_invite(fixture);
         configure(site, Some(stub_config(&organizer, &original)));
-        b.client.goto(&server.base).await.unwrap();
+        b.client
+            .goto(&format!("{}/pane", server.base))
+            .await
+            .unwrap();
         b.click("[data-action=add]").await;
         b.wait_css("[data-status=Foreign]").await;
         b.screenshot(&format!("4{}-outlook-foreign-{fixture}", ["b", "c"][n]))
@@ -850,7 +882,10 @@ async fn outlook_update_and_remove_beside_a_foreign_block(f: &Fixture) {
     // as in cvi-core's fixture 40): asked first, never dropped silently.
     const THEIRS: &str = "<div><p>Join with a video conferencing device</p><p><a href=\"mailto:fabrikam@m.webex.com\">fabrikam@m.webex.com</a> Video Conference ID: 119 204 377 5</p><p><a href=\"https://www.webex.com/msteams?confid=1192043775&amp;tenantkey=fabrikam&amp;domain=m.webex.com\">Alternate VTC instructions</a></p></div>";
     configure(site, Some(stub_config(&organizer, OWA_COMPOSE)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     // Someone pastes their block into the invite; the pane opens again on the item.
@@ -870,7 +905,10 @@ async fn outlook_update_and_remove_beside_a_foreign_block(f: &Fixture) {
         .and_then(|f| f.coordinates.video_id)
         .unwrap();
     configure(site, Some(cfg.clone()));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=update]").await;
     b.wait_css("[data-status=Foreign]").await;
     assert_eq!(b.text("[data-field=video-id]").await, "119 204 377 5");
@@ -893,7 +931,10 @@ async fn outlook_update_and_remove_beside_a_foreign_block(f: &Fixture) {
     let cfg = with_theirs(&b.stub().await);
     let key = cfg["props"]["cviMeetingKey"].as_str().unwrap().to_string();
     configure(site, Some(cfg.clone()));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=remove]").await;
     b.wait_css("[data-status=ForeignOnRemove]").await;
     b.screenshot("4d-outlook-remove-beside-foreign").await;
@@ -920,7 +961,10 @@ async fn outlook_full_location_keeps_the_organizers_text(f: &Fixture) {
     let typed = format!("Conference room 4.12 — {}", "x".repeat(220));
     cfg["location"] = json!(typed);
     configure(site, Some(cfg));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     let note = b.text("[data-status=LocationFull]").await;
@@ -938,7 +982,10 @@ async fn outlook_add_reuses_the_meeting_of_a_copied_block(f: &Fixture) {
     // 4f. The item lost its meeting key (opened on another device, or copied) but carries
     // our block: Add recognises it by its Video ID and reuses that meeting.
     configure(site, Some(stub_config(&organizer, OWA_COMPOSE)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     let mut copied = b.stub().await;
@@ -949,7 +996,10 @@ async fn outlook_add_reuses_the_meeting_of_a_copied_block(f: &Fixture) {
     let copied_body = copied["body"].as_str().unwrap().to_string();
     copied["props"] = json!({});
     configure(site, Some(copied));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     let stub = b.stub().await;
@@ -978,7 +1028,10 @@ async fn outlook_disabled_policy_shows_no_action(f: &Fixture) {
     assert_eq!(status, 200);
     let off = server.token("demo", "off@demo.example", "organizer");
     configure(site, Some(stub_config(&off, OWA_COMPOSE)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     let msg = b.text("[data-status=NotEnabled]").await;
     assert!(
         msg.contains("Video conferencing is not enabled for you"),
@@ -1006,7 +1059,10 @@ async fn outlook_missing_consent_writes_nothing(f: &Fixture) {
     assert_eq!((s1, s2), (201, 200));
     let bob = server.token("fabrikam", "bob@fabrikam.example", "organizer");
     configure(site, Some(stub_config(&bob, OWA_COMPOSE)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=ConsentMissing]").await;
     b.screenshot("6-outlook-consent-missing").await;
@@ -1018,7 +1074,10 @@ async fn outlook_keyboard_only_adds(f: &Fixture) {
     let organizer = f.organizer();
     // 6k. Keyboard only: Tab reaches the primary action, its focus ring shows, Enter runs it.
     configure(site, Some(stub_config(&organizer, OWA_COMPOSE)));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.tab_to("[data-action=add]").await;
     b.keys(ENTER).await;
     b.wait_css("[data-status=Added]").await;
@@ -1114,7 +1173,10 @@ async fn outlook_series_lives_until_60_days_after_its_end(f: &Fixture) {
     let mut series = stub_config(&organizer, OWA_COMPOSE);
     series["seriesEnd"] = json!("2027-06-30");
     configure(site, Some(series));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     let series_key = b.stub().await["props"]["cviMeetingKey"]
@@ -1132,7 +1194,10 @@ async fn outlook_endless_series_is_renewed_near_expiry(f: &Fixture) {
     let mut endless = stub_config(&organizer, OWA_COMPOSE);
     endless["endless"] = json!(true);
     configure(site, Some(endless));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.click("[data-action=add]").await;
     b.wait_css("[data-status=Added]").await;
     let endless_key = b.stub().await["props"]["cviMeetingKey"]
@@ -1159,7 +1224,10 @@ async fn outlook_endless_series_is_renewed_near_expiry(f: &Fixture) {
     opened["end"] = json!("2026-01-05T10:00:00Z");
     opened["props"] = json!({"cviMeetingKey": "endless-old"});
     configure(site, Some(opened));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     b.wait_css("[data-action=update]").await;
     let (_, renewed) = server.call("GET", "/meetings/endless-old", &organizer, None);
     let expires = renewed["expires_at"].as_str().unwrap().to_string();
@@ -1178,7 +1246,10 @@ async fn outlook_follows_japanese_and_dark(f: &Fixture) {
     ja["locale"] = json!("ja-JP");
     ja["background"] = json!("#1f1f1f");
     configure(site, Some(ja));
-    b.client.goto(&server.base).await.unwrap();
+    b.client
+        .goto(&format!("{}/pane", server.base))
+        .await
+        .unwrap();
     assert_eq!(b.text("[data-action=add]").await, "ビデオ会議の詳細を追加");
     let root_attrs = b
         .js("return [document.documentElement.lang, document.documentElement.dataset.theme];")

@@ -899,13 +899,17 @@ pub fn bench(args: &[String]) -> Result<()> {
     })?;
 
     crate::build::build_with(&tools)?;
-    let pane = step("add-in transfer (wasm + JS + CSS of index.html)", || {
+    let pane = step(
+        "Outlook pane transfer (wasm + JS + CSS of pane.html)",
+        || crate::bench_addin::transfer(&root().join("dist"), "pane.html"),
+    )?;
+    let scheduler = step("standalone scheduler transfer (index.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "index.html")
     })?;
     let command = step("no-UI command page transfer (command.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "command.html")
     })?;
-    // Pages of their own: the organizer's pane (above) carries neither.
+    // Pages of their own: the Outlook pane (above) carries none of them.
     let teams = step("Teams tab transfer (teams.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "teams.html")
     })?;
@@ -932,7 +936,11 @@ pub fn bench(args: &[String]) -> Result<()> {
     );
     let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
     for (name, t) in [
-        ("add-in initial transfer (wasm + JS + CSS)", &pane),
+        ("Outlook pane, initial transfer (wasm + JS + CSS)", &pane),
+        (
+            "standalone scheduler, its own page (wasm + JS + CSS)",
+            &scheduler,
+        ),
         ("no-UI command page (wasm + JS)", &command),
         ("Teams tab, its own page (wasm + JS + CSS)", &teams),
         ("admin console, its own page (wasm + JS + CSS)", &admin),
@@ -975,6 +983,7 @@ pub fn bench(args: &[String]) -> Result<()> {
         "transfer_bytes": {
             "addin": {"files": pane.files, "raw": pane.raw, "gzip": pane.gzip, "brotli": pane.brotli},
             "command": {"files": command.files, "raw": command.raw, "gzip": command.gzip, "brotli": command.brotli},
+            "scheduler": {"files": scheduler.files, "raw": scheduler.raw, "gzip": scheduler.gzip, "brotli": scheduler.brotli},
         },
         "pages_ms": pages.iter().map(|(name, t)| serde_json::json!({
             "name": name, "median": crate::bench_addin::median(t), "all": t,

@@ -163,7 +163,7 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> R
             cvi_testkit::copy_dir(&root().join("static/stubs"), &site.join("stubs"))?;
             let index = site.join(match page {
                 Page::Command => "command.html",
-                _ => "index.html",
+                _ => "pane.html",
             });
             let html = fs::read_to_string(&index).map_err(|e| e.to_string())?;
             fs::write(
@@ -215,7 +215,7 @@ pub fn time_to_interactive(cvi: &Path, page: Page, runs: usize, link: Link) -> R
                 // The command page has no element to wait for; the script gets the block's
                 // anchor id to find in the written body instead.
                 Page::Command => (format!("{base}/command.html"), cvi_core::invite::ANCHOR_ID),
-                _ => (format!("{base}/"), "[data-action=add]"),
+                _ => (format!("{base}/pane"), "[data-action=add]"),
             }
         }
     };

@@ -15,13 +15,16 @@ pub fn build() -> Result<()> {
 
 /// Builds the release add-in with already set-up tools and prints the size of each file.
 pub fn build_with(tools: &Toolbox) -> Result<()> {
-    step("trunk build --release (add-in into dist/)", || {
-        run(tools.command("trunk").args(["build", "--release"]))
-    })?;
+    step(
+        "trunk build --release (index.html: the standalone scheduler, into dist/)",
+        || run(tools.command("trunk").args(["build", "--release"])),
+    )?;
     let dist = root().join("dist");
-    // Trunk builds one page per run and empties its dist first, so the command page, the
-    // Teams tab and the admin console are built aside and copied in (each with its own wasm bundle).
+    // Trunk builds one page per run and empties its dist first, so the Outlook pane, the
+    // command page, the Teams tab and the admin console are built aside and copied in (each
+    // with its own wasm bundle).
     for (page, what) in [
+        ("pane.html", "Outlook task pane"),
         ("command.html", "no-UI command page"),
         ("teams.html", "Teams tab"),
         ("admin.html", "admin console"),

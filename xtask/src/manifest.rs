@@ -292,7 +292,7 @@ mod tests {
         let xml = outlook_xml(&params()).unwrap();
         assert_eq!(check_outlook_xml(&xml, &command_name().unwrap()), Ok(()));
         assert!(xml.contains(
-            "<SourceLocation DefaultValue=\"https://cvi.fabrikam.example/?host=outlook\"/>"
+            "<SourceLocation DefaultValue=\"https://cvi.fabrikam.example/pane?host=outlook\"/>"
         ));
         assert!(xml.contains("<Resource>api://cvi.fabrikam.example/"));
     }
@@ -360,7 +360,7 @@ mod tests {
     fn the_unified_manifest_is_json_with_the_url_and_command() {
         let json = unified_json(&params()).unwrap();
         assert!(!json.contains("{{"), "unfilled placeholder");
-        assert!(json.contains("https://cvi.fabrikam.example/?host=outlook"));
+        assert!(json.contains("https://cvi.fabrikam.example/pane?host=outlook"));
         assert!(json.contains(&command_name().unwrap()));
     }
 }

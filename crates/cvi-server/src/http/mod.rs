@@ -35,8 +35,12 @@ pub fn app(state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     if let Some(dist) = &state.dist {
-        // The Teams tab and the admin console are pages of their own.
+        // The Outlook pane, the Teams tab and the admin console are pages of their own.
         router = router
+            .route_service(
+                "/pane",
+                tower_http::services::ServeFile::new(dist.join("pane.html")),
+            )
             .route_service(
                 "/teams",
                 tower_http::services::ServeFile::new(dist.join("teams.html")),
