@@ -12,7 +12,7 @@ use crate::i18n::{t, Key};
 /// The coordinates as a room user reads them: tenant key, Video ID, dial string, link.
 /// Fields a foreign block does not carry are left out rather than shown empty.
 #[component]
-pub fn CoordinatesCard(coords: Coordinates, lang: Lang) -> impl IntoView {
+pub fn CoordinatesCard(coords: Coordinates) -> impl IntoView {
     let tenant_key = coords.tenant_key.map(|k| k.to_string());
     let video_id = coords.video_id.map(|v| v.grouped());
     let direct = coords.direct_dial_uri;
@@ -23,13 +23,13 @@ pub fn CoordinatesCard(coords: Coordinates, lang: Lang) -> impl IntoView {
         .and_then(|u| HttpsUrl::parse(&u))
         .map(|u| u.as_str().to_string());
     view! {
-        <section class="card" aria-label=t(lang, Key::Title)>
+        <section class="card" aria-label=t(Key::Title)>
             <dl>
-                {tenant_key.map(|v| view! { <dt>{t(lang, Key::TenantKey)}</dt><dd data-field="tenant-key">{v}</dd> })}
-                {video_id.map(|v| view! { <dt>{t(lang, Key::VideoId)}</dt><dd data-field="video-id" class="video-id">{v}</dd> })}
-                {direct.map(|v| view! { <dt>{t(lang, Key::DirectDial)}</dt><dd data-field="direct-dial">{v}</dd> })}
+                {tenant_key.map(|v| view! { <dt>{t(Key::TenantKey)}</dt><dd data-field="tenant-key">{v}</dd> })}
+                {video_id.map(|v| view! { <dt>{t(Key::VideoId)}</dt><dd data-field="video-id" class="video-id">{v}</dd> })}
+                {direct.map(|v| view! { <dt>{t(Key::DirectDial)}</dt><dd data-field="direct-dial">{v}</dd> })}
             </dl>
-            {more_info.map(|href| view! { <a href=href target="_blank" rel="noopener">{t(lang, Key::MoreInfo)}</a> })}
+            {more_info.map(|href| view! { <a href=href target="_blank" rel="noopener">{t(Key::MoreInfo)}</a> })}
         </section>
     }
 }
@@ -45,8 +45,8 @@ pub enum Tone {
 
 /// One status message with an optional detail line; announced to screen readers.
 #[component]
-pub fn Status(tone: Tone, key: Key, lang: Lang, #[prop(optional)] detail: String) -> impl IntoView {
-    view! { <StatusLine tone=tone name=format!("{key:?}") text=t(lang, key) detail=detail /> }
+pub fn Status(tone: Tone, key: Key, #[prop(optional)] detail: String) -> impl IntoView {
+    view! { <StatusLine tone=tone name=format!("{key:?}") text=t(key) detail=detail /> }
 }
 
 /// [`Status`] for words that are not in the shared table (a page's own): `name` is what
@@ -84,10 +84,10 @@ pub fn BlockPreview(coords: Coordinates, lang: Lang) -> impl IntoView {
     // cvi-core escapes every value it writes into the block (here or on the server).
     let block = invite::block_of(&coords, lang);
     view! {
-        <h2 class="section">{t(lang, Key::Preview)}</h2>
+        <h2 class="section">{t(Key::Preview)}</h2>
         <div class="preview" data-testid="block-preview" inner_html=block.html></div>
         <details>
-            <summary>{t(lang, Key::PlainText)}</summary>
+            <summary>{t(Key::PlainText)}</summary>
             <pre data-testid="block-text">{block.text}</pre>
         </details>
     }
@@ -97,7 +97,7 @@ pub fn BlockPreview(coords: Coordinates, lang: Lang) -> impl IntoView {
 /// would sign in, who is signed in, and the choice. `token` gets the link's token when the
 /// person switches.
 #[component]
-pub fn SwitchAccount(token: RwSignal<Option<String>>, lang: Lang) -> impl IntoView {
+pub fn SwitchAccount(token: RwSignal<Option<String>>) -> impl IntoView {
     let pending = RwSignal::new(crate::host::browser::pending_switch());
     let settle = move |switch: bool| {
         if let Some(t) = crate::host::browser::settle_switch(switch) {
@@ -107,7 +107,7 @@ pub fn SwitchAccount(token: RwSignal<Option<String>>, lang: Lang) -> impl IntoVi
     };
     move || {
         pending.get().map(|(link, me)| {
-            let text = t(lang, Key::SwitchPrompt)
+            let text = t(Key::SwitchPrompt)
                 .replace("{who}", &link.user)
                 .replace("{tenant}", &link.tenant)
                 .replace("{me}", &me.user)
@@ -116,8 +116,8 @@ pub fn SwitchAccount(token: RwSignal<Option<String>>, lang: Lang) -> impl IntoVi
                 <section class="switch-account" role="alertdialog" aria-labelledby="switch-text">
                     <p id="switch-text">{text}</p>
                     <div class="actions">
-                        <button type="button" class="stay" on:click=move |_| settle(false)>{t(lang, Key::StaySignedIn)}</button>
-                        <button type="button" class="switch" on:click=move |_| settle(true)>{t(lang, Key::SwitchAccount)}</button>
+                        <button type="button" class="stay" on:click=move |_| settle(false)>{t(Key::StaySignedIn)}</button>
+                        <button type="button" class="switch" on:click=move |_| settle(true)>{t(Key::SwitchAccount)}</button>
                     </div>
                 </section>
             }

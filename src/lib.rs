@@ -5,7 +5,8 @@
 //! - [`api`]: the typed client of the policy API.
 //! - [`workflow`]: what Add / Update / Remove do to a meeting (pane and command share it).
 //! - [`pane`], [`scheduler`], [`teams_tab`], [`components`]: the UI;
-//!   [`admin`]: the admin console (its own page and bundle); [`i18n`]: its words.
+//!   [`admin`]: the admin console (its own page and bundle); [`i18n`]: the add-in's words;
+//!   [`words`]: a page's words in its language (English built in, the others fetched).
 //!
 //! The invite block is rendered and spliced by `cvi-core`, the same code the server uses.
 
@@ -24,6 +25,7 @@ pub mod pane;
 pub mod scheduler;
 #[cfg(feature = "ui")]
 pub mod teams_tab;
+pub mod words;
 pub mod workflow;
 
 #[cfg(feature = "ui")]

@@ -136,7 +136,7 @@ async fn run(action: Action, lang: Lang) -> Result<State, Failure> {
         .and_then(|w| w.location_full.then_some(Key::LocationFull));
     let coords = written.map(|w| w.coordinates);
     // The host's own bar shows it too; a failure there changes nothing.
-    let _ = appt.notify(Notice::Info, t(lang, message).into()).await;
+    let _ = appt.notify(Notice::Info, t(message).into()).await;
     Ok(State::Done {
         message,
         coords,
@@ -162,7 +162,7 @@ pub fn Pane(lang: Lang) -> impl IntoView {
             async move { state.set(run(action, lang).await.unwrap_or_else(State::Failed)) },
         );
     };
-    let tr = move |k| t(lang, k);
+    let tr = t;
 
     let actions = move |added: bool| {
         view! {
@@ -186,32 +186,32 @@ pub fn Pane(lang: Lang) -> impl IntoView {
             <h1>{tr(Key::Title)}</h1>
             <p class="hint">{tr(Key::Intro)}</p>
             {move || match state.get() {
-                State::Loading => view! { <Status tone=Tone::Info key=Key::Loading lang=lang /> }.into_any(),
-                State::Working => view! { <Status tone=Tone::Info key=Key::Working lang=lang /> }.into_any(),
+                State::Loading => view! { <Status tone=Tone::Info key=Key::Loading /> }.into_any(),
+                State::Working => view! { <Status tone=Tone::Info key=Key::Working /> }.into_any(),
                 State::NotEnabled { reason } => view! {
-                    <Status tone=Tone::Warning key=Key::NotEnabled lang=lang detail=reason />
+                    <Status tone=Tone::Warning key=Key::NotEnabled detail=reason />
                 }.into_any(),
                 State::Ready { policy, added, stale } => view! {
                     <p class="provider" data-testid="provider">
                         {tr(Key::Provider)} ": " <strong>{policy.policy.provider_name.clone()}</strong>
                     </p>
-                    {stale.then(|| view! { <Status tone=Tone::Warning key=Key::TimesChanged lang=lang /> })}
+                    {stale.then(|| view! { <Status tone=Tone::Warning key=Key::TimesChanged /> })}
                     {actions(added)}
                 }.into_any(),
                 State::Done { message, coords, note } => {
                     let added = coords.is_some();
                     view! {
-                        <Status tone=Tone::Success key=message lang=lang />
-                        {note.map(|k| view! { <Status tone=Tone::Warning key=k lang=lang /> })}
-                        {coords.map(|c| view! { <CoordinatesCard coords=c lang=lang /> })}
+                        <Status tone=Tone::Success key=message />
+                        {note.map(|k| view! { <Status tone=Tone::Warning key=k /> })}
+                        {coords.map(|c| view! { <CoordinatesCard coords=c /> })}
                         {actions(added)}
                     }.into_any()
                 }
                 State::Failed(Failure::Foreign(found)) => match last.get_untracked() {
                     // Ours is gone; theirs is still there: ask before removing theirs too.
                     Action::Remove { .. } => view! {
-                        <Status tone=Tone::Warning key=Key::ForeignOnRemove lang=lang />
-                        <CoordinatesCard coords=*found lang=lang />
+                        <Status tone=Tone::Warning key=Key::ForeignOnRemove />
+                        <CoordinatesCard coords=*found />
                         <div class="actions">
                             <button class="primary" data-action="remove-foreign" on:click=move |_| act(Action::Remove { foreign_too: true })>{tr(Key::RemoveToo)}</button>
                             <button data-action="keep" on:click=move |_| reload()>{tr(Key::Keep)}</button>
@@ -223,8 +223,8 @@ pub fn Pane(lang: Lang) -> impl IntoView {
                             _ => Action::Add { replace: true },
                         };
                         view! {
-                            <Status tone=Tone::Warning key=Key::Foreign lang=lang />
-                            <CoordinatesCard coords=*found lang=lang />
+                            <Status tone=Tone::Warning key=Key::Foreign />
+                            <CoordinatesCard coords=*found />
                             <div class="actions">
                                 <button class="primary" data-action="replace" on:click=move |_| act(replace)>{tr(Key::Replace)}</button>
                                 <button data-action="keep" on:click=move |_| reload()>{tr(Key::Keep)}</button>
@@ -235,7 +235,7 @@ pub fn Pane(lang: Lang) -> impl IntoView {
                 State::Failed(f) => {
                     let (key, detail) = f.message();
                     view! {
-                        <Status tone=Tone::Error key=key lang=lang detail=detail />
+                        <Status tone=Tone::Error key=key detail=detail />
                         <div class="actions">
                             <button data-action="retry" on:click=move |_| reload()>{tr(Key::TryAgain)}</button>
                         </div>

@@ -71,7 +71,7 @@ fn file_name(subject: &str) -> String {
 /// The scheduler page.
 #[component]
 pub fn Scheduler(lang: Lang) -> impl IntoView {
-    let tr = move |k| t(lang, k);
+    let tr = t;
     let (start0, end0) = default_times();
     let subject = RwSignal::new(String::new());
     let start = RwSignal::new(start0);
@@ -197,9 +197,9 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
         <main class="pane scheduler" aria-busy=move || busy.get()>
             <h1>{tr(Key::Title)}</h1>
             <p class="hint">{tr(Key::Intro)}</p>
-            <SwitchAccount token=token lang=lang />
-            <Show when=move || checked.get() fallback=move || view! { <Status tone=Tone::Info key=Key::Loading lang=lang /> }>
-                <Show when=move || token.get().is_some() fallback=move || view! { <SignIn lang=lang token=token /> }>
+            <SwitchAccount token=token />
+            <Show when=move || checked.get() fallback=move || view! { <Status tone=Tone::Info key=Key::Loading /> }>
+                <Show when=move || token.get().is_some() fallback=move || view! { <SignIn token=token /> }>
                     <form class="meeting" on:submit=move |ev| { ev.prevent_default(); get_details(); }>
                         <label>{tr(Key::Subject)}
                             <input type="text" name="subject" maxlength="255" prop:value=move || subject.get()
@@ -223,9 +223,9 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
                             <button class="primary" type="submit" data-action="get" disabled=move || busy.get()>{tr(Key::GetDetails)}</button>
                         </div>
                     </form>
-                    {move || status.get().map(|(tone, key, detail)| view! { <Status tone=tone key=key lang=lang detail=detail /> })}
+                    {move || status.get().map(|(tone, key, detail)| view! { <Status tone=tone key=key detail=detail /> })}
                     {move || meeting.get().map(|m| view! {
-                        <CoordinatesCard coords=m.coordinates.clone() lang=lang />
+                        <CoordinatesCard coords=m.coordinates.clone() />
                         <div class="actions">
                             <button class="primary" data-action="ics" on:click=move |_| download_ics()>{tr(Key::DownloadIcs)}</button>
                             <button data-action="copy" on:click=move |_| copy()>{tr(Key::Copy)}</button>
@@ -240,8 +240,8 @@ pub fn Scheduler(lang: Lang) -> impl IntoView {
 
 /// The demo sign-in (a server with `--dev-issuer`); elsewhere, where to get a link.
 #[component]
-fn SignIn(lang: Lang, token: RwSignal<Option<String>>) -> impl IntoView {
-    let tr = move |k| t(lang, k);
+fn SignIn(token: RwSignal<Option<String>>) -> impl IntoView {
+    let tr = t;
     let tenant = RwSignal::new("demo".to_string());
     let user = RwSignal::new("organizer@demo.example".to_string());
     let error = RwSignal::new(None::<(Key, String)>);
@@ -270,7 +270,7 @@ fn SignIn(lang: Lang, token: RwSignal<Option<String>>) -> impl IntoView {
                 <input type="email" name="user" prop:value=move || user.get() on:input=move |ev| user.set(event_target_value(&ev)) />
             </label>
             <div class="actions"><button class="primary" type="submit" data-action="signin">{tr(Key::SignIn)}</button></div>
-            {move || error.get().map(|(k, d)| view! { <Status tone=Tone::Error key=k lang=lang detail=d /> })}
+            {move || error.get().map(|(k, d)| view! { <Status tone=Tone::Error key=k detail=d /> })}
         </form>
     }
 }

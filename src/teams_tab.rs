@@ -14,13 +14,14 @@ use crate::{
     api::{Api, ApiError, Meeting, Recurrence, RecurrencePattern, ScheduleRequest, UpdateRequest},
     components::{CoordinatesCard, Status, StatusLine, Tone},
     host,
-    i18n::{pick, t, Key},
+    i18n::{t, Key},
     scheduler::{attendee_list, default_times, to_utc},
+    words::{en, tr},
     workflow::Failure,
 };
 
-/// The tab's own words (the shared table in `i18n` is what every page carries; these ship
-/// only in the tab's bundle).
+/// The tab's own words (the shared table in `i18n` is what every page carries; this English
+/// ships only in the tab's bundle, its translations in `static/words/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TabKey {
     ScheduleTitle,
@@ -44,142 +45,28 @@ enum TabKey {
     CalendarDenied,
 }
 
-fn tw(lang: Lang, key: TabKey) -> &'static str {
+fn tw(key: TabKey) -> &'static str {
     use TabKey::*;
-    pick(lang, match key {
-        ScheduleTitle => [
-            "Schedule a meeting with video conferencing",
-            "Besprechung mit Videokonferenz planen",
-            "Planifier une réunion avec visioconférence",
-            "Programar una reunión con videoconferencia",
-            "ビデオ会議付きの会議をスケジュール",
-        ],
-        ScheduleIntro => [
-            "A Teams meeting in your calendar that room systems (SIP/H.323) can join too.",
-            "Eine Teams-Besprechung in Ihrem Kalender, an der auch Raumsysteme (SIP/H.323) teilnehmen können.",
-            "Une réunion Teams dans votre calendrier, que les systèmes de salle (SIP/H.323) peuvent aussi rejoindre.",
-            "Una reunión de Teams en su calendario a la que también pueden unirse los sistemas de sala (SIP/H.323).",
-            "会議室システム (SIP/H.323) も参加できる Teams 会議を予定表に作成します。",
-        ],
-        Schedule => [
-            "Schedule Teams meeting",
-            "Teams-Besprechung planen",
-            "Planifier la réunion Teams",
-            "Programar reunión de Teams",
-            "Teams 会議をスケジュール",
-        ],
-        Scheduled => [
-            "The meeting is in your calendar, with video conferencing details; attendees get the invitation.",
-            "Die Besprechung steht mit Videokonferenzdetails in Ihrem Kalender; die Teilnehmer erhalten die Einladung.",
-            "La réunion est dans votre calendrier, avec les détails de visioconférence ; les participants reçoivent l’invitation.",
-            "La reunión está en su calendario, con los detalles de videoconferencia; los asistentes reciben la invitación.",
-            "ビデオ会議の詳細付きで会議を予定表に追加しました。出席者に招待が送信されます。",
-        ],
-        SaveChanges => [
-            "Save changes",
-            "Änderungen speichern",
-            "Enregistrer les modifications",
-            "Guardar cambios",
-            "変更を保存",
-        ],
-        Saved => [
-            "Meeting updated; the invitation shows the new details.",
-            "Besprechung aktualisiert; die Einladung zeigt die neuen Angaben.",
-            "Réunion mise à jour ; l’invitation affiche les nouveaux détails.",
-            "Reunión actualizada; la invitación muestra los nuevos datos.",
-            "会議を更新しました。招待に新しい詳細が表示されます。",
-        ],
-        CancelMeeting => [
-            "Cancel meeting",
-            "Besprechung absagen",
-            "Annuler la réunion",
-            "Cancelar reunión",
-            "会議をキャンセル",
-        ],
-        CancelConfirm => [
-            "Cancel this meeting for everyone? It leaves the calendars and its video conferencing details stop working.",
-            "Diese Besprechung für alle absagen? Sie verschwindet aus den Kalendern, und ihre Videokonferenzdetails funktionieren nicht mehr.",
-            "Annuler cette réunion pour tous ? Elle quitte les calendriers et ses détails de visioconférence ne fonctionnent plus.",
-            "¿Cancelar esta reunión para todos? Sale de los calendarios y sus detalles de videoconferencia dejan de funcionar.",
-            "この会議を全員に対してキャンセルしますか? 予定表から削除され、ビデオ会議の詳細は使えなくなります。",
-        ],
-        CancelYes => [
-            "Cancel the meeting",
-            "Besprechung absagen",
-            "Annuler la réunion",
-            "Cancelar la reunión",
-            "会議をキャンセルする",
-        ],
-        Cancelled => [
-            "Meeting cancelled.",
-            "Besprechung abgesagt.",
-            "Réunion annulée.",
-            "Reunión cancelada.",
-            "会議をキャンセルしました。",
-        ],
-        Repeat => [
-            "Repeat",
-            "Wiederholen",
-            "Répéter",
-            "Repetir",
-            "繰り返し",
-        ],
-        RepeatNone => [
-            "Does not repeat",
-            "Keine Wiederholung",
-            "Ne se répète pas",
-            "No se repite",
-            "繰り返さない",
-        ],
-        RepeatDaily => [
-            "Every day",
-            "Täglich",
-            "Tous les jours",
-            "Cada día",
-            "毎日",
-        ],
-        RepeatWeekly => [
-            "Every week",
-            "Wöchentlich",
-            "Toutes les semaines",
-            "Cada semana",
-            "毎週",
-        ],
-        Until => [
-            "Until",
-            "Bis",
-            "Jusqu’au",
-            "Hasta",
-            "終了日",
-        ],
-        JoinTeams => [
-            "Open the Teams meeting",
-            "Teams-Besprechung öffnen",
-            "Ouvrir la réunion Teams",
-            "Abrir la reunión de Teams",
-            "Teams 会議を開く",
-        ],
-        NeedSubject => [
-            "Give the meeting a subject.",
-            "Geben Sie der Besprechung einen Betreff.",
-            "Donnez un objet à la réunion.",
-            "Indique un asunto para la reunión.",
-            "会議の件名を入力してください。",
-        ],
-        BadUntil => [
-            "Choose the date the series ends, on or after the first meeting.",
-            "Wählen Sie das Enddatum der Serie, am oder nach dem ersten Termin.",
-            "Choisissez la date de fin de la série, le jour de la première réunion ou après.",
-            "Elija la fecha de fin de la serie, el día de la primera reunión o después.",
-            "シリーズの終了日を、初回の会議の日以降で選択してください。",
-        ],
-        CalendarDenied => [
-            "The meeting could not be put in your calendar: your admin has to allow this app to write to calendars (admin consent).",
-            "Die Besprechung konnte nicht in Ihren Kalender eingetragen werden: Ihr Administrator muss dieser App den Kalenderzugriff erlauben (Administratorzustimmung).",
-            "La réunion n’a pas pu être ajoutée à votre calendrier : votre administrateur doit autoriser cette application à écrire dans les calendriers (consentement administrateur).",
-            "No se pudo agregar la reunión a su calendario: su administrador debe permitir que esta aplicación escriba en los calendarios (consentimiento de administrador).",
-            "会議を予定表に追加できませんでした。管理者がこのアプリに予定表への書き込みを許可する必要があります (管理者の同意)。",
-        ],
+    tr(match key {
+        ScheduleTitle => en("Schedule a meeting with video conferencing"),
+        ScheduleIntro => en("A Teams meeting in your calendar that room systems (SIP/H.323) can join too."),
+        Schedule => en("Schedule Teams meeting"),
+        Scheduled => en("The meeting is in your calendar, with video conferencing details; attendees get the invitation."),
+        SaveChanges => en("Save changes"),
+        Saved => en("Meeting updated; the invitation shows the new details."),
+        CancelMeeting => en("Cancel meeting"),
+        CancelConfirm => en("Cancel this meeting for everyone? It leaves the calendars and its video conferencing details stop working."),
+        CancelYes => en("Cancel the meeting"),
+        Cancelled => en("Meeting cancelled."),
+        Repeat => en("Repeat"),
+        RepeatNone => en("Does not repeat"),
+        RepeatDaily => en("Every day"),
+        RepeatWeekly => en("Every week"),
+        Until => en("Until"),
+        JoinTeams => en("Open the Teams meeting"),
+        NeedSubject => en("Give the meeting a subject."),
+        BadUntil => en("Choose the date the series ends, on or after the first meeting."),
+        CalendarDenied => en("The meeting could not be put in your calendar: your admin has to allow this app to write to calendars (admin consent)."),
     })
 }
 
@@ -210,10 +97,10 @@ impl Msg {
         }
     }
 
-    fn text(self, lang: Lang) -> &'static str {
+    fn text(self) -> &'static str {
         match self {
-            Msg::Shared(k) => t(lang, k),
-            Msg::Tab(k) => tw(lang, k),
+            Msg::Shared(k) => t(k),
+            Msg::Tab(k) => tw(k),
         }
     }
 }
@@ -276,7 +163,7 @@ pub fn TeamsTabPage() -> impl IntoView {
 /// The Teams tab.
 #[component]
 pub fn TeamsTab(lang: Lang) -> impl IntoView {
-    let tr = move |k: Msg| k.text(lang);
+    let say = move |k: Msg| k.text();
     let (start0, end0) = default_times();
     let subject = RwSignal::new(String::new());
     let start = RwSignal::new(start0);
@@ -398,47 +285,47 @@ pub fn TeamsTab(lang: Lang) -> impl IntoView {
 
     view! {
         <main class="pane scheduler teams" aria-busy=move || busy.get()>
-            <h1>{tr(TabKey::ScheduleTitle.into())}</h1>
-            <p class="hint">{tr(TabKey::ScheduleIntro.into())}</p>
-            <Show when=move || checked.get() fallback=move || view! { <Status tone=Tone::Info key=Key::Loading lang=lang /> }>
-                <Show when=move || token.get().is_some() fallback=move || view! { <Status tone=Tone::Error key=Key::SignInFailed lang=lang /> }>
+            <h1>{say(TabKey::ScheduleTitle.into())}</h1>
+            <p class="hint">{say(TabKey::ScheduleIntro.into())}</p>
+            <Show when=move || checked.get() fallback=move || view! { <Status tone=Tone::Info key=Key::Loading /> }>
+                <Show when=move || token.get().is_some() fallback=move || view! { <Status tone=Tone::Error key=Key::SignInFailed /> }>
                     // The tab's own checks speak the user's language and are announced
                     // (role=alert); the browser's bubbles would do neither consistently.
                     <form class="meeting" novalidate on:submit=move |ev| {
                         ev.prevent_default();
                         if meeting.get().is_some() { save() } else { schedule() }
                     }>
-                        <label>{tr(Key::Subject.into())}
+                        <label>{say(Key::Subject.into())}
                             <input type="text" name="subject" maxlength="255" required prop:value=move || subject.get()
                                 on:input=move |ev| subject.set(event_target_value(&ev)) />
                         </label>
                         <div class="row">
-                            <label>{tr(Key::Start.into())}
+                            <label>{say(Key::Start.into())}
                                 <input type="datetime-local" name="start" required prop:value=move || start.get()
                                     on:input=move |ev| start.set(event_target_value(&ev)) />
                             </label>
-                            <label>{tr(Key::End.into())}
+                            <label>{say(Key::End.into())}
                                 <input type="datetime-local" name="end" required prop:value=move || end.get()
                                     on:input=move |ev| end.set(event_target_value(&ev)) />
                             </label>
                         </div>
-                        <label>{tr(Key::Attendees.into())}
+                        <label>{say(Key::Attendees.into())}
                             <textarea name="attendees" rows="2" prop:disabled=move || meeting.get().is_some()
                                 prop:value=move || attendees.get()
                                 on:input=move |ev| attendees.set(event_target_value(&ev))></textarea>
                         </label>
                         <div class="row">
-                            <label>{tr(TabKey::Repeat.into())}
+                            <label>{say(TabKey::Repeat.into())}
                                 <select name="repeat" prop:disabled=move || meeting.get().is_some()
                                     prop:value=move || repeat.get()
                                     on:change=move |ev| repeat.set(event_target_value(&ev))>
-                                    <option value="none">{tr(TabKey::RepeatNone.into())}</option>
-                                    <option value="daily">{tr(TabKey::RepeatDaily.into())}</option>
-                                    <option value="weekly">{tr(TabKey::RepeatWeekly.into())}</option>
+                                    <option value="none">{say(TabKey::RepeatNone.into())}</option>
+                                    <option value="daily">{say(TabKey::RepeatDaily.into())}</option>
+                                    <option value="weekly">{say(TabKey::RepeatWeekly.into())}</option>
                                 </select>
                             </label>
                             <Show when=move || repeat.get() != "none">
-                                <label>{tr(TabKey::Until.into())}
+                                <label>{say(TabKey::Until.into())}
                                     <input type="date" name="until" required prop:disabled=move || meeting.get().is_some()
                                         prop:value=move || until.get()
                                         on:input=move |ev| until.set(event_target_value(&ev)) />
@@ -448,33 +335,33 @@ pub fn TeamsTab(lang: Lang) -> impl IntoView {
                         <div class="actions">
                             <Show when=move || meeting.get().is_some()
                                 fallback=move || view! {
-                                    <button class="primary" type="submit" data-action="schedule" disabled=move || busy.get()>{tr(TabKey::Schedule.into())}</button>
+                                    <button class="primary" type="submit" data-action="schedule" disabled=move || busy.get()>{say(TabKey::Schedule.into())}</button>
                                 }>
-                                <button class="primary" type="submit" data-action="save" disabled=move || busy.get()>{tr(TabKey::SaveChanges.into())}</button>
+                                <button class="primary" type="submit" data-action="save" disabled=move || busy.get()>{say(TabKey::SaveChanges.into())}</button>
                                 <button type="button" data-action="cancel-meeting" disabled=move || busy.get()
-                                    on:click=move |_| confirming.set(true)>{tr(TabKey::CancelMeeting.into())}</button>
+                                    on:click=move |_| confirming.set(true)>{say(TabKey::CancelMeeting.into())}</button>
                             </Show>
                         </div>
                     </form>
                     <Show when=move || confirming.get()>
                         <div class="confirm" role="alertdialog" aria-modal="false" aria-labelledby="cvi-cancel-q">
-                            <p id="cvi-cancel-q">{tr(TabKey::CancelConfirm.into())}</p>
+                            <p id="cvi-cancel-q">{say(TabKey::CancelConfirm.into())}</p>
                             <div class="actions">
-                                <button class="danger" data-action="confirm-cancel" on:click=move |_| cancel()>{tr(TabKey::CancelYes.into())}</button>
-                                <button data-action="keep" autofocus on:click=move |_| confirming.set(false)>{tr(Key::Keep.into())}</button>
+                                <button class="danger" data-action="confirm-cancel" on:click=move |_| cancel()>{say(TabKey::CancelYes.into())}</button>
+                                <button data-action="keep" autofocus on:click=move |_| confirming.set(false)>{say(Key::Keep.into())}</button>
                             </div>
                         </div>
                     </Show>
-                    {move || status.get().map(|(tone, msg, detail)| view! { <StatusLine tone=tone name=msg.name() text=msg.text(lang) detail=detail /> })}
+                    {move || status.get().map(|(tone, msg, detail)| view! { <StatusLine tone=tone name=msg.name() text=msg.text() detail=detail /> })}
                     {move || meeting.get().map(|m| {
                         // The server accepts only Teams' https links; checked again before it becomes a link.
                         let join = m.coordinates.teams_join_url.as_deref()
                             .and_then(HttpsUrl::parse)
                             .map(|u| u.as_str().to_string());
                         view! {
-                            <CoordinatesCard coords=m.coordinates lang=lang />
+                            <CoordinatesCard coords=m.coordinates />
                             {join.map(|href| view! {
-                                <p><a data-field="join-url" href=href target="_blank" rel="noopener noreferrer">{tr(TabKey::JoinTeams.into())}</a></p>
+                                <p><a data-field="join-url" href=href target="_blank" rel="noopener noreferrer">{say(TabKey::JoinTeams.into())}</a></p>
                             })}
                         }
                     })}

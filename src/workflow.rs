@@ -9,7 +9,8 @@ use cvi_core::{
 use crate::{
     api::{Api, ApiError, IssueRequest, ProblemKind, UpdateRequest},
     host::{Appointment, Body, HostError, Series},
-    i18n::{pick, rows, Key},
+    i18n::{rows, Key},
+    words::tr,
 };
 
 /// Office.js refuses bodies longer than this (`body.setAsync`), counted in UTF-16 units.
@@ -62,10 +63,10 @@ impl Failure {
         }
     }
 
-    /// [`Failure::message`] in `lang`, each key's words named by its row (`i18n::rows`), so
-    /// a page that shows nothing but outcomes (the command) links these rows of the word
-    /// table and not the other forty in five languages.
-    pub fn text(&self, lang: Lang) -> (&'static str, String) {
+    /// [`Failure::message`] in the page's language, each key's words named by its row
+    /// (`i18n::rows`), so a page that shows nothing but outcomes (the command) links these
+    /// rows of the word table and not the other forty.
+    pub fn text(&self) -> (&'static str, String) {
         let (key, detail) = self.message();
         let row = match key {
             Key::Unreachable => rows::Unreachable,
@@ -77,8 +78,7 @@ impl Failure {
             Key::Foreign => rows::Foreign,
             _ => rows::Failed,
         };
-        let text = pick(lang, row);
-        (text, detail)
+        (tr(row), detail)
     }
 }
 

@@ -15,18 +15,17 @@ mod grants;
 mod inject;
 mod meetings;
 mod providers;
-pub mod words;
 
 use cvi_core::api::{endpoints::DevToken, ProblemKind, Role, TokenRequest};
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
+use crate::words::{self, en, tr, tr_with};
 use crate::{
     api::{Api, ApiError},
     host::{self, browser::remember_token},
 };
 use client::{AdminApi, Setup};
-use words::{en, tr, tr_with};
 
 /// What went wrong, for a status line: the server's words when it said something.
 pub(crate) fn problem_text(e: &ApiError) -> String {
@@ -97,7 +96,7 @@ pub fn AdminApp() -> impl IntoView {
                 <h1>{tr("Cloud Video Interop — admin console")}</h1>
                 <p class="hint">{tr("Providers, policies, consent and meetings of your tenant.")}</p>
             </header>
-            <crate::components::SwitchAccount token=token lang=cvi_core::invite::Lang::En />
+            <crate::components::SwitchAccount token=token />
             <Show when=move || checked.get() fallback=|| view! { <p role="status">{tr("Loading…")}</p> }>
                 {move || match token.get() {
                     Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token /> }.into_any(),

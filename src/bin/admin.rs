@@ -8,7 +8,7 @@ fn main() {
         cvi_addin::host::apply_theme(host.theme());
         // The host's language (the browser's, or Teams'): its words first, then the page.
         let lang = cvi_addin::host::apply_lang(&*host);
-        cvi_addin::admin::words::load(lang).await;
+        cvi_addin::words::load(cvi_addin::words::CONSOLE, lang).await;
         leptos::mount::mount_to_body(cvi_addin::admin::AdminApp);
     });
 }

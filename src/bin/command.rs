@@ -5,7 +5,8 @@
 use cvi_addin::{
     api::Api,
     host::{self, Appointment, Host, Notice, OutlookHost},
-    i18n::{pick, rows},
+    i18n::rows,
+    words::{self, tr},
     workflow::{self, Failure},
 };
 use cvi_core::invite::Lang;
@@ -30,6 +31,7 @@ fn main() {
         };
         host::apply_theme(outlook.theme());
         let lang = Lang::for_display(&outlook.locale());
+        words::load(words::ADDIN, lang).await;
         let outlook = Rc::new(outlook);
         host::associate_command(COMMAND, move || {
             let outlook = outlook.clone();
@@ -37,15 +39,11 @@ fn main() {
                 let (kind, message) = match add(&outlook, lang).await {
                     Ok(w) if w.location_full => (
                         Notice::Info,
-                        format!(
-                            "{} {}",
-                            pick(lang, rows::Added),
-                            pick(lang, rows::LocationFull)
-                        ),
+                        format!("{} {}", tr(rows::Added), tr(rows::LocationFull)),
                     ),
-                    Ok(_) => (Notice::Info, pick(lang, rows::Added).to_string()),
+                    Ok(_) => (Notice::Info, tr(rows::Added).to_string()),
                     Err(f) => {
-                        let (words, detail) = f.text(lang);
+                        let (words, detail) = f.text();
                         let text = if detail.is_empty() {
                             words.to_string()
                         } else {
