@@ -157,6 +157,7 @@ pub(crate) fn normalize(s: &str) -> String {
         }
         match c {
             '\u{2019}' => out.push('\''),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
             c => out.push(lower(c)),
         }
     }
