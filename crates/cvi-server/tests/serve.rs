@@ -28,6 +28,7 @@ fn get(addr: &str, path: &str) -> (u16, String) {
 #[test]
 fn serves_health_and_the_add_in_then_stops_on_sigterm() {
     let dist = tempfile::tempdir().unwrap();
+    add_in_pages(dist.path());
     std::fs::write(
         dist.path().join("index.html"),
         "<!doctype html><title>add-in</title>",
@@ -63,6 +64,31 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
         .unwrap();
     let status = child.0.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+/// Every page `cvi serve --dist` needs, as empty documents.
+fn add_in_pages(dir: &std::path::Path) {
+    for page in cvi_server::http::PAGES {
+        std::fs::write(dir.join(page), "<!doctype html>").unwrap();
+    }
+}
+
+#[test]
+fn a_dist_from_before_the_pane_had_its_page_is_a_usage_error() {
+    let dist = tempfile::tempdir().unwrap();
+    add_in_pages(dist.path());
+    std::fs::remove_file(dist.path().join("pane.html")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
+        .arg(dist.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("holds no pane.html;") && err.contains("cargo xtask build"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -317,7 +343,7 @@ fn half_open_connections_neither_block_requests_nor_shutdown() {
 fn the_demo_prints_a_signed_in_link_for_each_page() {
     use std::io::BufRead;
     let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("index.html"), "<!doctype html>").unwrap();
+    add_in_pages(dist.path());
     let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
     let mut server = cvi_testkit::KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_cvi"))

@@ -116,10 +116,15 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         }
     }
     if let Some(d) = &args.dist {
-        if !d.join("index.html").exists() {
+        let missing: Vec<&str> = crate::http::PAGES
+            .into_iter()
+            .filter(|page| !d.join(page).exists())
+            .collect();
+        if !missing.is_empty() {
             return Err(CliError::Input(format!(
-                "--dist {} holds no index.html; build the add-in with `cargo xtask build`",
-                d.display()
+                "--dist {} holds no {}; build the add-in with `cargo xtask build`",
+                d.display(),
+                missing.join(", ")
             )));
         }
     }

@@ -16,6 +16,17 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::
 
 use crate::{error::AppError, metrics::RequestLabels, state::AppState};
 
+/// The add-in's pages a `--dist` must hold (what `cargo xtask build` writes): the scheduler
+/// at `/`, the pane at `/pane`, the ribbon command, the Teams tab at `/teams`, the console
+/// at `/admin`.
+pub const PAGES: [&str; 5] = [
+    "index.html",
+    "pane.html",
+    "command.html",
+    "teams.html",
+    "admin.html",
+];
+
 /// The longest a request may take, body read included.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
