@@ -4,20 +4,36 @@
 //! when they were one). A page opened in the wrong host sends the user to the right one:
 //! the tab is `/teams`.
 
+use cvi_core::invite::Lang;
 use leptos::prelude::*;
 
 use crate::{
     host::{self, HostKind},
     pane::Pane,
     scheduler::Scheduler,
+    words,
 };
 
-/// The root of `index.html`. `host::detect` has run before it mounts.
-#[component]
-pub fn App() -> impl IntoView {
-    let host = host::current();
-    let lang = host::apply_lang(&*host);
-    match host.kind() {
+/// How every Leptos page starts: find the host, follow its theme and language, fetch the
+/// words of that language from `words_dir` (English is built in), then mount `root`.
+pub fn start<N: IntoView + 'static>(
+    words_dir: &'static str,
+    root: impl FnOnce(Lang) -> N + 'static,
+) {
+    console_error_panic_hook::set_once();
+    // Leptos starts its executor when it mounts; until then, wasm-bindgen-futures runs this.
+    wasm_bindgen_futures::spawn_local(async move {
+        let host = host::detect().await;
+        host::apply_theme(host.theme());
+        let lang = host::apply_lang(&*host);
+        words::load(words_dir, lang).await;
+        leptos::mount::mount_to_body(move || root(lang));
+    });
+}
+
+/// The root of `index.html`, mounted by [`start`].
+pub fn index(lang: Lang) -> impl IntoView {
+    match host::current().kind() {
         // A pane URL from before the pane had its own page (`/?host=outlook`).
         HostKind::Outlook => moving("/pane"),
         HostKind::Teams => moving("/teams"),
@@ -25,12 +41,9 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The root of `pane.html`. `host::detect` has run before it mounts.
-#[component]
-pub fn PanePage() -> impl IntoView {
-    let host = host::current();
-    let lang = host::apply_lang(&*host);
-    match host.kind() {
+/// The root of `pane.html`, mounted by [`start`].
+pub fn pane(lang: Lang) -> impl IntoView {
+    match host::current().kind() {
         HostKind::Outlook => view! { <Pane lang=lang /> }.into_any(),
         // Not in Outlook: the scheduler (or, in Teams, the tab) is the page for this host.
         _ => moving("/"),

@@ -27,6 +27,3 @@ pub mod scheduler;
 pub mod teams_tab;
 pub mod words;
 pub mod workflow;
-
-#[cfg(feature = "ui")]
-pub use app::App;

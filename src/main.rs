@@ -1,15 +1,6 @@
-//! Entry point of `index.html` (`/`), the standalone scheduler: find the host, follow its
-//! theme, mount the page (which sends Outlook to the pane and Teams to the tab).
+//! Entry point of `index.html` (`/`), the standalone scheduler (which sends Outlook to the
+//! pane and Teams to the tab).
 
 fn main() {
-    console_error_panic_hook::set_once();
-    // Leptos starts its executor when it mounts; until then, wasm-bindgen-futures runs this.
-    wasm_bindgen_futures::spawn_local(async {
-        let host = cvi_addin::host::detect().await;
-        cvi_addin::host::apply_theme(host.theme());
-        // The host's language: its words first (English is built in), then the page.
-        let lang = cvi_addin::host::apply_lang(&*host);
-        cvi_addin::words::load(cvi_addin::words::ADDIN, lang).await;
-        leptos::mount::mount_to_body(cvi_addin::App);
-    });
+    cvi_addin::app::start(cvi_addin::words::ADDIN, cvi_addin::app::index);
 }

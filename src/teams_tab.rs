@@ -153,10 +153,8 @@ fn check(subject: &str, start: &str, end: &str, repeat: &str, until: &str) -> Re
     Ok((subject.trim().to_string(), s, e, recurrence))
 }
 
-/// The tab's page root: the language of the host, then the tab.
-#[component]
-pub fn TeamsTabPage() -> impl IntoView {
-    let lang = host::apply_lang(&*host::current());
+/// The root of `teams.html`, mounted by `app::start`.
+pub fn page(lang: Lang) -> impl IntoView {
     view! { <TeamsTab lang=lang /> }
 }
 

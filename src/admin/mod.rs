@@ -81,9 +81,15 @@ pub(crate) fn Note(#[prop(into)] text: Signal<Option<(bool, String)>>) -> impl I
     }
 }
 
+/// The root of `admin.html`, mounted by `app::start` (its words are already in the
+/// host's language).
+pub fn page(_lang: cvi_core::invite::Lang) -> impl IntoView {
+    view! { <AdminApp /> }
+}
+
 /// The console page.
 #[component]
-pub fn AdminApp() -> impl IntoView {
+fn AdminApp() -> impl IntoView {
     let token = RwSignal::new(None::<String>);
     let checked = RwSignal::new(false);
     spawn_local(async move {

@@ -2,13 +2,5 @@
 //! Outlook pane does not carry the tab's scheduling form.
 
 fn main() {
-    console_error_panic_hook::set_once();
-    wasm_bindgen_futures::spawn_local(async {
-        let host = cvi_addin::host::detect().await;
-        cvi_addin::host::apply_theme(host.theme());
-        // The host's language: its words first (English is built in), then the page.
-        let lang = cvi_addin::host::apply_lang(&*host);
-        cvi_addin::words::load(cvi_addin::words::ADDIN, lang).await;
-        leptos::mount::mount_to_body(cvi_addin::teams_tab::TeamsTabPage);
-    });
+    cvi_addin::app::start(cvi_addin::words::ADDIN, cvi_addin::teams_tab::page);
 }
