@@ -7,7 +7,10 @@ use cvi_core::{
 };
 use leptos::prelude::*;
 
-use crate::i18n::{t, Key};
+use crate::{
+    i18n::{rows, t, Key},
+    words::tr_with,
+};
 
 /// The coordinates as a room user reads them: tenant key, Video ID, dial string, link.
 /// Fields a foreign block does not carry are left out rather than shown empty.
@@ -107,11 +110,15 @@ pub fn SwitchAccount(token: RwSignal<Option<String>>) -> impl IntoView {
     };
     move || {
         pending.get().map(|(link, me)| {
-            let text = t(Key::SwitchPrompt)
-                .replace("{who}", &link.user)
-                .replace("{tenant}", &link.tenant)
-                .replace("{me}", &me.user)
-                .replace("{my}", &me.tenant);
+            let text = tr_with(
+                rows::SwitchPrompt,
+                &[
+                    ("who", &link.user),
+                    ("tenant", &link.tenant),
+                    ("me", &me.user),
+                    ("my", &me.tenant),
+                ],
+            );
             view! {
                 <section class="switch-account" role="alertdialog" aria-labelledby="switch-text">
                     <p id="switch-text">{text}</p>
