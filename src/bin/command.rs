@@ -31,7 +31,6 @@ fn main() {
         };
         host::apply_theme(outlook.theme());
         let lang = Lang::for_display(&outlook.locale());
-        words::load(words::ADDIN, lang).await;
         let outlook = Rc::new(outlook);
         host::associate_command(COMMAND, move || {
             let outlook = outlook.clone();
@@ -55,5 +54,8 @@ fn main() {
                 let _ = outlook.notify(kind, message).await;
             }
         });
+        // After the association: Outlook runs the command as soon as it is associated, and
+        // a slow words file must not hold that up (until it is here, outcomes are in English).
+        words::load(words::ADDIN, lang).await;
     });
 }
