@@ -43,7 +43,14 @@ pub fn pool(url: &str) -> Result<PgPool, sqlx::Error> {
         .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
-                let sql = format!("SET statement_timeout = {}", BATCH_DEADLINE.as_millis());
+                // One plan per statement, made once: the arrays are unnested into index
+                // lookups whatever they hold, and PostgreSQL otherwise plans some
+                // executions again for their values (issuance's first read, on the
+                // 2-core machine: 9.8 µs planning per ask against 5.5 µs running it).
+                let sql = format!(
+                    "SET statement_timeout = {}; SET plan_cache_mode = force_generic_plan",
+                    BATCH_DEADLINE.as_millis()
+                );
                 sqlx::Executor::execute(conn, sql.as_str()).await?;
                 Ok(())
             })
