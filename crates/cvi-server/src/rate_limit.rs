@@ -53,12 +53,31 @@ pub async fn heartbeat(db: Db, servers: Servers) {
     }
 }
 
+/// Callers kept before a sweep forgets those whose buckets have refilled.
+const SWEEP_OVER: usize = 100_000;
+/// Sweeps at most this often: with many callers still short of tokens (a flood from
+/// spoofed sources, a very low rate) a sweep per call would make every call walk them all.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// Token buckets keyed by caller.
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
     servers: Servers,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Default)]
+struct Buckets {
+    by_key: HashMap<String, Bucket>,
+    swept: Option<Instant>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+    /// The factor the key is checked with (a sweep refills each bucket at its own rate).
+    factor: f64,
 }
 
 impl RateLimiter {
@@ -68,7 +87,7 @@ impl RateLimiter {
             per_second,
             burst,
             servers,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::default(),
         }
     }
 
@@ -81,25 +100,52 @@ impl RateLimiter {
     /// many callers of one key's kind).
     pub fn check_scaled(&self, key: &str, factor: f64) -> Result<(), u64> {
         let share = self.servers.count() as f64;
-        let (rate, burst) = (
-            self.per_second * factor / share,
-            (self.burst * factor / share).max(1.0),
-        );
+        let limits = |factor: f64| {
+            (
+                self.per_second * factor / share,
+                (self.burst * factor / share).max(1.0),
+            )
+        };
+        let (rate, burst) = limits(factor);
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 100_000 {
-            // Bound memory: forget callers whose buckets have refilled.
-            buckets.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() * rate < burst);
+        let Buckets { by_key, swept } = &mut *buckets;
+        if by_key.len() > SWEEP_OVER && swept.is_none_or(|at| now - at >= SWEEP_EVERY) {
+            *swept = Some(now);
+            by_key.retain(|_, b| {
+                let (rate, burst) = limits(b.factor);
+                b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst
+            });
+            if by_key.len() > 2 * SWEEP_OVER {
+                // Still more callers short of tokens than memory should hold: forget them
+                // all (each may start again with a full burst, once per sweep at most).
+                by_key.clear();
+            }
         }
-        let (tokens, at) = buckets.entry(key.to_string()).or_insert((burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
+        // The key is copied only for a new caller (this runs for every datagram).
+        let b = match by_key.get_mut(key) {
+            Some(b) => b,
+            None => by_key.entry(key.to_owned()).or_insert(Bucket {
+                tokens: burst,
+                at: now,
+                factor,
+            }),
+        };
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
+        b.at = now;
+        b.factor = factor;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
             Ok(())
         } else {
-            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+            Err(((1.0 - b.tokens) / rate).ceil().max(1.0) as u64)
         }
+    }
+
+    /// Callers currently kept.
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        self.buckets.lock().unwrap().by_key.len()
     }
 }
 
@@ -124,6 +170,43 @@ mod tests {
         let l = RateLimiter::new(1.0, 4.0, servers);
         assert!(l.check("a").is_ok() && l.check("a").is_ok());
         assert_eq!(l.check("a"), Err(2), "half the burst, half the rate");
+    }
+
+    #[test]
+    fn a_flood_of_new_callers_is_bounded_and_swept_at_most_once_a_second() {
+        // So low a rate that no bucket refills during the test: the sweep frees nothing.
+        let l = RateLimiter::new(0.001, 2.0, Servers::default());
+        assert!(l.check("victim").is_ok() && l.check("victim").is_ok());
+        assert!(l.check("victim").is_err());
+        for n in 0..SWEEP_OVER + 10 {
+            let _ = l.check(&format!("spoofed-{n}"));
+        }
+        // The first call over the mark swept (nothing had refilled); later calls within
+        // the second did not walk the map again, and nobody was forgotten.
+        assert_eq!(l.kept(), SWEEP_OVER + 11);
+        assert!(l.check("victim").is_err(), "a limited caller stays limited");
+        // Past twice the mark the limiter forgets everyone rather than grow: simulate the
+        // next sweep being due.
+        for n in SWEEP_OVER + 10..2 * SWEEP_OVER + 10 {
+            let _ = l.check(&format!("spoofed-{n}"));
+        }
+        l.buckets.lock().unwrap().swept = Some(Instant::now() - SWEEP_EVERY);
+        let _ = l.check("one-more");
+        assert_eq!(l.kept(), 1, "only the caller that triggered the sweep");
+    }
+
+    #[test]
+    fn a_sweep_refills_each_bucket_at_its_own_factor() {
+        let l = RateLimiter::new(0.001, 2.0, Servers::default());
+        // A trusted gateway (factor 50: burst 100) that used one token is not refilled yet
+        // by its own measure, though it holds far more than a factor-1 burst.
+        l.check_scaled("gateway", 50.0).unwrap();
+        for n in 0..SWEEP_OVER {
+            let _ = l.check(&format!("caller-{n}"));
+        }
+        let _ = l.check("trigger");
+        let kept = l.buckets.lock().unwrap().by_key.contains_key("gateway");
+        assert!(kept, "swept as if its burst were 2");
     }
 }
 
