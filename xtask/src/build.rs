@@ -7,6 +7,14 @@ use crate::{
     tools::{self, Toolbox},
 };
 
+/// The pages besides index.html, each a Trunk build of its own.
+const BUILT_ASIDE: [(&str, &str); 4] = [
+    ("pane.html", "Outlook task pane"),
+    ("command.html", "no-UI command page"),
+    ("teams.html", "Teams tab"),
+    ("admin.html", "admin console"),
+];
+
 /// Sets up the tools, then builds.
 pub fn build() -> Result<()> {
     let tools = tools::setup_for(tools::Needs::AddinBuild)?;
@@ -23,12 +31,7 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
     // Trunk builds one page per run and empties its dist first, so the Outlook pane, the
     // command page, the Teams tab and the admin console are built aside and copied in (each
     // with its own wasm bundle).
-    for (page, what) in [
-        ("pane.html", "Outlook task pane"),
-        ("command.html", "no-UI command page"),
-        ("teams.html", "Teams tab"),
-        ("admin.html", "admin console"),
-    ] {
+    for (page, what) in BUILT_ASIDE {
         let aside = root().join("target/trunk-aside").join(page);
         step(&format!("trunk build --release {page} ({what})"), || {
             run(tools
@@ -41,6 +44,22 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
             cvi_testkit::copy_dir(&aside, &dist)
         })?;
     }
+    step("drop preloads of JS snippets a page never imports", || {
+        for page in ["index.html"]
+            .into_iter()
+            .chain(BUILT_ASIDE.map(|(page, _)| page))
+        {
+            let html = dist.join(page);
+            let text = fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
+            let read =
+                |href: &str| fs::read_to_string(dist.join(href.trim_start_matches('/'))).ok();
+            let kept = without_unused_snippets(&text, read);
+            if kept != text {
+                fs::write(&html, kept).map_err(|e| format!("{}: {e}", html.display()))?;
+            }
+        }
+        Ok(())
+    })?;
     step(
         "manifests for the default URL (`cargo xtask manifest --url …` for yours)",
         || crate::manifest::manifest(&[]),
@@ -59,4 +78,77 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `html` without the `modulepreload` links to JS snippets that its own module (the one
+/// preloaded link outside `/snippets/`, read with `read`) does not import. Trunk preloads
+/// every snippet of the crate on every page: the command page downloaded the Teams
+/// snippet, which only the Leptos pages import.
+fn without_unused_snippets(html: &str, read: impl Fn(&str) -> Option<String>) -> String {
+    let links: Vec<(usize, usize, &str)> = html
+        .match_indices("<link ")
+        .filter_map(|(at, _)| {
+            let end = at + html[at..].find('>')? + 1;
+            let tag = &html[at..end];
+            let href = tag.split("href=\"").nth(1)?.split('"').next()?;
+            tag.contains("rel=\"modulepreload\"")
+                .then_some((at, end, href))
+        })
+        .collect();
+    let Some(module) = links
+        .iter()
+        .find(|(_, _, href)| !href.contains("/snippets/"))
+        .and_then(|(_, _, href)| read(href))
+    else {
+        return html.to_string();
+    };
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    for (at, end, href) in links {
+        let Some((_, snippet)) = href.split_once("/snippets/") else {
+            continue;
+        };
+        if !module.contains(&format!("snippets/{snippet}")) {
+            out.push_str(&html[from..at]);
+            // The line break after the tag goes with it.
+            from = end + html[end..].find(|c: char| !c.is_whitespace()).unwrap_or(0);
+            from = from.min(html.len());
+        }
+    }
+    out.push_str(&html[from..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_unused_snippets;
+
+    // The head Trunk 0.21.14 wrote for command.html (integrity values shortened).
+    const COMMAND: &str = r#"<head>
+<link rel="modulepreload" href="/cvi-command-b36e.js" crossorigin="anonymous" integrity="sha384-OZ">
+<link rel="modulepreload" href="/snippets/cvi-addin-f8b0/src/host/office.js" crossorigin="anonymous" integrity="sha384-pE">
+<link rel="modulepreload" href="/snippets/cvi-addin-f8b0/src/host/teams.js" crossorigin="anonymous" integrity="sha384-mk">
+<link rel="preload" href="/cvi-command-b36e_bg.wasm" crossorigin="anonymous" integrity="sha384-FF" as="fetch" type="application/wasm">
+</head>"#;
+
+    #[test]
+    fn only_the_snippets_the_module_imports_stay_preloaded() {
+        let js = "import { office } from './snippets/cvi-addin-f8b0/src/host/office.js';";
+        let out = without_unused_snippets(COMMAND, |href| {
+            (href == "/cvi-command-b36e.js").then(|| js.to_string())
+        });
+        assert!(out.contains("src/host/office.js"));
+        assert!(!out.contains("teams.js"), "{out}");
+        assert!(out.contains("_bg.wasm") && out.contains("/cvi-command-b36e.js"));
+        assert_eq!(out.lines().count(), COMMAND.lines().count() - 1, "{out}");
+        // A page whose module imports both keeps both; one whose module cannot be read is
+        // left as it is.
+        let both =
+            format!("{js} import {{ teams }} from './snippets/cvi-addin-f8b0/src/host/teams.js';");
+        assert_eq!(
+            without_unused_snippets(COMMAND, |_| Some(both.clone())),
+            COMMAND
+        );
+        assert_eq!(without_unused_snippets(COMMAND, |_| None), COMMAND);
+    }
 }
