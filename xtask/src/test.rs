@@ -12,7 +12,7 @@ use crate::{
 pub fn test() -> Result<()> {
     let started = Instant::now();
     warn_if_disk_short();
-    let tools = step("setup", tools::setup)?;
+    let tools = step("setup", || tools::setup_for(tools::Needs::Tests))?;
     step("cargo fmt --check", || {
         run(tools
             .command("cargo")

@@ -46,6 +46,18 @@ const APT_PACKAGES: [(&str, &str); 8] = [
     ("kamailio", "/usr/sbin/kamailio"),
 ];
 
+/// Packages only the bench uses (`cargo xtask test` does without them).
+const BENCH_ONLY: [&str; 2] = ["wrk", "kamailio"];
+
+/// What the apt step installs, for its progress line.
+fn what_apt_brings(all: bool) -> String {
+    let mut what = "chromium, chromedriver, ja font, pg15, sipp, sipsak".to_string();
+    if all {
+        what.push_str(", wrk, kamailio");
+    }
+    what
+}
+
 /// Where the installed tools are, for building PATH.
 pub struct Toolbox {
     pub bin_dirs: Vec<PathBuf>,
@@ -173,7 +185,10 @@ fn is_root() -> bool {
 pub enum Needs {
     /// Building the add-in (wasm target, wasm-bindgen, Trunk, wasm-opt): `serve`, `build`.
     AddinBuild,
-    /// Everything: tests, the bench, fuzzing, conformance.
+    /// What `cargo xtask test` runs: the add-in build, browsers, PostgreSQL, SIP clients,
+    /// axe-core, the manifest validator, schemathesis.
+    Tests,
+    /// Everything: tests, and the bench's load tools (wrk, Kamailio) and cargo-fuzz.
     Everything,
 }
 
@@ -185,6 +200,7 @@ pub fn setup() -> Result<Toolbox> {
 /// Installs what `needs` asks for, when missing, and returns where the tools are.
 pub fn setup_for(needs: Needs) -> Result<Toolbox> {
     let all = needs == Needs::Everything;
+    let tests = needs != Needs::AddinBuild;
     let started = Instant::now();
     let cache = cache_dir();
     fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
@@ -201,12 +217,13 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
 
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
+        .filter(|(pkg, _)| all || !BENCH_ONLY.contains(pkg))
         .filter(|(_, bin)| !Path::new(bin).exists())
         .map(|(pkg, _)| *pkg)
         .collect();
-    if all {
+    if tests {
         ensure(
-            "apt: chromium, chromedriver, ja font, pg15, wrk, sipp, sipsak, kamailio",
+            &format!("apt: {}", what_apt_brings(all)),
             missing.is_empty(),
             "Debian, ~1 min",
             || {
@@ -280,7 +297,7 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
         "office-addin-manifest-{OFFICE_ADDIN_MANIFEST_VERSION}"
     ));
     let oam_bin = oam.join("node_modules/.bin");
-    if all {
+    if tests {
         ensure(
             &format!("office-addin-manifest {OFFICE_ADDIN_MANIFEST_VERSION}"),
             oam_bin.join("office-addin-manifest").exists(),
@@ -296,7 +313,7 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
 
     let axe = cache.join(format!("axe-core-{AXE_CORE_VERSION}"));
     let axe_js = axe.join("node_modules/axe-core/axe.min.js");
-    if all {
+    if tests {
         ensure(
             &format!("axe-core {AXE_CORE_VERSION}"),
             axe_js.exists(),
@@ -324,7 +341,7 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
     let st = cache.join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
     // A venv cannot be moved after creation, so it is built in place and marked complete last.
     let st_done = st.join(".complete");
-    if all {
+    if tests {
         ensure(
             &format!("schemathesis {SCHEMATHESIS_VERSION}"),
             st_done.exists(),
@@ -342,7 +359,7 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
 
     println!("setup: all tools ready in {}", human(started.elapsed()));
     Ok(Toolbox {
-        axe_js: all.then_some(axe_js),
+        axe_js: tests.then_some(axe_js),
         bin_dirs: vec![
             wb.join("bin"),
             trunk.join("bin"),
