@@ -178,16 +178,24 @@ mod tests {
         let l = RateLimiter::new(0.001, 2.0, Servers::default());
         assert!(l.check("victim").is_ok() && l.check("victim").is_ok());
         assert!(l.check("victim").is_err());
-        for n in 0..SWEEP_OVER + 10 {
+        let swept = || l.buckets.lock().unwrap().swept;
+        for n in 0..SWEEP_OVER {
             let _ = l.check(&format!("spoofed-{n}"));
         }
-        // The first call over the mark swept (nothing had refilled); later calls within
-        // the second did not walk the map again, and nobody was forgotten.
-        assert_eq!(l.kept(), SWEEP_OVER + 11);
+        assert_eq!(swept(), None, "not over the mark yet");
+        let _ = l.check("spoofed-over");
+        let first = swept().expect("the first call over the mark sweeps");
+        for n in 0..10 {
+            let _ = l.check(&format!("spoofed-more-{n}"));
+        }
+        // Later calls within the second did not sweep again; nothing had refilled, so
+        // nobody was forgotten.
+        assert_eq!(swept(), Some(first));
+        assert_eq!(l.kept(), SWEEP_OVER + 12);
         assert!(l.check("victim").is_err(), "a limited caller stays limited");
         // Past twice the mark the limiter forgets everyone rather than grow: simulate the
         // next sweep being due.
-        for n in SWEEP_OVER + 10..2 * SWEEP_OVER + 10 {
+        for n in SWEEP_OVER..2 * SWEEP_OVER {
             let _ = l.check(&format!("spoofed-{n}"));
         }
         l.buckets.lock().unwrap().swept = Some(Instant::now() - SWEEP_EVERY);
