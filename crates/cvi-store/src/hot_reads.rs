@@ -6,7 +6,8 @@
 //! Measured on the 2-core bench machine, that hand-off was most of the server's CPU per
 //! SIP INVITE (~130 µs against ~11 µs for an OPTIONS). Resolution is the hot path of every
 //! door (API, Pexip, SIP), so its lookup runs here: on the calling thread, on that
-//! thread's own connection, with the same SQL text as the sqlx path.
+//! thread's own connection, with the same SQL as the sqlx path (at most a SQLite index hint
+//! added, which the sqlx path cannot carry to PostgreSQL).
 //!
 //! Invariants: only point reads through an index go here (they cannot hold a worker thread
 //! for long); a connection is `query_only` (it never writes); any error — a busy database,
