@@ -73,18 +73,24 @@ fn add_in_pages(dir: &std::path::Path) {
     }
 }
 
+/// `cvi serve` with `args` after `--listen 127.0.0.1:0`: it must refuse them as a usage
+/// error (exit 2) before serving; what it said on stderr.
+fn refused(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cvi"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_dist_from_before_the_pane_had_its_page_is_a_usage_error() {
     let dist = tempfile::tempdir().unwrap();
     add_in_pages(dist.path());
     std::fs::remove_file(dist.path().join("pane.html")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cvi"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(dist.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&["--dist".as_ref(), dist.path().as_os_str()]);
     assert!(
         err.contains("holds no pane.html;") && err.contains("cargo xtask build"),
         "{err}"
@@ -94,13 +100,7 @@ fn a_dist_from_before_the_pane_had_its_page_is_a_usage_error() {
 #[test]
 fn a_dist_without_index_is_a_usage_error() {
     let empty = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cvi"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--dist"])
-        .arg(empty.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&["--dist".as_ref(), empty.path().as_os_str()]);
     assert!(
         err.contains("no index.html") && err.contains("cargo xtask build"),
         "{err}"
@@ -109,18 +109,8 @@ fn a_dist_without_index_is_a_usage_error() {
 
 #[test]
 fn an_unknown_database_scheme_is_a_usage_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cvi"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            "mysql://x",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite://FILE or postgres://"));
+    let err = refused(&["--database".as_ref(), "mysql://x".as_ref()]);
+    assert!(err.contains("sqlite://FILE or postgres://"), "{err}");
 }
 
 #[test]
