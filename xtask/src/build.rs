@@ -112,7 +112,6 @@ fn without_unused_snippets(html: &str, read: impl Fn(&str) -> Option<String>) ->
             out.push_str(&html[from..at]);
             // The line break after the tag goes with it.
             from = end + html[end..].find(|c: char| !c.is_whitespace()).unwrap_or(0);
-            from = from.min(html.len());
         }
     }
     out.push_str(&html[from..]);

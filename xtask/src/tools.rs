@@ -49,15 +49,6 @@ const APT_PACKAGES: [(&str, &str); 8] = [
 /// Packages only the bench uses (`cargo xtask test` does without them).
 const BENCH_ONLY: [&str; 2] = ["wrk", "kamailio"];
 
-/// What the apt step installs, for its progress line.
-fn what_apt_brings(all: bool) -> String {
-    let mut what = "chromium, chromedriver, ja font, pg15, sipp, sipsak".to_string();
-    if all {
-        what.push_str(", wrk, kamailio");
-    }
-    what
-}
-
 /// Where the installed tools are, for building PATH.
 pub struct Toolbox {
     pub bin_dirs: Vec<PathBuf>,
@@ -215,15 +206,19 @@ pub fn setup_for(needs: Needs) -> Result<Toolbox> {
         || run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"])),
     )?;
 
-    let missing: Vec<&str> = APT_PACKAGES
-        .iter()
+    let wanted: Vec<(&str, &str)> = APT_PACKAGES
+        .into_iter()
         .filter(|(pkg, _)| all || !BENCH_ONLY.contains(pkg))
+        .collect();
+    let missing: Vec<&str> = wanted
+        .iter()
         .filter(|(_, bin)| !Path::new(bin).exists())
         .map(|(pkg, _)| *pkg)
         .collect();
     if tests {
+        let names: Vec<&str> = wanted.iter().map(|(pkg, _)| *pkg).collect();
         ensure(
-            &format!("apt: {}", what_apt_brings(all)),
+            &format!("apt: {}", names.join(", ")),
             missing.is_empty(),
             "Debian, ~1 min",
             || {
