@@ -352,3 +352,253 @@ fn requests_written_by_hand_are_what_serde_writes() {
         token(Role::Partner, &[], true),
     ]);
 }
+
+fn demo_provider(ids: &[&str]) -> cvi_core::api::ProviderView {
+    cvi_core::api::ProviderView {
+        name: "Polycom".into(),
+        tenant_key: "813878896@t.plcm.vc".into(),
+        instruction_uri: (!ids.is_empty()).then(|| "https://www.polycom.com/vtc".into()),
+        aad_application_ids: ids.iter().map(|i| i.to_string()).collect(),
+        allow_app_guest_joins_as_authenticated: !ids.is_empty(),
+        sip_gateway: "sip:{direct_dial}".into(),
+        sip_ivr: "sip:{tenant_key}".into(),
+    }
+}
+
+const POLYCOM_APP: &str = "a07fc3a5-1e3c-4a2b-9f1e-2d6b8c4e9a10";
+
+#[wasm_bindgen_test]
+fn console_replies_read_by_hand_are_what_the_server_wrote() {
+    use cvi_core::api::*;
+    let grant = GrantView {
+        target: TargetKind::Group,
+        identity: Some("5f2c".into()),
+        rank: Some(1),
+        policy_name: "Tag:PolycomServiceProviderEnabled".into(),
+    };
+    reads_back(&[
+        vec![],
+        vec![demo_provider(&[]), demo_provider(&[POLYCOM_APP, "b1"])],
+    ]);
+    reads_back(&[Removed {
+        removed: demo_provider(&[POLYCOM_APP]),
+        orphaned_grants: vec![grant.clone()],
+        message: "removed Polycom; 1 grant names it".into(),
+    }]);
+    reads_back(&[
+        GrantOutcome {
+            grant: Some(grant.clone()),
+            previous: None,
+        },
+        GrantOutcome {
+            grant: None,
+            previous: Some(grant),
+        },
+    ]);
+    reads_back(&[ConsentLinks {
+        provider: "Polycom".into(),
+        links: vec![ConsentLink {
+            app_id: POLYCOM_APP.into(),
+            url: "https://login.microsoftonline.com/fabrikam/adminconsent?client_id=a07f".into(),
+            consented: false,
+        }],
+        permissions: vec!["OnlineMeetings.Read.All".into()],
+    }]);
+    let app = |verified: bool| AppConsent {
+        app_id: POLYCOM_APP.into(),
+        consented: verified,
+        error: (!verified).then(|| "access_denied".into()),
+        verified,
+        permissions: if verified {
+            vec![PermissionState {
+                name: "OnlineMeetings.Read.All".into(),
+                granted: true,
+            }]
+        } else {
+            vec![]
+        },
+    };
+    reads_back(&[vec![
+        ProviderConsent {
+            provider: "Polycom".into(),
+            apps: vec![app(true), app(false)],
+            missing: vec![POLYCOM_APP.into()],
+            warning: None,
+        },
+        ProviderConsent {
+            provider: "Pexip".into(),
+            apps: vec![],
+            missing: vec![],
+            warning: Some(no_partner_app_warning("Pexip")),
+        },
+    ]]);
+    let status = |on: bool| InjectStatus {
+        enabled: on,
+        graph_configured: on,
+        missing: if on {
+            vec![]
+        } else {
+            vec!["admin consent for this server's app".into()]
+        },
+        consent_url: (!on).then(|| "https://login.microsoftonline.com/common/adminconsent".into()),
+        subscriptions: if on { 1_250 } else { 0 },
+        subscriptions_expiring: 3,
+        subscriptions_failed: i64::from(on),
+        last_failure: on.then(|| "MailboxNotEnabledForRESTAPI".into()),
+        queue_depth: 0,
+        oldest_waiting: on.then(|| "2026-12-07T09:00:00Z".into()),
+        recent: vec![InjectOutcome {
+            user: "ann@fabrikam.example".into(),
+            event_id: "AAMkAGI2TG93AAA=".into(),
+            outcome: "written".into(),
+            at: "2026-12-07T09:00:01Z".into(),
+        }],
+    };
+    reads_back(&[status(true), status(false)]);
+    reads_back(&[DailyStats {
+        days: vec!["2026-12-06".into(), "2026-12-07".into()],
+        series: vec![DailySeries {
+            metric: "issued".into(),
+            provider: "Polycom".into(),
+            counts: vec![0, 9_007_199_254_740_991],
+        }],
+    }]);
+    reads_back(&[vec![demo_meeting(false), demo_meeting(true)]]);
+}
+
+#[wasm_bindgen_test]
+fn the_audit_log_keeps_the_records_json_as_the_server_wrote_it() {
+    use cvi_addin::{admin::client::AuditPage, api::wire::FromJs};
+    let before = serde_json::json!({"name": "Polycom", "aad_application_ids": [POLYCOM_APP]});
+    let page = cvi_core::api::AuditPage {
+        entries: vec![cvi_core::api::AuditEntry {
+            id: "01JEX".into(),
+            at: 1_796_000_000_000,
+            actor: "admin@fabrikam.example".into(),
+            action: "provider.set".into(),
+            target: "Polycom".into(),
+            before: Some(before.clone()),
+            after: None,
+        }],
+        next: Some("01JEW".into()),
+    };
+    let read = AuditPage::from_js(&as_server_writes(&page)).unwrap();
+    assert_eq!(read.next.as_deref(), Some("01JEW"));
+    let e = &read.entries[0];
+    assert_eq!(
+        (
+            e.id.as_str(),
+            e.at,
+            e.actor.as_str(),
+            e.action.as_str(),
+            e.target.as_str()
+        ),
+        (
+            "01JEX",
+            1_796_000_000_000,
+            "admin@fabrikam.example",
+            "provider.set",
+            "Polycom"
+        )
+    );
+    let text = String::from(js_sys::JSON::stringify(&e.before.as_ref().unwrap().0).unwrap());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        before
+    );
+    assert!(e.after.is_none());
+}
+
+#[wasm_bindgen_test]
+fn console_replies_off_contract_name_the_field() {
+    use cvi_addin::api::wire::{Bad, FromJs};
+    use cvi_core::api::{InjectStatus, ProviderView};
+    let provider = |field: &str, value: serde_json::Value| {
+        let mut p = serde_json::to_value(demo_provider(&[POLYCOM_APP])).unwrap();
+        p[field] = value;
+        ProviderView::from_js(&js_sys::JSON::parse(&p.to_string()).unwrap())
+    };
+    assert_eq!(
+        provider("aad_application_ids", serde_json::Value::Null),
+        Err(Bad("aad_application_ids"))
+    );
+    assert_eq!(
+        provider("aad_application_ids", "a;b".into()),
+        Err(Bad("aad_application_ids"))
+    );
+    assert_eq!(provider("sip_ivr", 5.into()), Err(Bad("sip_ivr")));
+    assert!(provider("instruction_uri", serde_json::Value::Null).is_ok());
+    let list = js_sys::JSON::parse(r#"[{"name": 1}]"#).unwrap();
+    assert_eq!(Vec::<ProviderView>::from_js(&list), Err(Bad("name")));
+    let status = |queue: &str| {
+        let text = format!(
+            r#"{{"enabled":true,"graph_configured":true,"missing":[],"subscriptions":1,"subscriptions_expiring":0,"queue_depth":{queue}}}"#
+        );
+        InjectStatus::from_js(&js_sys::JSON::parse(&text).unwrap())
+    };
+    // serde's defaults: a server before these fields existed is still read.
+    assert_eq!(
+        status("0").map(|s| (s.subscriptions_failed, s.recent.len())),
+        Ok((0, 0))
+    );
+    assert_eq!(status("1.5"), Err(Bad("queue_depth")));
+    assert_eq!(status("\"3\""), Err(Bad("queue_depth")));
+}
+
+#[wasm_bindgen_test]
+fn console_requests_written_by_hand_are_what_serde_writes() {
+    use cvi_core::api::*;
+    let new = |ids: Option<AppIds>, all: bool| NewProvider {
+        name: "Polycom".into(),
+        tenant_key: "813878896@t.plcm.vc".into(),
+        instruction_uri: all.then(|| "https://www.polycom.com/vtc".into()),
+        aad_application_ids: ids,
+        allow_app_guest_joins_as_authenticated: all.then_some(false),
+        sip_gateway: all.then(|| "sip:{video_id}@gw.example.com".into()),
+        sip_ivr: all.then(|| "sip:{tenant_key}".into()),
+    };
+    writes_as_serde(&[
+        new(None, false),
+        new(
+            Some(AppIds::List(vec![POLYCOM_APP.into(), "b1".into()])),
+            true,
+        ),
+        new(Some(AppIds::Joined(format!("{POLYCOM_APP};b1"))), true),
+    ]);
+    writes_as_serde(&[
+        SetProvider::default(),
+        SetProvider {
+            tenant_key: Some("813878897@t.plcm.vc".into()),
+            instruction_uri: Some(String::new()),
+            aad_application_ids: Some(AppIds::List(vec![])),
+            allow_app_guest_joins_as_authenticated: Some(true),
+            sip_gateway: Some(String::new()),
+            sip_ivr: Some("sip:ivr@gw.example.com".into()),
+        },
+    ]);
+    writes_as_serde(&[
+        GrantRequest {
+            target: TargetKind::User,
+            identity: Some("ann@fabrikam.example".into()),
+            rank: None,
+            policy_name: Some("Tag:PolycomServiceProviderEnabled".into()),
+        },
+        GrantRequest {
+            target: TargetKind::Group,
+            identity: Some("5f2c".into()),
+            rank: Some(3),
+            policy_name: Some("Tag:PexipServiceProviderEnabled".into()),
+        },
+        // A removal: `policy_name` written as null.
+        GrantRequest {
+            target: TargetKind::Global,
+            identity: None,
+            rank: None,
+            policy_name: None,
+        },
+    ]);
+    writes_as_serde(&[
+        InjectRequest { enabled: true },
+        InjectRequest { enabled: false },
+    ]);
+}

@@ -1,8 +1,10 @@
-//! The admin endpoints of the policy API, typed (same `fetch` client as the organizer's).
-//! Replies are read with serde-wasm-bindgen: the console's twenty-odd reply types stay
-//! derived from `cvi_core::api` here, where its own bundle pays for serde once; the
-//! organizer's pages read their few by hand (`api::wire`).
+//! The admin endpoints of the policy API, typed (same `fetch` client as the organizer's;
+//! the console's replies and requests are read and written by hand in `admin::wire`).
 
+use crate::api::{
+    wire::{FromJs, ToJs},
+    Api, ApiError,
+};
 use cvi_core::api::{
     endpoints::{
         CancelMeeting, ConsentLinksOf, ConsentStatus, CreateProvider, DailyStatistics, Endpoint,
@@ -14,13 +16,11 @@ use cvi_core::api::{
     InjectStatus, Meeting, NewProvider, PolicyView, ProviderConsent, ProviderView, Removed,
     SetProvider,
 };
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
-
-use crate::api::{self, Api, ApiError};
 
 /// A JSON value as the browser parsed it: an audit record's before or after, shown as
-/// JSON text, never as markup.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// JSON text, never as markup. (Read by `admin::wire`; serde's reader is here because
+/// `ListAudit` names it, and stays out of the bundle because nothing calls it.)
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(transparent)]
 pub struct JsJson(#[serde(with = "serde_wasm_bindgen::preserve")] pub wasm_bindgen::JsValue);
 
@@ -53,7 +53,7 @@ impl Setup {
 pub struct AdminApi(pub Api);
 
 impl AdminApi {
-    /// One call of endpoint `E`, as `Api::call` but through serde.
+    /// One call of endpoint `E` (the organizer's `Api::call`).
     async fn call<E: Endpoint>(
         &self,
         args: &[&str],
@@ -61,18 +61,10 @@ impl AdminApi {
         body: Option<&E::Request>,
     ) -> Result<E::Reply, ApiError>
     where
-        E::Request: Serialize,
-        E::Reply: DeserializeOwned,
+        E::Request: ToJs,
+        E::Reply: FromJs,
     {
-        let body = body
-            .map(|b| b.serialize(&serde_wasm_bindgen::Serializer::json_compatible()))
-            .transpose()
-            .map_err(|e| ApiError::Unexpected(e.to_string()))?;
-        let reply = self
-            .0
-            .send(E::METHOD.as_str(), &api::path::<E>(args, query), body)
-            .await?;
-        serde_wasm_bindgen::from_value(reply).map_err(|e| ApiError::Unexpected(e.to_string()))
+        self.0.call::<E>(args, query, body).await
     }
 
     pub async fn setup(&self) -> Result<Setup, ApiError> {

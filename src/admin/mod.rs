@@ -15,6 +15,7 @@ mod grants;
 mod inject;
 mod meetings;
 mod providers;
+mod wire;
 
 use cvi_core::api::{endpoints::DevToken, ProblemKind, Role, TokenRequest};
 use leptos::{prelude::*, task::spawn_local};

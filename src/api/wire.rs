@@ -5,7 +5,7 @@
 //! value of the wrong type (float printing, string escaping and its Unicode tables) were
 //! ~20 KB brotli of every organizer bundle — a fifth of the no-UI command page. These are
 //! the five replies and four requests the pane, the command, the scheduler and the Teams
-//! tab use; the admin console, with its twenty types, keeps serde (`admin::client`).
+//! tab use, and the reader's tools; the console's own are in `admin::wire`.
 //!
 //! The field names are the wire contract of `cvi_core::api` (what the server writes with
 //! serde): `tests/wasm_app.rs` reads what serde_json wrote and serde_json reads what
@@ -39,11 +39,11 @@ pub trait ToJs {
 }
 
 /// One JSON object of a reply.
-struct Obj<'a>(&'a JsValue);
+pub(crate) struct Obj<'a>(&'a JsValue);
 
 impl<'a> Obj<'a> {
     /// `what` names the object when `v` is not one.
-    fn new(v: &'a JsValue, what: &'static str) -> Result<Self, Bad> {
+    pub(crate) fn new(v: &'a JsValue, what: &'static str) -> Result<Self, Bad> {
         if v.is_object() && !Array::is_array(v) {
             Ok(Obj(v))
         } else {
@@ -52,34 +52,34 @@ impl<'a> Obj<'a> {
     }
 
     /// The field, `None` when absent or null (serde reads both as `None`).
-    fn get(&self, k: &'static str) -> Option<JsValue> {
+    pub(crate) fn get(&self, k: &'static str) -> Option<JsValue> {
         Reflect::get(self.0, &JsValue::from_str(k))
             .ok()
             .filter(|v| !v.is_undefined() && !v.is_null())
     }
 
-    fn opt_str(&self, k: &'static str) -> Result<Option<String>, Bad> {
+    pub(crate) fn opt_str(&self, k: &'static str) -> Result<Option<String>, Bad> {
         self.get(k).map(|v| v.as_string().ok_or(Bad(k))).transpose()
     }
 
-    fn str(&self, k: &'static str) -> Result<String, Bad> {
+    pub(crate) fn str(&self, k: &'static str) -> Result<String, Bad> {
         self.opt_str(k)?.ok_or(Bad(k))
     }
 
     /// A string field that a `cvi_core` type checks (`TryFrom<String>`).
-    fn checked<T: TryFrom<String>>(&self, k: &'static str) -> Result<Option<T>, Bad> {
+    pub(crate) fn checked<T: TryFrom<String>>(&self, k: &'static str) -> Result<Option<T>, Bad> {
         self.opt_str(k)?
             .map(|s| T::try_from(s).map_err(|_| Bad(k)))
             .transpose()
     }
 
-    fn bool_or(&self, k: &'static str, default: bool) -> Result<bool, Bad> {
+    pub(crate) fn bool_or(&self, k: &'static str, default: bool) -> Result<bool, Bad> {
         self.get(k)
             .map_or(Ok(default), |v| v.as_bool().ok_or(Bad(k)))
     }
 
     /// A non-negative whole number up to `max`.
-    fn uint(&self, k: &'static str, max: f64) -> Result<Option<f64>, Bad> {
+    pub(crate) fn uint(&self, k: &'static str, max: f64) -> Result<Option<f64>, Bad> {
         self.get(k)
             .map(|v| {
                 v.as_f64()
@@ -89,7 +89,7 @@ impl<'a> Obj<'a> {
             .transpose()
     }
 
-    fn strings(&self, k: &'static str) -> Result<Option<Vec<String>>, Bad> {
+    pub(crate) fn strings(&self, k: &'static str) -> Result<Option<Vec<String>>, Bad> {
         let Some(v) = self.get(k) else {
             return Ok(None);
         };
@@ -103,8 +103,21 @@ impl<'a> Obj<'a> {
             .map(Some)
     }
 
-    fn opt<T: FromJs>(&self, k: &'static str) -> Result<Option<T>, Bad> {
+    pub(crate) fn opt<T: FromJs>(&self, k: &'static str) -> Result<Option<T>, Bad> {
         self.get(k).map(|v| T::from_js(&v)).transpose()
+    }
+}
+
+/// A JSON array, each item read as `T`.
+impl<T: FromJs> FromJs for Vec<T> {
+    fn from_js(v: &JsValue) -> Result<Self, Bad> {
+        if !Array::is_array(v) {
+            return Err(Bad("list"));
+        }
+        Array::from(v)
+            .iter()
+            .map(|item| T::from_js(&item))
+            .collect()
     }
 }
 
@@ -245,32 +258,32 @@ impl FromJs for TokenReply {
 }
 
 /// A request body under construction.
-struct Out(Object);
+pub(crate) struct Out(Object);
 
 impl Out {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Out(Object::new())
     }
 
-    fn set(self, k: &str, v: impl Into<JsValue>) -> Self {
+    pub(crate) fn set(self, k: &str, v: impl Into<JsValue>) -> Self {
         // Setting a plain data property on a fresh plain object cannot throw.
         let _ = Reflect::set(&self.0, &JsValue::from_str(k), &v.into());
         self
     }
 
-    fn opt(self, k: &str, v: Option<&str>) -> Self {
+    pub(crate) fn opt(self, k: &str, v: Option<&str>) -> Self {
         match v {
             Some(v) => self.set(k, v),
             None => self,
         }
     }
 
-    fn done(self) -> JsValue {
+    pub(crate) fn done(self) -> JsValue {
         self.0.into()
     }
 }
 
-fn strings(v: &[String]) -> Array {
+pub(crate) fn strings(v: &[String]) -> Array {
     v.iter().map(|s| JsValue::from_str(s)).collect()
 }
 
