@@ -1151,12 +1151,20 @@ async fn console_keyboard_only_creates_a_provider(f: &Fixture) {
     b.tab_to("nav a[href='#providers']").await;
     b.keys(ENTER).await;
     b.wait_text("#providers-h", |t| !t.is_empty()).await;
-    let focused = b.js("return document.activeElement.id").await;
-    assert_eq!(
-        focused,
-        json!("providers-h"),
-        "focus moves to the section opened"
-    );
+    // Focus moves on the frame after the section shows (the heading was already there,
+    // hidden), so it is waited for, not read at once.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let focused = b.js("return document.activeElement.id").await;
+        if focused == json!("providers-h") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "focus moves to the section opened; it is on {focused}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     b.tab_to("input[name=tenant_key]").await;
     b.keys("3344556677@t.plcm.vc").await;
     b.tab_to("input[name=aad_application_ids]").await;
@@ -2069,6 +2077,16 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
         tokio::time::sleep(Duration::from_millis(200)).await;
         b.click("[data-action=stats-reload]").await;
     }
+    // Today's one meeting is the issued chart's only bar: the last of 30 days (the axis
+    // at 36, each day 18.8 wide with 1 on each side) and the full 120 high.
+    let bars = b
+        .js(
+            "return [...document.querySelectorAll('#activity figure:first-of-type rect')]\
+             .map(r => ['x', 'y', 'width', 'height'].map(a => r.getAttribute(a)).join(' '));",
+        )
+        .await;
+    assert_eq!(bars, json!(["582.2 0.0 16.8 120.0"]));
+    b.screenshot("console-activity").await;
     b.section("audit").await;
     b.assert_accessible("console, audit log").await;
     let audit = b.text("#audit tbody").await;

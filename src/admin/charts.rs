@@ -13,10 +13,17 @@ use super::{
     Note,
 };
 
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 140.0;
-const LEFT: f64 = 36.0;
-const BOTTOM: f64 = 20.0;
+// The chart's frame in SVG units. Bars are placed in tenths of a unit with integers:
+// printing an `f64` brought Rust's float formatting (~10 KB) into the console's bundle.
+const WIDTH: u64 = 600;
+const HEIGHT: u64 = 140;
+const LEFT: u64 = 36;
+const BOTTOM: u64 = 20;
+
+/// Tenths of an SVG unit as the attribute's number (`123` → `12.3`).
+fn tenths(t: u64) -> String {
+    format!("{}.{}", t / 10, t % 10)
+}
 
 /// Provider colours: distinguishable, and ≥ 3:1 against both the light and dark card.
 fn colour(i: usize) -> &'static str {
@@ -49,8 +56,9 @@ fn chart(days: &[String], series: &[DailySeries], title: &str) -> impl IntoView 
         .collect();
     let total: u64 = totals.iter().sum();
     let top = nice_max(totals.iter().copied().max().unwrap_or(0));
-    let bar = (WIDTH - LEFT) / n as f64;
-    let y = |v: u64| (HEIGHT - BOTTOM) * (1.0 - v as f64 / top as f64);
+    // In tenths: a bar's width, and the height of `v` (at most `top`) from the chart's top.
+    let bar = (WIDTH - LEFT) * 10 / n as u64;
+    let y = |v: u64| (HEIGHT - BOTTOM) * 10 * (top - v.min(top)) / top;
     let mut rects = Vec::new();
     for (d, day) in days.iter().enumerate() {
         let mut base = 0;
@@ -61,8 +69,8 @@ fn chart(days: &[String], series: &[DailySeries], title: &str) -> impl IntoView 
             }
             let (y0, y1) = (y(base), y(base + v));
             rects.push(view! {
-                <rect x=format!("{:.1}", LEFT + d as f64 * bar + 1.0) y=format!("{y1:.1}")
-                      width=format!("{:.1}", (bar - 2.0).max(1.0)) height=format!("{:.1}", y0 - y1)
+                <rect x=tenths(LEFT * 10 + d as u64 * bar + 10) y=tenths(y1)
+                      width=tenths(bar.saturating_sub(20).max(10)) height=tenths(y0 - y1)
                       fill=colour(i)>
                     <title>{format!("{day}: {} {v}", s.provider)}</title>
                 </rect>
@@ -104,10 +112,10 @@ fn chart(days: &[String], series: &[DailySeries], title: &str) -> impl IntoView 
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary.clone() preserveAspectRatio="none">
                 <line x1=LEFT y1="0" x2=LEFT y2=HEIGHT - BOTTOM class="axis" />
                 <line x1=LEFT y1=HEIGHT - BOTTOM x2=WIDTH y2=HEIGHT - BOTTOM class="axis" />
-                <text x=LEFT - 4.0 y="10" text-anchor="end" class="tick">{top}</text>
-                <text x=LEFT - 4.0 y=HEIGHT - BOTTOM text-anchor="end" class="tick">"0"</text>
-                <text x=LEFT y=HEIGHT - 4.0 class="tick">{first}</text>
-                <text x=WIDTH y=HEIGHT - 4.0 text-anchor="end" class="tick">{last}</text>
+                <text x=LEFT - 4 y="10" text-anchor="end" class="tick">{top}</text>
+                <text x=LEFT - 4 y=HEIGHT - BOTTOM text-anchor="end" class="tick">"0"</text>
+                <text x=LEFT y=HEIGHT - 4 class="tick">{first}</text>
+                <text x=WIDTH y=HEIGHT - 4 text-anchor="end" class="tick">{last}</text>
                 {rects}
             </svg>
             <ul class="legend">{legend}</ul>
