@@ -66,6 +66,81 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
+/// `path` with `Accept-Encoding: accept` (none when empty): the status, the response's
+/// head (lowercased) and its body.
+fn get_encoded(addr: &str, path: &str, accept: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).expect("server accepts connections");
+    let accept = if accept.is_empty() {
+        String::new()
+    } else {
+        format!("Accept-Encoding: {accept}\r\n")
+    };
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&resp[..split]).to_lowercase();
+    let status = head[9..12].parse().unwrap();
+    (status, head, resp[split + 4..].to_vec())
+}
+
+/// The build writes brotli and gzip copies beside the hashed files (`cargo xtask build`):
+/// a browser that accepts one gets it, marked, and the file's own type; others the file.
+#[test]
+fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
+    let dist = tempfile::tempdir().unwrap();
+    add_in_pages(dist.path());
+    std::fs::write(dist.path().join("index.html"), "<!doctype html>").unwrap();
+    let wasm = "cvi-pane-7c26768b16c518f0_bg.wasm";
+    for (suffix, body) in [("", "raw"), (".br", "brotli"), (".gz", "gzip")] {
+        std::fs::write(dist.path().join(format!("{wasm}{suffix}")), body).unwrap();
+    }
+    std::fs::write(dist.path().join("style.css"), "body{}").unwrap();
+    let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
+    let dist_arg = dist.path().display().to_string();
+    let server = common::spawn_cvi(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--dist",
+        &dist_arg,
+        "--database",
+        &db,
+    ]);
+    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    let path = format!("/{wasm}");
+    for (accept, encoding, body) in [
+        // Chromium over HTTPS; Chromium over plain HTTP (no `br`); no header at all.
+        ("gzip, deflate, br, zstd", Some("br"), "brotli"),
+        ("gzip, deflate", Some("gzip"), "gzip"),
+        ("", None, "raw"),
+    ] {
+        let (status, head, got) = get_encoded(&addr, &path, accept);
+        assert_eq!(status, 200, "{head}");
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            body,
+            "Accept-Encoding: {accept}"
+        );
+        assert!(head.contains("content-type: application/wasm"), "{head}");
+        match encoding {
+            Some(e) => assert!(head.contains(&format!("content-encoding: {e}")), "{head}"),
+            None => assert!(!head.contains("content-encoding"), "{head}"),
+        }
+    }
+    // A file the build left without copies goes as it is, whatever is accepted.
+    let (status, head, got) = get_encoded(&addr, "/style.css", "gzip, br");
+    assert_eq!(
+        (status, got.as_slice()),
+        (200, b"body{}".as_slice()),
+        "{head}"
+    );
+    assert!(!head.contains("content-encoding"), "{head}");
+}
+
 /// Every page `cvi serve --dist` needs, as empty documents.
 fn add_in_pages(dir: &std::path::Path) {
     for page in cvi_server::http::PAGES {

@@ -60,7 +60,15 @@ pub fn app(state: AppState) -> Router {
                 "/admin",
                 tower_http::services::ServeFile::new(dist.join("admin.html")),
             )
-            .fallback_service(ServeDir::new(dist).append_index_html_on_directories(true));
+            // The build's brotli and gzip copies of the hashed wasm, JS and CSS (`cargo
+            // xtask build` writes `name.br`, `name.gz`), sent as `Content-Encoding` when the
+            // browser accepts it; anything without a copy goes as it is.
+            .fallback_service(
+                ServeDir::new(dist)
+                    .append_index_html_on_directories(true)
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            );
     } else {
         router = router.fallback(|| async {
             AppError::NotFound(
