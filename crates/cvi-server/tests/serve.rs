@@ -120,6 +120,11 @@ fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
     ] {
         let (status, head, got) = get_encoded(&addr, &path, accept);
         assert_eq!(status, 200, "{head}");
+        // Named by its content: kept a year.
+        assert!(
+            head.contains("cache-control: public, max-age=31536000, immutable"),
+            "{head}"
+        );
         assert_eq!(
             String::from_utf8_lossy(&got),
             body,
@@ -131,7 +136,8 @@ fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
             None => assert!(!head.contains("content-encoding"), "{head}"),
         }
     }
-    // A file the build left without copies goes as it is, whatever is accepted.
+    // A file the build left without copies goes as it is, whatever is accepted; not named
+    // by its content, it is asked about again each time.
     let (status, head, got) = get_encoded(&addr, "/style.css", "gzip, br");
     assert_eq!(
         (status, got.as_slice()),
@@ -139,6 +145,16 @@ fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
         "{head}"
     );
     assert!(!head.contains("content-encoding"), "{head}");
+    assert!(head.contains("cache-control: no-cache"), "{head}");
+    for page in ["/", "/pane", "/admin"] {
+        let (status, head, _) = get_encoded(&addr, page, "");
+        assert_eq!(status, 200, "{page}: {head}");
+        assert!(head.contains("cache-control: no-cache"), "{page}: {head}");
+    }
+    // A hashed name not there (a deployment half copied) is not remembered as missing.
+    let (status, head, _) = get_encoded(&addr, "/cvi-pane-0000000000000000_bg.wasm", "");
+    assert_eq!(status, 404, "{head}");
+    assert!(head.contains("cache-control: no-cache"), "{head}");
 }
 
 /// Every page `cvi serve --dist` needs, as empty documents.

@@ -47,7 +47,7 @@ pub fn app(state: AppState) -> Router {
     }
     if let Some(dist) = &state.dist {
         // The Outlook pane, the Teams tab and the admin console are pages of their own.
-        router = router
+        let files = Router::new()
             .route_service(
                 "/pane",
                 tower_http::services::ServeFile::new(dist.join("pane.html")),
@@ -68,7 +68,9 @@ pub fn app(state: AppState) -> Router {
                     .append_index_html_on_directories(true)
                     .precompressed_br()
                     .precompressed_gzip(),
-            );
+            )
+            .layer(middleware::from_fn(cache_control_layer));
+        router = router.merge(files);
     } else {
         router = router.fallback(|| async {
             AppError::NotFound(
@@ -98,6 +100,46 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// How long a browser may keep an add-in file. Trunk names the wasm, JS and CSS it builds
+/// by their content (`cvi-pane-7c26768b16c518f0_bg.wasm`): a new build has new names, so
+/// those are kept a year without asking again. Everything else (pages, word files, the JS
+/// snippets, whose folder is named for the crate, not the content) is asked about again
+/// each time, a `304` when unchanged.
+pub fn cache_control(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = [("_bg.wasm"), (".js"), (".css")]
+        .into_iter()
+        .find_map(|ext| name.strip_suffix(ext));
+    let hashed = stem
+        .and_then(|s| s.rsplit_once('-'))
+        .is_some_and(|(base, hash)| {
+            !base.is_empty()
+                && hash.len() == 16
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+/// [`cache_control`] on every answer of the add-in's files.
+async fn cache_control_layer(req: Request, next: Next) -> Response {
+    let value = cache_control(req.uri().path());
+    let mut resp = next.run(req).await;
+    // A file not there (yet: a deployment half copied) must not be remembered as missing.
+    let found = resp.status().is_success() || resp.status() == axum::http::StatusCode::NOT_MODIFIED;
+    let value = if found { value } else { "no-cache" };
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static(value),
+    );
+    resp
 }
 
 /// Liveness: the process is up and serving.
@@ -200,5 +242,32 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["type"], "urn:cvi:problem:timeout");
         assert_eq!(v["status"], 408);
+    }
+
+    #[test]
+    fn only_files_named_by_their_content_are_kept_a_year() {
+        const YEAR: &str = "public, max-age=31536000, immutable";
+        for kept in [
+            "/cvi-pane-7c26768b16c518f0_bg.wasm",
+            "/cvi-pane-7c26768b16c518f0.js",
+            "/style-c7c98e0e3e84d888.css",
+            "/admin-9efd49bb3f1de525.css",
+        ] {
+            assert_eq!(cache_control(kept), YEAR, "{kept}");
+        }
+        for asked in [
+            "/",
+            "/pane",
+            "/command.html",
+            "/words/de.json",
+            // Named for the crate, not its content.
+            "/snippets/cvi-addin-f8b0713a68db5eb7/src/host/office.js",
+            "/cvi-pane-7c26768b16c518f_bg.wasm",
+            "/cvi-pane-7c26768b16c518fg.js",
+            "/-7c26768b16c518f0.js",
+            "/manifest/outlook.xml",
+        ] {
+            assert_eq!(cache_control(asked), "no-cache", "{asked}");
+        }
     }
 }
