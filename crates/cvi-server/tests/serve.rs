@@ -34,17 +34,7 @@ fn serves_health_and_the_add_in_then_stops_on_sigterm() {
         "<!doctype html><title>add-in</title>",
     )
     .unwrap();
-    let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
-    let dist_arg = dist.path().display().to_string();
-    let mut server = common::spawn_cvi(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--dist",
-        &dist_arg,
-        "--database",
-        &db,
-    ]);
-    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    let (mut server, addr) = serve_dist(dist.path());
 
     assert_eq!(get(&addr, "/healthz"), (200, "ok\n".to_string()));
     assert_eq!(get(&addr, "/readyz"), (200, "ready\n".to_string()));
@@ -100,17 +90,7 @@ fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
         std::fs::write(dist.path().join(format!("{wasm}{suffix}")), body).unwrap();
     }
     std::fs::write(dist.path().join("style.css"), "body{}").unwrap();
-    let db = format!("sqlite://{}", dist.path().join("cvi.db").display());
-    let dist_arg = dist.path().display().to_string();
-    let server = common::spawn_cvi(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--dist",
-        &dist_arg,
-        "--database",
-        &db,
-    ]);
-    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    let (_server, addr) = serve_dist(dist.path());
     let path = format!("/{wasm}");
     for (accept, encoding, body) in [
         // Chromium over HTTPS; Chromium over plain HTTP (no `br`); no header at all.
@@ -155,6 +135,23 @@ fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
     let (status, head, _) = get_encoded(&addr, "/cvi-pane-0000000000000000_bg.wasm", "");
     assert_eq!(status, 404, "{head}");
     assert!(head.contains("cache-control: no-cache"), "{head}");
+}
+
+/// `cvi serve --dist DIR` on a random port with its SQLite file in `dir`: the server and
+/// its address (`host:port`).
+fn serve_dist(dir: &std::path::Path) -> (cvi_testkit::CviServe, String) {
+    let db = format!("sqlite://{}", dir.join("cvi.db").display());
+    let dist = dir.display().to_string();
+    let server = common::spawn_cvi(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--dist",
+        &dist,
+        "--database",
+        &db,
+    ]);
+    let addr = server.base.strip_prefix("http://").unwrap().to_string();
+    (server, addr)
 }
 
 /// Every page `cvi serve --dist` needs, as empty documents.
