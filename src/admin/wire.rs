@@ -44,11 +44,6 @@ fn int(o: &Obj<'_>, k: &'static str) -> Result<i64, Bad> {
     opt_int(o, k)?.ok_or(Bad(k))
 }
 
-/// A `true`/`false` that must be there.
-fn flag(o: &Obj<'_>, k: &'static str) -> Result<bool, Bad> {
-    o.get(k).and_then(|b| b.as_bool()).ok_or(Bad(k))
-}
-
 impl FromJs for ProviderView {
     fn from_js(v: &JsValue) -> Result<Self, Bad> {
         let o = Obj::new(v, "provider")?;
@@ -57,10 +52,8 @@ impl FromJs for ProviderView {
             tenant_key: o.str("tenant_key")?,
             instruction_uri: o.opt_str("instruction_uri")?,
             aad_application_ids: list(&o, "aad_application_ids")?,
-            allow_app_guest_joins_as_authenticated: flag(
-                &o,
-                "allow_app_guest_joins_as_authenticated",
-            )?,
+            allow_app_guest_joins_as_authenticated: o
+                .bool("allow_app_guest_joins_as_authenticated")?,
             sip_gateway: o.str("sip_gateway")?,
             sip_ivr: o.str("sip_ivr")?,
         })
@@ -94,7 +87,7 @@ impl FromJs for ConsentLink {
         Ok(ConsentLink {
             app_id: o.str("app_id")?,
             url: o.str("url")?,
-            consented: flag(&o, "consented")?,
+            consented: o.bool("consented")?,
         })
     }
 }
@@ -115,7 +108,7 @@ impl FromJs for PermissionState {
         let o = Obj::new(v, "permission")?;
         Ok(PermissionState {
             name: o.str("name")?,
-            granted: flag(&o, "granted")?,
+            granted: o.bool("granted")?,
         })
     }
 }
@@ -125,7 +118,7 @@ impl FromJs for AppConsent {
         let o = Obj::new(v, "app consent")?;
         Ok(AppConsent {
             app_id: o.str("app_id")?,
-            consented: flag(&o, "consented")?,
+            consented: o.bool("consented")?,
             error: o.opt_str("error")?,
             verified: o.bool_or("verified", false)?,
             permissions: o.opt("permissions")?.unwrap_or_default(),
@@ -161,8 +154,8 @@ impl FromJs for InjectStatus {
     fn from_js(v: &JsValue) -> Result<Self, Bad> {
         let o = Obj::new(v, "inject status")?;
         Ok(InjectStatus {
-            enabled: flag(&o, "enabled")?,
-            graph_configured: flag(&o, "graph_configured")?,
+            enabled: o.bool("enabled")?,
+            graph_configured: o.bool("graph_configured")?,
             missing: list(&o, "missing")?,
             consent_url: o.opt_str("consent_url")?,
             subscriptions: int(&o, "subscriptions")?,

@@ -73,6 +73,11 @@ impl<'a> Obj<'a> {
             .transpose()
     }
 
+    /// A `true`/`false` that must be there.
+    pub(crate) fn bool(&self, k: &'static str) -> Result<bool, Bad> {
+        self.get(k).and_then(|b| b.as_bool()).ok_or(Bad(k))
+    }
+
     pub(crate) fn bool_or(&self, k: &'static str, default: bool) -> Result<bool, Bad> {
         self.get(k)
             .map_or(Ok(default), |v| v.as_bool().ok_or(Bad(k)))
@@ -190,10 +195,7 @@ impl FromJs for PolicyView {
             identity: o.str("identity")?,
             description: o.str("description")?,
             provider_name: o.str("provider_name")?,
-            enabled: o
-                .get("enabled")
-                .and_then(|b| b.as_bool())
-                .ok_or(Bad("enabled"))?,
+            enabled: o.bool("enabled")?,
         })
     }
 }
