@@ -104,7 +104,9 @@ pub fn app(state: AppState) -> Router {
 
 /// How long a browser may keep an add-in file. Trunk names the wasm, JS and CSS it builds
 /// by their content (`cvi-pane-7c26768b16c518f0_bg.wasm`): a new build has new names, so
-/// those are kept a year without asking again. Everything else (pages, word files, the JS
+/// those are kept a year without asking again. The hash is a 64-bit number in hex without
+/// leading zeros (Trunk's `{hash:x}`): one build in sixteen has 15 digits
+/// (`cvi-admin-usage-8f0ccc30861a6d9`); fewer than 8 is a name too short to be sure of. Everything else (pages, word files, the JS
 /// snippets, whose folder is named for the crate, not the content) is asked about again
 /// each time, a `304` when unchanged.
 pub fn cache_control(path: &str) -> &'static str {
@@ -116,7 +118,7 @@ pub fn cache_control(path: &str) -> &'static str {
         .and_then(|s| s.rsplit_once('-'))
         .is_some_and(|(base, hash)| {
             !base.is_empty()
-                && hash.len() == 16
+                && (8..=16).contains(&hash.len())
                 && hash
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -252,6 +254,9 @@ mod tests {
             "/cvi-pane-7c26768b16c518f0.js",
             "/style-c7c98e0e3e84d888.css",
             "/admin-9efd49bb3f1de525.css",
+            // A hash that begins with zeros is written shorter.
+            "/cvi-admin-usage-8f0ccc30861a6d9_bg.wasm",
+            "/cvi-admin-usage-8f0ccc30861a6d9.js",
         ] {
             assert_eq!(cache_control(kept), YEAR, "{kept}");
         }
@@ -262,8 +267,10 @@ mod tests {
             "/words/de.json",
             // Named for the crate, not its content.
             "/snippets/cvi-addin-f8b0713a68db5eb7/src/host/office.js",
-            "/cvi-pane-7c26768b16c518f_bg.wasm",
+            "/cvi-pane-7c26768_bg.wasm",
+            "/cvi-pane-7c26768b16c518f00_bg.wasm",
             "/cvi-pane-7c26768b16c518fg.js",
+            "/cvi-pane-7C26768B16C518F0.js",
             "/-7c26768b16c518f0.js",
             "/manifest/outlook.xml",
         ] {
