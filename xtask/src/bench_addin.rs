@@ -16,7 +16,7 @@ use crate::{
     tools::Toolbox,
 };
 
-/// Sizes of a set of files: raw, gzip -9 and brotli q11 (what a CDN would serve).
+/// Sizes of a set of files: raw, gzip -9 and brotli q11 (what `cvi serve` sends).
 pub struct Transfer {
     pub files: Vec<String>,
     pub raw: u64,
@@ -48,42 +48,37 @@ fn page_files(dist: &Path, html: &str) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Compressed sizes with Node's zlib (Node is already needed for the npm tools).
+/// What a page's files weigh: as built, and as `cvi serve` sends them (the gzip -9 and
+/// brotli q11 copies `cargo xtask build` wrote beside each).
 pub fn transfer(dist: &Path, html: &str) -> Result<Transfer> {
     let files = page_files(dist, html)?;
-    let script = r#"
-const fs = require("fs"), z = require("zlib");
-let raw = 0, gz = 0, br = 0;
-for (const f of process.argv.slice(1)) {
-  const b = fs.readFileSync(f);
-  raw += b.length;
-  gz += z.gzipSync(b, { level: 9 }).length;
-  br += z.brotliCompressSync(b, { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-}
-console.log(raw, gz, br);
-"#;
-    let out = Command::new("node")
-        .arg("-e")
-        .arg(script)
-        .args(&files)
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let n: Vec<u64> = text
-        .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    if n.len() != 3 {
-        return Err(format!("node printed {text:?}"));
+    let size = |path: &Path| {
+        fs::metadata(path).map(|m| m.len()).map_err(|e| {
+            format!(
+                "{}: {e} (`cargo xtask build` writes every page's files and their .gz and .br copies)",
+                path.display()
+            )
+        })
+    };
+    let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
+    for f in &files {
+        let copy = |ext: &str| {
+            let mut name = f.as_os_str().to_owned();
+            name.push(ext);
+            PathBuf::from(name)
+        };
+        raw += size(f)?;
+        gzip += size(&copy(".gz"))?;
+        brotli += size(&copy(".br"))?;
     }
     Ok(Transfer {
         files: files
             .iter()
             .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect(),
-        raw: n[0],
-        gzip: n[1],
-        brotli: n[2],
+        raw,
+        gzip,
+        brotli,
     })
 }
 
