@@ -82,14 +82,12 @@ fn site(dir: &Path) -> PathBuf {
         )
         .unwrap();
     }
-    for page in [
-        "index.html",
-        "pane.html",
-        "command.html",
-        "teams.html",
-        "admin.html",
-    ] {
-        let p = site.join(page);
+    // Every page of the build gets the stand-ins.
+    let pages = std::fs::read_dir(&site).unwrap().filter_map(|e| {
+        let p = e.unwrap().path();
+        p.extension().is_some_and(|x| x == "html").then_some(p)
+    });
+    for p in pages {
         let html = std::fs::read_to_string(&p).unwrap();
         let html = html.replacen(
             "<head>",
@@ -308,16 +306,23 @@ impl Browser {
     }
 
     /// Opens a section of the admin console from its navigation, as an admin does, and
-    /// waits until it shows (the others are hidden).
+    /// waits until it shows (the others are hidden). A section on the console's other page
+    /// is a link to that page (`/admin-usage#audit`): the wait spans its loading.
     async fn section(&self, id: &str) {
-        self.click(&format!("nav a[href='#{id}']")).await;
+        self.click(&format!("nav a[href$='#{id}']")).await;
         let shown = format!(
-            "const s = document.getElementById('{id}'); return !!s && !s.closest('[hidden]') \
-             && document.querySelector('nav a[aria-current=page]').getAttribute('href') === '#{id}';"
+            "const s = document.getElementById('{id}'); const a = document.querySelector('nav a[aria-current=page]'); \
+             return !!s && !s.closest('[hidden]') && !!a && a.getAttribute('href') === '#{id}';"
         );
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.js(&shown).await != json!(true) {
-            assert!(Instant::now() < deadline, "section {id} never showed");
+        // While the other page loads, a script may find no document to run in.
+        while !matches!(self.client.execute(&shown, vec![]).await, Ok(v) if v == json!(true)) {
+            if Instant::now() > deadline {
+                let at = self
+                    .js("return location.href + ' shows: ' + document.body.innerText.slice(0, 400);")
+                    .await;
+                panic!("section {id} never showed; {at}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -1682,25 +1687,41 @@ async fn console_tells_an_organizer_it_is_for_admins(f: &Fixture) {
     let (b, server) = (&f.b, &f.server);
     b.client.set_window_size(1280, 1200).await.unwrap();
     let ann = server.token("demo", "ann@demo.example", "organizer");
-    b.client
-        .goto(&format!("{}/admin#token={ann}", server.base))
-        .await
-        .unwrap();
-    let said = b.text("[role=alert]").await;
-    assert!(
-        said.starts_with("This console is for tenant admins.") && said.contains("ann@demo.example"),
-        "{said}"
-    );
-    // Give the sections time to have asked, had they been shown.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let alerts = b
-        .js("return document.querySelectorAll('[role=alert]').length;")
-        .await;
-    assert_eq!(alerts, json!(1), "one sentence, not one error per section");
-    let sections = b
-        .js("return document.querySelectorAll('#meetings, #audit, #inject').length;")
-        .await;
-    assert_eq!(sections, json!(0));
+    // Both pages of the console; the sign-in from the link is remembered for the second.
+    for (page, sections) in [
+        (
+            "/admin-usage#token={ann}",
+            "#inject, #meetings, #activity, #audit",
+        ),
+        ("/admin", "#providers, #grants, #consent"),
+    ] {
+        b.client
+            .goto(&format!("{}{}", server.base, page.replace("{ann}", &ann)))
+            .await
+            .unwrap();
+        let said = b.text("[role=alert]").await;
+        assert!(
+            said.starts_with("This console is for tenant admins.")
+                && said.contains("ann@demo.example"),
+            "{page}: {said}"
+        );
+        // Give the sections time to have asked, had they been shown.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let alerts = b
+            .js("return document.querySelectorAll('[role=alert]').length;")
+            .await;
+        assert_eq!(
+            alerts,
+            json!(1),
+            "{page}: one sentence, not one error per section"
+        );
+        let shown = b
+            .js(&format!(
+                "return document.querySelectorAll('{sections}').length;"
+            ))
+            .await;
+        assert_eq!(shown, json!(0), "{page}");
+    }
     b.screenshot("console-organizer").await;
     b.assert_accessible("console, organizer").await;
 }
@@ -1755,6 +1776,14 @@ async fn console_follows_the_teams_language(f: &Fixture) {
     assert_eq!(b.text("#grants-h").await, "Richtlinien und Zuweisungen");
     b.assert_accessible("console, German").await;
     b.screenshot("console-de-dark").await;
+    // The usage page, another page of the console, is still inside Teams: signed in by
+    // Teams, in its language.
+    b.section("audit").await;
+    assert_eq!(
+        b.js("return [location.pathname + location.search, document.getElementById('audit-h').textContent, document.documentElement.dataset.theme];")
+            .await,
+        json!(["/admin-usage?host=teams", "Überwachungsprotokoll", "dark"])
+    );
     configure(site, None);
 }
 
@@ -2054,8 +2083,15 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
     assert_eq!(p["tenant_key"], "6677889900@t.plcm.vc", "{p}");
 
     // An organizer's meetings; then the meeting found by its Video ID; the activity chart
-    // counts it.
+    // counts it. They are on the console's usage page, a bundle of its own: the set-up
+    // page's sections are not on it.
     b.section("meetings").await;
+    assert_eq!(
+        b.js("return [location.pathname, !!document.getElementById('providers'), \
+              performance.getEntriesByType('resource').some(e => /cvi-admin-usage-[0-9a-f]{8,16}_bg\\.wasm$/.test(e.name))];")
+            .await,
+        json!(["/admin-usage", false, true])
+    );
     b.set("meeting", "ann@tailspin.example", "input").await;
     b.click("[data-action=find-meeting]").await;
     b.wait_text("[data-testid=meetings] tbody", |t| t.contains("c-1"))
@@ -2180,7 +2216,7 @@ async fn console_turns_on_coordinates_in_every_teams_meeting(f: &Fixture) {
         .await
         .unwrap();
     b.client
-        .goto(&format!("{}/admin#inject", server.base))
+        .goto(&format!("{}/admin-usage#inject", server.base))
         .await
         .unwrap();
     b.click("[data-action=inject-toggle]").await;

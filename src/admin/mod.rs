@@ -2,9 +2,10 @@
 //! what the CLI cannot show — who gets which provider and why, what is missing before
 //! coordinates can be issued, and how they are used.
 //!
-//! Its own page and wasm bundle (`src/bin/admin.rs`, `admin.html`), so the organizer's
-//! pane does not carry it. Signing in is the scheduler's: `/admin#token=…` or the demo
-//! sign-in (as an admin). Everything shown comes from the API; values from the tenant
+//! Two pages of its own, each its own wasm bundle, so the organizer's pane does not carry
+//! it: set-up (`src/bin/admin.rs`, `admin.html`, `/admin`) and usage
+//! (`src/bin/admin_usage.rs`, `admin-usage.html`, `/admin-usage`). Signing in is the
+//! scheduler's: `/admin#token=…` or the demo sign-in (as an admin), remembered across both. Everything shown comes from the API; values from the tenant
 //! (names, UPNs, group ids, audit details, consent errors) are always text, never markup.
 
 mod audit;
@@ -82,15 +83,54 @@ pub(crate) fn Note(#[prop(into)] text: Signal<Option<(bool, String)>>) -> impl I
     }
 }
 
-/// The root of `admin.html`, mounted by `app::start` (its words are already in the
-/// host's language).
-pub fn page(_lang: cvi_core::invite::Lang) -> impl IntoView {
-    view! { <AdminApp /> }
+/// The console's two pages, each its own page and wasm bundle: the tenant's set-up
+/// (`/admin`: providers, policies, consent) and how coordinates reach and are used in
+/// meetings (`/admin-usage`). One bundle with every section was 140 KB brotli, over the
+/// console's budget of 120; apart, each page carries only its own sections' code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Setup,
+    Usage,
 }
 
-/// The console page.
+impl Page {
+    /// Where the page is served, relative: the pages are siblings (of each other and of
+    /// the word files) wherever the server mounts them.
+    fn path(self) -> &'static str {
+        match self {
+            Page::Setup => "admin",
+            Page::Usage => "admin-usage",
+        }
+    }
+}
+
+/// What every section of a page is given.
+#[derive(Clone, Copy)]
+struct Ctx {
+    api: StoredValue<AdminApi>,
+    /// The tenant's set-up, read once and again after every change.
+    setup: RwSignal<Option<Setup>>,
+    refresh: Callback<()>,
+    shown: RwSignal<&'static str>,
+    opened: RwSignal<Vec<&'static str>>,
+    not_admin: RwSignal<bool>,
+}
+
+/// The root of `admin.html` (`/admin`), mounted by `app::start` (its words are already in
+/// the host's language).
+pub fn setup_page(_lang: cvi_core::invite::Lang) -> impl IntoView {
+    view! { <AdminApp page=Page::Setup sections=setup_sections /> }
+}
+
+/// The root of `admin-usage.html` (`/admin-usage`).
+pub fn usage_page(_lang: cvi_core::invite::Lang) -> impl IntoView {
+    view! { <AdminApp page=Page::Usage sections=usage_sections /> }
+}
+
+/// A console page. `sections` is a function, not a choice made here, so that each page's
+/// bundle links only its own sections.
 #[component]
-fn AdminApp() -> impl IntoView {
+fn AdminApp(page: Page, sections: fn(Ctx) -> AnyView) -> impl IntoView {
     let token = RwSignal::new(None::<String>);
     let checked = RwSignal::new(false);
     spawn_local(async move {
@@ -106,7 +146,7 @@ fn AdminApp() -> impl IntoView {
             <crate::components::SwitchAccount token=token />
             <Show when=move || checked.get() fallback=|| view! { <p role="status">{tr("Loading…")}</p> }>
                 {move || match token.get() {
-                    Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token /> }.into_any(),
+                    Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token page=page sections=sections /> }.into_any(),
                     None => view! { <AdminSignIn token=token /> }.into_any(),
                 }}
             </Show>
@@ -162,9 +202,15 @@ fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// The signed-in console: the tenant's set-up, read once and again after every change.
+/// A signed-in console page: its navigation (every section of both pages), then `page`'s
+/// own sections.
 #[component]
-fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
+fn Console(
+    api: AdminApi,
+    token: RwSignal<Option<String>>,
+    page: Page,
+    sections: fn(Ctx) -> AnyView,
+) -> impl IntoView {
     let setup = RwSignal::new(None::<Setup>);
     let note = RwSignal::new(None::<(bool, String)>);
     let not_admin = RwSignal::new(false);
@@ -213,12 +259,12 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
         remember_token(None);
         token.set(None);
     };
-    let shown = RwSignal::new(section_in_address());
+    let shown = RwSignal::new(section_in_address(page));
     // Sections that read on their own are made when first opened, then kept (hidden), so
     // what the admin typed in them stays while they look at another.
     let opened = RwSignal::new(vec![shown.get_untracked()]);
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        let id = section_in_address();
+        let id = section_in_address(page);
         if id != shown.get_untracked() {
             shown.set(id);
             opened.update(|o| {
@@ -230,15 +276,33 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
         }
     });
     on_cleanup(move || listener.remove());
+    let cx = Ctx {
+        api,
+        setup,
+        refresh: Callback::new(move |()| refresh()),
+        shown,
+        opened,
+        not_admin,
+    };
     view! {
         <nav aria-label=tr("Sections")>
             <Show when=move || !not_admin.get()>
                 {SECTIONS
-                    .map(|(id, title)| {
+                    .map(|(id, title, on)| {
+                        // A section of the other page is a link to that page, with this
+                        // page's query (`?host=teams` says which host it runs in).
+                        let href = if on == page {
+                            format!("#{id}")
+                        } else {
+                            let query = web_sys::window()
+                                .and_then(|w| w.location().search().ok())
+                                .unwrap_or_default();
+                            format!("{}{query}#{id}", on.path())
+                        };
                         view! {
                             <a
-                                href=format!("#{id}")
-                                aria-current=move || (shown.get() == id).then_some("page")
+                                href=href
+                                aria-current=move || (on == page && shown.get() == id).then_some("page")
                             >
                                 {tr(title)}
                             </a>
@@ -249,6 +313,21 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             <button type="button" data-action="signout" on:click=sign_out>{tr("Sign out")}</button>
         </nav>
         <Note text=note />
+        {sections(cx)}
+    }
+}
+
+/// The set-up page's sections (`/admin`).
+fn setup_sections(cx: Ctx) -> AnyView {
+    let Ctx {
+        api,
+        setup,
+        refresh,
+        shown,
+        ..
+    } = cx;
+    let refresh = move || refresh.run(());
+    view! {
         <Part id="ready" shown=shown>
             {move || setup.get().map(|s| view! { <Ready setup=s /> })}
         </Part>
@@ -265,8 +344,24 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
         <Part id="consent" shown=shown>
             {move || setup.get().map(|s| view! { <consent::Consent api=api setup=s refresh=refresh /> })}
         </Part>
-        // Sections that read on their own wait for the set-up: a caller who is no admin
-        // sees the one sentence above, not a role error per section.
+    }
+    .into_any()
+}
+
+/// The usage page's sections (`/admin-usage`): coordinates in every Teams meeting, and what
+/// the tenant's meetings and admins did. Each reads the API on its own, once opened; all
+/// wait for the set-up to be read, so that a caller who is no admin sees the one sentence,
+/// not a role error per section.
+fn usage_sections(cx: Ctx) -> AnyView {
+    let Ctx {
+        api,
+        setup,
+        shown,
+        opened,
+        not_admin,
+        ..
+    } = cx;
+    view! {
         <Show when=move || setup.with(Option::is_some) && !not_admin.get()>
             <LazyPart id="inject" shown=shown opened=opened>
                 <inject::Inject api=api />
@@ -282,6 +377,7 @@ fn Console(api: AdminApi, token: RwSignal<Option<String>>) -> impl IntoView {
             </LazyPart>
         </Show>
     }
+    .into_any()
 }
 
 /// One section's place in the page: hidden unless it is the one shown. (Children are
@@ -304,30 +400,29 @@ fn LazyPart(
     view! { <Part id=id shown=shown>{move || open.get().then(|| children())}</Part> }
 }
 
-/// The console's sections, as its navigation lists them. One shows at a time, chosen by
-/// the address's fragment (`/admin#grants`): a section can be linked, and the browser's
-/// Back goes to the one before.
-const SECTIONS: [(&str, &str); 8] = [
-    ("ready", en("Ready")),
-    ("providers", en("Providers")),
-    ("grants", en("Policies and grants")),
-    ("consent", en("Consent")),
-    ("inject", en("Every Teams meeting")),
-    ("meetings", en("Meetings")),
-    ("activity", en("Activity")),
-    ("audit", en("Audit log")),
+/// The console's sections, as its navigation lists them, and the page each is on. One
+/// shows at a time, chosen by the address's fragment (`/admin#grants`): a section can be
+/// linked, and the browser's Back goes to the one before.
+const SECTIONS: [(&str, &str, Page); 8] = [
+    ("ready", en("Ready"), Page::Setup),
+    ("providers", en("Providers"), Page::Setup),
+    ("grants", en("Policies and grants"), Page::Setup),
+    ("consent", en("Consent"), Page::Setup),
+    ("inject", en("Every Teams meeting"), Page::Usage),
+    ("meetings", en("Meetings"), Page::Usage),
+    ("activity", en("Activity"), Page::Usage),
+    ("audit", en("Audit log"), Page::Usage),
 ];
 
-/// The section the address names (`#audit`), or the first.
-fn section_in_address() -> &'static str {
+/// The section of `page` the address names (`#audit`), or the page's first.
+fn section_in_address(page: Page) -> &'static str {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    SECTIONS
-        .iter()
-        .map(|(id, _)| *id)
-        .find(|id| hash.strip_prefix('#') == Some(id))
-        .unwrap_or(SECTIONS[0].0)
+    let mut here = SECTIONS.iter().filter(|s| s.2 == page).map(|s| s.0);
+    let first = here.clone().next().unwrap_or("ready");
+    here.find(|id| hash.strip_prefix('#') == Some(id))
+        .unwrap_or(first)
 }
 
 /// Moves focus to the heading of the section just opened (once it shows), as a new page

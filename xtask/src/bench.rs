@@ -915,9 +915,13 @@ pub fn bench(args: &[String]) -> Result<()> {
     let teams = step("Teams tab transfer (teams.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "teams.html")
     })?;
-    let admin = step("admin console transfer (admin.html)", || {
+    let admin = step("admin console transfer, set-up page (admin.html)", || {
         crate::bench_addin::transfer(&root().join("dist"), "admin.html")
     })?;
+    let admin_usage = step(
+        "admin console transfer, usage page (admin-usage.html)",
+        || crate::bench_addin::transfer(&root().join("dist"), "admin-usage.html"),
+    )?;
     let pages = page_timings(&cvi)?;
     let (wasm_insert, wasm_replace) =
         step("cvi-core upsert on 1 MB inside wasm (Chromium)", || {
@@ -945,7 +949,8 @@ pub fn bench(args: &[String]) -> Result<()> {
         ),
         ("no-UI command page (wasm + JS)", &command),
         ("Teams tab, its own page (wasm + JS + CSS)", &teams),
-        ("admin console, its own page (wasm + JS + CSS)", &admin),
+        ("admin console, set-up page (wasm + JS + CSS)", &admin),
+        ("admin console, usage page (wasm + JS + CSS)", &admin_usage),
     ] {
         let _ = writeln!(
             table,
@@ -986,6 +991,9 @@ pub fn bench(args: &[String]) -> Result<()> {
             "addin": {"files": pane.files, "raw": pane.raw, "gzip": pane.gzip, "brotli": pane.brotli},
             "command": {"files": command.files, "raw": command.raw, "gzip": command.gzip, "brotli": command.brotli},
             "scheduler": {"files": scheduler.files, "raw": scheduler.raw, "gzip": scheduler.gzip, "brotli": scheduler.brotli},
+            "teams": {"files": teams.files, "raw": teams.raw, "gzip": teams.gzip, "brotli": teams.brotli},
+            "console_setup": {"files": admin.files, "raw": admin.raw, "gzip": admin.gzip, "brotli": admin.brotli},
+            "console_usage": {"files": admin_usage.files, "raw": admin_usage.raw, "gzip": admin_usage.gzip, "brotli": admin_usage.brotli},
         },
         "pages_ms": pages.iter().map(|(name, t)| serde_json::json!({
             "name": name, "median": crate::bench_addin::median(t), "all": t,

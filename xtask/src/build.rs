@@ -10,19 +10,22 @@ use crate::{
     tools::{self, Toolbox},
 };
 
-/// The pages besides index.html, each a Trunk build of its own, and the `--cfg`s its
-/// wasm is compiled with.
-const BUILT_ASIDE: [(&str, &str, &[&str]); 4] = [
-    ("pane.html", "Outlook task pane", &[]),
-    ("command.html", "no-UI command page", &[]),
-    ("teams.html", "Teams tab", &[]),
-    // Leptos' type-erased views (its `erase_components` mode): every element's attributes
-    // and children become one boxed type, so the console's thirty-odd sections, tables and
-    // forms share their rendering code. Measured: console wasm 179.5 -> 154.7 KB brotli;
-    // the other pages grow by ~1 KB in that mode, so only the console has it. Cargo keeps
-    // the two builds of the dependencies apart (the flags are in its hash): no ping-pong.
-    ("admin.html", "admin console", &["erase_components"]),
+/// The pages besides index.html, each a Trunk build of its own.
+const BUILT_ASIDE: [(&str, &str); 5] = [
+    ("pane.html", "Outlook task pane"),
+    ("command.html", "no-UI command page"),
+    ("teams.html", "Teams tab"),
+    ("admin.html", "admin console: set-up"),
+    ("admin-usage.html", "admin console: usage"),
 ];
+
+/// The `--cfg`s every page's wasm is compiled with. Leptos' type-erased views (its
+/// `erase_components` mode): every element's attributes and children become one boxed
+/// type, so the console's sections, tables and forms share their rendering code (console
+/// 179.5 -> 154.7 KB brotli). The organizer's pages grow by ~1 KB in that mode, but one
+/// mode for all means the dependencies compile once, not twice (~40 s of a first run),
+/// which pays for the console's second page.
+const CFGS: &[&str] = &["erase_components"];
 
 /// The files a browser downloads that the build names by their content (Trunk's hashed
 /// wasm, JS and CSS, the JS snippets): only these get compressed copies, so a copy can never
@@ -83,7 +86,7 @@ console.log(`${process.argv.length - 1} files, ${raw} bytes, ${br} as brotli`);
     Ok(())
 }
 
-/// `RUSTFLAGS` for a page built with `cfgs`: the caller's own flags, then `--cfg` each.
+/// `RUSTFLAGS` for the pages: the caller's own flags, then `--cfg` each of `cfgs`.
 fn rustflags(own: Option<&str>, cfgs: &[&str]) -> Option<String> {
     if cfgs.is_empty() {
         return None;
@@ -106,26 +109,29 @@ pub fn build() -> Result<()> {
 
 /// Builds the release add-in with already set-up tools and prints the size of each file.
 pub fn build_with(tools: &Toolbox) -> Result<()> {
+    let own = std::env::var("RUSTFLAGS").ok();
+    let flags = rustflags(own.as_deref().filter(|f| !f.is_empty()), CFGS);
+    let trunk = || {
+        let mut trunk = tools.command("trunk");
+        if let Some(flags) = &flags {
+            trunk.env("RUSTFLAGS", flags);
+        }
+        trunk
+    };
     step(
         "trunk build --release (index.html: the standalone scheduler, into dist/)",
-        || run(tools.command("trunk").args(["build", "--release"])),
+        || run(trunk().args(["build", "--release"])),
     )?;
     let dist = root().join("dist");
     // Trunk builds one page per run and empties its dist first, so the Outlook pane, the
-    // command page, the Teams tab and the admin console are built aside and copied in (each
-    // with its own wasm bundle).
-    for (page, what, cfgs) in BUILT_ASIDE {
+    // command page, the Teams tab and the admin console's two pages are built aside and
+    // copied in (each with its own wasm bundle).
+    for (page, what) in BUILT_ASIDE {
         let aside = root().join("target/trunk-aside").join(page);
         step(&format!("trunk build --release {page} ({what})"), || {
-            let mut trunk = tools.command("trunk");
-            trunk
+            run(trunk()
                 .args(["build", page, "--release", "--dist"])
-                .arg(&aside);
-            let own = std::env::var("RUSTFLAGS").ok();
-            if let Some(flags) = rustflags(own.as_deref().filter(|f| !f.is_empty()), cfgs) {
-                trunk.env("RUSTFLAGS", flags);
-            }
-            run(&mut trunk)?;
+                .arg(&aside))?;
             // Trunk names its output index.html whatever the source page was called.
             fs::rename(aside.join("index.html"), aside.join(page))
                 .map_err(|e| format!("trunk wrote no {}/index.html: {e}", aside.display()))?;
@@ -135,7 +141,7 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
     step("drop preloads of JS snippets a page never imports", || {
         for page in ["index.html"]
             .into_iter()
-            .chain(BUILT_ASIDE.map(|(page, _, _)| page))
+            .chain(BUILT_ASIDE.map(|(page, _)| page))
         {
             let html = dist.join(page);
             let text = fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;

@@ -84,7 +84,6 @@ fn get_encoded(addr: &str, path: &str, accept: &str) -> (u16, String, Vec<u8>) {
 fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
     let dist = tempfile::tempdir().unwrap();
     add_in_pages(dist.path());
-    std::fs::write(dist.path().join("index.html"), "<!doctype html>").unwrap();
     let wasm = "cvi-pane-7c26768b16c518f0_bg.wasm";
     for (suffix, body) in [("", "raw"), (".br", "brotli"), (".gz", "gzip")] {
         std::fs::write(dist.path().join(format!("{wasm}{suffix}")), body).unwrap();
@@ -126,10 +125,22 @@ fn the_add_ins_files_go_compressed_to_a_browser_that_accepts_it() {
     );
     assert!(!head.contains("content-encoding"), "{head}");
     assert!(head.contains("cache-control: no-cache"), "{head}");
-    for page in ["/", "/pane", "/admin"] {
-        let (status, head, _) = get_encoded(&addr, page, "");
-        assert_eq!(status, 200, "{page}: {head}");
-        assert!(head.contains("cache-control: no-cache"), "{page}: {head}");
+    // Each address serves its own page (the console is two).
+    for (path, page) in [
+        ("/", "index.html"),
+        ("/pane", "pane.html"),
+        ("/teams", "teams.html"),
+        ("/admin", "admin.html"),
+        ("/admin-usage", "admin-usage.html"),
+    ] {
+        let (status, head, body) = get_encoded(&addr, path, "");
+        assert_eq!(status, 200, "{path}: {head}");
+        assert_eq!(
+            String::from_utf8_lossy(&body),
+            format!("<!doctype html><title>{page}</title>"),
+            "{path}"
+        );
+        assert!(head.contains("cache-control: no-cache"), "{path}: {head}");
     }
     // A hashed name not there (a deployment half copied) is not remembered as missing.
     let (status, head, _) = get_encoded(&addr, "/cvi-pane-0000000000000000_bg.wasm", "");
@@ -154,10 +165,14 @@ fn serve_dist(dir: &std::path::Path) -> (cvi_testkit::CviServe, String) {
     (server, addr)
 }
 
-/// Every page `cvi serve --dist` needs, as empty documents.
+/// Every page `cvi serve --dist` needs, as documents titled with their file's name.
 fn add_in_pages(dir: &std::path::Path) {
     for page in cvi_server::http::PAGES {
-        std::fs::write(dir.join(page), "<!doctype html>").unwrap();
+        std::fs::write(
+            dir.join(page),
+            format!("<!doctype html><title>{page}</title>"),
+        )
+        .unwrap();
     }
 }
 

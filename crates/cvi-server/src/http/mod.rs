@@ -17,14 +17,15 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer, trace::
 use crate::{error::AppError, metrics::RequestLabels, state::AppState};
 
 /// The add-in's pages a `--dist` must hold (what `cargo xtask build` writes): the scheduler
-/// at `/`, the pane at `/pane`, the ribbon command, the Teams tab at `/teams`, the console
-/// at `/admin`.
-pub const PAGES: [&str; 5] = [
+/// at `/`, the pane at `/pane`, the ribbon command, the Teams tab at `/teams`, the console's
+/// two pages at `/admin` and `/admin-usage`.
+pub const PAGES: [&str; 6] = [
     "index.html",
     "pane.html",
     "command.html",
     "teams.html",
     "admin.html",
+    "admin-usage.html",
 ];
 
 /// The longest a request may take, body read included.
@@ -46,7 +47,7 @@ pub fn app(state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     if let Some(dist) = &state.dist {
-        // The Outlook pane, the Teams tab and the admin console are pages of their own.
+        // The Outlook pane, the Teams tab and the admin console's two are pages of their own.
         let files = Router::new()
             .route_service(
                 "/pane",
@@ -59,6 +60,10 @@ pub fn app(state: AppState) -> Router {
             .route_service(
                 "/admin",
                 tower_http::services::ServeFile::new(dist.join("admin.html")),
+            )
+            .route_service(
+                "/admin-usage",
+                tower_http::services::ServeFile::new(dist.join("admin-usage.html")),
             )
             // The build's brotli and gzip copies of the hashed wasm, JS and CSS (`cargo
             // xtask build` writes `name.br`, `name.gz`), sent as `Content-Encoding` when the
