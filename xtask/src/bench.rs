@@ -810,6 +810,11 @@ pub fn bench(args: &[String]) -> Result<()> {
     let cvi = root().join("target/release/cvi");
     if pages_only {
         crate::build::build_with(&tools)?;
+        let transfers = crate::bench_addin::transfers(&root().join("dist"))?;
+        println!(
+            "\n| page | size |\n|---|---:|\n{}",
+            crate::bench_addin::transfer_rows(&transfers, "|")
+        );
         let mut table = String::new();
         for (name, t) in page_timings(&cvi)? {
             let _ = writeln!(
@@ -901,26 +906,9 @@ pub fn bench(args: &[String]) -> Result<()> {
     })?;
 
     crate::build::build_with(&tools)?;
-    let pane = step(
-        "Outlook pane transfer (wasm + JS + CSS of pane.html)",
-        || crate::bench_addin::transfer(&root().join("dist"), "pane.html"),
-    )?;
-    let scheduler = step("standalone scheduler transfer (index.html)", || {
-        crate::bench_addin::transfer(&root().join("dist"), "index.html")
-    })?;
-    let command = step("no-UI command page transfer (command.html)", || {
-        crate::bench_addin::transfer(&root().join("dist"), "command.html")
-    })?;
-    // Pages of their own: the Outlook pane (above) carries none of them.
-    let teams = step("Teams tab transfer (teams.html)", || {
-        crate::bench_addin::transfer(&root().join("dist"), "teams.html")
-    })?;
-    let admin = step("admin console transfer, set-up page (admin.html)", || {
-        crate::bench_addin::transfer(&root().join("dist"), "admin.html")
-    })?;
-    let admin_usage = step(
-        "admin console transfer, usage page (admin-usage.html)",
-        || crate::bench_addin::transfer(&root().join("dist"), "admin-usage.html"),
+    let transfers = step(
+        "what each page downloads (the build's files and copies)",
+        || crate::bench_addin::transfers(&root().join("dist")),
     )?;
     let pages = page_timings(&cvi)?;
     let (wasm_insert, wasm_replace) =
@@ -940,26 +928,10 @@ pub fn bench(args: &[String]) -> Result<()> {
         table,
         "| cvi-core upsert, 1 MB HTML, wasm in Chromium: insert / replace | {wasm_insert:.1} ms / {wasm_replace:.1} ms | | | | | |"
     );
-    let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
-    for (name, t) in [
-        ("Outlook pane, initial transfer (wasm + JS + CSS)", &pane),
-        (
-            "standalone scheduler, its own page (wasm + JS + CSS)",
-            &scheduler,
-        ),
-        ("no-UI command page (wasm + JS)", &command),
-        ("Teams tab, its own page (wasm + JS + CSS)", &teams),
-        ("admin console, set-up page (wasm + JS + CSS)", &admin),
-        ("admin console, usage page (wasm + JS + CSS)", &admin_usage),
-    ] {
-        let _ = writeln!(
-            table,
-            "| {name}: raw / gzip / brotli | {} / {} / **{}** | | | | | |",
-            kb(t.raw),
-            kb(t.gzip),
-            kb(t.brotli)
-        );
-    }
+    table.push_str(&crate::bench_addin::transfer_rows(
+        &transfers,
+        "| | | | | |",
+    ));
     for (name, t) in &pages {
         let _ = writeln!(
             table,
@@ -987,14 +959,9 @@ pub fn bench(args: &[String]) -> Result<()> {
             "native": {"insert": insert_1mb, "replace": replace_1mb},
             "wasm_chromium": {"insert": wasm_insert, "replace": wasm_replace},
         },
-        "transfer_bytes": {
-            "addin": {"files": pane.files, "raw": pane.raw, "gzip": pane.gzip, "brotli": pane.brotli},
-            "command": {"files": command.files, "raw": command.raw, "gzip": command.gzip, "brotli": command.brotli},
-            "scheduler": {"files": scheduler.files, "raw": scheduler.raw, "gzip": scheduler.gzip, "brotli": scheduler.brotli},
-            "teams": {"files": teams.files, "raw": teams.raw, "gzip": teams.gzip, "brotli": teams.brotli},
-            "console_setup": {"files": admin.files, "raw": admin.raw, "gzip": admin.gzip, "brotli": admin.brotli},
-            "console_usage": {"files": admin_usage.files, "raw": admin_usage.raw, "gzip": admin_usage.gzip, "brotli": admin_usage.brotli},
-        },
+        "transfer_bytes": transfers.iter().map(|(_, page, t)| (page.to_string(), serde_json::json!({
+            "files": t.files, "raw": t.raw, "gzip": t.gzip, "brotli": t.brotli,
+        }))).collect::<serde_json::Map<_, _>>(),
         "pages_ms": pages.iter().map(|(name, t)| serde_json::json!({
             "name": name, "median": crate::bench_addin::median(t), "all": t,
         })).collect::<Vec<_>>(),

@@ -82,6 +82,50 @@ pub fn transfer(dist: &Path, html: &str) -> Result<Transfer> {
     })
 }
 
+/// The pages whose downloads the bench reports, as its rows name them. Each is a page of
+/// its own: the Outlook pane carries none of the others.
+const PAGES: [(&str, &str); 6] = [
+    (
+        "Outlook pane, initial transfer (wasm + JS + CSS)",
+        "pane.html",
+    ),
+    (
+        "standalone scheduler, its own page (wasm + JS + CSS)",
+        "index.html",
+    ),
+    ("no-UI command page (wasm + JS)", "command.html"),
+    ("Teams tab, its own page (wasm + JS + CSS)", "teams.html"),
+    ("admin console, set-up page (wasm + JS + CSS)", "admin.html"),
+    (
+        "admin console, usage page (wasm + JS + CSS)",
+        "admin-usage.html",
+    ),
+];
+
+/// [`transfer`] of every page in [`PAGES`]: (row name, page, sizes).
+pub fn transfers(dist: &Path) -> Result<Vec<(&'static str, &'static str, Transfer)>> {
+    PAGES
+        .iter()
+        .map(|&(name, page)| Ok((name, page, transfer(dist, page)?)))
+        .collect()
+}
+
+/// One table row per page: `| name: raw / gzip / brotli | sizes |` then `rest`.
+pub fn transfer_rows(transfers: &[(&str, &str, Transfer)], rest: &str) -> String {
+    let kb = |b: u64| format!("{:.1} KB", b as f64 / 1024.0);
+    transfers
+        .iter()
+        .map(|(name, _, t)| {
+            format!(
+                "| {name}: raw / gzip / brotli | {} / {} / **{}** {rest}\n",
+                kb(t.raw),
+                kb(t.gzip),
+                kb(t.brotli)
+            )
+        })
+        .collect()
+}
+
 fn wait_for(url: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while ureq::get(url).call().is_err() {
