@@ -327,6 +327,27 @@ impl Browser {
         }
     }
 
+    /// Waits until the element with `id` has focus. Focus moves on the frame after a
+    /// section shows (or, arriving from another page, once the set-up is read), so it is
+    /// waited for, not read at once.
+    async fn wait_focus(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let focused = self
+                .client
+                .execute("return document.activeElement.id", vec![])
+                .await;
+            if matches!(&focused, Ok(f) if f == id) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "focus moves to {id}; it is on {focused:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Presses Tab (as a keyboard user does) until the focused element matches `css`;
     /// fails if it is never reached, or if it shows no focus ring.
     async fn tab_to(&self, css: &str) {
@@ -1156,20 +1177,7 @@ async fn console_keyboard_only_creates_a_provider(f: &Fixture) {
     b.tab_to("nav a[href='#providers']").await;
     b.keys(ENTER).await;
     b.wait_text("#providers-h", |t| !t.is_empty()).await;
-    // Focus moves on the frame after the section shows (the heading was already there,
-    // hidden), so it is waited for, not read at once.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let focused = b.js("return document.activeElement.id").await;
-        if focused == json!("providers-h") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "focus moves to the section opened; it is on {focused}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    b.wait_focus("providers-h").await;
     b.tab_to("input[name=tenant_key]").await;
     b.keys("3344556677@t.plcm.vc").await;
     b.tab_to("input[name=aad_application_ids]").await;
@@ -1177,6 +1185,13 @@ async fn console_keyboard_only_creates_a_provider(f: &Fixture) {
     b.tab_to("[data-action=create-provider]").await;
     b.keys(ENTER).await;
     b.wait_css("tr[data-provider=Polycom]").await;
+    // The audit log is on the console's other page: the keyboard user lands on its
+    // heading there too, and the new provider is in it.
+    b.tab_to("nav a[href$='#audit']").await;
+    b.keys(ENTER).await;
+    b.wait_focus("audit-h").await;
+    b.wait_text("#audit tbody", |t| t.contains("provider.new"))
+        .await;
 }
 
 async fn outlook_series_lives_until_60_days_after_its_end(f: &Fixture) {

@@ -215,10 +215,19 @@ fn Console(
     let note = RwSignal::new(None::<(bool, String)>);
     let not_admin = RwSignal::new(false);
     let api = StoredValue::new(api);
+    // Arriving at a section by its address (from the console's other page, a bookmark),
+    // its heading takes focus once the set-up is read and it shows, as when it is opened
+    // from the navigation: the browser looked for the fragment before the section existed.
+    let arrived_at = StoredValue::new(named_section(page));
     let refresh = move || {
         spawn_local(async move {
             match api.get_value().setup().await {
-                Ok(s) => setup.set(Some(s)),
+                Ok(s) => {
+                    setup.set(Some(s));
+                    if let Some(id) = arrived_at.try_update_value(Option::take).flatten() {
+                        focus_heading(id);
+                    }
+                }
                 Err(e) if e.kind() == Some(ProblemKind::Forbidden) => {
                     // One sentence, not one role error per section.
                     let who = token
@@ -416,13 +425,24 @@ const SECTIONS: [(&str, &str, Page); 8] = [
 
 /// The section of `page` the address names (`#audit`), or the page's first.
 fn section_in_address(page: Page) -> &'static str {
+    named_section(page).unwrap_or_else(|| {
+        SECTIONS
+            .iter()
+            .find(|s| s.2 == page)
+            .map_or("ready", |s| s.0)
+    })
+}
+
+/// The section of `page` the address names, if it names one.
+fn named_section(page: Page) -> Option<&'static str> {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    let mut here = SECTIONS.iter().filter(|s| s.2 == page).map(|s| s.0);
-    let first = here.clone().next().unwrap_or("ready");
-    here.find(|id| hash.strip_prefix('#') == Some(id))
-        .unwrap_or(first)
+    SECTIONS
+        .iter()
+        .filter(|s| s.2 == page)
+        .map(|s| s.0)
+        .find(|id| hash.strip_prefix('#') == Some(id))
 }
 
 /// Moves focus to the heading of the section just opened (once it shows), as a new page
