@@ -2107,6 +2107,16 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
             .await,
         json!(["/admin-usage", false, true])
     );
+    // It asked only whether its caller is an admin (the providers), not for the set-up
+    // page's policies, grants and consent.
+    assert_eq!(
+        b.js(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)\
+              .filter(p => /^\\/api\\/v1\\/(providers|policies|grants|consent)/.test(p));"
+        )
+        .await,
+        json!(["/api/v1/providers"])
+    );
     b.set("meeting", "ann@tailspin.example", "input").await;
     b.click("[data-action=find-meeting]").await;
     b.wait_text("[data-testid=meetings] tbody", |t| t.contains("c-1"))

@@ -67,8 +67,13 @@ impl AdminApi {
         self.0.call::<E>(args, query, body).await
     }
 
+    /// The tenant's providers: one request only an admin may make.
+    pub async fn providers(&self) -> Result<Vec<ProviderView>, ApiError> {
+        self.call::<ListProviders>(&[], &[], None).await
+    }
+
     pub async fn setup(&self) -> Result<Setup, ApiError> {
-        let providers = self.call::<ListProviders>(&[], &[], None).await?;
+        let providers = self.providers().await?;
         let policies = self.call::<ListPolicies>(&[], &[], None).await?;
         let grants = self.call::<ListGrants>(&[], &[], None).await?;
         let consent = if providers.is_empty() {

@@ -20,6 +20,7 @@ mod wire;
 
 use cvi_core::api::{endpoints::DevToken, ProblemKind, Role, TokenRequest};
 use leptos::{prelude::*, task::spawn_local};
+use std::future::Future;
 use wasm_bindgen::JsCast;
 
 use crate::words::{self, en, tr, tr_with};
@@ -108,29 +109,66 @@ impl Page {
 #[derive(Clone, Copy)]
 struct Ctx {
     api: StoredValue<AdminApi>,
-    /// The tenant's set-up, read once and again after every change.
+    /// The tenant's set-up (the set-up page only), read once and again after every change.
     setup: RwSignal<Option<Setup>>,
     refresh: Callback<()>,
     shown: RwSignal<&'static str>,
     opened: RwSignal<Vec<&'static str>>,
-    not_admin: RwSignal<bool>,
+    /// The page's first read succeeded: the caller is an admin of the tenant.
+    admin: RwSignal<bool>,
+}
+
+/// What makes one page of the console. Functions, not a choice made at run time, so that
+/// each page's bundle links only its own sections and reads. `first` is the page's first
+/// read, before its sections show: `Some` set-up when the page shows it. Only an admin may
+/// make it, so it also tells an admin from anyone else. (Generic, not a boxed future: each
+/// bundle has one page, and its read stays inlined in the task that awaits it.)
+#[derive(Clone, Copy)]
+struct PageParts<F> {
+    page: Page,
+    first: F,
+    sections: fn(Ctx) -> AnyView,
+}
+
+/// A page's first read.
+trait FirstRead: Fn(AdminApi) -> Self::Read + Copy + Send + Sync + 'static {
+    type Read: Future<Output = Result<Option<Setup>, ApiError>> + 'static;
+}
+
+impl<F, R> FirstRead for F
+where
+    F: Fn(AdminApi) -> R + Copy + Send + Sync + 'static,
+    R: Future<Output = Result<Option<Setup>, ApiError>> + 'static,
+{
+    type Read = R;
 }
 
 /// The root of `admin.html` (`/admin`), mounted by `app::start` (its words are already in
 /// the host's language).
 pub fn setup_page(_lang: cvi_core::invite::Lang) -> impl IntoView {
-    view! { <AdminApp page=Page::Setup sections=setup_sections /> }
+    let parts = PageParts {
+        page: Page::Setup,
+        first: |api: AdminApi| async move { api.setup().await.map(Some) },
+        sections: setup_sections,
+    };
+    view! { <AdminApp parts=parts /> }
 }
 
 /// The root of `admin-usage.html` (`/admin-usage`).
 pub fn usage_page(_lang: cvi_core::invite::Lang) -> impl IntoView {
-    view! { <AdminApp page=Page::Usage sections=usage_sections /> }
+    let parts = PageParts {
+        page: Page::Usage,
+        // Its sections read on their own: one request tells whether the caller is an
+        // admin, not the set-up page's four (one of which asks Graph about consent).
+        first: |api: AdminApi| async move { api.providers().await.map(|_| None) },
+        sections: usage_sections,
+    };
+    view! { <AdminApp parts=parts /> }
 }
 
-/// A console page. `sections` is a function, not a choice made here, so that each page's
-/// bundle links only its own sections.
+/// A console page.
 #[component]
-fn AdminApp(page: Page, sections: fn(Ctx) -> AnyView) -> impl IntoView {
+fn AdminApp(parts: PageParts<impl FirstRead>) -> impl IntoView {
     let token = RwSignal::new(None::<String>);
     let checked = RwSignal::new(false);
     spawn_local(async move {
@@ -146,7 +184,7 @@ fn AdminApp(page: Page, sections: fn(Ctx) -> AnyView) -> impl IntoView {
             <crate::components::SwitchAccount token=token />
             <Show when=move || checked.get() fallback=|| view! { <p role="status">{tr("Loading…")}</p> }>
                 {move || match token.get() {
-                    Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token page=page sections=sections /> }.into_any(),
+                    Some(t) => view! { <Console api=AdminApi(Api::new(Some(t))) token=token parts=parts /> }.into_any(),
                     None => view! { <AdminSignIn token=token /> }.into_any(),
                 }}
             </Show>
@@ -208,12 +246,17 @@ fn AdminSignIn(token: RwSignal<Option<String>>) -> impl IntoView {
 fn Console(
     api: AdminApi,
     token: RwSignal<Option<String>>,
-    page: Page,
-    sections: fn(Ctx) -> AnyView,
+    parts: PageParts<impl FirstRead>,
 ) -> impl IntoView {
+    let PageParts {
+        page,
+        first,
+        sections,
+    } = parts;
     let setup = RwSignal::new(None::<Setup>);
     let note = RwSignal::new(None::<(bool, String)>);
     let not_admin = RwSignal::new(false);
+    let admin = RwSignal::new(false);
     let api = StoredValue::new(api);
     // Arriving at a section by its address (from the console's other page, a bookmark),
     // its heading takes focus once the set-up is read and it shows, as when it is opened
@@ -221,9 +264,12 @@ fn Console(
     let arrived_at = StoredValue::new(named_section(page));
     let refresh = move || {
         spawn_local(async move {
-            match api.get_value().setup().await {
+            match first(api.get_value()).await {
                 Ok(s) => {
-                    setup.set(Some(s));
+                    if s.is_some() {
+                        setup.set(s);
+                    }
+                    admin.set(true);
                     if let Some(id) = arrived_at.try_update_value(Option::take).flatten() {
                         focus_heading(id);
                     }
@@ -291,7 +337,7 @@ fn Console(
         refresh: Callback::new(move |()| refresh()),
         shown,
         opened,
-        not_admin,
+        admin,
     };
     view! {
         <nav aria-label=tr("Sections")>
@@ -359,19 +405,18 @@ fn setup_sections(cx: Ctx) -> AnyView {
 
 /// The usage page's sections (`/admin-usage`): coordinates in every Teams meeting, and what
 /// the tenant's meetings and admins did. Each reads the API on its own, once opened; all
-/// wait for the set-up to be read, so that a caller who is no admin sees the one sentence,
+/// wait for the page's first read, so that a caller who is no admin sees the one sentence,
 /// not a role error per section.
 fn usage_sections(cx: Ctx) -> AnyView {
     let Ctx {
         api,
-        setup,
         shown,
         opened,
-        not_admin,
+        admin,
         ..
     } = cx;
     view! {
-        <Show when=move || setup.with(Option::is_some) && !not_admin.get()>
+        <Show when=move || admin.get()>
             <LazyPart id="inject" shown=shown opened=opened>
                 <inject::Inject api=api />
             </LazyPart>
