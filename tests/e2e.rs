@@ -2117,6 +2117,14 @@ async fn console_edits_finds_and_shows_the_record(f: &Fixture) {
         .await,
         json!(["/api/v1/providers"])
     );
+    // Its JS snippets came from the copies named by their content (the page's import map),
+    // which a browser keeps; not from the crate-named folder it would ask about each time.
+    assert_eq!(
+        b.js("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)\
+              .filter(p => p.startsWith('/snippets/')).map(p => p.replace(/^\\/snippets\\/[0-9a-f]{16}\\//, '<content>/')).sort();")
+            .await,
+        json!(["<content>/src/host/office.js", "<content>/src/host/teams.js"])
+    );
     b.set("meeting", "ann@tailspin.example", "input").await;
     b.click("[data-action=find-meeting]").await;
     b.wait_text("[data-testid=meetings] tbody", |t| t.contains("c-1"))

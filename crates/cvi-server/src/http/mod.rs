@@ -109,12 +109,29 @@ pub fn app(state: AppState) -> Router {
 
 /// How long a browser may keep an add-in file. Trunk names the wasm, JS and CSS it builds
 /// by their content (`cvi-pane-7c26768b16c518f0_bg.wasm`): a new build has new names, so
-/// those are kept a year without asking again. The hash is a 64-bit number in hex without
+/// those are kept a year without asking again, as are the JS snippets' content-named copies. The hash is a 64-bit number in hex without
 /// leading zeros (Trunk's `{hash:x}`): one build in sixteen has 15 digits
 /// (`cvi-admin-usage-8f0ccc30861a6d9`); fewer than 8 is a name too short to be sure of. Everything else (pages, word files, the JS
 /// snippets, whose folder is named for the crate, not the content) is asked about again
 /// each time, a `304` when unchanged.
 pub fn cache_control(path: &str) -> &'static str {
+    let hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    // The JS snippets' copies `cargo xtask build` names by their content
+    // (`/snippets/<16 hex of SHA-256>/src/host/office.js`).
+    if let Some(dir) = path
+        .strip_prefix("/snippets/")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(dir, _)| dir)
+    {
+        return if dir.len() == 16 && hex(dir) {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+    }
     let name = path.rsplit('/').next().unwrap_or_default();
     let stem = [("_bg.wasm"), (".js"), (".css")]
         .into_iter()
@@ -122,11 +139,7 @@ pub fn cache_control(path: &str) -> &'static str {
     let hashed = stem
         .and_then(|s| s.rsplit_once('-'))
         .is_some_and(|(base, hash)| {
-            !base.is_empty()
-                && (8..=16).contains(&hash.len())
-                && hash
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            !base.is_empty() && (8..=16).contains(&hash.len()) && hex(hash)
         });
     if hashed {
         "public, max-age=31536000, immutable"
@@ -262,6 +275,7 @@ mod tests {
             // A hash that begins with zeros is written shorter.
             "/cvi-admin-usage-8f0ccc30861a6d9_bg.wasm",
             "/cvi-admin-usage-8f0ccc30861a6d9.js",
+            "/snippets/3f9a0c2b7d1e4a65/src/host/office.js",
         ] {
             assert_eq!(cache_control(kept), YEAR, "{kept}");
         }
@@ -272,6 +286,8 @@ mod tests {
             "/words/de.json",
             // Named for the crate, not its content.
             "/snippets/cvi-addin-f8b0713a68db5eb7/src/host/office.js",
+            "/snippets/3f9a0c2b7d1e4a6/src/host/office.js",
+            "/snippets/3f9a0c2b7d1e4a65",
             "/cvi-pane-7c26768_bg.wasm",
             "/cvi-pane-7c26768b16c518f00_bg.wasm",
             "/cvi-pane-7c26768b16c518fg.js",
