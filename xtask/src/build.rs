@@ -228,15 +228,20 @@ fn snippets_by_content(dist: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `html` with the snippets it preloads (`map`: old URL, new URL) mapped: an import map as
-/// the head's first element (before any module is fetched), the preload links' `href`s
-/// changed (their `integrity` holds: the bytes are the same).
+/// `html` with the snippets it preloads (`map`: old URL, new URL) mapped: an import map at
+/// the top of the head, before any module is fetched (after `<meta charset>`, which must
+/// stay within the first 1024 bytes), the preload links' `href`s changed (their
+/// `integrity` holds: the bytes are the same).
 fn with_snippet_map(html: &str, map: &[(String, String)]) -> String {
     let used: Vec<&(String, String)> = map
         .iter()
         .filter(|(old, _)| html.contains(&format!("href=\"{old}\"")))
         .collect();
-    let Some(head) = html.find("<head>").map(|at| at + "<head>".len()) else {
+    let charset = html.find("<meta charset=").and_then(|at| {
+        let end = at + html[at..].find('>')? + 1;
+        Some(end)
+    });
+    let Some(head) = charset.or_else(|| html.find("<head>").map(|at| at + "<head>".len())) else {
         return html.to_string();
     };
     if used.is_empty() {
@@ -329,6 +334,7 @@ mod tests {
         let pane = r#"<!doctype html>
 <html lang="en">
   <head>
+    <meta charset="utf-8" />
     <title>Video conferencing details</title>
 <script type="module">
 import init, * as bindings from '/cvi-pane-716c1b26d0a0354f.js';
@@ -347,11 +353,11 @@ import init, * as bindings from '/cvi-pane-716c1b26d0a0354f.js';
             ),
         ];
         let mapped = with_snippet_map(pane, &map);
-        // The map comes first in the head, before any module is fetched; only the snippet
-        // the page preloads is in it.
+        // The map comes first in the head after the charset, before any module is
+        // fetched; only the snippet the page preloads is in it.
         assert!(
             mapped.contains(
-                "<head>\n    <script type=\"importmap\">{\"imports\":{\"/snippets/cvi-addin-f8b0/src/host/office.js\":\"/snippets/3f9a0c2b7d1e4a65/src/host/office.js\"}}</script>\n    <title>"
+                "<head>\n    <meta charset=\"utf-8\" />\n    <script type=\"importmap\">{\"imports\":{\"/snippets/cvi-addin-f8b0/src/host/office.js\":\"/snippets/3f9a0c2b7d1e4a65/src/host/office.js\"}}</script>\n    <title>"
             ),
             "{mapped}"
         );
