@@ -107,41 +107,35 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// How long a browser may keep an add-in file. Trunk names the wasm, JS and CSS it builds
-/// by their content (`cvi-pane-7c26768b16c518f0_bg.wasm`): a new build has new names, so
-/// those are kept a year without asking again, as are the JS snippets' content-named copies. The hash is a 64-bit number in hex without
-/// leading zeros (Trunk's `{hash:x}`): one build in sixteen has 15 digits
-/// (`cvi-admin-usage-8f0ccc30861a6d9`); fewer than 8 is a name too short to be sure of. Everything else (pages, word files, the JS
-/// snippets, whose folder is named for the crate, not the content) is asked about again
-/// each time, a `304` when unchanged.
+/// How long a browser may keep an add-in file. Files named by their content are kept a
+/// year without asking again: a new build has new names. They are Trunk's wasm, JS and
+/// CSS (`cvi-pane-7c26768b16c518f0_bg.wasm`; the hash is a 64-bit number in hex without
+/// leading zeros, Trunk's `{hash:x}`, so one build in sixteen has 15 digits, and fewer
+/// than 8 is a name too short to be sure of), and the JS snippets' copies that `cargo
+/// xtask build` names by their SHA-256 (`/snippets/3f9a0c2b7d1e4a65/src/host/office.js`).
+/// Everything else (pages, word files, the snippets in the folder named for the crate) is
+/// asked about again each time, a `304` when unchanged.
 pub fn cache_control(path: &str) -> &'static str {
     let hex = |s: &str| {
         s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
-    // The JS snippets' copies `cargo xtask build` names by their content
-    // (`/snippets/<16 hex of SHA-256>/src/host/office.js`).
-    if let Some(dir) = path
-        .strip_prefix("/snippets/")
-        .and_then(|rest| rest.split_once('/'))
-        .map(|(dir, _)| dir)
-    {
-        return if dir.len() == 16 && hex(dir) {
-            "public, max-age=31536000, immutable"
-        } else {
-            "no-cache"
-        };
-    }
-    let name = path.rsplit('/').next().unwrap_or_default();
-    let stem = [("_bg.wasm"), (".js"), (".css")]
-        .into_iter()
-        .find_map(|ext| name.strip_suffix(ext));
-    let hashed = stem
-        .and_then(|s| s.rsplit_once('-'))
-        .is_some_and(|(base, hash)| {
-            !base.is_empty() && (8..=16).contains(&hash.len()) && hex(hash)
-        });
-    if hashed {
+    let kept = match path.strip_prefix("/snippets/") {
+        Some(rest) => rest
+            .split_once('/')
+            .is_some_and(|(dir, _)| dir.len() == 16 && hex(dir)),
+        None => {
+            let name = path.rsplit('/').next().unwrap_or_default();
+            ["_bg.wasm", ".js", ".css"]
+                .into_iter()
+                .find_map(|ext| name.strip_suffix(ext))
+                .and_then(|stem| stem.rsplit_once('-'))
+                .is_some_and(|(base, hash)| {
+                    !base.is_empty() && (8..=16).contains(&hash.len()) && hex(hash)
+                })
+        }
+    };
+    if kept {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
