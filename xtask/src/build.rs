@@ -19,6 +19,13 @@ const BUILT_ASIDE: [(&str, &str); 5] = [
     ("admin-usage.html", "admin console: usage"),
 ];
 
+/// Every page the build writes into `dist/`.
+fn pages() -> impl Iterator<Item = &'static str> {
+    ["index.html"]
+        .into_iter()
+        .chain(BUILT_ASIDE.map(|(page, _)| page))
+}
+
 /// The `--cfg`s every page's wasm is compiled with. Leptos' type-erased views (its
 /// `erase_components` mode): every element's attributes and children become one boxed
 /// type, so the console's sections, tables and forms share their rendering code (console
@@ -139,10 +146,7 @@ pub fn build_with(tools: &Toolbox) -> Result<()> {
         })?;
     }
     step("drop preloads of JS snippets a page never imports", || {
-        for page in ["index.html"]
-            .into_iter()
-            .chain(BUILT_ASIDE.map(|(page, _)| page))
-        {
+        for page in pages() {
             let html = dist.join(page);
             let text = fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
             let read =
@@ -214,11 +218,8 @@ fn snippets_by_content(dist: &Path) -> Result<()> {
         map.push((url(rel), url(&Path::new(&hex).join(inner))));
     }
     map.sort();
-    for entry in fs::read_dir(dist).map_err(|e| e.to_string())? {
-        let html = entry.map_err(|e| e.to_string())?.path();
-        if html.extension().is_none_or(|x| x != "html") {
-            continue;
-        }
+    for page in pages() {
+        let html = dist.join(page);
         let text = fs::read_to_string(&html).map_err(|e| format!("{}: {e}", html.display()))?;
         let mapped = with_snippet_map(&text, &map);
         if mapped != text {
@@ -237,10 +238,9 @@ fn with_snippet_map(html: &str, map: &[(String, String)]) -> String {
         .iter()
         .filter(|(old, _)| html.contains(&format!("href=\"{old}\"")))
         .collect();
-    let charset = html.find("<meta charset=").and_then(|at| {
-        let end = at + html[at..].find('>')? + 1;
-        Some(end)
-    });
+    let charset = html
+        .find("<meta charset=")
+        .and_then(|at| Some(at + html[at..].find('>')? + 1));
     let Some(head) = charset.or_else(|| html.find("<head>").map(|at| at + "<head>".len())) else {
         return html.to_string();
     };
