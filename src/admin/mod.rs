@@ -5,8 +5,9 @@
 //! Two pages of its own, each its own wasm bundle, so the organizer's pane does not carry
 //! it: set-up (`src/bin/admin.rs`, `admin.html`, `/admin`) and usage
 //! (`src/bin/admin_usage.rs`, `admin-usage.html`, `/admin-usage`). Signing in is the
-//! scheduler's: `/admin#token=…` or the demo sign-in (as an admin), remembered across both. Everything shown comes from the API; values from the tenant
-//! (names, UPNs, group ids, audit details, consent errors) are always text, never markup.
+//! scheduler's: `/admin#token=…` or the demo sign-in (as an admin), remembered across both.
+//! Everything shown comes from the API; values from the tenant (names, UPNs, group ids,
+//! audit details, consent errors) are always text, never markup.
 
 mod audit;
 mod charts;
